@@ -1,0 +1,1 @@
+"""Voice-friendly view: speech wording, SSML, audio and the /listen page (see issue 4)."""

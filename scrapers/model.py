@@ -1,0 +1,42 @@
+"""The normalized task every platform parser produces and every feature consumes."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+# Bounds checked whenever a Task is decoded from a client (they also document the wire format).
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class Task(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    """One task as a worker sees it in a platform's list, in platform-neutral terms.
+
+    Money is integer minor units (cents, pence) plus an ISO currency code.
+    """
+
+    platform: Annotated[str, msgspec.Meta(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+    requester_id: Id
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reward_cents: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "USD"
+    requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    hit_set_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None  # group/study id; changes between batches
+    description: Text = ""
+    stated_seconds: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)] | None = None  # the requester's own estimate
+    time_allotted_seconds: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    available: Annotated[int, msgspec.Meta(ge=0)] | None = None  # HITs left in the group / places left in the study
+    qualified: bool | None = None  # None: the page did not say
+    masters_required: bool = False
+    needs: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=20)] = []  # audio, camera, …
+    url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None  # absolute preview/accept link on the platform
+
+
+class PayloadError(ValueError):
+    """A platform payload we cannot read. `field` names the bad field as a dotted path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,91 @@
+"""The application factory: settings in, a configured Litestar app out."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, MediaType, get
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from sqlalchemy import text
+
+from server import __version__
+from server.db.engine import create_engine, session_factory
+from server.deps import provide_db_session, provide_settings
+from server.errors import EXCEPTION_HANDLERS
+from server.requesters.routes import RequesterController
+from server.reviews.routes import ReviewController
+from server.settings import Settings, load_settings
+from server.tasks.annotate import annotate
+from server.timings.routes import TimingController
+from server.workers.routes import MeController, RegistrationController
+
+log = logging.getLogger("fairfinder")
+
+
+@get("/health", tags=["service"], summary="Liveness: the process answers", include_in_schema=True)
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@get("/", media_type=MediaType.JSON, tags=["service"], summary="What this server is and where to start")
+async def index() -> dict[str, str]:
+    return {
+        "service": "Fairfinder",
+        "version": __version__,
+        "docs": "/schema",
+        "openapi": "/schema/openapi.json",
+        "annotate": "POST /api/v1/annotate",
+    }
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with engine.connect() as connection:  # fail fast on a wrong DATABASE_URL
+            await connection.execute(text("SELECT 1"))
+        log.info("Fairfinder %s ready", __version__)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    route_handlers: list = [
+        index, health, annotate, RegistrationController, MeController, ReviewController, TimingController,
+        RequesterController,
+    ]
+    if settings.enable_bench_routes:
+        from server.baseline import baseline, store_baseline  # noqa: PLC0415 - only on benchmark servers
+
+        route_handlers += [baseline, store_baseline]
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                               allow_headers=["Authorization", "Content-Type"]),
+        openapi_config=OpenAPIConfig(
+            title="Fairfinder API", version=__version__, path="/schema",
+            description="Crowd reviews and effective hourly pay for microtask workers.",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = session_factory(engine)
+    return app

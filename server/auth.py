@@ -1,0 +1,79 @@
+"""Bearer tokens and keyed hashes. Tokens are random, shown once, and stored only as SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from litestar import Request
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.engine import write_transaction
+from server.db.models import Token, Worker
+from server.errors import ApiError
+
+TOKEN_PREFIX = "ff_"
+# Writing last_used_at on every request would turn reads into writes; a coarse time is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def platform_id_hmac(secret: str, platform: str, worker_id: str) -> str:
+    """A worker's platform ID as stored: keyed, so a leaked database does not reveal who is who."""
+    message = f"{platform}:{worker_id.strip().upper()}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def worker_for_token(session: AsyncSession, token: str) -> tuple[Worker, Token] | None:
+    row = (
+        await session.execute(
+            select(Worker, Token)
+            .join(Token, Token.worker_id == Worker.id)
+            .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def authenticate(request: Request, session: AsyncSession, *, required: bool) -> Worker | None:
+    token = bearer_token(request)
+    if token is None:
+        if required or "authorization" in request.headers:
+            raise ApiError(401, "unauthorized", "Send a token: 'Authorization: Bearer <token>'.")
+        return None
+    found = await worker_for_token(session, token)
+    if found is None:
+        raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
+    worker, token_row = found
+    now = datetime.now(timezone.utc)
+    if token_row.last_used_at is None or now - token_row.last_used_at > LAST_USED_RESOLUTION:
+        async with write_transaction(session):
+            await session.execute(update(Token).where(Token.id == token_row.id).values(last_used_at=now))
+    return worker
+
+
+async def provide_worker(request: Request, db_session: AsyncSession) -> Worker:
+    worker = await authenticate(request, db_session, required=True)
+    assert worker is not None
+    return worker
+
+
+async def provide_optional_worker(request: Request, db_session: AsyncSession) -> Worker | None:
+    return await authenticate(request, db_session, required=False)

@@ -1,0 +1,246 @@
+"""Typed SQLAlchemy models. The schema itself is owned by the Alembic migrations in ./migrations."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    MetaData,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always gives back aware UTC datetimes (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+# Named constraints, so later migrations can alter them (SQLite batch mode needs the names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="worker")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkerPlatformId(Base):
+    """A worker's platform ID, only ever as an HMAC keyed with the server secret."""
+
+    __tablename__ = "worker_platform_ids"
+    __table_args__ = (UniqueConstraint("platform", "id_hmac"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    id_hmac: Mapped[str] = mapped_column(String(64))
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Requester(Base):
+    __tablename__ = "requesters"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskType(Base):
+    """What reviews and timings attach to: (requester, title, reward). Batches come and go; this stays."""
+
+    __tablename__ = "task_types"
+    __table_args__ = (UniqueConstraint("requester_id", "title_key", "reward_cents", "currency"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    title_key: Mapped[str] = mapped_column(String(500))
+    reward_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    latest_hit_set_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    stated_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    requester: Mapped[Requester] = relationship(lazy="raise")
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        # one review per worker per task type, or per requester when no task type is named
+        Index("uq_reviews_worker_task", "worker_id", "task_type_id", unique=True,
+              sqlite_where=text("task_type_id IS NOT NULL"), postgresql_where=text("task_type_id IS NOT NULL")),
+        Index("uq_reviews_worker_requester", "worker_id", "requester_id", unique=True,
+              sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
+        Index("ix_reviews_requester_id_desc", "requester_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"))
+    task_type_id: Mapped[int | None] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), index=True)
+    rating_pay: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_fairness: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_speed: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_communication: Mapped[int | None] = mapped_column(Integer, default=None)
+    worked_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    approval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    bonus_cents: Mapped[int | None] = mapped_column(Integer, default=None)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewRevision(Base):
+    """The review as it was before an edit, so edits stay visible."""
+
+    __tablename__ = "review_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Timing(Base):
+    """A measured piece of work from the extension. Private to its worker; only aggregates are shared."""
+
+    __tablename__ = "timings"
+    __table_args__ = (
+        Index("uq_timings_worker_assignment", "worker_id", "assignment_id", unique=True,
+              sqlite_where=text("assignment_id IS NOT NULL"), postgresql_where=text("assignment_id IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    accepted_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    seconds: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskTypeStats(Base):
+    """Kept current in the transaction of every review/timing write, so annotate only looks it up."""
+
+    __tablename__ = "task_type_stats"
+
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # pay.SampleSummary
+    flag_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequesterStats(Base):
+    __tablename__ = "requester_stats"
+
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # pay.SampleSummary over all its samples
+    ratings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {dimension: [n, sum]}
+    rejections: Mapped[int] = mapped_column(Integer, default=0)
+    blocks: Mapped[int] = mapped_column(Integer, default=0)
+    approval_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # median time to approval
+    median_hourly_cents: Mapped[float | None] = mapped_column(Float, default=None)  # median over its task types
+    recent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # last 90 days: reviews, rejections, blocks
+    flag_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlatformStats(Base):
+    """Sums over a platform's requesters: the prior that small samples are pulled toward."""
+
+    __tablename__ = "platform_stats"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n_completed: Mapped[int] = mapped_column(Integer, default=0)
+    sum_log_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    decided: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {dimension: [n, sum]}
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedFilters(Base):
+    __tablename__ = "saved_filters"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,116 @@
+"""Demo data: the 27-task HIT dashboard printed in "Inclusief platformwerk" (2023), plus generated
+reviews and timings so that bands and hourly figures show. Everything here is marked is_demo and is
+never exported. Requester IDs are made up (the book prints names only) and start with "ADEMO".
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from importlib import resources
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers.durations import stated_seconds_from_text
+from scrapers.model import Task
+from server.db.models import Review, Timing, Worker, utcnow
+from server.stats.refresh import rebuild_all
+from server.tasks.records import record_tasks
+
+SEED_FILE = "seed_hitfinder_dashboard.tsv"
+DEMO_WORKERS = 40
+RANDOM_SEED = 2018
+
+# What workers would report about some of the book's tasks (by a word in the title).
+TITLE_FLAGS = {
+    "adult content": ["adult_content"],
+    "Create an account": ["personal_data", "download_or_install"],
+    "Take a photo": ["webcam_or_phone", "needs_sight"],
+    "speak with AI": ["needs_hearing", "webcam_or_phone"],
+    "Write short tags": ["writing_required"],
+    "Find Products": ["needs_sight"],
+}
+COMMENTS = [
+    "Took longer than the title says.",
+    "Quick and paid the same day.",
+    "Attention checks everywhere, but fair.",
+    "Survey crashed at the end; returned it.",
+    "Good communication when I emailed about a broken link.",
+    "",
+]
+
+
+def demo_requester_id(name: str) -> str:
+    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()
+    return "ADEMO" + digest[:9]
+
+
+def read_seed_tasks() -> list[Task]:
+    text = resources.files("server.data").joinpath(SEED_FILE).read_text(encoding="utf-8")
+    tasks = []
+    for line in text.splitlines()[1:]:
+        if not line.strip():
+            continue
+        requester, title, price = line.split("\t")
+        price = price.replace("\\$", "").replace("$", "").strip()
+        title = title.replace("\\$", "$")
+        tasks.append(Task(
+            platform="mturk", requester_id=demo_requester_id(requester), requester_name=requester, title=title,
+            reward_cents=int(Decimal(price) * 100), stated_seconds=stated_seconds_from_text(title),
+        ))
+    return tasks
+
+
+async def database_is_empty(session: AsyncSession) -> bool:
+    from server.db.models import Requester
+
+    return (await session.scalar(select(func.count()).select_from(Requester))) == 0
+
+
+async def seed_demo(session: AsyncSession, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Insert the demo tasks, workers, reviews and timings, then rebuild aggregates. One transaction."""
+    rng = random.Random(RANDOM_SEED)
+    tasks = read_seed_tasks()
+    recorded = await record_tasks(session, tasks, is_demo=True, in_transaction=True)
+    workers = [Worker(handle=f"demo-worker-{i:02d}", role="worker", is_demo=True) for i in range(DEMO_WORKERS)]
+    session.add_all(workers)
+    await session.flush()
+    now = utcnow()
+    reviews = timings = 0
+    for done, (task, requester, task_type) in enumerate(zip(tasks, recorded.requesters, recorded.task_types), 1):
+        # A typical duration per task: the stated one when the title gives it (often optimistic), else
+        # something between one and twelve minutes.
+        typical = (task.stated_seconds or rng.uniform(60, 720)) * rng.uniform(0.9, 1.6)
+        flags = next((f for word, f in TITLE_FLAGS.items() if word.lower() in task.title.lower()), [])
+        approval = rng.choice([0.99, 0.97, 0.9, 0.75])
+        for worker in rng.sample(workers, rng.randint(8, 20)):
+            seconds = max(20.0, rng.lognormvariate(math.log(typical), 0.35))
+            returned = rng.random() < 0.08
+            outcome = "returned" if returned else ("approved" if rng.random() < approval else "rejected")
+            ended = now - timedelta(days=rng.uniform(1, 120))
+            session.add(Timing(worker_id=worker.id, task_type_id=task_type.id, accepted_at=ended - timedelta(seconds=seconds),
+                               ended_at=ended, seconds=seconds, outcome="returned" if returned else "submitted", is_demo=True))
+            timings += 1
+            if returned or rng.random() < 0.7:
+                rating = lambda base: max(1, min(5, round(rng.gauss(base, 0.8))))  # noqa: E731
+                pay_base = 1 + 4 * min(1.0, task.reward_cents * 3600 / seconds / 1200)
+                session.add(Review(
+                    worker_id=worker.id, requester_id=requester.id, task_type_id=task_type.id,
+                    rating_pay=rating(pay_base), rating_fairness=rating(5 if outcome != "rejected" else 2),
+                    rating_speed=rating(4), rating_communication=rng.choice([None, rating(3.5)]),
+                    worked_seconds=round(seconds), outcome=outcome,
+                    approval_seconds=round(rng.uniform(3600, 3 * 86400)) if outcome == "approved" else None,
+                    flags=[f for f in flags if rng.random() < 0.8], comment=rng.choice(COMMENTS), is_demo=True,
+                    created_at=ended, updated_at=ended,
+                ))
+                reviews += 1
+        if progress:
+            progress(done, len(tasks))
+    await session.flush()
+    await rebuild_all(session)
+    return {"tasks": len(tasks), "workers": len(workers), "reviews": reviews, "timings": timings}

@@ -1,0 +1,1 @@
+"""Requester summaries, single and batch."""

@@ -1,0 +1,1 @@
+"""Reviews of requesters and task types: create, edit with history, delete, list."""

@@ -1,0 +1,212 @@
+"""Create, edit (with history), delete and list reviews. Aggregates move in the same transaction."""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers.model import Task
+from server.auth import provide_worker
+from server.db.engine import write_transaction
+from server.db.models import Requester, Review, ReviewRevision, TaskType, Worker, utcnow
+from server.errors import ApiError, not_found
+from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut, TaskOut
+from server.reviews.vocab import RATING_DIMENSIONS
+from server.stats.refresh import refresh_requester
+from server.tasks.records import record_requester, record_tasks
+
+EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"r{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith("r") and raw[1:].isdigit():
+            return int(raw[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
+
+
+def _seconds(worked_seconds: int | None, minutes_worked: float | None) -> int | None:
+    if worked_seconds is not None and minutes_worked is not None:
+        raise ApiError(422, "invalid_field", "Give worked_seconds or minutes_worked, not both.", "minutes_worked")
+    if minutes_worked is not None:
+        return max(1, round(minutes_worked * 60))
+    return worked_seconds
+
+
+def _snapshot(review: Review) -> dict[str, Any]:
+    snapshot = {name: getattr(review, name) for name in EDITABLE}
+    snapshot["ratings"] = {d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}
+    snapshot["updated_at"] = review.updated_at.isoformat()
+    return snapshot
+
+
+def review_out(review: Review, requester: Requester, task_type: TaskType | None, author: str, edits: int) -> ReviewOut:
+    return ReviewOut(
+        id=review.id,
+        platform=requester.platform,
+        requester_id=requester.external_id,
+        requester_name=requester.name,
+        task=TaskOut(title=task_type.title, reward_cents=task_type.reward_cents, currency=task_type.currency,
+                     hit_set_id=task_type.latest_hit_set_id) if task_type else None,
+        ratings=Ratings(**{d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}),
+        worked_seconds=review.worked_seconds,
+        outcome=review.outcome,
+        approval_seconds=review.approval_seconds,
+        bonus_cents=review.bonus_cents,
+        flags=list(review.flags or []),
+        comment=review.comment,
+        author=author,
+        created_at=review.created_at,
+        updated_at=review.updated_at,
+        edits=edits,
+    )
+
+
+async def load_review_outs(session: AsyncSession, reviews: list[Review]) -> list[ReviewOut]:
+    if not reviews:
+        return []
+    requesters = {r.id: r for r in await session.scalars(
+        select(Requester).where(Requester.id.in_({r.requester_id for r in reviews})))}
+    type_ids = {r.task_type_id for r in reviews if r.task_type_id is not None}
+    task_types = {t.id: t for t in await session.scalars(select(TaskType).where(TaskType.id.in_(type_ids)))} if type_ids else {}
+    authors = dict((await session.execute(
+        select(Worker.id, Worker.handle).where(Worker.id.in_({r.worker_id for r in reviews})))).all())
+    edits = dict((await session.execute(
+        select(ReviewRevision.review_id, func.count()).where(ReviewRevision.review_id.in_([r.id for r in reviews]))
+        .group_by(ReviewRevision.review_id))).all())
+    return [
+        review_out(r, requesters[r.requester_id], task_types.get(r.task_type_id) if r.task_type_id else None,
+                   authors.get(r.worker_id, ""), edits.get(r.id, 0))
+        for r in reviews
+    ]
+
+
+async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> Review:
+    review = await session.get(Review, review_id)
+    if review is None:
+        raise not_found("A review with this id")
+    if review.worker_id != worker.id:
+        raise ApiError(403, "not_your_review", "You can only change your own reviews.")
+    return review
+
+
+class ReviewController(Controller):
+    path = "/api/v1/reviews"
+    tags = ["reviews"]
+
+    @post("/", status_code=201, dependencies={"worker": Provide(provide_worker)},
+          summary="Review a task type (or a requester as a whole); one review per worker per task type")
+    async def create(self, data: ReviewIn, worker: Worker, db_session: AsyncSession) -> ReviewOut:
+        seconds = _seconds(data.worked_seconds, data.minutes_worked)
+        async with write_transaction(db_session):
+            task_type = None
+            if data.task is not None:
+                task = Task(platform=data.platform, requester_id=data.requester_id, requester_name=data.requester_name,
+                            title=data.task.title, reward_cents=data.task.reward_cents, currency=data.task.currency,
+                            hit_set_id=data.task.hit_set_id)
+                recorded = await record_tasks(db_session, [task], in_transaction=True)
+                requester, task_type = recorded.requesters[0], recorded.task_types[0]
+            else:
+                requester = await record_requester(db_session, data.platform, data.requester_id, data.requester_name)
+            existing = await db_session.scalar(select(Review.id).where(
+                Review.worker_id == worker.id,
+                Review.requester_id == requester.id,
+                Review.task_type_id == task_type.id if task_type else Review.task_type_id.is_(None)))
+            if existing is not None:
+                raise ApiError(409, "review_exists",
+                               f"You already reviewed this; edit review {existing} instead (PATCH /api/v1/reviews/{existing}).")
+            review = Review(
+                worker_id=worker.id, requester_id=requester.id, task_type_id=task_type.id if task_type else None,
+                worked_seconds=seconds, outcome=data.outcome, approval_seconds=data.approval_seconds,
+                bonus_cents=data.bonus_cents, flags=sorted(set(data.flags)), comment=data.comment,
+                **{f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS},
+            )
+            db_session.add(review)
+            await db_session.flush()
+            await refresh_requester(db_session, requester.id)
+        return review_out(review, requester, task_type, worker.handle, 0)
+
+    @get("/{review_id:int}", summary="One review")
+    async def read(self, review_id: int, db_session: AsyncSession) -> ReviewOut:
+        review = await db_session.get(Review, review_id)
+        if review is None:
+            raise not_found("A review with this id")
+        return (await load_review_outs(db_session, [review]))[0]
+
+    @get("/{review_id:int}/history", summary="Earlier versions of a review, newest first")
+    async def history(self, review_id: int, db_session: AsyncSession) -> list[RevisionOut]:
+        if await db_session.get(Review, review_id) is None:
+            raise not_found("A review with this id")
+        rows = await db_session.scalars(select(ReviewRevision).where(ReviewRevision.review_id == review_id)
+                                        .order_by(ReviewRevision.id.desc()))
+        return [RevisionOut(revised_at=r.revised_at, before=r.snapshot) for r in rows]
+
+    @patch("/{review_id:int}", dependencies={"worker": Provide(provide_worker)}, summary="Edit your review")
+    async def edit(self, review_id: int, data: ReviewPatch, worker: Worker, db_session: AsyncSession) -> ReviewOut:
+        async with write_transaction(db_session):
+            review = await _own_review(db_session, worker, review_id)
+            changes = {f: getattr(data, f) for f in EDITABLE if getattr(data, f) is not msgspec.UNSET}
+            if data.minutes_worked is not msgspec.UNSET:
+                if "worked_seconds" in changes:
+                    _seconds(1, 1.0)  # both given: the same clear error as on create
+                changes["worked_seconds"] = _seconds(None, data.minutes_worked)
+            if "flags" in changes:
+                changes["flags"] = sorted(set(changes["flags"]))
+            rating_changes = {}
+            if data.ratings is not msgspec.UNSET:
+                rating_changes = {f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS}
+            if not changes and not rating_changes:
+                raise ApiError(422, "nothing_to_change", "The request names no field to change.")
+            db_session.add(ReviewRevision(review_id=review.id, snapshot=_snapshot(review)))
+            for name, value in {**changes, **rating_changes}.items():
+                setattr(review, name, value)
+            review.updated_at = utcnow()
+            await db_session.flush()
+            await refresh_requester(db_session, review.requester_id)
+        return (await load_review_outs(db_session, [review]))[0]
+
+    @delete("/{review_id:int}", status_code=204, dependencies={"worker": Provide(provide_worker)},
+            summary="Delete your review (and its history)")
+    async def remove(self, review_id: int, worker: Worker, db_session: AsyncSession) -> None:
+        async with write_transaction(db_session):
+            review = await _own_review(db_session, worker, review_id)
+            requester_id = review.requester_id
+            await db_session.delete(review)
+            await db_session.flush()
+            await refresh_requester(db_session, requester_id)
+
+    @get("/", summary="Reviews of a requester, newest first (cursor pagination)")
+    async def list_reviews(
+        self,
+        db_session: AsyncSession,
+        platform: Annotated[str, Parameter(min_length=2, max_length=32)],
+        requester: Annotated[str, Parameter(min_length=1, max_length=128, description="the platform's requester id")],
+        cursor: Annotated[str | None, Parameter(max_length=64)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    ) -> ReviewPage:
+        requester_row = await db_session.scalar(select(Requester).where(
+            Requester.platform == platform, Requester.external_id == requester))
+        if requester_row is None:
+            raise not_found("This requester")
+        query = select(Review).where(Review.requester_id == requester_row.id)
+        if cursor:
+            query = query.where(Review.id < decode_cursor(cursor))
+        reviews = list(await db_session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))
+        more = len(reviews) > limit
+        reviews = reviews[:limit]
+        return ReviewPage(items=await load_review_outs(db_session, reviews),
+                          next_cursor=encode_cursor(reviews[-1].id) if more and reviews else None)

@@ -1,0 +1,101 @@
+"""Wire format of reviews."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from server.workers.structs import Platform
+
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (worst) to 5 (best); null for n/a")]
+Outcome = Literal["approved", "rejected", "pending", "returned", "blocked"]
+Flag = Literal[
+    "underpaid", "broken", "unpaid_screener", "attention_checks", "personal_data", "download_or_install",
+    "webcam_or_phone", "writing_required", "timer_too_short", "adult_content",
+    "screen_reader_ok", "needs_sight", "needs_hearing", "unextendable_time_limit", "captcha",
+]
+RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+Seconds = Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)]
+MAX_COMMENT = 4000
+
+
+class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pay: Rating | None = None
+    fairness: Rating | None = None
+    speed: Rating | None = None
+    communication: Rating | None = None
+
+
+class TaskRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Title
+    reward_cents: Cents
+    currency: Currency = "USD"
+    hit_set_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+
+
+class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    platform: Platform
+    requester_id: RequesterId
+    requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    task: TaskRef | None = None  # leave out to review the requester as a whole
+    ratings: Ratings = msgspec.field(default_factory=Ratings)
+    worked_seconds: Seconds | None = None
+    minutes_worked: Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60)] | None = None  # or seconds, not both
+    outcome: Outcome | None = None
+    approval_seconds: Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600)] | None = None
+    bonus_cents: Cents | None = None
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] = []  # type: ignore[attr-defined]
+    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT)] = ""
+
+
+class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; the task and requester a review is about cannot change."""
+
+    ratings: Ratings | msgspec.UnsetType = msgspec.UNSET
+    worked_seconds: Seconds | None | msgspec.UnsetType = msgspec.UNSET
+    minutes_worked: Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60)] | None | msgspec.UnsetType = msgspec.UNSET
+    outcome: Outcome | None | msgspec.UnsetType = msgspec.UNSET
+    approval_seconds: Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600)] | None | msgspec.UnsetType = msgspec.UNSET
+    bonus_cents: Cents | None | msgspec.UnsetType = msgspec.UNSET
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[attr-defined]
+    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class TaskOut(msgspec.Struct, kw_only=True):
+    title: str
+    reward_cents: int
+    currency: str
+    hit_set_id: str | None
+
+
+class ReviewOut(msgspec.Struct, kw_only=True):
+    id: int
+    platform: str
+    requester_id: str
+    requester_name: str
+    task: TaskOut | None
+    ratings: Ratings
+    worked_seconds: int | None
+    outcome: str | None
+    approval_seconds: int | None
+    bonus_cents: int | None
+    flags: list[str]
+    comment: str  # plain text as written; escape it wherever you render it
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    edits: int = 0
+
+
+class ReviewPage(msgspec.Struct, kw_only=True):
+    items: list[ReviewOut]
+    next_cursor: str | None
+
+
+class RevisionOut(msgspec.Struct, kw_only=True):
+    revised_at: datetime
+    before: dict

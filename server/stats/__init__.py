@@ -1,0 +1,1 @@
+"""Aggregates kept current on write, and the full rebuild."""

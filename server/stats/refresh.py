@@ -1,0 +1,198 @@
+"""Keeping aggregates current. Every write that changes a requester's data calls `refresh_requester`
+in the same transaction; `rebuild_all` recomputes everything the same way (the two must always agree).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import pay
+from server.db.models import PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, utcnow
+from server.reviews.vocab import RATING_DIMENSIONS
+
+RECENT = timedelta(days=90)
+# A measured timing says only how the work ended for the worker at the time; a later review knows more.
+PROVISIONAL_OUTCOMES = {"submitted", "pending", None}
+
+
+@dataclass
+class _Report:
+    """What one worker reported about one task type: their timings and/or their review."""
+
+    timings: list[tuple[float, str]] = field(default_factory=list)
+    review: Review | None = None
+
+
+def _samples(reward_cents: int, report: _Report) -> list[pay.Sample]:
+    review = report.review
+    bonus = (review.bonus_cents or 0) if review else 0
+    final = review.outcome if review else None
+    if report.timings:
+        # Measured time beats a remembered one; the review's outcome replaces a provisional one.
+        return [
+            pay.Sample(seconds=seconds, reward_cents=reward_cents, bonus_cents=bonus,
+                       outcome=final if (outcome in PROVISIONAL_OUTCOMES and final and outcome != "returned") else outcome)
+            for seconds, outcome in report.timings
+        ]
+    if review and review.worked_seconds and review.worked_seconds > 0:
+        return [pay.Sample(seconds=float(review.worked_seconds), reward_cents=reward_cents, outcome=review.outcome,
+                           bonus_cents=bonus)]
+    return []
+
+
+def _final_outcome(report: _Report) -> str | None:
+    if report.review and report.review.outcome:
+        return report.review.outcome
+    outcomes = [outcome for _, outcome in report.timings]
+    return outcomes[-1] if outcomes else None
+
+
+async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
+    """Recompute one requester's aggregates and those of all its task types, and move the platform sums."""
+    requester = await session.get(Requester, requester_id)
+    if requester is None:
+        return
+    task_types = {t.id: t for t in await session.scalars(select(TaskType).where(TaskType.requester_id == requester_id))}
+    reviews = list(await session.scalars(select(Review).where(Review.requester_id == requester_id).order_by(Review.id)))
+    timing_rows = (
+        await session.execute(
+            select(Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome)
+            .join(TaskType, TaskType.id == Timing.task_type_id)
+            .where(TaskType.requester_id == requester_id)
+            .order_by(Timing.id)
+        )
+    ).all()
+
+    reports: dict[int, dict[int, _Report]] = defaultdict(dict)  # task type → worker → report
+    for type_id, worker_id, seconds, outcome in timing_rows:
+        reports[type_id].setdefault(worker_id, _Report()).timings.append((seconds, outcome))
+    for review in reviews:
+        if review.task_type_id is not None:
+            reports[review.task_type_id].setdefault(review.worker_id, _Report()).review = review
+
+    now = utcnow()
+    all_samples: list[pay.Sample] = []
+    type_medians: list[float] = []
+    existing = {s.task_type_id: s for s in await session.scalars(
+        select(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(list(task_types))))} if task_types else {}
+    for type_id, task_type in task_types.items():
+        by_worker = reports.get(type_id, {})
+        samples = [s for report in by_worker.values() for s in _samples(task_type.reward_cents, report)]
+        type_reviews = [r.review for r in by_worker.values() if r.review is not None]
+        row = existing.get(type_id)
+        if not samples and not type_reviews:
+            if row is not None:
+                await session.delete(row)
+            continue
+        summary = pay.summarize(samples)
+        all_samples.extend(samples)
+        if summary.rate_p50 is not None:
+            type_medians.append(summary.rate_p50)
+        values = {
+            "samples": summary.n,
+            "reviews": len(type_reviews),
+            "summary": msgspec.to_builtins(summary),
+            "flag_counts": _flag_counts(type_reviews),
+            "updated_at": now,
+        }
+        if row is None:
+            session.add(TaskTypeStats(task_type_id=type_id, **values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+
+    outcomes = [_final_outcome(report) for by_worker in reports.values() for report in by_worker.values()]
+    # Reviews of the requester as a whole (no task named) still report an outcome.
+    outcomes += [r.outcome for r in reviews if r.task_type_id is None]
+    recent_since = now - RECENT
+    recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
+    summary = pay.summarize(all_samples)
+    ratings = _rating_sums(reviews)
+    new_values = {
+        "reviews": len(reviews),
+        "summary": msgspec.to_builtins(summary),
+        "ratings": ratings,
+        "rejections": outcomes.count("rejected"),
+        "blocks": outcomes.count("blocked"),
+        "approval_seconds": pay.median([float(r.approval_seconds) for r in reviews if r.approval_seconds is not None]),
+        "median_hourly_cents": pay.median(type_medians),
+        "recent": {
+            "reviews": len(recent_reviews),
+            "rejections": sum(1 for r in recent_reviews if r.outcome == "rejected"),
+            "blocks": sum(1 for r in recent_reviews if r.outcome == "blocked"),
+        },
+        "flag_counts": _flag_counts(reviews),
+        "updated_at": now,
+    }
+    stats = await session.get(RequesterStats, requester_id)
+    old_summary = pay.SampleSummary(**stats.summary) if stats is not None else pay.SampleSummary()
+    old_ratings = stats.ratings if stats is not None else {}
+    if not reviews and not all_samples:
+        if stats is not None:
+            await session.delete(stats)
+    elif stats is None:
+        session.add(RequesterStats(requester_id=requester_id, **new_values))
+    else:
+        for key, value in new_values.items():
+            setattr(stats, key, value)
+    await _move_platform_sums(session, requester.platform, old_summary, old_ratings, summary, ratings)
+    await session.flush()
+
+
+def _flag_counts(reviews: Iterable[Review]) -> dict[str, int]:
+    return dict(Counter(flag for review in reviews for flag in (review.flags or [])))
+
+
+def _rating_sums(reviews: Iterable[Review]) -> dict[str, list[float]]:
+    sums: dict[str, list[float]] = {}
+    for dimension in RATING_DIMENSIONS:
+        values = [getattr(r, f"rating_{dimension}") for r in reviews]
+        values = [v for v in values if v is not None]
+        sums[dimension] = [len(values), float(sum(values))]
+    return sums
+
+
+async def _move_platform_sums(session: AsyncSession, platform: str, old: pay.SampleSummary, old_ratings: dict,
+                              new: pay.SampleSummary, new_ratings: dict) -> None:
+    """Platform sums = Σ over its requesters; apply this requester's change as a difference."""
+    row = await session.get(PlatformStats, platform)
+    if row is None:
+        row = PlatformStats(platform=platform, n_completed=0, sum_log_seconds=0.0, approved=0, decided=0, ratings={})
+        session.add(row)
+    row.n_completed += new.n_completed - old.n_completed
+    row.sum_log_seconds += new.sum_log_seconds - old.sum_log_seconds
+    row.approved += new.approved - old.approved
+    row.decided += new.decided - old.decided
+    ratings = {k: list(v) for k, v in (row.ratings or {}).items()}
+    for dimension in RATING_DIMENSIONS:
+        n_old, s_old = old_ratings.get(dimension, [0, 0.0])
+        n_new, s_new = new_ratings.get(dimension, [0, 0.0])
+        n, s = ratings.get(dimension, [0, 0.0])
+        ratings[dimension] = [n + n_new - n_old, s + s_new - s_old]
+    row.ratings = ratings
+    row.updated_at = utcnow()
+
+
+async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None] | None = None) -> int:
+    """Throw all aggregates away and recompute them from reviews and timings. Returns requesters done.
+
+    The caller owns the transaction, so readers see the old aggregates until the new ones are complete.
+    """
+    await session.execute(delete(TaskTypeStats))
+    await session.execute(delete(RequesterStats))
+    await session.execute(delete(PlatformStats))
+    await session.flush()
+    ids = list(await session.scalars(select(Requester.id).order_by(Requester.id)))
+    for done, requester_id in enumerate(ids, start=1):
+        await refresh_requester(session, requester_id)
+        if done % 200 == 0:
+            session.expunge_all()  # keep memory flat on large databases
+        if progress:
+            progress(done, len(ids))
+    return len(ids)

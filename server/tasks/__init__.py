@@ -1,0 +1,1 @@
+"""Task lists: task identity, recording what the platforms show, and annotate."""

@@ -1,0 +1,182 @@
+"""POST /api/v1/annotate: a page of tasks in, one annotation per task out, in page order.
+
+The expensive part happened at write time (server/stats): here we parse, record unseen tasks,
+look up stored aggregates in three indexed queries, and do a few multiplications per task.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, post
+from litestar.di import Provide
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers import mturk, prolific
+from scrapers.model import PayloadError, Task
+from server import pay
+from server.auth import provide_optional_worker
+from server.db.models import RequesterStats, TaskTypeStats, Worker
+from server.errors import ApiError
+from server.filters import FilterError, Filters, Verdict, validate_filters, verdict
+from server.money import format_hourly
+from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
+from server.reviews.vocab import active_flags, should_avoid
+from server.tasks.records import record_tasks
+from server.workers.routes import load_filters
+from server.workers.structs import Platform
+
+MAX_TASKS = 100
+
+
+class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Give exactly one of `tasks` (normalized), `raw` (the platform's page JSON) or `raw_html`."""
+
+    platform: Platform
+    tasks: Annotated[list[Task], msgspec.Meta(max_length=MAX_TASKS)] | None = None
+    raw: Any = None
+    raw_html: Annotated[str, msgspec.Meta(max_length=1024 * 1024)] | None = None
+    filters: Filters | None = None  # e.g. an extension's local filters when not signed in
+
+
+class HourlyOut(msgspec.Struct, kw_only=True):
+    cents_per_hour: float | None
+    label: str  # "$7.50/h", or "unknown"
+    band: str  # good | ok | low | unknown | avoid
+    basis: str  # task | requester | stated | unknown
+    n: int
+    low: float | None
+    high: float | None
+    duration_seconds: float | None
+    p_approved: float | None
+    median_rate: float | None
+    pooled_rate: float | None
+
+
+class Annotation(msgspec.Struct, kw_only=True):
+    index: int
+    task_type_id: int
+    hit_set_id: str | None
+    title: str
+    requester_id: str
+    reward_cents: int
+    currency: str
+    hourly: HourlyOut
+    requester: RequesterSummary
+    flags: list[str]
+    verdict: Verdict
+
+
+class AnnotateOut(msgspec.Struct, kw_only=True):
+    platform: str
+    target_cents_per_hour: int
+    filters_from: str  # saved | request | default
+    tasks: list[Annotation]
+
+
+def parse_tasks(data: AnnotateIn) -> list[Task]:
+    given = [name for name in ("tasks", "raw", "raw_html") if getattr(data, name) is not None]
+    if len(given) != 1:
+        raise ApiError(422, "invalid_field", "Give exactly one of tasks, raw or raw_html.", given[1] if given[1:] else "tasks")
+    if data.tasks is not None:
+        tasks = data.tasks
+        for i, task in enumerate(tasks):
+            if task.platform != data.platform:
+                raise ApiError(422, "invalid_field", f"tasks[{i}].platform: differs from the request's platform.",
+                               f"tasks[{i}].platform")
+        return tasks
+    try:
+        if data.platform == "mturk":
+            tasks = mturk.parse_hitset_table_html(data.raw_html) if data.raw_html is not None else mturk.parse_search(data.raw)
+        elif data.platform == "prolific" and data.raw is not None:
+            tasks = prolific.parse_studies(data.raw)
+        else:
+            raise ApiError(422, "unsupported_payload",
+                           f"No parser reads a raw {data.platform} {'page' if data.raw_html else 'payload'}; send tasks.",
+                           "raw_html" if data.raw_html is not None else "raw")
+    except PayloadError as error:
+        source = "raw_html" if data.raw_html is not None else "raw"
+        raise ApiError(422, "invalid_payload", f"{source}.{error.field}: {error.message}", f"{source}.{error.field}") from None
+    if len(tasks) > MAX_TASKS:
+        raise ApiError(422, "too_many_tasks", f"A page may hold at most {MAX_TASKS} tasks; got {len(tasks)}.", "raw")
+    return tasks
+
+
+def hourly_out(hourly: pay.Hourly, currency: str, band: str) -> HourlyOut:
+    value = hourly.cents_per_hour
+    return HourlyOut(
+        cents_per_hour=round(value, 1) if value is not None else None,
+        label=format_hourly(value, currency) if value is not None else "unknown",
+        band=band, basis=hourly.basis, n=hourly.n,
+        low=_round(hourly.low), high=_round(hourly.high), duration_seconds=_round(hourly.duration_seconds),
+        p_approved=round(hourly.p_approved, 4) if hourly.p_approved is not None else None,
+        median_rate=_round(hourly.median_rate), pooled_rate=_round(hourly.pooled_rate),
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task], filters: Filters,
+                         now: datetime) -> list[Annotation]:
+    """The one code path from tasks to annotations (the API and, later, the voice view use it)."""
+    recorded = await record_tasks(session, tasks)
+    type_ids = [t.id for t in recorded.task_types]
+    requester_ids = list({r.id for r in recorded.requesters})
+    type_stats = {s.task_type_id: s for s in await session.scalars(
+        select(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(type_ids)))}
+    requester_stats = {s.requester_id: s for s in await session.scalars(
+        select(RequesterStats).where(RequesterStats.requester_id.in_(requester_ids)))}
+    platforms = await load_platforms(session, [platform])
+    platform_info = platforms[platform]
+
+    summaries: dict[int, RequesterSummary] = {}
+    priors: dict[int, pay.Prior | None] = {}
+    annotations = []
+    for index, (task, requester, task_type) in enumerate(zip(tasks, recorded.requesters, recorded.task_types)):
+        if requester.id not in summaries:
+            stats = requester_stats.get(requester.id)
+            summaries[requester.id] = summary_of(requester, stats, platform_info)
+            summary = sample_summary(stats.summary) if stats else None
+            priors[requester.id] = pay.requester_prior(summary, platform_info.prior) if summary else None
+        stats_row = type_stats.get(task_type.id)
+        hourly = pay.effective_hourly(
+            sample_summary(stats_row.summary) if stats_row else None,
+            task.reward_cents,
+            priors[requester.id],
+            platform_info.prior,
+            stated_seconds=task.stated_seconds or task_type.stated_seconds,
+        )
+        flags = active_flags(stats_row.flag_counts, stats_row.reviews) if stats_row else []
+        requester_summary = summaries[requester.id]
+        band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour,
+                        avoid=should_avoid(flags, requester_summary.blocks))
+        annotations.append(Annotation(
+            index=index, task_type_id=task_type.id, hit_set_id=task.hit_set_id, title=task.title,
+            requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
+            hourly=hourly_out(hourly, task.currency, band), requester=requester_summary, flags=flags,
+            verdict=verdict(task, hourly.cents_per_hour, hourly.duration_seconds, flags, filters, now),
+        ))
+    return annotations
+
+
+@post("/api/v1/annotate", status_code=200, tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
+      summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
+async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None) -> AnnotateOut:
+    tasks = parse_tasks(data)
+    if data.filters is not None:
+        try:
+            validate_filters(data.filters)
+        except FilterError as error:
+            raise ApiError(422, "invalid_field", f"filters.{error.field}: {error.message}", f"filters.{error.field}") from None
+        filters, source = data.filters, "request"
+    elif worker is not None:
+        filters, source = await load_filters(db_session, worker), "saved"
+    else:
+        filters, source = Filters(), "default"
+    annotations = await annotate_tasks(db_session, data.platform, tasks, filters, datetime.now(timezone.utc)) if tasks else []
+    return AnnotateOut(platform=data.platform, target_cents_per_hour=filters.target_cents_per_hour,
+                       filters_from=source, tasks=annotations)

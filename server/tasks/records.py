@@ -1,0 +1,144 @@
+"""Recording the requesters and task types a page showed us, so reviews and timings can attach to them."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers.model import Task
+from server.db.engine import write_transaction
+from server.db.models import Requester, TaskType
+from server.db.upsert import insert_ignore
+from server.tasks.identity import TaskKey, task_key
+
+
+async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, str]]) -> dict[tuple[str, str], Requester]:
+    if not platform_ids:
+        return {}
+    rows = await session.scalars(
+        select(Requester).where(tuple_(Requester.platform, Requester.external_id).in_(list(platform_ids)))
+    )
+    return {(r.platform, r.external_id): r for r in rows}
+
+
+async def find_task_types(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TaskType]:
+    """Task types by (requester row id, title_key, reward, currency)."""
+    if not keys:
+        return {}
+    wanted = {(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys}
+    rows = await session.scalars(
+        select(TaskType).where(
+            or_(*[
+                and_(TaskType.requester_id == rid, TaskType.title_key == title, TaskType.reward_cents == reward,
+                     TaskType.currency == currency)
+                for rid, title, reward, currency in wanted
+            ])
+        )
+    )
+    return {(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows}
+
+
+class Recorded:
+    """Requester and task type rows for each task of a page, in page order."""
+
+    def __init__(self, requesters: list[Requester], task_types: list[TaskType]) -> None:
+        self.requesters = requesters
+        self.task_types = task_types
+
+
+async def _lookup(session: AsyncSession, tasks: Sequence[Task], keys: list[TaskKey]) -> tuple[dict, dict]:
+    requesters = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
+    pairs = [(requesters[(k.platform, k.requester_id)].id, k) for k in keys if (k.platform, k.requester_id) in requesters]
+    task_types = await find_task_types(session, pairs)
+    return requesters, task_types
+
+
+def _complete(keys: list[TaskKey], requesters: dict, task_types: dict) -> Recorded | None:
+    found_requesters, found_types = [], []
+    for k in keys:
+        requester = requesters.get((k.platform, k.requester_id))
+        if requester is None:
+            return None
+        task_type = task_types.get((requester.id, k.title_key, k.reward_cents, k.currency))
+        if task_type is None:
+            return None
+        found_requesters.append(requester)
+        found_types.append(task_type)
+    return Recorded(found_requesters, found_types)
+
+
+async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo: bool = False,
+                       in_transaction: bool = False) -> Recorded:
+    """Find or create the requester and task type of every task. Writes only when something is new.
+
+    Reads first: a page of known tasks (the common case) costs two indexed SELECTs and no write lock.
+    With `in_transaction`, the caller already holds a write transaction and commits it.
+    """
+    keys = [task_key(t) for t in tasks]
+    requesters, task_types = await _lookup(session, tasks, keys)
+    recorded = _complete(keys, requesters, task_types)
+    if recorded is not None and not _stale_hit_sets(tasks, recorded.task_types):
+        return recorded
+
+    async def write() -> Recorded:
+        await insert_ignore(session, Requester, _dedupe([
+            {"platform": k.platform, "external_id": k.requester_id, "name": (t.requester_name or "")[:200], "is_demo": is_demo}
+            for t, k in zip(tasks, keys)
+        ], ("platform", "external_id")))
+        found = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
+        await insert_ignore(session, TaskType, _dedupe([
+            {
+                "requester_id": found[(k.platform, k.requester_id)].id,
+                "title": t.title[:500], "title_key": k.title_key[:500], "reward_cents": k.reward_cents,
+                "currency": k.currency, "latest_hit_set_id": t.hit_set_id, "stated_seconds": t.stated_seconds,
+                "is_demo": is_demo,
+            }
+            for t, k in zip(tasks, keys)
+        ], ("requester_id", "title_key", "reward_cents", "currency")))
+        requesters_now, types_now = await _lookup(session, tasks, keys)
+        result = _complete(keys, requesters_now, types_now)
+        assert result is not None
+        for task_type, hit_set_id in _stale_hit_sets(tasks, result.task_types).items():
+            await session.execute(update(TaskType).where(TaskType.id == task_type.id).values(latest_hit_set_id=hit_set_id))
+            task_type.latest_hit_set_id = hit_set_id
+        return result
+
+    if in_transaction:
+        return await write()
+    async with write_transaction(session):
+        return await write()
+
+
+def _stale_hit_sets(tasks: Sequence[Task], task_types: Sequence[TaskType]) -> dict[TaskType, str]:
+    """Task types whose stored hit_set_id is none of those the page shows for them (→ the page's last one).
+
+    Two batches of the same task can be listed at once; as long as the stored id is one of them,
+    nothing is rewritten, so annotate stays read-only for known tasks.
+    """
+    shown: dict[int, list[str]] = {}
+    by_id: dict[int, TaskType] = {}
+    for task, task_type in zip(tasks, task_types):
+        if task.hit_set_id:
+            shown.setdefault(task_type.id, []).append(task.hit_set_id)
+            by_id[task_type.id] = task_type
+    return {
+        by_id[type_id]: ids[-1]
+        for type_id, ids in shown.items()
+        if by_id[type_id].latest_hit_set_id not in ids
+    }
+
+
+def _dedupe(rows: list[dict], key_fields: tuple[str, ...]) -> list[dict]:
+    seen: dict[tuple, dict] = {}
+    for row in rows:
+        seen.setdefault(tuple(row[f] for f in key_fields), row)
+    return list(seen.values())
+
+
+async def record_requester(session: AsyncSession, platform: str, external_id: str, name: str = "",
+                           *, is_demo: bool = False) -> Requester:
+    """Find or create one requester. The caller holds the write transaction."""
+    key = (platform, external_id.strip())
+    await insert_ignore(session, Requester, [{"platform": key[0], "external_id": key[1], "name": name[:200], "is_demo": is_demo}])
+    return (await find_requesters(session, {key}))[key]

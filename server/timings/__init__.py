@@ -1,0 +1,1 @@
+"""Automatic timings posted by the extension; private to their worker."""

@@ -1,0 +1,1 @@
+"""Worker accounts, tokens and saved filters."""

@@ -1,0 +1,125 @@
+"""Accounts, tokens and saved filters."""
+from __future__ import annotations
+
+import secrets
+
+import msgspec
+from litestar import Controller, Request, delete, get, post, put
+from litestar.di import Provide
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
+from server.db.engine import write_transaction
+from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
+from server.errors import ApiError, not_found
+from server.filters import FilterError, Filters, validate_filters
+from server.settings import Settings
+from server.workers.structs import NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
+
+MAX_TOKENS_PER_WORKER = 20
+
+
+def token_out(token: Token) -> TokenOut:
+    return TokenOut(id=token.id, label=token.label, created_at=token.created_at,
+                    last_used_at=token.last_used_at, revoked_at=token.revoked_at)
+
+
+async def worker_out(session: AsyncSession, worker: Worker) -> WorkerOut:
+    platforms = sorted(set(await session.scalars(
+        select(WorkerPlatformId.platform).where(WorkerPlatformId.worker_id == worker.id))))
+    return WorkerOut(id=worker.id, handle=worker.handle, role=worker.role, created_at=worker.created_at, platforms=platforms)
+
+
+async def load_filters(session: AsyncSession, worker: Worker | None) -> Filters:
+    """The worker's saved filters, or the defaults (also for anonymous callers)."""
+    if worker is None:
+        return Filters()
+    saved = await session.get(SavedFilters, worker.id)
+    return msgspec.convert(saved.filters, Filters) if saved else Filters()
+
+
+class RegistrationController(Controller):
+    path = "/api/v1/workers"
+    tags = ["workers"]
+
+    @post("/", status_code=201, summary="Register a pseudonymous worker account and get its first token")
+    async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
+        handle = data.handle or f"worker-{secrets.token_hex(4)}"
+        token = new_token()
+        async with write_transaction(db_session):
+            if await db_session.scalar(select(Worker.id).where(Worker.handle == handle)):
+                raise ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle")
+            worker = Worker(handle=handle, role="worker")
+            db_session.add(worker)
+            await db_session.flush()
+            for link in data.platform_ids:
+                db_session.add(WorkerPlatformId(worker_id=worker.id, platform=link.platform,
+                                                id_hmac=platform_id_hmac(settings.secret, link.platform, link.worker_id)))
+            token_row = Token(worker_id=worker.id, token_hash=hash_token(token), label=data.token_label)
+            db_session.add(token_row)
+            try:
+                await db_session.flush()
+            except IntegrityError:
+                raise ApiError(409, "platform_id_taken",
+                               "One of these platform worker IDs is already linked to another account.",
+                               "platform_ids") from None
+        return RegisteredOut(worker=await worker_out(db_session, worker), token=token, token_info=token_out(token_row))
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["workers"]
+    dependencies = {"worker": Provide(provide_worker)}
+
+    @get("/", summary="The signed-in worker")
+    async def me(self, worker: Worker, db_session: AsyncSession) -> WorkerOut:
+        return await worker_out(db_session, worker)
+
+    @get("/tokens", summary="List your tokens (never their values)")
+    async def list_tokens(self, worker: Worker, db_session: AsyncSession) -> list[TokenOut]:
+        rows = await db_session.scalars(select(Token).where(Token.worker_id == worker.id).order_by(Token.id))
+        return [token_out(t) for t in rows]
+
+    @post("/tokens", status_code=201, summary="Issue another token (shown once)")
+    async def issue_token(self, worker: Worker, db_session: AsyncSession, data: TokenIn | None = None) -> NewTokenOut:
+        token = new_token()
+        async with write_transaction(db_session):
+            active = await db_session.scalars(
+                select(Token.id).where(Token.worker_id == worker.id, Token.revoked_at.is_(None)))
+            if len(list(active)) >= MAX_TOKENS_PER_WORKER:
+                raise ApiError(409, "too_many_tokens",
+                               f"You have {MAX_TOKENS_PER_WORKER} active tokens; revoke one first.")
+            row = Token(worker_id=worker.id, token_hash=hash_token(token), label=(data.label if data else ""))
+            db_session.add(row)
+        return NewTokenOut(token=token, token_info=token_out(row))
+
+    @delete("/tokens/{token_id:int}", status_code=204, summary="Revoke a token")
+    async def revoke_token(self, worker: Worker, db_session: AsyncSession, token_id: int) -> None:
+        async with write_transaction(db_session):
+            result = await db_session.execute(
+                update(Token).where(Token.id == token_id, Token.worker_id == worker.id, Token.revoked_at.is_(None))
+                .values(revoked_at=utcnow()))
+            if result.rowcount == 0:
+                raise not_found("An active token with this id")
+
+    @get("/filters", summary="Your saved filters (defaults until you save some)")
+    async def get_filters(self, worker: Worker, db_session: AsyncSession) -> Filters:
+        return await load_filters(db_session, worker)
+
+    @put("/filters", summary="Replace your saved filters")
+    async def put_filters(self, worker: Worker, db_session: AsyncSession, data: Filters) -> Filters:
+        try:
+            validate_filters(data)
+        except FilterError as error:
+            raise ApiError(422, "invalid_field", f"{error.field}: {error.message}", error.field) from None
+        async with write_transaction(db_session):
+            saved = await db_session.get(SavedFilters, worker.id)
+            stored = msgspec.to_builtins(data)
+            if saved is None:
+                db_session.add(SavedFilters(worker_id=worker.id, filters=stored))
+            else:
+                saved.filters = stored
+                saved.updated_at = utcnow()
+        return data
