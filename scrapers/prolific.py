@@ -23,9 +23,9 @@ as JSON bytes/str or already decoded. Fields read from each study (all others ar
                                 -> needs: lowercase words, separators as "_", duplicates dropped
 
 Validation rules (types, numeric strings, truncation of long text to 2,000 characters, id
-checks, reward bounds) are those of `scrapers.mturk`; see its module docstring. The participant
-list shows studies the participant may take, but it does not say so per study, so `qualified`
-stays None.
+checks, reward bounds) are those of the shared readers in `scrapers._payload`, described in
+`scrapers.mturk`'s module docstring. The participant list shows studies the participant may
+take, but it does not say so per study, so `qualified` stays None.
 """
 from __future__ import annotations
 
@@ -34,8 +34,7 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
-from scrapers.model import PayloadError, Task
-from scrapers.mturk import (
+from scrapers._payload import (
     check_id,
     describe_type,
     get_field,
@@ -53,6 +52,7 @@ from scrapers.mturk import (
     task_list,
     to_minor_units,
 )
+from scrapers.model import PayloadError, Task
 
 __all__ = ["PROLIFIC_BASE_URL", "parse_studies"]
 

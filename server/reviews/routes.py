@@ -21,8 +21,15 @@ from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, Rev
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_requester, record_tasks
+from server.workers.routes import BODY_EXCEPTION_HANDLERS
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
+# Row ids are 64-bit; a larger number in a path or cursor can name no row (and SQLite refuses to bind it).
+MAX_ROW_ID = 2**63 - 1
+
+
+def is_row_id(value: int) -> bool:
+    return 0 < value <= MAX_ROW_ID
 
 
 def encode_cursor(last_id: int) -> str:
@@ -32,8 +39,9 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.startswith("r") and raw[1:].isdigit():
-            return int(raw[1:])
+        digits = raw[1:]
+        if raw.startswith("r") and digits.isascii() and digits.isdigit() and len(digits) <= 19 and is_row_id(int(digits)):
+            return int(digits)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
@@ -96,7 +104,7 @@ async def load_review_outs(session: AsyncSession, reviews: list[Review]) -> list
 
 
 async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> Review:
-    review = await session.get(Review, review_id)
+    review = await session.get(Review, review_id) if is_row_id(review_id) else None
     if review is None:
         raise not_found("A review with this id")
     if review.worker_id != worker.id:
@@ -107,6 +115,7 @@ async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> 
 class ReviewController(Controller):
     path = "/api/v1/reviews"
     tags = ["reviews"]
+    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @post("/", status_code=201, dependencies={"worker": Provide(provide_worker)},
           summary="Review a task type (or a requester as a whole); one review per worker per task type")
@@ -142,14 +151,14 @@ class ReviewController(Controller):
 
     @get("/{review_id:int}", summary="One review")
     async def read(self, review_id: int, db_session: AsyncSession) -> ReviewOut:
-        review = await db_session.get(Review, review_id)
+        review = await db_session.get(Review, review_id) if is_row_id(review_id) else None
         if review is None:
             raise not_found("A review with this id")
         return (await load_review_outs(db_session, [review]))[0]
 
     @get("/{review_id:int}/history", summary="Earlier versions of a review, newest first")
     async def history(self, review_id: int, db_session: AsyncSession) -> list[RevisionOut]:
-        if await db_session.get(Review, review_id) is None:
+        if not is_row_id(review_id) or await db_session.get(Review, review_id) is None:
             raise not_found("A review with this id")
         rows = await db_session.scalars(select(ReviewRevision).where(ReviewRevision.review_id == review_id)
                                         .order_by(ReviewRevision.id.desc()))
@@ -168,7 +177,9 @@ class ReviewController(Controller):
                 changes["flags"] = sorted(set(changes["flags"]))
             rating_changes = {}
             if data.ratings is not msgspec.UNSET:
-                rating_changes = {f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS}
+                # Only the dimensions named change; null sets one to n/a.
+                rating_changes = {f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS
+                                  if getattr(data.ratings, d) is not msgspec.UNSET}
             if not changes and not rating_changes:
                 raise ApiError(422, "nothing_to_change", "The request names no field to change.")
             db_session.add(ReviewRevision(review_id=review.id, snapshot=_snapshot(review)))

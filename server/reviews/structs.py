@@ -30,6 +30,15 @@ class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     communication: Rating | None = None
 
 
+class RatingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Ratings to change in an edit: dimensions left out keep their value; null sets n/a."""
+
+    pay: Rating | None | msgspec.UnsetType = msgspec.UNSET
+    fairness: Rating | None | msgspec.UnsetType = msgspec.UNSET
+    speed: Rating | None | msgspec.UnsetType = msgspec.UNSET
+    communication: Rating | None | msgspec.UnsetType = msgspec.UNSET
+
+
 class TaskRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title
     reward_cents: Cents
@@ -55,7 +64,7 @@ class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Fields to change; the task and requester a review is about cannot change."""
 
-    ratings: Ratings | msgspec.UnsetType = msgspec.UNSET
+    ratings: RatingsPatch | msgspec.UnsetType = msgspec.UNSET
     worked_seconds: Seconds | None | msgspec.UnsetType = msgspec.UNSET
     minutes_worked: Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60)] | None | msgspec.UnsetType = msgspec.UNSET
     outcome: Outcome | None | msgspec.UnsetType = msgspec.UNSET

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, post
+from litestar import post
 from litestar.di import Provide
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +25,8 @@ from server.money import format_hourly
 from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
 from server.reviews.vocab import active_flags, should_avoid
 from server.tasks.records import record_tasks
-from server.workers.routes import load_filters
-from server.workers.structs import Platform
+from server.workers.routes import BODY_EXCEPTION_HANDLERS, load_filters
+from server.workers.structs import FiltersIn, Platform
 
 MAX_TASKS = 100
 
@@ -38,7 +38,7 @@ class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     tasks: Annotated[list[Task], msgspec.Meta(max_length=MAX_TASKS)] | None = None
     raw: Any = None
     raw_html: Annotated[str, msgspec.Meta(max_length=1024 * 1024)] | None = None
-    filters: Filters | None = None  # e.g. an extension's local filters when not signed in
+    filters: FiltersIn | None = None  # e.g. an extension's local filters when not signed in
 
 
 class HourlyOut(msgspec.Struct, kw_only=True):
@@ -164,6 +164,7 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
 
 
 @post("/api/v1/annotate", status_code=200, tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
+      exception_handlers=BODY_EXCEPTION_HANDLERS,
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
 async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None) -> AnnotateOut:
     tasks = parse_tasks(data)

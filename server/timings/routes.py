@@ -16,10 +16,11 @@ from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType, Timing, Worker
 from server.errors import ApiError, not_found
-from server.reviews.routes import decode_cursor, encode_cursor
+from server.reviews.routes import decode_cursor, encode_cursor, is_row_id
 from server.reviews.structs import Cents, Currency, RequesterId, Title
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_tasks
+from server.workers.routes import BODY_EXCEPTION_HANDLERS
 from server.workers.structs import Platform
 
 MAX_TIMING = timedelta(hours=24)
@@ -61,9 +62,12 @@ class TimingPage(msgspec.Struct, kw_only=True):
 
 
 def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None:
+    if moment.utcoffset() is None:
         raise ApiError(422, "invalid_field", f"{field}: give a time zone (e.g. '2026-01-31T10:00:00Z').", field)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
+        raise ApiError(422, "invalid_field", f"{field}: out of range.", field) from None
 
 
 def _check(data: TimingIn) -> tuple[datetime, datetime, float]:
@@ -101,6 +105,7 @@ async def _timing_out(session: AsyncSession, timings: list[Timing]) -> list[Timi
 class TimingController(Controller):
     path = "/api/v1"
     tags = ["timings"]
+    exception_handlers = BODY_EXCEPTION_HANDLERS
     dependencies = {"worker": Provide(provide_worker)}
 
     @post("/timings", status_code=201,
@@ -141,7 +146,7 @@ class TimingController(Controller):
     @delete("/me/timings/{timing_id:int}", status_code=204, summary="Delete one of your timings")
     async def remove(self, timing_id: int, worker: Worker, db_session: AsyncSession) -> None:
         async with write_transaction(db_session):
-            timing = await db_session.get(Timing, timing_id)
+            timing = await db_session.get(Timing, timing_id) if is_row_id(timing_id) else None
             if timing is None or timing.worker_id != worker.id:
                 raise not_found("A timing of yours with this id")
             task_type = await db_session.get(TaskType, timing.task_type_id)

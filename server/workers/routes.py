@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import Provide
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,12 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
-from server.errors import ApiError, not_found
+from server.errors import ApiError, ErrorBody, error_response, not_found
 from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
-from server.workers.structs import NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
+from server.workers.structs import FiltersIn, NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
 
 MAX_TOKENS_PER_WORKER = 20
+MAX_ROW_ID = 2**63 - 1  # a larger id names no row (and SQLite refuses to bind it)
+
+
+def nested_too_deeply(_: Request[Any, Any, Any], __: RecursionError) -> Response[ErrorBody]:
+    """A JSON body nested past the interpreter's recursion limit ("[[[[…") is the client's fault, not a 500.
+
+    Litestar decodes the body to Python objects before converting it, so this can hit any route that
+    reads a body. (Belongs in server.errors.EXCEPTION_HANDLERS; until then every body-reading route of
+    the feature folders sets it.)
+    """
+    return error_response(400, "invalid_json", "The request body is nested too deeply.")
+
+
+BODY_EXCEPTION_HANDLERS: dict[Any, Any] = {RecursionError: nested_too_deeply}
 
 
 def token_out(token: Token) -> TokenOut:
@@ -43,6 +58,7 @@ async def load_filters(session: AsyncSession, worker: Worker | None) -> Filters:
 class RegistrationController(Controller):
     path = "/api/v1/workers"
     tags = ["workers"]
+    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @post("/", status_code=201, summary="Register a pseudonymous worker account and get its first token")
     async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
@@ -53,7 +69,10 @@ class RegistrationController(Controller):
                 raise ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle")
             worker = Worker(handle=handle, role="worker")
             db_session.add(worker)
-            await db_session.flush()
+            try:
+                await db_session.flush()
+            except IntegrityError:  # taken by a concurrent registration since the check above
+                raise ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle") from None
             for link in data.platform_ids:
                 db_session.add(WorkerPlatformId(worker_id=worker.id, platform=link.platform,
                                                 id_hmac=platform_id_hmac(settings.secret, link.platform, link.worker_id)))
@@ -72,6 +91,7 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["workers"]
     dependencies = {"worker": Provide(provide_worker)}
+    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @get("/", summary="The signed-in worker")
     async def me(self, worker: Worker, db_session: AsyncSession) -> WorkerOut:
@@ -97,6 +117,8 @@ class MeController(Controller):
 
     @delete("/tokens/{token_id:int}", status_code=204, summary="Revoke a token")
     async def revoke_token(self, worker: Worker, db_session: AsyncSession, token_id: int) -> None:
+        if not 0 < token_id <= MAX_ROW_ID:
+            raise not_found("An active token with this id")
         async with write_transaction(db_session):
             result = await db_session.execute(
                 update(Token).where(Token.id == token_id, Token.worker_id == worker.id, Token.revoked_at.is_(None))
@@ -109,7 +131,7 @@ class MeController(Controller):
         return await load_filters(db_session, worker)
 
     @put("/filters", summary="Replace your saved filters")
-    async def put_filters(self, worker: Worker, db_session: AsyncSession, data: Filters) -> Filters:
+    async def put_filters(self, worker: Worker, db_session: AsyncSession, data: FiltersIn) -> Filters:
         try:
             validate_filters(data)
         except FilterError as error:

@@ -1,0 +1,52 @@
+# Fairfinder: `make run` serves on http://127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: run test install install-dev system-deps serve migrate demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Installed once per change of the dependency list (pyproject.toml or the lock file).
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(PIP) install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian packages the tests need (none yet for the core service; the browser, voice and PostgreSQL
+# suites add theirs here). Installed only when missing.
+DEBIAN_PACKAGES :=
+system-deps:
+	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+migrate: install
+	$(BIN)/fairfinder migrate
+
+demo: migrate
+	$(BIN)/fairfinder demo --if-empty
+
+run: demo
+	$(BIN)/fairfinder serve
+
+test: install-dev system-deps
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python bench/annotate.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,141 @@
+"""Aggregates kept current on every write must equal a full rebuild, after any sequence of writes."""
+from __future__ import annotations
+
+import asyncio
+import math
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from server.app import create_app
+from server.db.engine import create_engine, session_factory, write_transaction
+from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
+from server.settings import Settings
+from server.stats.refresh import rebuild_all
+from tests.conftest import TEST_SECRET, register
+
+REQUESTERS = ["A1", "A2"]
+TITLES = [("Survey about food", 50), ("Tag images", 10), ("Survey about food", 75)]
+WORKERS = 3
+NOW = datetime.now(timezone.utc)
+
+
+def _close(a: Any, b: Any) -> bool:
+    """Equal, with float sums compared to a tolerance (they are built by additions in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+async def _snapshot(database_url: str) -> dict[str, Any]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            def rows(objects, key, fields):
+                return {getattr(o, key): {f: getattr(o, f) for f in fields} for o in objects}
+            return {
+                "task_types": rows(await session.scalars(select(TaskTypeStats)), "task_type_id",
+                                   ["samples", "reviews", "summary", "flag_counts"]),
+                "requesters": rows(await session.scalars(select(RequesterStats)), "requester_id",
+                                   ["reviews", "summary", "ratings", "rejections", "blocks", "approval_seconds",
+                                    "median_hourly_cents", "recent", "flag_counts"]),
+                "platforms": rows(await session.scalars(select(PlatformStats)), "platform",
+                                  ["n_completed", "sum_log_seconds", "approved", "decided", "ratings"]),
+            }
+    finally:
+        await engine.dispose()
+
+
+async def _rebuild(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, write_transaction(session):
+            await rebuild_all(session)
+    finally:
+        await engine.dispose()
+
+
+rating = st.one_of(st.none(), st.integers(1, 5))
+operation = st.one_of(
+    st.tuples(st.just("review"), st.integers(0, WORKERS - 1), st.sampled_from(REQUESTERS),
+              st.one_of(st.none(), st.sampled_from(TITLES)),
+              st.fixed_dictionaries({"pay": rating, "fairness": rating}),
+              st.one_of(st.none(), st.integers(30, 3600)),
+              st.one_of(st.none(), st.sampled_from(["approved", "rejected", "pending", "returned", "blocked"])),
+              st.lists(st.sampled_from(["broken", "needs_sight", "underpaid"]), max_size=2)),
+    st.tuples(st.just("edit"), st.integers(0, 50), st.integers(1, 5), st.one_of(st.none(), st.integers(30, 3600)),
+              st.sampled_from(["approved", "rejected", "returned"])),
+    st.tuples(st.just("delete_review"), st.integers(0, 50)),
+    st.tuples(st.just("timing"), st.integers(0, WORKERS - 1), st.sampled_from(REQUESTERS), st.sampled_from(TITLES),
+              st.integers(5, 5000), st.sampled_from(["submitted", "returned", "approved", "rejected"])),
+    st.tuples(st.just("delete_timing"), st.integers(0, WORKERS - 1), st.integers(0, 50)),
+)
+
+
+def _apply(client: TestClient, workers: list[dict[str, str]], op: tuple, made: list[tuple[int, int]]) -> None:
+    kind = op[0]
+    if kind == "review":
+        _, w, requester, task, ratings, seconds, outcome, flags = op
+        body: dict[str, Any] = {"platform": "mturk", "requester_id": requester, "ratings": ratings, "flags": flags,
+                                "worked_seconds": seconds, "outcome": outcome}
+        if task:
+            body["task"] = {"title": task[0], "reward_cents": task[1]}
+        response = client.post("/api/v1/reviews", json=body, headers=workers[w])
+        assert response.status_code in (201, 409), response.text
+        if response.status_code == 201:
+            made.append((w, response.json()["id"]))
+    elif kind == "edit" and made:
+        _, pick, pay_rating, seconds, outcome = op
+        w, review_id = made[pick % len(made)]
+        response = client.patch(f"/api/v1/reviews/{review_id}", headers=workers[w],
+                                json={"ratings": {"pay": pay_rating}, "worked_seconds": seconds, "outcome": outcome})
+        assert response.status_code == 200, response.text
+    elif kind == "delete_review" and made:
+        w, review_id = made.pop(op[1] % len(made))
+        assert client.delete(f"/api/v1/reviews/{review_id}", headers=workers[w]).status_code == 204
+    elif kind == "timing":
+        _, w, requester, task, seconds, outcome = op
+        ended = NOW - timedelta(minutes=5)
+        response = client.post("/api/v1/timings", headers=workers[w], json={
+            "platform": "mturk", "requester_id": requester, "title": task[0], "reward_cents": task[1],
+            "accepted_at": (ended - timedelta(seconds=seconds)).isoformat(), "ended_at": ended.isoformat(),
+            "outcome": outcome})
+        assert response.status_code == 201, response.text
+    elif kind == "delete_timing":
+        _, w, pick = op
+        items = client.get("/api/v1/me/timings", headers=workers[w]).json()["items"]
+        if items:
+            timing_id = items[pick % len(items)]["id"]
+            assert client.delete(f"/api/v1/me/timings/{timing_id}", headers=workers[w]).status_code == 204
+
+
+def test_aggregates_equal_full_rebuild_after_any_writes(tmp_path: Path, migrated_template: Path) -> None:
+    counter = iter(range(10**6))
+
+    @hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(operation, min_size=1, max_size=14))
+    def run(operations: list[tuple]) -> None:
+        db = tmp_path / f"db{next(counter)}.db"
+        shutil.copy(migrated_template, db)
+        url = f"sqlite+aiosqlite:///{db}"
+        with TestClient(app=create_app(Settings(database_url=url, secret=TEST_SECRET, data_dir=tmp_path)),
+                        raise_server_exceptions=True) as client:
+            workers = [register(client) for _ in range(WORKERS)]
+            made: list[tuple[int, int]] = []
+            for op in operations:
+                _apply(client, workers, op, made)
+        kept_current = asyncio.run(_snapshot(url))
+        asyncio.run(_rebuild(url))
+        rebuilt = asyncio.run(_snapshot(url))
+        assert _close(kept_current, rebuilt), (kept_current, rebuilt)
+
+    run()

@@ -1,0 +1,74 @@
+"""The README's tour, run as written (curl against a real server process with the demo data)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, LiveServer
+
+
+def tour_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    tour = next(block for block in blocks if "api/v1/annotate" in block)
+    return tour
+
+
+@pytest.fixture
+def demo_server(live_server: LiveServer) -> LiveServer:
+    seeded = live_server.cli("demo", "--if-empty")
+    assert seeded.returncode == 0, seeded.stderr
+    return live_server
+
+
+def test_readme_tour_works_against_a_real_server(demo_server: LiveServer) -> None:
+    assert shutil.which("curl"), "curl is needed for the README tour"
+    # -f makes curl fail on HTTP errors, so a broken line fails the script.
+    script = tour_script().replace("http://127.0.0.1:8000", demo_server.url).replace("curl -s ", "curl -sf -w '\\n' ")
+    script += '\necho "TOKEN=$TOKEN"\n'
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    token = lines[-1].removeprefix("TOKEN=")
+    outputs = [json.loads(line) for line in lines[:-1]]
+
+    review, annotated, filters, requester, reviews = outputs
+    assert review["requester_id"] == "ADEMO3ZOELLPK4" and review["worked_seconds"] == 360
+    assert [t["title"] for t in annotated["tasks"]] == ["Market Research Survey", "Movie personalities"]
+    # The demo data gives both tasks measured hourly figures.
+    assert all(t["hourly"]["basis"] == "task" and t["hourly"]["n"] > 0 for t in annotated["tasks"])
+    assert filters["min_hourly_cents"] == 900
+    assert requester["reviews"] >= 1 and requester["name"] == "SH Hong"
+    assert len(reviews["items"]) == 2 and reviews["next_cursor"]
+
+    # After step 4 the worker's filters apply: the blocked requester's task says why it is hidden.
+    again = httpx.post(f"{demo_server.url}/api/v1/annotate", headers={"Authorization": f"Bearer {token}"},
+                       json={"platform": "mturk", "tasks": [
+                           {"platform": "mturk", "requester_id": "ADEMOGAXOD3SEB", "requester_name": "AMT Emotech",
+                            "title": "Movie personalities", "reward_cents": 25}]}).json()
+    verdict = again["tasks"][0]["verdict"]
+    assert verdict["hidden"] is True
+    assert verdict["reasons"][0]["code"] == "blocked"
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path) -> None:
+    server = LiveServer(tmp_path / "fresh")
+    server.data_dir.mkdir()
+    result = server.cli("serve")
+    assert result.returncode == 2
+    assert "fairfinder migrate" in result.stderr
+
+
+def test_cli_help_lists_commands(tmp_path) -> None:
+    server = LiveServer(tmp_path / "help")
+    result = server.cli("--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "demo", "recompute"):
+        assert command in result.stdout
+    recompute = server.cli("recompute", "--help")
+    assert "Rebuild every aggregate" in recompute.stdout
