@@ -284,7 +284,8 @@ def test_filters_default_then_saved(client, alice, bob, db):
 
 BAD_FILTERS = [
     ({"target_cents_per_hour": 0}, "target_cents_per_hour"),
-    ({"target_cents_per_hour": "725"}, "target_cents_per_hour"),
+    ({"target_cents_per_hour": "seven"}, "target_cents_per_hour"),
+    ({"target_cents_per_hour": [725]}, "target_cents_per_hour"),
     ({"target_cents_per_hour": 10**12}, "target_cents_per_hour"),
     ({"min_hourly_cents": -1}, "min_hourly_cents"),
     ({"max_minutes": 0}, "max_minutes"),
