@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
+            log_exceptions="never",  # server/errors.py logs unexpected errors once, without request data
         ),
         debug=False,
     )

@@ -19,7 +19,6 @@ from typing import TypeGuard
 import msgspec
 
 __all__ = [
-    "AVOID_FLAGS",
     "DECIDED",
     "DEFAULT_APPROVAL",
     "DEFAULT_PLATFORM_SECONDS",
@@ -60,7 +59,6 @@ UNPAID_OUTCOMES = frozenset({"rejected", "blocked"})  # completed but not paid
 RETURNED = "returned"  # worked, then given back: time with zero pay
 DECIDED = frozenset({"approved", "rejected", "blocked"})
 
-AVOID_FLAGS = frozenset({"blocked", "broken", "personal_data"})  # flags that make a task "avoid"
 
 # A sub-second timing is a clock glitch, not real work; flooring it keeps
 # rates finite instead of astronomically large.

@@ -21,11 +21,12 @@ WRITE_OPTION = "fairfinder_write"
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    # hide_parameters: database errors end up in logs, and their parameters can hold worker data.
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, pool_size=8, max_overflow=8)
+        engine = create_async_engine(database_url, echo=echo, pool_size=8, max_overflow=8, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
