@@ -223,8 +223,9 @@ def run_load(url: str, path: str, bodies: Path, args: argparse.Namespace, cpu: i
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    console.print(f"  {path:<26} {result['requests_per_s']:>8.1f} req/s  p50 {result['p50_ms']:.1f} ms  "
-                  f"p99 {result['p99_ms']:.1f} ms  ({result['ok']}/{result['requests']} ok)")
+    console.print(f"  {path:<26} {_fmt(result['requests_per_s'])} req/s  p50 {_fmt(result['p50_ms'])} ms  "
+                  f"p99 {_fmt(result['p99_ms'])} ms  ({result['ok']}/{result['requests']} ok"
+                  + (f", errors {result['errors']}" if result["errors"] else "") + ")")
     return result
 
 
