@@ -57,29 +57,41 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
                     media_type=MediaType.JSON, headers=headers)
 
 
-def _field_from_key(key: str | None) -> str | None:
-    if not key or key == "data":
-        return None
-    return key.removeprefix("data.")
+_NAMED_FIELD = re.compile(r"(?:missing required field|contains unknown field) `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+# msgspec's decode errors for bodies that are not JSON at all (Litestar passes them on as 400s).
+_NOT_JSON = ("JSON is malformed", "Input data was truncated")
+
+
+def _field_from_key(key: str | None, message: str = "") -> str | None:
+    """The dotted path of the bad value: Litestar's key plus the field msgspec names in its message."""
+    base = None if not key or key == "data" else key.removeprefix("data.")
+    named = _NAMED_FIELD.search(message)
+    if named:
+        return f"{base}.{named.group(1)}" if base else named.group(1)
+    return base
 
 
 def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
     problems = exc.extra if isinstance(exc.extra, list) else []
     if problems and isinstance(problems[0], dict):
         first = problems[0]
-        field = _field_from_key(first.get("key"))
         source = first.get("source")
         message = str(first.get("message", "invalid value"))
+        if source == "body" and message == "'data'":  # Litestar's words for "no body at all"
+            return error_response(400, "missing_body", "This request needs a JSON body.")
+        field = _field_from_key(first.get("key"), message)
         if source in ("query", "path", "header", "cookie"):
             return error_response(400, "invalid_parameter", f"{field or 'parameter'}: {message}", field)
         return error_response(422, "invalid_field", f"{field}: {message}" if field else message, field)
     detail = str(exc.detail or "")
+    missing = _MISSING_PARAMETER.search(detail)
+    if missing:
+        name = missing.group(2)
+        return error_response(400, "invalid_parameter", f"{name}: this {missing.group(1)} parameter is required.", name)
     if "malformed" in detail.lower() or "json" in detail.lower():
         return error_response(400, "invalid_json", "The request body is not valid JSON.")
     return error_response(400, "bad_request", detail or "The request could not be read.")
-
-
-_MSGSPEC_PATH = re.compile(r"- at `\$(?P<path>[^`]*)`")
 
 
 def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
@@ -87,7 +99,7 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
         return error_response(exc.status_code, exc.code, exc.message, exc.field)
     status = exc.status_code
     detail = str(exc.detail or "")
-    if status == 400 and "JSON is malformed" in detail:
+    if status == 400 and any(words in detail for words in _NOT_JSON):
         return error_response(400, "invalid_json", "The request body is not valid JSON.")
     if status == 413:
         return error_response(413, "payload_too_large", "The request body is larger than this server accepts.")
@@ -102,6 +114,11 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return error_response(status, _CODES.get(status, "bad_request"), detail or "Bad request.", headers=headers or None)
 
 
+def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+    # A body nested past the interpreter's recursion limit ("[[[[…") fails while Litestar decodes it.
+    return error_response(400, "invalid_json", "The request body is nested too deeply.")
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     # Logged with the route only: request bodies may hold worker data.
     log.exception("unhandled error on %s %s", request.method, request.scope.get("route_handler", None) and request.url.path)
@@ -111,5 +128,6 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
+    RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }

@@ -48,7 +48,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities. Tables say
+# sqlite_autoincrement so that the id of a deleted row is never handed out again (clients keep ids).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -70,6 +71,8 @@ class Base(DeclarativeBase):
 class Worker(Base):
     __tablename__ = "workers"
 
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     handle: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(16), default="worker")
@@ -81,7 +84,7 @@ class WorkerPlatformId(Base):
     """A worker's platform ID, only ever as an HMAC keyed with the server secret."""
 
     __tablename__ = "worker_platform_ids"
-    __table_args__ = (UniqueConstraint("platform", "id_hmac"),)
+    __table_args__ = (UniqueConstraint("platform", "id_hmac"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
@@ -91,6 +94,8 @@ class WorkerPlatformId(Base):
 
 class Token(Base):
     __tablename__ = "tokens"
+
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
@@ -103,7 +108,7 @@ class Token(Base):
 
 class Requester(Base):
     __tablename__ = "requesters"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    __table_args__ = (UniqueConstraint("platform", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -117,7 +122,7 @@ class TaskType(Base):
     """What reviews and timings attach to: (requester, title, reward). Batches come and go; this stays."""
 
     __tablename__ = "task_types"
-    __table_args__ = (UniqueConstraint("requester_id", "title_key", "reward_cents", "currency"),)
+    __table_args__ = (UniqueConstraint("requester_id", "title_key", "reward_cents", "currency"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), index=True)
@@ -142,6 +147,7 @@ class Review(Base):
         Index("uq_reviews_worker_requester", "worker_id", "requester_id", unique=True,
               sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
         Index("ix_reviews_requester_id_desc", "requester_id", "id"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -168,6 +174,8 @@ class ReviewRevision(Base):
 
     __tablename__ = "review_revisions"
 
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     revised_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -181,6 +189,7 @@ class Timing(Base):
     __table_args__ = (
         Index("uq_timings_worker_assignment", "worker_id", "assignment_id", unique=True,
               sqlite_where=text("assignment_id IS NOT NULL"), postgresql_where=text("assignment_id IS NOT NULL")),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

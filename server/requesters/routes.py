@@ -30,6 +30,7 @@ class RequesterController(Controller):
 
     @get("/{platform:str}/{requester_id:str}", summary="One requester's summary")
     async def one(self, platform: str, requester_id: str, db_session: AsyncSession) -> RequesterSummary:
+        requester_id = requester_id.strip()  # ids are stored stripped
         found = await summaries(db_session, platform, [requester_id])
         if requester_id not in found:
             raise not_found("This requester")

@@ -21,7 +21,6 @@ from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, Rev
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_requester, record_tasks
-from server.workers.routes import BODY_EXCEPTION_HANDLERS
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
 # Row ids are 64-bit; a larger number in a path or cursor can name no row (and SQLite refuses to bind it).
@@ -115,7 +114,6 @@ async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> 
 class ReviewController(Controller):
     path = "/api/v1/reviews"
     tags = ["reviews"]
-    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @post("/", status_code=201, dependencies={"worker": Provide(provide_worker)},
           summary="Review a task type (or a requester as a whole); one review per worker per task type")
@@ -210,7 +208,7 @@ class ReviewController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> ReviewPage:
         requester_row = await db_session.scalar(select(Requester).where(
-            Requester.platform == platform, Requester.external_id == requester))
+            Requester.platform == platform, Requester.external_id == requester.strip()))
         if requester_row is None:
             raise not_found("This requester")
         query = select(Review).where(Review.requester_id == requester_row.id)

@@ -15,8 +15,10 @@ Flag = Literal[
     "webcam_or_phone", "writing_required", "timer_too_short", "adult_content",
     "screen_reader_ok", "needs_sight", "needs_hearing", "unextendable_time_limit", "captcha",
 ]
-RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+# Both are stripped when stored (they are part of a task's identity), so blank ones are refused.
+RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"\S",
+                                          description="the platform's requester id; not blank")]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S", description="not blank")]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 Seconds = Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)]

@@ -25,7 +25,7 @@ from server.money import format_hourly
 from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
 from server.reviews.vocab import active_flags, should_avoid
 from server.tasks.records import record_tasks
-from server.workers.routes import BODY_EXCEPTION_HANDLERS, load_filters
+from server.workers.routes import load_filters
 from server.workers.structs import FiltersIn, Platform
 
 MAX_TASKS = 100
@@ -86,6 +86,10 @@ def parse_tasks(data: AnnotateIn) -> list[Task]:
             if task.platform != data.platform:
                 raise ApiError(422, "invalid_field", f"tasks[{i}].platform: differs from the request's platform.",
                                f"tasks[{i}].platform")
+            # Stored stripped as part of the task's identity: a blank one would name no requester or task.
+            for name in ("requester_id", "title"):
+                if not getattr(task, name).strip():
+                    raise ApiError(422, "invalid_field", f"tasks[{i}].{name}: must not be blank.", f"tasks[{i}].{name}")
         return tasks
     try:
         if data.platform == "mturk":
@@ -164,7 +168,6 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
 
 
 @post("/api/v1/annotate", status_code=200, tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
-      exception_handlers=BODY_EXCEPTION_HANDLERS,
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
 async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None) -> AnnotateOut:
     tasks = parse_tasks(data)

@@ -20,7 +20,6 @@ from server.reviews.routes import decode_cursor, encode_cursor, is_row_id
 from server.reviews.structs import Cents, Currency, RequesterId, Title
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_tasks
-from server.workers.routes import BODY_EXCEPTION_HANDLERS
 from server.workers.structs import Platform
 
 MAX_TIMING = timedelta(hours=24)
@@ -105,7 +104,6 @@ async def _timing_out(session: AsyncSession, timings: list[Timing]) -> list[Timi
 class TimingController(Controller):
     path = "/api/v1"
     tags = ["timings"]
-    exception_handlers = BODY_EXCEPTION_HANDLERS
     dependencies = {"worker": Provide(provide_worker)}
 
     @post("/timings", status_code=201,

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import Provide
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,26 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
-from server.errors import ApiError, ErrorBody, error_response, not_found
+from server.errors import ApiError, not_found
 from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
 from server.workers.structs import FiltersIn, NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
 
 MAX_TOKENS_PER_WORKER = 20
 MAX_ROW_ID = 2**63 - 1  # a larger id names no row (and SQLite refuses to bind it)
-
-
-def nested_too_deeply(_: Request[Any, Any, Any], __: RecursionError) -> Response[ErrorBody]:
-    """A JSON body nested past the interpreter's recursion limit ("[[[[…") is the client's fault, not a 500.
-
-    Litestar decodes the body to Python objects before converting it, so this can hit any route that
-    reads a body. (Belongs in server.errors.EXCEPTION_HANDLERS; until then every body-reading route of
-    the feature folders sets it.)
-    """
-    return error_response(400, "invalid_json", "The request body is nested too deeply.")
-
-
-BODY_EXCEPTION_HANDLERS: dict[Any, Any] = {RecursionError: nested_too_deeply}
 
 
 def token_out(token: Token) -> TokenOut:
@@ -58,7 +43,6 @@ async def load_filters(session: AsyncSession, worker: Worker | None) -> Filters:
 class RegistrationController(Controller):
     path = "/api/v1/workers"
     tags = ["workers"]
-    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @post("/", status_code=201, summary="Register a pseudonymous worker account and get its first token")
     async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
@@ -91,7 +75,6 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["workers"]
     dependencies = {"worker": Provide(provide_worker)}
-    exception_handlers = BODY_EXCEPTION_HANDLERS
 
     @get("/", summary="The signed-in worker")
     async def me(self, worker: Worker, db_session: AsyncSession) -> WorkerOut:

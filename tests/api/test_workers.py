@@ -299,9 +299,9 @@ BAD_FILTERS = [
     ({"include": [{"pattern": "x" * 201}]}, "include[0].pattern"),
     ({"keywords_include": [""]}, "keywords_include[0]"),
     ({"hide_needs": ["telepathy"]}, "hide_needs[0]"),
-    ({"min_hourly": 900}, None),  # a typo must not silently save "no minimum"
-    ({"block": [{"pattern": "A1", "mach": "substring"}]}, "block[0]"),
-    ({"block": [{}]}, "block[0]"),
+    ({"min_hourly": 900}, "min_hourly"),  # a typo must not silently save "no minimum"
+    ({"block": [{"pattern": "A1", "mach": "substring"}]}, "block[0].mach"),
+    ({"block": [{}]}, "block[0].pattern"),
     ([], None),
 ]
 

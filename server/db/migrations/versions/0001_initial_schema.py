@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 23:33:17.244335
+Create Date: 2026-11-23 23:58:24.918316
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def upgrade() -> None:
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_requesters')),
-    sa.UniqueConstraint('platform', 'external_id', name=op.f('uq_requesters_platform_external_id'))
+    sa.UniqueConstraint('platform', 'external_id', name=op.f('uq_requesters_platform_external_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('workers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -45,7 +46,8 @@ def upgrade() -> None:
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workers')),
-    sa.UniqueConstraint('handle', name=op.f('uq_workers_handle'))
+    sa.UniqueConstraint('handle', name=op.f('uq_workers_handle')),
+    sqlite_autoincrement=True
     )
     op.create_table('requester_stats',
     sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -82,7 +84,8 @@ def upgrade() -> None:
     sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_task_types_requester_id_requesters'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_types')),
-    sa.UniqueConstraint('requester_id', 'title_key', 'reward_cents', 'currency', name=op.f('uq_task_types_requester_id_title_key_reward_cents_currency'))
+    sa.UniqueConstraint('requester_id', 'title_key', 'reward_cents', 'currency', name=op.f('uq_task_types_requester_id_title_key_reward_cents_currency')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('task_types', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_types_requester_id'), ['requester_id'], unique=False)
@@ -97,7 +100,8 @@ def upgrade() -> None:
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_tokens_worker_id_workers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_tokens_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_tokens_token_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tokens_worker_id'), ['worker_id'], unique=False)
@@ -109,7 +113,8 @@ def upgrade() -> None:
     sa.Column('id_hmac', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_worker_platform_ids_worker_id_workers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_worker_platform_ids')),
-    sa.UniqueConstraint('platform', 'id_hmac', name=op.f('uq_worker_platform_ids_platform_id_hmac'))
+    sa.UniqueConstraint('platform', 'id_hmac', name=op.f('uq_worker_platform_ids_platform_id_hmac')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('worker_platform_ids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_worker_platform_ids_worker_id'), ['worker_id'], unique=False)
@@ -135,7 +140,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_reviews_requester_id_requesters'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['task_type_id'], ['task_types.id'], name=op.f('fk_reviews_task_type_id_task_types'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_reviews_worker_id_workers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.create_index('ix_reviews_requester_id_desc', ['requester_id', 'id'], unique=False)
@@ -167,7 +173,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['task_type_id'], ['task_types.id'], name=op.f('fk_timings_task_type_id_task_types'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_timings_worker_id_workers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_timings'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_timings')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('timings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_timings_task_type_id'), ['task_type_id'], unique=False)
@@ -180,7 +187,8 @@ def upgrade() -> None:
     sa.Column('revised_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_review_revisions_review_id_reviews'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_revisions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_revisions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('review_revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_revisions_review_id'), ['review_id'], unique=False)
