@@ -1,8 +1,6 @@
 """Create, edit (with history), delete and list reviews. Aggregates move in the same transaction."""
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 import msgspec
@@ -17,33 +15,13 @@ from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, Review, ReviewRevision, TaskType, Worker, utcnow
 from server.errors import ApiError, not_found
+from server.paging import is_row_id, newest_first
 from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut, TaskOut
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_requester, record_tasks
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
-# Row ids are 64-bit; a larger number in a path or cursor can name no row (and SQLite refuses to bind it).
-MAX_ROW_ID = 2**63 - 1
-
-
-def is_row_id(value: int) -> bool:
-    return 0 < value <= MAX_ROW_ID
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"r{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        digits = raw[1:]
-        if raw.startswith("r") and digits.isascii() and digits.isdigit() and len(digits) <= 19 and is_row_id(int(digits)):
-            return int(digits)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
 
 
 def _seconds(worked_seconds: int | None, minutes_worked: float | None) -> int | None:
@@ -211,11 +189,6 @@ class ReviewController(Controller):
             Requester.platform == platform, Requester.external_id == requester.strip()))
         if requester_row is None:
             raise not_found("This requester")
-        query = select(Review).where(Review.requester_id == requester_row.id)
-        if cursor:
-            query = query.where(Review.id < decode_cursor(cursor))
-        reviews = list(await db_session.scalars(query.order_by(Review.id.desc()).limit(limit + 1)))
-        more = len(reviews) > limit
-        reviews = reviews[:limit]
-        return ReviewPage(items=await load_review_outs(db_session, reviews),
-                          next_cursor=encode_cursor(reviews[-1].id) if more and reviews else None)
+        reviews, next_cursor = await newest_first(
+            db_session, select(Review).where(Review.requester_id == requester_row.id), Review.id, cursor, limit)
+        return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)

@@ -16,7 +16,7 @@ from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType, Timing, Worker
 from server.errors import ApiError, not_found
-from server.reviews.routes import decode_cursor, encode_cursor, is_row_id
+from server.paging import is_row_id, newest_first
 from server.reviews.structs import Cents, Currency, RequesterId, Title
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_tasks
@@ -132,14 +132,9 @@ class TimingController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> TimingPage:
-        query = select(Timing).where(Timing.worker_id == worker.id)
-        if cursor:
-            query = query.where(Timing.id < decode_cursor(cursor))
-        rows = list(await db_session.scalars(query.order_by(Timing.id.desc()).limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return TimingPage(items=await _timing_out(db_session, rows),
-                          next_cursor=encode_cursor(rows[-1].id) if more and rows else None)
+        rows, next_cursor = await newest_first(
+            db_session, select(Timing).where(Timing.worker_id == worker.id), Timing.id, cursor, limit)
+        return TimingPage(items=await _timing_out(db_session, rows), next_cursor=next_cursor)
 
     @delete("/me/timings/{timing_id:int}", status_code=204, summary="Delete one of your timings")
     async def remove(self, timing_id: int, worker: Worker, db_session: AsyncSession) -> None:

@@ -13,12 +13,12 @@ from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
 from server.errors import ApiError, not_found
+from server.paging import is_row_id
 from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
 from server.workers.structs import FiltersIn, NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
 
 MAX_TOKENS_PER_WORKER = 20
-MAX_ROW_ID = 2**63 - 1  # a larger id names no row (and SQLite refuses to bind it)
 
 
 def token_out(token: Token) -> TokenOut:
@@ -100,7 +100,7 @@ class MeController(Controller):
 
     @delete("/tokens/{token_id:int}", status_code=204, summary="Revoke a token")
     async def revoke_token(self, worker: Worker, db_session: AsyncSession, token_id: int) -> None:
-        if not 0 < token_id <= MAX_ROW_ID:
+        if not is_row_id(token_id):
             raise not_found("An active token with this id")
         async with write_transaction(db_session):
             result = await db_session.execute(
