@@ -131,3 +131,21 @@ EXCEPTION_HANDLERS = {
     RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }
+
+
+_DESCRIPTIONS = {
+    400: "The request could not be read (bad JSON, query parameter or cursor).",
+    401: "No token, or an unknown or revoked one.",
+    403: "Not allowed for this account.",
+    404: "No such object.",
+    409: "Conflicts with what is stored.",
+    413: "The body is larger than the server accepts.",
+    422: "A value is invalid; `field` names it.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """OpenAPI entries for the errors a route can answer, all in the one error shape."""
+    from litestar.openapi import ResponseSpec  # noqa: PLC0415 - only needed when the app is built
+
+    return {status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status]) for status in statuses}

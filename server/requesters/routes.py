@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, RequesterStats
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.requesters.summary import RequesterSummary, load_platforms, summary_of
 
 MAX_BATCH = 100
@@ -28,7 +28,7 @@ class RequesterController(Controller):
     path = "/api/v1/requesters"
     tags = ["requesters"]
 
-    @get("/{platform:str}/{requester_id:str}", summary="One requester's summary")
+    @get("/{platform:str}/{requester_id:str}", responses=error_responses(404), summary="One requester's summary")
     async def one(self, platform: str, requester_id: str, db_session: AsyncSession) -> RequesterSummary:
         requester_id = requester_id.strip()  # ids are stored stripped
         found = await summaries(db_session, platform, [requester_id])
@@ -36,7 +36,7 @@ class RequesterController(Controller):
             raise not_found("This requester")
         return found[requester_id]
 
-    @get("/", summary="Summaries of up to 100 requesters; unknown ids are left out")
+    @get("/", responses=error_responses(400), summary="Summaries of up to 100 requesters; unknown ids are left out")
     async def batch(
         self,
         db_session: AsyncSession,

@@ -14,7 +14,7 @@ from scrapers.model import Task
 from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, Review, ReviewRevision, TaskType, Worker, utcnow
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id, newest_first
 from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut, TaskOut
 from server.reviews.vocab import RATING_DIMENSIONS
@@ -93,7 +93,7 @@ class ReviewController(Controller):
     path = "/api/v1/reviews"
     tags = ["reviews"]
 
-    @post("/", status_code=201, dependencies={"worker": Provide(provide_worker)},
+    @post("/", status_code=201, responses=error_responses(400, 401, 409, 413, 422), dependencies={"worker": Provide(provide_worker)},
           summary="Review a task type (or a requester as a whole); one review per worker per task type")
     async def create(self, data: ReviewIn, worker: Worker, db_session: AsyncSession) -> ReviewOut:
         seconds = _seconds(data.worked_seconds, data.minutes_worked)
@@ -125,14 +125,14 @@ class ReviewController(Controller):
             await refresh_requester(db_session, requester.id)
         return review_out(review, requester, task_type, worker.handle, 0)
 
-    @get("/{review_id:int}", summary="One review")
+    @get("/{review_id:int}", responses=error_responses(404), summary="One review")
     async def read(self, review_id: int, db_session: AsyncSession) -> ReviewOut:
         review = await db_session.get(Review, review_id) if is_row_id(review_id) else None
         if review is None:
             raise not_found("A review with this id")
         return (await load_review_outs(db_session, [review]))[0]
 
-    @get("/{review_id:int}/history", summary="Earlier versions of a review, newest first")
+    @get("/{review_id:int}/history", responses=error_responses(404), summary="Earlier versions of a review, newest first")
     async def history(self, review_id: int, db_session: AsyncSession) -> list[RevisionOut]:
         if not is_row_id(review_id) or await db_session.get(Review, review_id) is None:
             raise not_found("A review with this id")
@@ -140,7 +140,7 @@ class ReviewController(Controller):
                                         .order_by(ReviewRevision.id.desc()))
         return [RevisionOut(revised_at=r.revised_at, before=r.snapshot) for r in rows]
 
-    @patch("/{review_id:int}", dependencies={"worker": Provide(provide_worker)}, summary="Edit your review")
+    @patch("/{review_id:int}", responses=error_responses(400, 401, 403, 404, 413, 422), dependencies={"worker": Provide(provide_worker)}, summary="Edit your review")
     async def edit(self, review_id: int, data: ReviewPatch, worker: Worker, db_session: AsyncSession) -> ReviewOut:
         async with write_transaction(db_session):
             review = await _own_review(db_session, worker, review_id)
@@ -166,7 +166,7 @@ class ReviewController(Controller):
             await refresh_requester(db_session, review.requester_id)
         return (await load_review_outs(db_session, [review]))[0]
 
-    @delete("/{review_id:int}", status_code=204, dependencies={"worker": Provide(provide_worker)},
+    @delete("/{review_id:int}", status_code=204, responses=error_responses(401, 403, 404), dependencies={"worker": Provide(provide_worker)},
             summary="Delete your review (and its history)")
     async def remove(self, review_id: int, worker: Worker, db_session: AsyncSession) -> None:
         async with write_transaction(db_session):
@@ -176,7 +176,7 @@ class ReviewController(Controller):
             await db_session.flush()
             await refresh_requester(db_session, requester_id)
 
-    @get("/", summary="Reviews of a requester, newest first (cursor pagination)")
+    @get("/", responses=error_responses(400, 404), summary="Reviews of a requester, newest first (cursor pagination)")
     async def list_reviews(
         self,
         db_session: AsyncSession,

@@ -19,7 +19,7 @@ from scrapers.model import PayloadError, Task
 from server import pay
 from server.auth import provide_optional_worker
 from server.db.models import RequesterStats, TaskTypeStats, Worker
-from server.errors import ApiError
+from server.errors import ApiError, error_responses
 from server.filters import FilterError, Filters, Verdict, validate_filters, verdict
 from server.money import format_hourly
 from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
@@ -167,7 +167,7 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
     return annotations
 
 
-@post("/api/v1/annotate", status_code=200, tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
+@post("/api/v1/annotate", status_code=200, responses=error_responses(400, 401, 413, 422), tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
 async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None) -> AnnotateOut:
     tasks = parse_tasks(data)

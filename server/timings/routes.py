@@ -15,7 +15,7 @@ from scrapers.model import Task
 from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType, Timing, Worker
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id, newest_first
 from server.reviews.structs import Cents, Currency, RequesterId, Title
 from server.stats.refresh import refresh_requester
@@ -106,7 +106,7 @@ class TimingController(Controller):
     tags = ["timings"]
     dependencies = {"worker": Provide(provide_worker)}
 
-    @post("/timings", status_code=201,
+    @post("/timings", status_code=201, responses=error_responses(400, 401, 413, 422),
           summary="Record a measured task (idempotent per assignment_id: a repeat returns the first with 200)")
     async def create(self, data: TimingIn, worker: Worker, db_session: AsyncSession) -> Response[TimingOut]:
         accepted, ended, seconds = _check(data)
@@ -126,7 +126,7 @@ class TimingController(Controller):
             await refresh_requester(db_session, recorded.requesters[0].id)
         return Response((await _timing_out(db_session, [timing]))[0], status_code=201)
 
-    @get("/me/timings", summary="Your own timings, newest first")
+    @get("/me/timings", responses=error_responses(400, 401), summary="Your own timings, newest first")
     async def list_own(
         self, worker: Worker, db_session: AsyncSession,
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
@@ -136,7 +136,7 @@ class TimingController(Controller):
             db_session, select(Timing).where(Timing.worker_id == worker.id), Timing.id, cursor, limit)
         return TimingPage(items=await _timing_out(db_session, rows), next_cursor=next_cursor)
 
-    @delete("/me/timings/{timing_id:int}", status_code=204, summary="Delete one of your timings")
+    @delete("/me/timings/{timing_id:int}", status_code=204, responses=error_responses(401, 404), summary="Delete one of your timings")
     async def remove(self, timing_id: int, worker: Worker, db_session: AsyncSession) -> None:
         async with write_transaction(db_session):
             timing = await db_session.get(Timing, timing_id) if is_row_id(timing_id) else None

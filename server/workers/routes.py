@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
-from server.errors import ApiError, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id
 from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
@@ -44,7 +44,7 @@ class RegistrationController(Controller):
     path = "/api/v1/workers"
     tags = ["workers"]
 
-    @post("/", status_code=201, summary="Register a pseudonymous worker account and get its first token")
+    @post("/", status_code=201, responses=error_responses(400, 409, 413, 422), summary="Register a pseudonymous worker account and get its first token")
     async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
         handle = data.handle or f"worker-{secrets.token_hex(4)}"
         token = new_token()
@@ -76,16 +76,16 @@ class MeController(Controller):
     tags = ["workers"]
     dependencies = {"worker": Provide(provide_worker)}
 
-    @get("/", summary="The signed-in worker")
+    @get("/", responses=error_responses(401), summary="The signed-in worker")
     async def me(self, worker: Worker, db_session: AsyncSession) -> WorkerOut:
         return await worker_out(db_session, worker)
 
-    @get("/tokens", summary="List your tokens (never their values)")
+    @get("/tokens", responses=error_responses(401), summary="List your tokens (never their values)")
     async def list_tokens(self, worker: Worker, db_session: AsyncSession) -> list[TokenOut]:
         rows = await db_session.scalars(select(Token).where(Token.worker_id == worker.id).order_by(Token.id))
         return [token_out(t) for t in rows]
 
-    @post("/tokens", status_code=201, summary="Issue another token (shown once)")
+    @post("/tokens", status_code=201, responses=error_responses(400, 401, 409, 422), summary="Issue another token (shown once)")
     async def issue_token(self, worker: Worker, db_session: AsyncSession, data: TokenIn | None = None) -> NewTokenOut:
         token = new_token()
         async with write_transaction(db_session):
@@ -98,7 +98,7 @@ class MeController(Controller):
             db_session.add(row)
         return NewTokenOut(token=token, token_info=token_out(row))
 
-    @delete("/tokens/{token_id:int}", status_code=204, summary="Revoke a token")
+    @delete("/tokens/{token_id:int}", status_code=204, responses=error_responses(401, 404), summary="Revoke a token")
     async def revoke_token(self, worker: Worker, db_session: AsyncSession, token_id: int) -> None:
         if not is_row_id(token_id):
             raise not_found("An active token with this id")
@@ -109,11 +109,11 @@ class MeController(Controller):
             if result.rowcount == 0:
                 raise not_found("An active token with this id")
 
-    @get("/filters", summary="Your saved filters (defaults until you save some)")
+    @get("/filters", responses=error_responses(401), summary="Your saved filters (defaults until you save some)")
     async def get_filters(self, worker: Worker, db_session: AsyncSession) -> Filters:
         return await load_filters(db_session, worker)
 
-    @put("/filters", summary="Replace your saved filters")
+    @put("/filters", responses=error_responses(400, 401, 413, 422), summary="Replace your saved filters")
     async def put_filters(self, worker: Worker, db_session: AsyncSession, data: FiltersIn) -> Filters:
         try:
             validate_filters(data)
