@@ -21,6 +21,7 @@ from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.settings import Settings, load_settings
 from server.tasks.annotate import annotate
+from server.tasks.cache import AnnotateCache
 from server.timings.routes import TimingController
 from server.workers.routes import MeController, RegistrationController
 
@@ -87,5 +88,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = session_factory(engine)
+    app.state.annotate_cache = cache = AnnotateCache()
+    app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
     return app

@@ -145,7 +145,12 @@ _DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int, Any]:
-    """OpenAPI entries for the errors a route can answer, all in the one error shape."""
+    """OpenAPI entries for the errors a route can answer, all in the one error shape.
+
+    400 is always among them: any parameter or body can be unreadable (and Litestar would otherwise
+    document its own validation shape, which clients never receive).
+    """
     from litestar.openapi import ResponseSpec  # noqa: PLC0415 - only needed when the app is built
 
-    return {status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status]) for status in statuses}
+    return {status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status])
+            for status in sorted({400, *statuses})}

@@ -363,6 +363,18 @@ def _list_reason(rule: ListRule, field: _Field, task: Task, listed: str) -> str:
     return f"{message}; your note: {note}" if note else message
 
 
+def filters_are_inert(f: Filters) -> bool:
+    """True when these filters can neither hide nor include any task (every verdict is "shown").
+
+    Lets callers skip per-task matching for the default filters, the common anonymous case.
+    """
+    return not (
+        f.block or f.include or f.keywords_include or f.keywords_exclude or f.hide_needs
+        or f.min_hourly_cents is not None or f.min_reward_cents is not None or f.max_minutes is not None
+        or f.qualified_only or f.hide_masters or f.hide_below_target or f.hide_unknown_pay
+    )
+
+
 def verdict(
     task: Task,
     cents_per_hour: float | None,

@@ -1,8 +1,9 @@
 """Engine and sessions. SQLite gets WAL, foreign keys and write transactions that take the lock up front."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -18,6 +19,11 @@ SQLITE_PRAGMAS = (
 )
 
 WRITE_OPTION = "fairfinder_write"
+# session.info keys: a callable run with session.info after every commit of a write transaction (the
+# app installs its cache invalidation there), and the requester ids the transaction changed, which the
+# hook reads; a rollback forgets them.
+ON_COMMIT = "fairfinder_on_commit"
+CHANGED_REQUESTERS = "fairfinder_changed_requesters"
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
@@ -49,8 +55,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def session_factory(engine: AsyncEngine, on_commit: Callable[[dict[str, Any]], None] | None = None
+                    ) -> async_sessionmaker[AsyncSession]:
+    info = {ON_COMMIT: on_commit} if on_commit else {}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 @asynccontextmanager
@@ -68,4 +76,8 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
         await session.commit()
     except BaseException:
         await session.rollback()
+        session.info.pop(CHANGED_REQUESTERS, None)
         raise
+    on_commit = session.info.get(ON_COMMIT)
+    if on_commit is not None:
+        on_commit(session.info)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import pay
 from server.db.models import PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, utcnow
 from server.reviews.vocab import RATING_DIMENSIONS
+from server.tasks.cache import note_changed_requester
 
 RECENT = timedelta(days=90)
 # A measured timing says only how the work ended for the worker at the time; a later review knows more.
@@ -58,6 +59,7 @@ async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
     requester = await session.get(Requester, requester_id)
     if requester is None:
         return
+    note_changed_requester(session, requester_id)
     task_types = {t.id: t for t in await session.scalars(select(TaskType).where(TaskType.requester_id == requester_id))}
     reviews = list(await session.scalars(select(Review).where(Review.requester_id == requester_id).order_by(Review.id)))
     timing_rows = (

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import post
+from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,23 +19,27 @@ from scrapers import mturk, prolific
 from scrapers.model import PayloadError, Task
 from server import pay
 from server.auth import provide_optional_worker
-from server.db.models import RequesterStats, TaskTypeStats, Worker
+from server.db.models import Requester, RequesterStats, TaskTypeStats, Worker
 from server.errors import ApiError, error_responses
-from server.filters import FilterError, Filters, Verdict, validate_filters, verdict
+from server.filters import FilterError, Filters, Verdict, filters_are_inert, validate_filters, verdict
 from server.money import format_hourly
-from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
+from server.requesters.summary import Platform, RequesterSummary, load_platforms, sample_summary, summary_of
 from server.reviews.vocab import active_flags, should_avoid
+from server.tasks.cache import AnnotateCache, RequesterFacts, TaskRef, TypeFacts, clock
+from server.tasks.identity import task_key
 from server.tasks.records import record_tasks
 from server.workers.routes import load_filters
-from server.workers.structs import FiltersIn, Platform
+from server.workers.structs import FiltersIn
+from server.workers.structs import Platform as PlatformName
 
 MAX_TASKS = 100
+SHOWN = Verdict(hidden=False, reasons=[])  # the verdict of filters that hide nothing
 
 
 class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Give exactly one of `tasks` (normalized), `raw` (the platform's page JSON) or `raw_html`."""
 
-    platform: Platform
+    platform: PlatformName
     tasks: Annotated[list[Task], msgspec.Meta(max_length=MAX_TASKS)] | None = None
     raw: Any = None
     raw_html: Annotated[str, msgspec.Meta(max_length=1024 * 1024)] | None = None
@@ -124,52 +129,111 @@ def _round(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
 
 
-async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task], filters: Filters,
-                         now: datetime) -> list[Annotation]:
-    """The one code path from tasks to annotations (the API and, later, the voice view use it)."""
-    recorded = await record_tasks(session, tasks)
-    type_ids = [t.id for t in recorded.task_types]
-    requester_ids = list({r.id for r in recorded.requesters})
-    type_stats = {s.task_type_id: s for s in await session.scalars(
-        select(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(type_ids)))}
-    requester_stats = {s.requester_id: s for s in await session.scalars(
-        select(RequesterStats).where(RequesterStats.requester_id.in_(requester_ids)))}
-    platforms = await load_platforms(session, [platform])
-    platform_info = platforms[platform]
+def _needs_recording(tasks: list[Task], refs: list[TaskRef | None]) -> list[int]:
+    """Tasks to pass through the database: unseen ones, and batches whose hit_set_id the page shows anew."""
+    shown: dict[int, set[str]] = {}
+    for task, ref in zip(tasks, refs):
+        if ref is not None and task.hit_set_id:
+            shown.setdefault(ref.task_type_id, set()).add(task.hit_set_id)
+    return [
+        i for i, (task, ref) in enumerate(zip(tasks, refs))
+        if ref is None or (ref.task_type_id in shown and ref.latest_hit_set_id not in shown[ref.task_type_id])
+    ]
 
-    summaries: dict[int, RequesterSummary] = {}
-    priors: dict[int, pay.Prior | None] = {}
-    annotations = []
-    for index, (task, requester, task_type) in enumerate(zip(tasks, recorded.requesters, recorded.task_types)):
-        if requester.id not in summaries:
-            stats = requester_stats.get(requester.id)
-            summaries[requester.id] = summary_of(requester, stats, platform_info)
+
+async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCache) -> list[TaskRef]:
+    keys = [task_key(t) for t in tasks]
+    refs = [cache.tasks.get(k) for k in keys]
+    todo = _needs_recording(tasks, refs)
+    if todo:
+        recorded = await record_tasks(session, [tasks[i] for i in todo])
+        for i, requester, task_type in zip(todo, recorded.requesters, recorded.task_types):
+            refs[i] = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)
+            cache.tasks.put(keys[i], refs[i])
+    return refs  # type: ignore[return-value]
+
+
+async def _platform(session: AsyncSession, name: str, cache: AnnotateCache, now: float) -> Platform:
+    found = cache.platform(name, now)
+    if found is None:
+        found = (await load_platforms(session, [name]))[name]
+        cache.put_platform(name, now, found)
+    return found
+
+
+async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform: Platform, cache: AnnotateCache,
+                           now: float) -> dict[int, RequesterFacts]:
+    facts: dict[int, RequesterFacts] = {}
+    missing: list[int] = []
+    for ref in refs:
+        pk = ref.requester_pk
+        if pk in facts or pk in missing:
+            continue
+        cached = cache.requester(pk, now)
+        if cached is None:
+            missing.append(pk)
+        else:
+            facts[pk] = cached
+    if missing:
+        versions = {pk: cache.version(pk) for pk in missing}  # taken before reading: see tasks/cache.py
+        rows = (await session.execute(
+            select(Requester, RequesterStats).outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
+            .where(Requester.id.in_(missing)))).all()
+        for requester, stats in rows:
             summary = sample_summary(stats.summary) if stats else None
-            priors[requester.id] = pay.requester_prior(summary, platform_info.prior) if summary else None
-        stats_row = type_stats.get(task_type.id)
-        hourly = pay.effective_hourly(
-            sample_summary(stats_row.summary) if stats_row else None,
-            task.reward_cents,
-            priors[requester.id],
-            platform_info.prior,
-            stated_seconds=task.stated_seconds or task_type.stated_seconds,
-        )
-        flags = active_flags(stats_row.flag_counts, stats_row.reviews) if stats_row else []
-        requester_summary = summaries[requester.id]
+            loaded = RequesterFacts(summary=summary_of(requester, stats, platform),
+                                    prior=pay.requester_prior(summary, platform.prior) if summary else None)
+            facts[requester.id] = loaded
+            cache.put_requester(requester.id, versions[requester.id], now, loaded)
+    missing_types = {ref.task_type_id for ref in refs if ref.task_type_id not in facts[ref.requester_pk].types}
+    if missing_types:
+        rows = (await session.execute(
+            select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
+            .where(TaskTypeStats.task_type_id.in_(missing_types)))).all()
+        stats_by_type = {row[0]: row for row in rows}
+        for ref in refs:
+            if ref.task_type_id in missing_types:
+                row = stats_by_type.get(ref.task_type_id)
+                facts[ref.requester_pk].types[ref.task_type_id] = TypeFacts(
+                    summary=sample_summary(row[1]) if row else None,
+                    flags=active_flags(row[2], row[3]) if row else [],
+                )
+    return facts
+
+
+async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task], filters: Filters, now: datetime,
+                         cache: AnnotateCache | None = None) -> list[Annotation]:
+    """The one code path from tasks to annotations (the API and, later, the voice view use it).
+
+    Without a cache (one-off callers) everything is read from the database.
+    """
+    cache = cache if cache is not None else AnnotateCache(ttl=0.0)
+    refs = await _resolve(session, tasks, cache)
+    moment = clock()
+    platform_info = await _platform(session, platform, cache, moment)
+    facts = await _requester_facts(session, refs, platform_info, cache, moment)
+    inert = filters_are_inert(filters)
+    annotations = []
+    for index, (task, ref) in enumerate(zip(tasks, refs)):
+        requester = facts[ref.requester_pk]
+        type_facts = requester.types[ref.task_type_id]
+        hourly = pay.effective_hourly(type_facts.summary, task.reward_cents, requester.prior, platform_info.prior,
+                                      stated_seconds=task.stated_seconds or ref.stated_seconds)
         band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour,
-                        avoid=should_avoid(flags, requester_summary.blocks))
+                        avoid=should_avoid(type_facts.flags, requester.summary.blocks))
         annotations.append(Annotation(
-            index=index, task_type_id=task_type.id, hit_set_id=task.hit_set_id, title=task.title,
+            index=index, task_type_id=ref.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
             requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
-            hourly=hourly_out(hourly, task.currency, band), requester=requester_summary, flags=flags,
-            verdict=verdict(task, hourly.cents_per_hour, hourly.duration_seconds, flags, filters, now),
+            hourly=hourly_out(hourly, task.currency, band), requester=requester.summary, flags=type_facts.flags,
+            verdict=SHOWN if inert else verdict(task, hourly.cents_per_hour, hourly.duration_seconds,
+                                                type_facts.flags, filters, now),
         ))
     return annotations
 
 
 @post("/api/v1/annotate", status_code=200, responses=error_responses(400, 401, 413, 422), tags=["tasks"], dependencies={"worker": Provide(provide_optional_worker)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
-async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None) -> AnnotateOut:
+async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None, state: State) -> AnnotateOut:
     tasks = parse_tasks(data)
     if data.filters is not None:
         try:
@@ -181,6 +245,7 @@ async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | 
         filters, source = await load_filters(db_session, worker), "saved"
     else:
         filters, source = Filters(), "default"
-    annotations = await annotate_tasks(db_session, data.platform, tasks, filters, datetime.now(timezone.utc)) if tasks else []
+    annotations = await annotate_tasks(db_session, data.platform, tasks, filters, datetime.now(timezone.utc),
+                                       state.annotate_cache) if tasks else []
     return AnnotateOut(platform=data.platform, target_cents_per_hour=filters.target_cents_per_hour,
                        filters_from=source, tasks=annotations)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
@@ -14,29 +14,36 @@ from server.tasks.identity import TaskKey, task_key
 
 
 async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, str]]) -> dict[tuple[str, str], Requester]:
-    if not platform_ids:
-        return {}
-    rows = await session.scalars(
-        select(Requester).where(tuple_(Requester.platform, Requester.external_id).in_(list(platform_ids)))
-    )
-    return {(r.platform, r.external_id): r for r in rows}
+    """Requesters by (platform, id). One `platform = ? AND external_id IN (…)` per platform: SQLite
+    answers that from the unique index, where a row-value IN would scan it."""
+    found: dict[tuple[str, str], Requester] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in platform_ids:
+        by_platform.setdefault(platform, []).append(external_id)
+    for platform, ids in by_platform.items():
+        rows = await session.scalars(
+            select(Requester).where(Requester.platform == platform, Requester.external_id.in_(ids)))
+        found.update({(r.platform, r.external_id): r for r in rows})
+    return found
 
 
 async def find_task_types(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TaskType]:
-    """Task types by (requester row id, title_key, reward, currency)."""
+    """Task types by (requester row id, title_key, reward, currency).
+
+    `requester_id IN (…) AND title_key IN (…)` walks the unique index on both lists; the few rows that
+    match one list but not the pairing are dropped here.
+    """
     if not keys:
         return {}
     wanted = {(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys}
     rows = await session.scalars(
         select(TaskType).where(
-            or_(*[
-                and_(TaskType.requester_id == rid, TaskType.title_key == title, TaskType.reward_cents == reward,
-                     TaskType.currency == currency)
-                for rid, title, reward, currency in wanted
-            ])
+            TaskType.requester_id.in_({w[0] for w in wanted}),
+            TaskType.title_key.in_({w[1] for w in wanted}),
         )
     )
-    return {(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows}
+    found = {(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows}
+    return {key: row for key, row in found.items() if key in wanted}
 
 
 class Recorded:

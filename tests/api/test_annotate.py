@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import BAD_AUTH, a_task, assert_error
+from tests.api.conftest import BAD_AUTH, a_task, assert_error, sign_up
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "scrapers"
 MTURK_SEARCH = json.loads((FIXTURES / "mturk_search.json").read_text())
@@ -349,3 +349,30 @@ def test_known_tasks_cause_no_write(client, alice, db):
         assert len(after[table]) == len(before[table]) + 1
     assert {t: rows for t, rows in after.items() if t not in ("requesters", "task_types")} == {
         t: rows for t, rows in before.items() if t not in ("requesters", "task_types")}
+
+
+def test_a_page_of_known_tasks_is_answered_from_the_cache(client):
+    """Annotate is lookups: once a page's tasks and their aggregates are cached, no SQL runs at all,
+    and a write to one of its requesters is seen by the very next annotate."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = client.app.state.engine.sync_engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    body = page(a_task(), a_task(requester_id="AR2", title="Other", reward_cents=30))
+    first = annotate(client, body)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = annotate(client, body)
+        assert statements == []
+        assert again == first
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+    headers = sign_up(client, "cache-check")
+    review = {"platform": "mturk", "requester_id": "AR2", "task": {"title": "Other", "reward_cents": 30},
+              "worked_seconds": 600, "outcome": "approved", "ratings": {"pay": 2}}
+    assert client.post("/api/v1/reviews", json=review, headers=headers).status_code == 201
+    after = annotate(client, body)["tasks"]
+    assert after[1]["hourly"]["basis"] == "task" and after[1]["requester"]["reviews"] == 1
+    assert after[0]["requester"] == first["tasks"][0]["requester"]  # the other requester is untouched

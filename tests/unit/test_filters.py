@@ -22,6 +22,7 @@ from server.filters import (
     ListRule,
     Reason,
     Verdict,
+    filters_are_inert,
     rule_matches,
     validate_filters,
     verdict,
@@ -760,3 +761,26 @@ def test_literal_rules_are_ordered_by_strictness(word: str, task: Task) -> None:
     wildcard = rule_matches(block(f"*{word}*", "wildcard"), task, NOW)
     assert not exact or substring
     assert substring == wildcard
+
+
+@given(filters=st.builds(
+    Filters,
+    min_hourly_cents=st.one_of(st.none(), st.integers(0, 5000)),
+    max_minutes=st.one_of(st.none(), st.integers(1, 120)),
+    hide_below_target=st.booleans(), hide_unknown_pay=st.booleans(), qualified_only=st.booleans(),
+    hide_masters=st.booleans(),
+    block=st.lists(st.builds(ListRule, pattern=st.sampled_from(["sh hong", "survey"]),
+                             match=st.sampled_from(["exact", "substring"])), max_size=1),
+    include=st.lists(st.builds(ListRule, pattern=st.just("survey"), match=st.just("substring")), max_size=1),
+    keywords_exclude=st.lists(st.sampled_from(["survey", "audio"]), max_size=1),
+    hide_needs=st.lists(st.sampled_from(["needs_sight", "needs_hearing"]), max_size=1),
+))
+def test_inert_filters_really_never_hide_or_include(filters):
+    """filters_are_inert lets annotate skip matching; it must only say so when no verdict could differ."""
+    task = Task(platform="mturk", requester_id="A1", requester_name="SH Hong", title="Market Research Survey",
+                reward_cents=5, qualified=False, masters_required=True, needs=["audio"])
+    if filters_are_inert(filters):
+        for hourly in (None, 0.0, 100.0, 10_000.0):
+            result = verdict(task, hourly, 3600.0, ["needs_sight"], filters, NOW)
+            assert not result.hidden and not result.reasons and not result.included
+    assert filters_are_inert(Filters())
