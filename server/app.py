@@ -88,6 +88,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.annotate_cache = cache = AnnotateCache()
+    app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
     app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
     return app

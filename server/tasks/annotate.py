@@ -141,16 +141,38 @@ def _needs_recording(tasks: list[Task], refs: list[TaskRef | None]) -> list[int]
     ]
 
 
+def _spelling(task: Task) -> tuple[str, str, str, int, str]:
+    return (task.platform, task.requester_id, task.title, task.reward_cents, task.currency)
+
+
 async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCache) -> list[TaskRef]:
-    keys = [task_key(t) for t in tasks]
-    refs = [cache.tasks.get(k) for k in keys]
+    refs: list[TaskRef | None] = [cache.as_spelled.get(_spelling(t)) for t in tasks]
+    for i, task in enumerate(tasks):
+        if refs[i] is None:
+            refs[i] = cache.tasks.get(task_key(task))
     todo = _needs_recording(tasks, refs)
     if todo:
         recorded = await record_tasks(session, [tasks[i] for i in todo])
         for i, requester, task_type in zip(todo, recorded.requesters, recorded.task_types):
-            refs[i] = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)
-            cache.tasks.put(keys[i], refs[i])
+            ref = refs[i] = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)
+            cache.tasks.put(task_key(tasks[i]), ref)
+            cache.as_spelled.put(_spelling(tasks[i]), ref)
     return refs  # type: ignore[return-value]
+
+
+def _hourly(task: Task, ref: TaskRef, requester: RequesterFacts, type_facts: TypeFacts,
+            platform: Platform) -> tuple[pay.Hourly, HourlyOut, bool]:
+    """The pay figures of one task, computed once per task type and inputs (annotate is lookups)."""
+    stated = task.stated_seconds or ref.stated_seconds
+    inputs = (task.reward_cents, task.currency, stated)
+    found = type_facts.computed.get(inputs)
+    if found is None or found[0] is not platform.prior:
+        hourly = pay.effective_hourly(type_facts.summary, task.reward_cents, requester.prior, platform.prior,
+                                      stated_seconds=stated)
+        avoid = should_avoid(type_facts.flags, requester.summary.blocks)
+        found = (platform.prior, hourly, hourly_out(hourly, task.currency, ""), avoid)
+        type_facts.computed[inputs] = found
+    return found[1], found[2], found[3]
 
 
 async def _platform(session: AsyncSession, name: str, cache: AnnotateCache, now: float) -> Platform:
@@ -217,14 +239,12 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
     for index, (task, ref) in enumerate(zip(tasks, refs)):
         requester = facts[ref.requester_pk]
         type_facts = requester.types[ref.task_type_id]
-        hourly = pay.effective_hourly(type_facts.summary, task.reward_cents, requester.prior, platform_info.prior,
-                                      stated_seconds=task.stated_seconds or ref.stated_seconds)
-        band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour,
-                        avoid=should_avoid(type_facts.flags, requester.summary.blocks))
+        hourly, out, avoid = _hourly(task, ref, requester, type_facts, platform_info)
+        band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour, avoid=avoid)
         annotations.append(Annotation(
             index=index, task_type_id=ref.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
             requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
-            hourly=hourly_out(hourly, task.currency, band), requester=requester.summary, flags=type_facts.flags,
+            hourly=msgspec.structs.replace(out, band=band), requester=requester.summary, flags=type_facts.flags,
             verdict=SHOWN if inert else verdict(task, hourly.cents_per_hour, hourly.duration_seconds,
                                                 type_facts.flags, filters, now),
         ))

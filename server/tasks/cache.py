@@ -30,7 +30,7 @@ from server.tasks.identity import TaskKey
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-DEFAULT_TTL = 5.0
+DEFAULT_TTL = 30.0
 
 
 @dataclass(slots=True)
@@ -43,10 +43,12 @@ class TaskRef:
 
 @dataclass(slots=True)
 class TypeFacts:
-    """A task type's stored statistics, decoded."""
+    """A task type's stored statistics, decoded, and what was computed from them (valid as long as the
+    requester facts holding them: both come from the same stored aggregates)."""
 
     summary: pay.SampleSummary | None
     flags: list[str]
+    computed: dict[Hashable, Any] = field(default_factory=dict)  # (inputs) → result, see tasks/annotate.py
 
 
 @dataclass(slots=True)
@@ -82,6 +84,8 @@ class AnnotateCache:
     def __init__(self, ttl: float = DEFAULT_TTL, max_tasks: int = 200_000, max_requesters: int = 50_000) -> None:
         self.ttl = ttl
         self.tasks: Bounded[TaskKey, TaskRef] = Bounded(max_tasks)
+        # The same refs by the task's fields as the page spelled them: skips normalizing known titles.
+        self.as_spelled: Bounded[tuple[str, str, str, int, str], TaskRef] = Bounded(max_tasks)
         self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters)
         self.platforms: dict[str, tuple[float, Platform]] = {}
         self.versions: dict[int, int] = {}
@@ -129,6 +133,7 @@ class AnnotateCache:
 
     def clear(self) -> None:
         self.tasks.clear()
+        self.as_spelled.clear()
         self.requesters.clear()
         self.platforms.clear()
 
