@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger("fairfinder.errors")
 
@@ -119,9 +120,18 @@ def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response
     return error_response(400, "invalid_json", "The request body is nested too deeply.")
 
 
+def handle_database(request: Request[Any, Any, Any], exc: OperationalError) -> Response[ErrorBody]:
+    # Another process held SQLite's write lock past the busy timeout: nothing was written, try again.
+    if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        return error_response(503, "busy", "The database is busy; nothing was changed. Try again shortly.",
+                              headers={"Retry-After": "1"})
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     # Logged with the route only: request bodies may hold worker data.
-    log.exception("unhandled error on %s %s", request.method, request.scope.get("route_handler", None) and request.url.path)
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "Something went wrong on our side. It has been logged.")
 
 
@@ -129,6 +139,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     RecursionError: handle_recursion,
+    OperationalError: handle_database,
     Exception: handle_unexpected,
 }
 
@@ -141,6 +152,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with what is stored.",
     413: "The body is larger than the server accepts.",
     422: "A value is invalid; `field` names it.",
+    503: "The database is busy; nothing was changed. Retry after the Retry-After seconds.",
 }
 
 

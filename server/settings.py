@@ -25,6 +25,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long annotate may reuse cached aggregates written by *other* processes (this process's own
     # writes are seen at once). Bounds staleness with several server processes or a CLI rebuild.
     cache_ttl_seconds: float = 30.0
+    # How long a write waits for another process's SQLite write lock before answering 503.
+    sqlite_busy_timeout_ms: int = 10_000
 
     def __repr__(self) -> str:  # never print the secret, even by accident in a traceback
         return f"Settings(database_url={_redact_url(self.database_url)!r}, data_dir={str(self.data_dir)!r}, host={self.host!r}, port={self.port})"
@@ -70,6 +72,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         log_level=env.get("FAIRFINDER_LOG_LEVEL", "INFO").upper(),
         enable_bench_routes=_truthy(env.get("FAIRFINDER_BENCH_ROUTES")),
         cache_ttl_seconds=float(env.get("FAIRFINDER_CACHE_TTL", "30")),
+        sqlite_busy_timeout_ms=int(env.get("FAIRFINDER_SQLITE_BUSY_TIMEOUT_MS", "10000")),
     )
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+import asyncio
+import contextlib
+import weakref
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,8 +18,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
 )
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
 WRITE_OPTION = "fairfinder_write"
 # session.info keys: a callable run with session.info after every commit of a write transaction (the
@@ -26,16 +29,16 @@ ON_COMMIT = "fairfinder_on_commit"
 CHANGED_REQUESTERS = "fairfinder_changed_requesters"
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> AsyncEngine:
     # hide_parameters: database errors end up in logs, and their parameters can hold worker data.
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, pool_size=8, max_overflow=8, hide_parameters=True)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
     return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -45,6 +48,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -70,14 +74,29 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
     """
     if session.in_transaction():
         await session.commit()
-    await session.connection(execution_options={WRITE_OPTION: True})
-    try:
-        yield session
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        session.info.pop(CHANGED_REQUESTERS, None)
-        raise
+    async with _writer_turn(session):
+        await session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            session.info.pop(CHANGED_REQUESTERS, None)
+            raise
     on_commit = session.info.get(ON_COMMIT)
     if on_commit is not None:
         on_commit(session.info)
+
+
+# SQLite has one writer at a time. Writers of this process queue here, in order, instead of polling
+# the file lock from their threads (which under load starves the writer that holds it). Writers in
+# other processes still meet the busy timeout. One lock per engine and event loop.
+_writer_locks: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def _writer_turn(session: AsyncSession) -> asyncio.Lock | contextlib.nullcontext[None]:
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    per_loop = _writer_locks.setdefault(engine, {})
+    return per_loop.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())

@@ -272,3 +272,29 @@ def test_fuzz_bodies_never_give_5xx(fuzz, route):
         assert response.status_code < 500, (body, response.text)  # check_response also looks for tracebacks
 
     post()
+
+
+def test_a_write_blocked_by_another_process_is_a_503_that_changes_nothing(settings, db):
+    """Another process holds SQLite's write lock past the busy timeout: a clear 503 with Retry-After."""
+    import sqlite3
+
+    import msgspec
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    impatient = msgspec.structs.replace(settings, sqlite_busy_timeout_ms=100)
+    with TestClient(app=create_app(impatient)) as client:
+        headers = sign_up(client, "patient")
+        before = db.dump()
+        other_process = sqlite3.connect(impatient.sqlite_path(), isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        try:
+            response = client.post("/api/v1/reviews", headers=headers, json=a_review())
+        finally:
+            other_process.execute("ROLLBACK")
+            other_process.close()
+        assert_error(response, 503, "busy")
+        assert response.headers["retry-after"] == "1"
+        assert db.dump() == before
+        assert client.post("/api/v1/reviews", headers=headers, json=a_review()).status_code == 201
