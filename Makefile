@@ -22,9 +22,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need (none yet for the core service; the browser, voice and PostgreSQL
-# suites add theirs here). Installed only when missing.
-DEBIAN_PACKAGES :=
+# Debian packages the tests need (curl runs the README tour; the browser, voice and PostgreSQL suites
+# add theirs here). Installed only when missing.
+DEBIAN_PACKAGES := curl
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \

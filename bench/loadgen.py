@@ -30,12 +30,20 @@ REQUEST_TIMEOUT = 30.0
 class Stats:
     def __init__(self) -> None:
         self.latencies: list[float] = []
+        self.first_view: list[float] = []  # latency of each body's first request in this run
+        self.repeat_view: list[float] = []
+        self.sent: set[int] = set()
         self.statuses: dict[int, int] = {}
         self.errors: dict[str, int] = {}
         self.response_bytes = 0
 
-    def record(self, status: int, seconds: float, size: int) -> None:
+    def record(self, status: int, seconds: float, size: int, body: int) -> None:
         self.latencies.append(seconds)
+        if body in self.sent:
+            self.repeat_view.append(seconds)
+        else:
+            self.sent.add(body)
+            self.first_view.append(seconds)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         self.response_bytes += size
 
@@ -49,6 +57,12 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
         return None
     index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return sorted_values[index]
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    ordered = sorted(values)
+    return {f"p{round(q * 100)}_ms": (round(v * 1000, 2) if (v := percentile(ordered, q)) is not None else None)
+            for q in (0.5, 0.99)}
 
 
 def load_bodies(path: str) -> list[tuple[bytes, dict[str, str]]]:
@@ -105,7 +119,8 @@ async def raw_connection(host: str, port: int, requests: list[bytes], order: ite
     try:
         while time.perf_counter() < deadline and budget[0] > 0:
             budget[0] -= 1
-            request = requests[next(order)]
+            index = next(order)
+            request = requests[index]
             try:
                 async with asyncio.timeout(REQUEST_TIMEOUT):
                     if writer is None:
@@ -113,7 +128,7 @@ async def raw_connection(host: str, port: int, requests: list[bytes], order: ite
                     started = time.perf_counter()
                     writer.write(request)
                     status, size, keep_alive = await read_response(reader)
-                    stats.record(status, time.perf_counter() - started, size)
+                    stats.record(status, time.perf_counter() - started, size, index)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as error:
                 stats.error(error)
                 keep_alive = False
@@ -155,12 +170,13 @@ async def run_httpx(url: str, path: str, bodies: list[tuple[bytes, dict[str, str
         async def connection() -> None:
             while time.perf_counter() < deadline and budget[0] > 0:
                 budget[0] -= 1
-                body, headers = bodies[next(order)]
+                index = next(order)
+                body, headers = bodies[index]
                 sent = time.perf_counter()
                 try:
                     response = await client.post(path, content=body,
                                                  headers={"Content-Type": "application/json", **headers})
-                    stats.record(response.status_code, time.perf_counter() - sent, len(response.content))
+                    stats.record(response.status_code, time.perf_counter() - sent, len(response.content), index)
                 except httpx.HTTPError as error:
                     stats.error(error)
 
@@ -193,16 +209,19 @@ def main(argv: list[str] | None = None) -> int:
         loop_name = "uvloop"
     except ImportError:
         runner, loop_name = asyncio.run, "asyncio"
+    cpu_started = time.process_time()
     elapsed = runner(run(args.url, args.path, bodies, args.concurrency, args.duration, args.max_requests, stats))
     latencies = sorted(stats.latencies)
     ms = lambda value: round(value * 1000, 2) if value is not None else None  # noqa: E731
     ok = stats.statuses.get(200, 0)
     print(json.dumps({
         "path": args.path, "client": args.client, "loop": loop_name, "concurrency": args.concurrency,
-        "duration_s": round(elapsed, 3), "requests": len(latencies), "ok": ok,
+        "duration_s": round(elapsed, 3), "client_cpu": round((time.process_time() - cpu_started) / elapsed, 3), "requests": len(latencies), "ok": ok,
         "requests_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else None,
         "p50_ms": ms(percentile(latencies, 0.50)), "p90_ms": ms(percentile(latencies, 0.90)),
         "p99_ms": ms(percentile(latencies, 0.99)), "max_ms": ms(latencies[-1] if latencies else None),
+        "first_view": {"requests": len(stats.first_view), **_percentiles(stats.first_view)},
+        "repeat_view": {"requests": len(stats.repeat_view), **_percentiles(stats.repeat_view)},
         "mean_response_bytes": round(stats.response_bytes / len(latencies)) if latencies else None,
         "statuses": {str(k): v for k, v in sorted(stats.statuses.items())}, "errors": stats.errors,
     }))
