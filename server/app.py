@@ -63,9 +63,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RequesterController,
     ]
     if settings.enable_bench_routes:
-        from server.baseline import baseline, store_baseline  # noqa: PLC0415 - only on benchmark servers
+        from server.baseline import BENCH_ROUTES  # noqa: PLC0415 - only on benchmark servers
 
-        route_handlers += [baseline, store_baseline]
+        route_handlers += BENCH_ROUTES
 
     app = Litestar(
         route_handlers=route_handlers,
