@@ -43,6 +43,7 @@ run: demo
 	$(BIN)/fairfinder serve
 
 test: install-dev system-deps
+	$(BIN)/ruff check server scrapers accessibility tests bench
 	$(BIN)/python -m pytest
 
 bench: install-dev
