@@ -22,6 +22,7 @@ from server.reviews.routes import ReviewController
 from server.settings import Settings, load_settings
 from server.tasks.annotate import annotate
 from server.tasks.cache import AnnotateCache
+from server.tasks.recorder import TaskRecorder
 from server.timings.routes import TimingController
 from server.workers.routes import MeController, RegistrationController
 
@@ -90,4 +91,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
     app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
+    app.state.task_recorder = TaskRecorder(app.state.sessionmaker)
     return app

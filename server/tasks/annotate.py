@@ -27,6 +27,7 @@ from server.requesters.summary import Platform, RequesterSummary, load_platforms
 from server.reviews.vocab import active_flags, should_avoid
 from server.tasks.cache import AnnotateCache, RequesterFacts, TaskRef, TypeFacts, clock
 from server.tasks.identity import task_key
+from server.tasks.recorder import TaskRecorder
 from server.tasks.records import record_tasks
 from server.workers.routes import load_filters
 from server.workers.structs import FiltersIn
@@ -145,16 +146,26 @@ def _spelling(task: Task) -> tuple[str, str, str, int, str]:
     return (task.platform, task.requester_id, task.title, task.reward_cents, task.currency)
 
 
-async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCache) -> list[TaskRef]:
+async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCache,
+                   recorder: TaskRecorder | None) -> list[TaskRef]:
     refs: list[TaskRef | None] = [cache.as_spelled.get(_spelling(t)) for t in tasks]
     for i, task in enumerate(tasks):
         if refs[i] is None:
             refs[i] = cache.tasks.get(task_key(task))
     todo = _needs_recording(tasks, refs)
     if todo:
-        recorded = await record_tasks(session, [tasks[i] for i in todo])
-        for i, requester, task_type in zip(todo, recorded.requesters, recorded.task_types):
-            ref = refs[i] = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)
+        if recorder is not None:
+            recorded = await recorder.record([tasks[i] for i in todo])
+            # The rows were committed by the recorder's own session; a read transaction this session
+            # opened earlier (the token check) would still see the database as it was before them.
+            if session.in_transaction():
+                await session.commit()
+        else:
+            rows = await record_tasks(session, [tasks[i] for i in todo])
+            recorded = [TaskRef(r.id, t.id, t.latest_hit_set_id, t.stated_seconds)
+                        for r, t in zip(rows.requesters, rows.task_types)]
+        for i, ref in zip(todo, recorded):
+            refs[i] = ref
             cache.tasks.put(task_key(tasks[i]), ref)
             cache.as_spelled.put(_spelling(tasks[i]), ref)
     return refs  # type: ignore[return-value]
@@ -224,13 +235,14 @@ async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform:
 
 
 async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task], filters: Filters, now: datetime,
-                         cache: AnnotateCache | None = None) -> list[Annotation]:
+                         cache: AnnotateCache | None = None, recorder: TaskRecorder | None = None) -> list[Annotation]:
     """The one code path from tasks to annotations (the API and, later, the voice view use it).
 
-    Without a cache (one-off callers) everything is read from the database.
+    Without a cache (one-off callers) everything is read from the database; without a recorder unseen
+    tasks are recorded in the caller's session.
     """
     cache = cache if cache is not None else AnnotateCache(ttl=0.0)
-    refs = await _resolve(session, tasks, cache)
+    refs = await _resolve(session, tasks, cache, recorder)
     moment = clock()
     platform_info = await _platform(session, platform, cache, moment)
     facts = await _requester_facts(session, refs, platform_info, cache, moment)
@@ -266,6 +278,6 @@ async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | 
     else:
         filters, source = Filters(), "default"
     annotations = await annotate_tasks(db_session, data.platform, tasks, filters, datetime.now(timezone.utc),
-                                       state.annotate_cache) if tasks else []
+                                       state.annotate_cache, state.task_recorder) if tasks else []
     return AnnotateOut(platform=data.platform, target_cents_per_hour=filters.target_cents_per_hour,
                        filters_from=source, tasks=annotations)

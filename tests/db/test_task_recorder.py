@@ -1,0 +1,84 @@
+"""Group commit of unseen tasks: concurrent annotate calls share write transactions, each gets its own rows."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select
+
+from scrapers.model import Task
+from server.db.engine import create_engine, session_factory
+from server.db.migrate import upgrade
+from server.db.models import Requester, TaskType
+from server.tasks.recorder import TaskRecorder
+
+
+def page(n: int) -> list[Task]:
+    return [Task(platform="mturk", requester_id=f"AREQ{n}", title=f"Task {n}.{i}", reward_cents=10 + i) for i in range(5)]
+
+
+async def _run(tmp_path: Path, body) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        await body(engine, TaskRecorder(session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+def test_concurrent_calls_share_transactions_and_get_their_own_rows(tmp_path: Path) -> None:
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        begins: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_: begins.append(statement) if statement == "BEGIN IMMEDIATE" else None)
+        pages = [page(n) for n in range(12)]
+        results = await asyncio.gather(*[recorder.record(p) for p in pages])
+        assert len(begins) < len(pages)  # grouped, not one write transaction per page
+        async with session_factory(engine)() as session:
+            for tasks, refs in zip(pages, results, strict=True):
+                assert len(refs) == len(tasks)
+                for task, ref in zip(tasks, refs, strict=True):
+                    task_type = await session.get(TaskType, ref.task_type_id)
+                    requester = await session.get(Requester, ref.requester_pk)
+                    assert (requester.external_id, task_type.title, task_type.reward_cents) == (
+                        task.requester_id, task.title, task.reward_cents)
+            assert len(list(await session.scalars(select(TaskType)))) == 60
+        # Recording known tasks again finds the same rows and writes nothing.
+        begins.clear()
+        again = await recorder.record(pages[0])
+        assert [r.task_type_id for r in again] == [r.task_type_id for r in results[0]] and begins == []
+
+    asyncio.run(_run(tmp_path, body))
+
+
+def test_a_failed_batch_fails_every_waiting_call_and_the_next_one_works(tmp_path: Path) -> None:
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        real = recorder._record
+        calls = 0
+
+        async def failing(tasks):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("disk full")
+            return await real(tasks)
+
+        recorder._record = failing
+        outcomes = await asyncio.gather(*[recorder.record(page(n)) for n in range(3)], return_exceptions=True)
+        assert any(isinstance(o, RuntimeError) for o in outcomes)  # the first batch failed for all of its calls
+        assert all(isinstance(o, (RuntimeError, list)) for o in outcomes)
+        assert len(await recorder.record(page(9))) == 5
+
+    asyncio.run(_run(tmp_path, body))
+
+
+@pytest.mark.parametrize("pages", [1, 3])
+def test_no_call_is_left_waiting(tmp_path: Path, pages: int) -> None:
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        results = await asyncio.wait_for(asyncio.gather(*[recorder.record(page(n)) for n in range(pages)]), timeout=30)
+        assert [len(r) for r in results] == [5] * pages
+        assert not recorder.waiting
+
+    asyncio.run(_run(tmp_path, body))
