@@ -43,3 +43,25 @@ def test_deleted_ids_are_never_reused(tmp_path: Path) -> None:
     db.execute("DELETE FROM workers WHERE handle = 'a'")
     db.execute("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('b', 'worker', 0, '2026-01-01')")
     assert db.execute("SELECT id FROM workers WHERE handle = 'b'").fetchone()[0] == 2
+
+
+def test_app_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import text
+
+    from server.db.engine import create_engine as create_app_engine
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+
+    async def pragmas() -> tuple:
+        engine = create_app_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return tuple([(await connection.execute(text(f"PRAGMA {name}"))).scalar()
+                              for name in ("journal_mode", "foreign_keys", "synchronous")])
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(pragmas()) == ("wal", 1, 1)  # synchronous 1 = NORMAL (see server/db/engine.py)
