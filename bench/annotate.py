@@ -53,7 +53,7 @@ import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.generate import GENERATOR_VERSION, DESCRIPTIONS, Sizes, generate  # noqa: E402
+from bench.generate import GENERATOR_VERSION, DESCRIPTIONS, Sizes, add_size_arguments, generate  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -665,11 +665,7 @@ def write_docs(result: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requesters", type=int, default=Sizes.requesters)
-    parser.add_argument("--reviews", type=int, default=Sizes.reviews)
-    parser.add_argument("--timings", type=int, default=None, help="default: as many as reviews")
-    parser.add_argument("--workers", type=int, default=None, help="worker accounts; default: reviews / 20")
-    parser.add_argument("--seed", type=int, default=1)
+    add_size_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run (five runs)")
     parser.add_argument("--tasks", type=int, default=100, help="tasks per page (the API takes at most 100)")

@@ -449,13 +449,18 @@ def _stats_counts(database_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data-size options, shared with bench/annotate.py."""
     parser.add_argument("--requesters", type=int, default=Sizes.requesters)
     parser.add_argument("--reviews", type=int, default=Sizes.reviews)
     parser.add_argument("--timings", type=int, default=None, help="default: as many as reviews")
     parser.add_argument("--workers", type=int, default=None, help="worker accounts; default: reviews / 20")
     parser.add_argument("--seed", type=int, default=Sizes.seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_size_arguments(parser)
     parser.add_argument("--database-url", default=None,
                         help="a SQLite URL; default DATABASE_URL, else FAIRFINDER_DATA_DIR/fairfinder.db")
     parser.add_argument("--force", action="store_true", help="replace the database file if it exists")
