@@ -1,0 +1,134 @@
+// Drawing Fairfinder's annotations into a platform's task list, and the small "server down" notice.
+// Shared by the MTurk and Prolific content scripts. Text only (textContent), never HTML from data.
+(function (root) {
+  "use strict";
+
+  const { format } = root.Fairfinder;
+  const ANNOTATION = "ff-annotation";
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function visuallyHidden(text) {
+    return el("span", "ff-visually-hidden", text);
+  }
+
+  /** Remove what an earlier render put into a row (re-annotation after a filter change). */
+  function clear(row) {
+    for (const old of row.querySelectorAll(`:scope > .${ANNOTATION}`)) old.remove();
+    row.classList.remove("ff-hidden-row", "ff-revealed");
+    delete row.dataset.ffBand;
+  }
+
+  function details(annotation, onReview) {
+    const hourly = annotation.hourly || {};
+    const box = el("div", "ff-details");
+
+    const pay = el("span", "ff-pay");
+    const known = hourly.label && hourly.label !== "unknown";
+    pay.append(el("strong", "ff-hourly", known ? hourly.label : "?/h"), " ", el("span", "ff-band", format.bandLabel(hourly.band)));
+    box.append(pay, el("span", "ff-basis", format.basisText(hourly)));
+    box.append(el("span", "ff-scores", format.scoresText(annotation.requester)));
+    const outcomes = el("span", "ff-outcomes", format.outcomesText(annotation.requester));
+    if (annotation.requester?.rejections || annotation.requester?.blocks) outcomes.classList.add("ff-warn");
+    box.append(outcomes);
+
+    const flags = format.allFlags(annotation);
+    if (flags.length) {
+      const list = el("ul", "ff-flags");
+      list.setAttribute("aria-label", "Reported by workers");
+      for (const flag of flags) {
+        list.append(el("li", format.isWarning(flag) ? "ff-flag ff-flag-warning" : "ff-flag", format.flagLabel(flag)));
+      }
+      box.append(list);
+    }
+    if (onReview) {
+      const button = el("button", "ff-review-button", "Review");
+      button.type = "button";
+      button.append(visuallyHidden(`: ${annotation.title}`));
+      button.addEventListener("click", (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        onReview(annotation, button);
+      });
+      box.append(button);
+    }
+    return box;
+  }
+
+  /**
+   * Put one task's annotation into its row. Rows the filters hide are collapsed to a bar that says why
+   * and a button that shows them anyway.
+   */
+  function render(row, annotation, { onReview } = {}) {
+    clear(row);
+    const band = annotation.hourly?.band || "unknown";
+    const box = el("div", `${ANNOTATION} ff-band-${band}`);
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", `Fairfinder: ${format.summaryText(annotation)}`);
+    box.dataset.ffIndex = String(annotation.index);
+    row.dataset.ffBand = band;
+
+    if (annotation.verdict?.hidden) {
+      row.classList.add("ff-hidden-row");
+      const bar = el("div", "ff-hidden-bar");
+      const reason = el("span", "ff-hidden-reason", format.hiddenText(annotation.verdict));
+      const toggle = el("button", "ff-show-button", "Show");
+      toggle.type = "button";
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.append(visuallyHidden(`: ${annotation.title}`));
+      toggle.addEventListener("click", (event) => {
+        event.preventDefault();
+        const revealed = row.classList.toggle("ff-revealed");
+        toggle.setAttribute("aria-expanded", String(revealed));
+        toggle.firstChild.textContent = revealed ? "Hide again" : "Show";
+      });
+      bar.append(el("span", "ff-hidden-title", annotation.title), " ", reason, " ", toggle);
+      box.append(bar);
+    } else if (annotation.verdict?.included && annotation.verdict.reasons?.length) {
+      box.append(el("span", "ff-included", "Kept by your include list"));
+    }
+    box.append(details(annotation, onReview));
+    row.append(box);
+    return box;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // The notice: one small, dismissible status line in a corner; never covers the platform's controls.
+
+  function notice(message, { retry } = {}) {
+    let box = document.getElementById("ff-notice");
+    if (!box) {
+      box = el("div", "ff-notice");
+      box.id = "ff-notice";
+      box.setAttribute("role", "status");
+      document.body.append(box);
+    }
+    box.replaceChildren(el("span", "ff-notice-text", `Fairfinder: ${message}`));
+    if (retry) {
+      const again = el("button", "ff-notice-button", "Retry");
+      again.type = "button";
+      again.addEventListener("click", () => {
+        clearNotice();
+        retry();
+      });
+      box.append(again);
+    }
+    const close = el("button", "ff-notice-button ff-notice-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss Fairfinder notice");
+    close.addEventListener("click", clearNotice);
+    box.append(close);
+    return box;
+  }
+
+  function clearNotice() {
+    document.getElementById("ff-notice")?.remove();
+  }
+
+  (root.Fairfinder ||= {}).overlay = { render, clear, notice, clearNotice, el };
+})(globalThis);

@@ -1,0 +1,87 @@
+// Settings and filters as stored in chrome.storage.local, with their defaults.
+// Pure: no browser APIs here (see store.js for reading and writing them).
+(function (root, factory) {
+  const api = factory();
+  if (typeof module === "object" && module.exports) module.exports = api;
+  else (root.Fairfinder ||= {}).settings = api;
+})(globalThis, function () {
+  "use strict";
+
+  // The community's server. Self-hosters change it in the options page.
+  const DEFAULT_SERVER_URL = "https://fairfinder.org";
+  // US federal minimum wage, as the server's own default target.
+  const DEFAULT_TARGET_CENTS_PER_HOUR = 725;
+
+  const DEFAULT_SETTINGS = Object.freeze({
+    serverUrl: DEFAULT_SERVER_URL,
+    token: null, // the worker's ff_… token; null when not signed in
+    handle: null, // the worker's pseudonym, shown in the options page
+    timingEnabled: false, // automatic timing is opt-in
+    onboarded: false, // the first-run explanation has been shown
+  });
+
+  // The server's `Filters` wire format with its defaults.
+  const DEFAULT_FILTERS = Object.freeze({
+    target_cents_per_hour: DEFAULT_TARGET_CENTS_PER_HOUR,
+    min_hourly_cents: null,
+    min_reward_cents: null,
+    max_minutes: null,
+    block: [],
+    include: [],
+    keywords_include: [],
+    keywords_exclude: [],
+    qualified_only: false,
+    hide_masters: false,
+    hide_below_target: false,
+    hide_unknown_pay: false,
+    hide_needs: [],
+  });
+
+  function withDefaults(stored, defaults) {
+    const out = { ...defaults };
+    if (stored && typeof stored === "object") {
+      for (const key of Object.keys(defaults)) {
+        if (stored[key] !== undefined) out[key] = stored[key];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A server address as the worker typed it, made canonical: scheme and host, optional port and path
+   * prefix, no trailing slash. Throws an Error with a message for people when it is not usable.
+   */
+  function normalizeServerUrl(text) {
+    const trimmed = String(text ?? "").trim();
+    if (!trimmed) throw new Error("Enter the address of a Fairfinder server.");
+    let url;
+    try {
+      url = new URL(trimmed);
+    } catch {
+      throw new Error(`"${trimmed}" is not a web address (it should start with https://).`);
+    }
+    const local = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
+      throw new Error("Use an https:// address (plain http:// only for a server on this computer).");
+    }
+    if (url.username || url.password) throw new Error("Leave user names and passwords out of the address.");
+    if (url.search || url.hash) throw new Error("Leave ?… and #… out of the address.");
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  }
+
+  /** The host-permission pattern a server address needs, e.g. "https://ratings.example.org/*". */
+  function originPattern(serverUrl) {
+    const url = new URL(serverUrl);
+    return `${url.protocol}//${url.hostname}/*`;
+  }
+
+  return {
+    DEFAULT_SERVER_URL,
+    DEFAULT_TARGET_CENTS_PER_HOUR,
+    DEFAULT_SETTINGS,
+    DEFAULT_FILTERS,
+    withDefaults,
+    normalizeServerUrl,
+    originPattern,
+  };
+});

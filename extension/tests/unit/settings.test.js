@@ -1,0 +1,26 @@
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const settings = require("../../src/lib/settings.js");
+
+test("server addresses are made canonical", () => {
+  assert.equal(settings.normalizeServerUrl(" https://ratings.example.org/ "), "https://ratings.example.org");
+  assert.equal(settings.normalizeServerUrl("https://example.org/ff//"), "https://example.org/ff");
+  assert.equal(settings.normalizeServerUrl("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
+  assert.equal(settings.normalizeServerUrl("http://localhost:8000/"), "http://localhost:8000");
+});
+
+test("unusable addresses are refused with a reason", () => {
+  for (const [text, words] of [["", "Enter"], ["example.org", "not a web address"], ["http://example.org", "https"],
+    ["https://u:p@example.org", "passwords"], ["https://example.org/?x=1", "Leave"], ["ftp://example.org", "https"]]) {
+    assert.throws(() => settings.normalizeServerUrl(text), (error) => error.message.includes(words), text);
+  }
+});
+
+test("stored values are completed with defaults; unknown keys are dropped", () => {
+  const merged = settings.withDefaults({ token: "ff_x", junk: 1 }, settings.DEFAULT_SETTINGS);
+  assert.equal(merged.token, "ff_x");
+  assert.equal(merged.serverUrl, settings.DEFAULT_SERVER_URL);
+  assert.equal("junk" in merged, false);
+  assert.equal(settings.withDefaults(null, settings.DEFAULT_FILTERS).target_cents_per_hour, 725);
+  assert.equal(settings.originPattern("http://127.0.0.1:8000/x"), "http://127.0.0.1/*");
+});
