@@ -1,0 +1,278 @@
+'use strict';
+// What a worker sees on worker.mturk.com with the extension: bands and labels on the right rows, rows
+// the filters hide and why, one annotate request per page view and per filter change, the page still
+// working with the server stopped. Real Chromium, real Fairfinder server (through a counting proxy).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startStack } = require('../support/stack.js');
+const { startCountingProxy } = require('../support/proxy.js');
+const format = require('../../src/lib/format.js');
+
+let stack;
+let proxy;
+const ROWS = 'li.table-row';
+
+before(async () => {
+  stack = await startStack({ demo: true });
+  proxy = await startCountingProxy(stack.server.url);
+  await stack.configure({ settings: { serverUrl: proxy.url, onboarded: true } });
+});
+
+after(async () => {
+  await proxy?.close();
+  await stack?.close();
+});
+
+async function withPage(fn) {
+  const page = await stack.context.newPage();
+  try {
+    return await fn(page);
+  } finally {
+    await page.close();
+  }
+}
+
+/** What the server itself says about the page's tasks (the extension must show exactly this). */
+async function serverAnnotations(bodyData, filters = null) {
+  const body = { platform: 'mturk', raw: { bodyData } };
+  if (filters) body.filters = filters;
+  const response = await fetch(`${stack.server.url}/api/v1/annotate`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).tasks;
+}
+
+async function bodyDataOf(page) {
+  return JSON.parse(await page.getAttribute("[data-react-class*='hitSetTable/HitSetTable']", 'data-react-props')).bodyData;
+}
+
+async function waitForAnnotations(page, count = 27) {
+  await page.waitForFunction((n) => document.querySelectorAll('li.table-row > .ff-annotation').length === n, count, { timeout: 15_000 });
+}
+
+/** Once the count has settled: requests made after `action`, waiting out the re-annotation delay. */
+async function annotateRequestsDuring(action) {
+  const before = proxy.count('/api/v1/annotate', 'POST');
+  await action();
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  return proxy.count('/api/v1/annotate', 'POST') - before;
+}
+
+test('every row shows the hourly, its band in words and colour, basis and n, scores and outcomes', async () => {
+  await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
+  await withPage(async (page) => {
+    const requests = await annotateRequestsDuring(async () => {
+      await page.goto('https://worker.mturk.com/');
+      await waitForAnnotations(page);
+    });
+    assert.equal(requests, 1, 'one annotate request for the page view');
+
+    const expected = await serverAnnotations(await bodyDataOf(page));
+    const shown = await page.$$eval(ROWS, (rows) => rows.map((row) => {
+      const box = row.querySelector(':scope > .ff-annotation');
+      return {
+        title: row.querySelector('.title-column a').textContent,
+        hourly: box.querySelector('.ff-hourly').textContent,
+        band: box.querySelector('.ff-band').textContent,
+        bandClass: [...box.classList].find((c) => c.startsWith('ff-band-')),
+        colour: getComputedStyle(box).borderLeftColor,
+        basis: box.querySelector('.ff-basis').textContent,
+        scores: box.querySelector('.ff-scores').textContent,
+        outcomes: box.querySelector('.ff-outcomes').textContent,
+        flags: [...box.querySelectorAll('.ff-flag')].map((f) => f.textContent),
+        label: box.getAttribute('aria-label'),
+        hidden: row.classList.contains('ff-hidden-row'),
+      };
+    }));
+    assert.equal(shown.length, expected.length);
+    shown.forEach((row, i) => {
+      const want = expected[i];
+      assert.equal(row.title, want.title, `row ${i} is annotated with its own task`);
+      assert.equal(row.hourly, want.hourly.label === 'unknown' ? '?/h' : want.hourly.label);
+      assert.match(row.hourly, /^(\$\d+\.\d\d\/h|\?\/h)$/);
+      assert.equal(row.band, format.bandLabel(want.hourly.band), 'the band is said in words');
+      assert.equal(row.bandClass, `ff-band-${want.hourly.band}`);
+      assert.equal(row.basis, format.basisText(want.hourly));
+      assert.equal(row.scores, format.scoresText(want.requester));
+      assert.equal(row.outcomes, format.outcomesText(want.requester));
+      assert.deepEqual(row.flags, format.allFlags(want).map(format.flagLabel));
+      assert.ok(row.label.startsWith('Fairfinder: '), row.label);
+      assert.equal(row.hidden, false);
+    });
+    // The demo data spreads the tasks over several bands, each its own colour.
+    const bands = new Set(shown.map((r) => r.bandClass));
+    assert.ok(bands.size >= 3, `bands seen: ${[...bands]}`);
+    const colours = new Map(shown.map((r) => [r.bandClass, r.colour]));
+    assert.equal(new Set(colours.values()).size, colours.size, 'one colour per band');
+    assert.ok(shown.some((r) => /\d+ workers? timed it/.test(r.basis)), 'measured rows say how many workers');
+    assert.ok(shown.some((r) => /\(\d+ reviews?\)/.test(r.scores)), 'requester scores with their count');
+    assert.ok(shown.some((r) => r.flags.length), 'warning flags shown');
+  });
+});
+
+test('a filter change re-annotates the open page once, without a reload; hidden rows say why and can be shown', async () => {
+  await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
+  await withPage(async (page) => {
+    await page.goto('https://worker.mturk.com/');
+    await waitForAnnotations(page);
+    let loads = 0;
+    page.on('load', () => { loads += 1; });
+    const bodyData = await bodyDataOf(page);
+    const blockedName = bodyData[1].requester_name;
+    const filters = {
+      min_hourly_cents: 900,
+      block: [{ pattern: blockedName, match: 'exact', note: 'rejected me twice' }],
+    };
+
+    const requests = await annotateRequestsDuring(async () => {
+      await stack.configure({ filters });
+      await page.waitForSelector('li.table-row.ff-hidden-row', { timeout: 10_000 });
+    });
+    assert.equal(requests, 1, 'one annotate request for one filter change');
+    assert.equal(loads, 0, 'the page was not reloaded');
+
+    const stored = (await stack.storage()).filters;
+    const expected = await serverAnnotations(bodyData, stored);
+    const rows = await page.$$eval(ROWS, (els) => els.map((row) => ({
+      hidden: row.classList.contains('ff-hidden-row'),
+      reason: row.querySelector('.ff-hidden-reason')?.textContent ?? null,
+      titleVisible: row.querySelector('.title-column').offsetParent !== null,
+    })));
+    const hiddenCount = expected.filter((a) => a.verdict.hidden).length;
+    assert.ok(hiddenCount > 0 && hiddenCount < 27, `${hiddenCount} hidden`);
+    rows.forEach((row, i) => {
+      assert.equal(row.hidden, expected[i].verdict.hidden, `row ${i}`);
+      assert.equal(row.titleVisible, !row.hidden, `row ${i}: the platform's own row is collapsed only when hidden`);
+      if (row.hidden) assert.equal(row.reason, format.hiddenText(expected[i].verdict));
+    });
+    const belowMinimum = rows.find((r) => r.reason && r.reason.includes('below your $9.00/h minimum'));
+    assert.ok(belowMinimum, 'a row hidden for its pay says so');
+    assert.match(rows[1].reason, /Hidden: .*block/i, `the blocked requester's row: ${rows[1].reason}`);
+
+    // "Show" brings the platform's row back, and says so to assistive technology.
+    const row = page.locator(ROWS).nth(1);
+    const show = row.locator('.ff-show-button');
+    assert.equal(await show.getAttribute('aria-expanded'), 'false');
+    await show.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await show.getAttribute('aria-expanded'), 'true');
+    assert.ok(await row.locator('.title-column').isVisible());
+    assert.ok(await row.locator('.ff-hidden-reason').isVisible(), 'the reason stays in view');
+
+    // Back to no filters: everything shows again, with one more request.
+    const again = await annotateRequestsDuring(async () => {
+      await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
+      await page.waitForFunction(() => !document.querySelector('li.table-row.ff-hidden-row'), null, { timeout: 10_000 });
+    });
+    assert.equal(again, 1);
+  });
+});
+
+test('a page view reuses a recent answer: going back does not ask the server again', async () => {
+  await withPage(async (page) => {
+    await page.goto('https://worker.mturk.com/');
+    await waitForAnnotations(page);
+    const requests = await annotateRequestsDuring(async () => {
+      await page.reload();
+      await waitForAnnotations(page);
+    });
+    assert.equal(requests, 0, 'answered from the brief cache');
+  });
+});
+
+test('without embedded JSON the rows are read from the page', async () => {
+  stack.platform.setEmbedJson(false);
+  try {
+    await withPage(async (page) => {
+      await page.goto('https://worker.mturk.com/projects?page_size=20');
+      assert.equal(await page.getAttribute("[data-react-class*='hitSetTable/HitSetTable']", 'data-react-props'), null);
+      await waitForAnnotations(page, 20);
+      const titles = await page.$$eval(ROWS, (rows) => rows.map((row) => [
+        row.querySelector('.title-column a').textContent,
+        row.querySelector('.ff-review-button .ff-visually-hidden').textContent,
+      ]));
+      for (const [title, named] of titles) assert.equal(named, `: ${title}`);
+    });
+  } finally {
+    stack.platform.setEmbedJson(true);
+  }
+});
+
+test('a requester page is annotated too', async () => {
+  const requesterId = stack.platform.tasks[0].requester_id;
+  await withPage(async (page) => {
+    await page.goto(`https://worker.mturk.com/requesters/${requesterId}/projects`);
+    const count = await page.locator(ROWS).count();
+    assert.ok(count >= 1);
+    await waitForAnnotations(page, count);
+  });
+});
+
+test('with the server stopped the list stays usable and a small notice says why; Retry recovers', async () => {
+  await stack.server.stop();
+  try {
+    await withPage(async (page) => {
+      await page.goto('https://worker.mturk.com/projects?page_size=25');
+      const notice = page.locator('#ff-notice');
+      await notice.waitFor({ timeout: 15_000 });
+      assert.equal(await notice.getAttribute('role'), 'status');
+      assert.match(await notice.textContent(), /unavailable right now/);
+      const box = await notice.boundingBox();
+      const viewport = page.viewportSize();
+      assert.ok(box.width < viewport.width / 2 && box.height < 120, 'unobtrusive');
+      assert.equal(await page.locator(ROWS).count(), 25, 'the list is all there');
+      assert.equal(await page.locator('.ff-annotation').count(), 0);
+      // The platform's own controls still work.
+      await page.locator(ROWS).first().locator('.actions-column a', { hasText: 'Preview' }).click();
+      await page.waitForURL(/\/projects\/[A-Z0-9]+\/tasks\?/);
+      await page.goBack();
+      await page.locator('#ff-notice').waitFor({ timeout: 15_000 });
+
+      await stack.server.start();
+      await page.locator('#ff-notice button', { hasText: 'Retry' }).click();
+      await waitForAnnotations(page, 25);
+      assert.equal(await page.locator('#ff-notice').count(), 0, 'the notice goes away');
+    });
+  } finally {
+    if (!(await fetch(`${stack.server.url}/health`).then((r) => r.ok, () => false))) await stack.server.start();
+  }
+});
+
+test('a slow server does not hold the page up', async () => {
+  proxy.setDelay(20_000);
+  try {
+    await withPage(async (page) => {
+      await page.goto('https://worker.mturk.com/projects?page_size=15', { waitUntil: 'load' });
+      // The platform's own links answer at once while the extension waits for the server.
+      assert.equal(await page.locator(ROWS).count(), 15);
+      await page.locator(ROWS).first().locator('.title-column a').click({ timeout: 3000 });
+      await page.waitForURL(/\/projects\/[A-Z0-9]+\/tasks\?/);
+    });
+  } finally {
+    proxy.setDelay(0);
+  }
+});
+
+test('the overlay passes an accessibility audit; a screenshot goes into docs/', async () => {
+  await stack.configure({ filters: { min_hourly_cents: 300, block: [] } });
+  await withPage(async (page) => {
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.goto('https://worker.mturk.com/');
+    await waitForAnnotations(page);
+    await page.waitForSelector('li.table-row.ff-hidden-row');
+    await page.addScriptTag({ path: require.resolve('axe-core') });
+    const result = await page.evaluate(() => axe.run({ include: [['.ff-annotation']] },
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
+    assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.help})`), []);
+    assert.ok(result.passes.length > 0, 'axe checked something');
+    const docs = path.join(stack.root, 'docs');
+    fs.mkdirSync(docs, { recursive: true });
+    const table = await page.locator('.hit-set-table').boundingBox();
+    await page.screenshot({ path: path.join(docs, 'extension-overlay.png'),
+      clip: { x: table.x, y: table.y, width: table.width, height: Math.min(table.height, 760) } });
+  });
+  await stack.configure({ filters: { min_hourly_cents: null } });
+});

@@ -1,0 +1,47 @@
+// A loopback HTTP proxy in front of the real Fairfinder server: it counts the requests the extension
+// makes (per method and path) and can hold answers back, to play a slow server. Bodies pass unchanged.
+const http = require('node:http');
+
+async function startCountingProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const seen = [];
+  let delayMs = 0;
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url, 'http://x').pathname;
+      seen.push({ method: req.method, path, at: Date.now() });
+      const forward = () => {
+        const upstream = http.request({
+          host: target.hostname, port: target.port, method: req.method, path: req.url,
+          headers: { ...req.headers, host: target.host },
+        }, (answer) => {
+          res.writeHead(answer.statusCode, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => {
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/html' });
+          res.end('<h1>Bad gateway</h1>');
+        });
+        upstream.end(Buffer.concat(chunks));
+      };
+      if (delayMs) setTimeout(forward, delayMs); else forward();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    /** Requests seen so far, optionally only those to `path` (and `method`). */
+    count(path, method = null) {
+      return seen.filter((r) => (!path || r.path === path) && (!method || r.method === method)).length;
+    },
+    setDelay(ms) { delayMs = ms; },
+    close() {
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+module.exports = { startCountingProxy };
