@@ -276,3 +276,28 @@ test('the overlay passes an accessibility audit; a screenshot goes into docs/', 
   });
   await stack.configure({ filters: { min_hourly_cents: null } });
 });
+
+test("Prolific's study list is annotated from its cards", async () => {
+  await withPage(async (page) => {
+    await page.goto('https://app.prolific.com/studies');
+    const cards = page.locator('li.study');
+    const count = await cards.count();
+    assert.ok(count >= 2, `${count} studies`);
+    await page.waitForFunction((n) => document.querySelectorAll('li.study > .ff-annotation').length === n, count, { timeout: 15_000 });
+    const shown = await cards.evaluateAll((els) => els.map((card) => ({
+      reward: card.querySelector('.study-reward').textContent,
+      time: card.querySelector('.study-time')?.textContent ?? '',
+      hourly: card.querySelector('.ff-hourly').textContent,
+      basis: card.querySelector('.ff-basis').textContent,
+      band: card.querySelector('.ff-band').textContent,
+    })));
+    for (const card of shown) {
+      assert.ok(Object.values(format.BAND_LABELS).includes(card.band), card.band);
+      if (/\d/.test(card.time)) {
+        // Nobody has timed these studies: the figure comes from the stated time, in the reward's currency.
+        assert.equal(card.basis, "from the requester's own time estimate");
+        assert.equal(card.hourly[0], card.reward.trim()[0], `${card.hourly} in the currency of ${card.reward}`);
+      }
+    }
+  });
+});

@@ -18,6 +18,17 @@ after(async () => {
   await stack?.close();
 });
 
+test('the first run opens the plain-words explanation of timing, which is off until the worker turns it on', async () => {
+  const welcome = await until('the welcome tab', async () => stack.context.pages()
+    .find((p) => p.url() === `chrome-extension://${stack.extensionId}/src/options/options.html#welcome`));
+  await welcome.waitForLoadState();
+  const text = await welcome.locator('body').innerText();
+  assert.match(text, /timing/i);
+  assert.match(text, /never sent/i, 'says what is not sent');
+  const { settings } = await stack.storage();
+  assert.equal(settings.timingEnabled ?? false, false, 'timing is opt-in');
+});
+
 async function withPage(fn) {
   const page = await stack.context.newPage();
   try {
