@@ -1,0 +1,96 @@
+'use strict';
+// The extension's API client (src/lib/api.js) against a real Fairfinder server process: the calls the
+// background and the options page make, and how failures reach them (code, message, field, offline).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { FairfinderServer, freePort } = require('../support/stack.js');
+const { Client, ServerError } = require('../../src/lib/api.js');
+
+let server;
+let tmp;
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fairfinder-api-'));
+  fs.mkdirSync(path.join(tmp, 'var'));
+  server = new FairfinderServer({ dataDir: path.join(tmp, 'var'), port: await freePort() });
+  await server.cli('migrate');
+  await server.start();
+});
+
+after(async () => {
+  await server?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const task = { platform: 'mturk', requester_id: 'A1CLIENTTEST', requester_name: 'Client Lab', title: 'Client survey', reward_cents: 50 };
+
+test('register, me, filters, annotate and timings round-trip', async () => {
+  const anonymous = new Client({ serverUrl: `${server.url}/` });
+  const registered = await anonymous.register({ handle: 'client_test' });
+  assert.match(registered.token, /^ff_/);
+  const client = new Client({ serverUrl: server.url, token: registered.token });
+  assert.equal((await client.me()).handle, 'client_test');
+
+  const saved = await client.putFilters({ min_hourly_cents: 900, block: [{ pattern: 'Client*', match: 'wildcard' }] });
+  assert.equal(saved.min_hourly_cents, 900);
+  assert.deepEqual((await client.getFilters()).block.map((r) => r.pattern), ['Client*']);
+
+  const annotated = await client.annotate('mturk', { tasks: [task] });
+  assert.equal(annotated.filters_from, 'saved');
+  assert.equal(annotated.tasks[0].verdict.hidden, true);
+  const withLocal = await anonymous.annotate('mturk', { tasks: [task] }, { min_reward_cents: 100 });
+  assert.equal(withLocal.filters_from, 'request');
+  assert.equal(withLocal.tasks[0].verdict.reasons[0].code, 'below_min_reward');
+
+  const ended = Date.now() - 60_000;
+  const timing = { ...task, assignment_id: 'ASCLIENT1', accepted_at: new Date(ended - 300_000).toISOString(),
+    ended_at: new Date(ended).toISOString(), outcome: 'submitted' };
+  const stored = await client.postTiming(timing);
+  assert.equal(stored.seconds, 300);
+  const again = await client.postTiming(timing);
+  assert.equal(again.id, stored.id, 'sending twice stores once');
+  const page = await client.listTimings();
+  assert.deepEqual(page.items.map((t) => t.assignment_id), ['ASCLIENT1']);
+  assert.equal(await client.deleteTiming(stored.id), null);
+  assert.deepEqual((await client.listTimings()).items, []);
+});
+
+test('server refusals arrive as ServerError with its code, message and field', async () => {
+  const client = new Client({ serverUrl: server.url });
+  await assert.rejects(client.annotate('mturk', { tasks: [{ ...task, reward_cents: -1 }] }), (error) => {
+    assert.ok(error instanceof ServerError);
+    assert.equal(error.status, 422);
+    assert.equal(error.code, 'invalid_field');
+    assert.equal(error.field, 'tasks[0].reward_cents');
+    assert.equal(error.offline, false);
+    return true;
+  });
+  await assert.rejects(client.me(), { status: 401, code: 'unauthorized' });
+  await assert.rejects(new Client({ serverUrl: server.url, token: 'ff_nope' }).me(), { status: 401, code: 'invalid_token' });
+});
+
+test('an unreachable, slow or foreign server is reported as such', async () => {
+  const closed = new Client({ serverUrl: `http://127.0.0.1:${await freePort()}` });
+  await assert.rejects(closed.health(), { code: 'unreachable', offline: true, status: 0 });
+
+  const foreign = http.createServer((req, res) => {
+    if (req.url.startsWith('/slow')) return setTimeout(() => res.end('{}'), 2000);
+    if (req.url.startsWith('/html')) { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<h1>hi</h1>'); }
+    res.writeHead(502, { 'content-type': 'text/html' });
+    return res.end('<h1>Bad gateway</h1>');
+  });
+  await new Promise((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${foreign.address().port}`;
+  try {
+    await assert.rejects(new Client({ serverUrl: `${base}/slow`, timeoutMs: 200 }).health(), { code: 'timeout', offline: true });
+    await assert.rejects(new Client({ serverUrl: `${base}/html` }).health(), { code: 'not_json', offline: false });
+    await assert.rejects(new Client({ serverUrl: base }).health(), { code: 'http_502', status: 502, offline: true });
+  } finally {
+    foreign.closeAllConnections();
+    await new Promise((resolve) => foreign.close(resolve));
+  }
+});
