@@ -6,6 +6,8 @@ if (typeof importScripts === "function") {
 }
 
 const { api, store, rows, timing } = globalThis.Fairfinder;
+// Firefox offers the promise-based `browser` namespace; Chromium `chrome` (also promise-based in MV3).
+const ext = globalThis.browser ?? globalThis.chrome;
 
 const ANNOTATE_TTL_MS = 60 * 1000; // a page's annotations are reused this long (back/forward, re-renders)
 const ANNOTATE_CACHE_SIZE = 50;
@@ -41,10 +43,10 @@ let stateLock = Promise.resolve();
 
 function updateTimingState(change) {
   const run = stateLock.then(async () => {
-    const stored = await chrome.storage.local.get(["assignments", "outbox"]);
+    const stored = await ext.storage.local.get(["assignments", "outbox"]);
     const state = { assignments: stored.assignments || {}, outbox: stored.outbox || [] };
     const { state: next, result } = await change(state);
-    await chrome.storage.local.set({ assignments: next.assignments, outbox: next.outbox });
+    await ext.storage.local.set({ assignments: next.assignments, outbox: next.outbox });
     return result;
   });
   stateLock = run.catch(() => undefined);
@@ -57,9 +59,9 @@ async function timingAllowed() {
 }
 
 async function rememberRecent(sent) {
-  const { recentTimings = [] } = await chrome.storage.local.get("recentTimings");
+  const { recentTimings = [] } = await ext.storage.local.get("recentTimings");
   const kept = [...sent, ...recentTimings.filter((t) => !sent.some((s) => s.assignment_id === t.assignment_id))];
-  await chrome.storage.local.set({ recentTimings: kept.slice(0, RECENT_TIMINGS) });
+  await ext.storage.local.set({ recentTimings: kept.slice(0, RECENT_TIMINGS) });
 }
 
 let flushing = null;
@@ -71,7 +73,7 @@ function flushOutbox() {
       const { settings } = await store.load();
       if (!settings.token) return; // kept until the worker signs in
       const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
-      const { outbox = [] } = await chrome.storage.local.get("outbox");
+      const { outbox = [] } = await ext.storage.local.get("outbox");
       const sent = [];
       for (const item of outbox) {
         try {
@@ -145,7 +147,7 @@ const handlers = {
   },
 
   async "open-assignments"() {
-    const { assignments = {} } = await chrome.storage.local.get("assignments");
+    const { assignments = {} } = await ext.storage.local.get("assignments");
     return { assignments: Object.values(assignments) };
   },
 
@@ -159,12 +161,12 @@ const handlers = {
   },
 
   async "measured-minutes"({ task }) {
-    const { recentTimings = [] } = await chrome.storage.local.get("recentTimings");
+    const { recentTimings = [] } = await ext.storage.local.get("recentTimings");
     return { minutes: timing.measuredMinutes(recentTimings, task) };
   },
 };
 
-chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const handler = message && handlers[message.type];
   if (!handler) return false;
   handler(message, sender)
@@ -173,20 +175,20 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // the answer comes asynchronously
 });
 
-chrome.storage.onChanged.addListener((changes, area) => {
+ext.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
   if (changes.settings || changes.filters) annotateCache.clear();
   if (changes.settings && changes.settings.newValue?.token && !changes.settings.oldValue?.token) flushOutbox();
 });
 
-chrome.runtime.onInstalled.addListener(async ({ reason }) => {
-  chrome.alarms.create(FLUSH_ALARM, { periodInMinutes: 5 });
+ext.runtime.onInstalled.addListener(async ({ reason }) => {
+  ext.alarms.create(FLUSH_ALARM, { periodInMinutes: 5 });
   if (reason === "install") {
     const { settings } = await store.load();
-    if (!settings.onboarded) chrome.tabs.create({ url: chrome.runtime.getURL("src/options/options.html#welcome") });
+    if (!settings.onboarded) ext.tabs.create({ url: ext.runtime.getURL("src/options/options.html#welcome") });
   }
 });
 
-chrome.alarms.onAlarm.addListener((alarm) => {
+ext.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === FLUSH_ALARM) flushOutbox();
 });

@@ -4,24 +4,20 @@
 (function (root) {
   "use strict";
 
+  const ext = globalThis.browser ?? globalThis.chrome;
+
   const { overlay, reviewForm } = root.Fairfinder;
   const RERENDER_DELAY_MS = 150;
 
-  function send(message) {
-    return new Promise((resolve) => {
-      try {
-        chrome.runtime.sendMessage(message, (answer) => {
-          // The background may be restarting (extension updated): treat like a server that is down.
-          if (chrome.runtime.lastError || !answer) {
-            resolve({ ok: false, offline: true, error: { code: "extension_unavailable", message: "The extension is restarting." } });
-          } else {
-            resolve(answer);
-          }
-        });
-      } catch {
-        resolve({ ok: false, offline: true, error: { code: "extension_unavailable", message: "The extension was updated; reload the page." } });
-      }
-    });
+  const UNAVAILABLE = { ok: false, offline: true, error: { code: "extension_unavailable", message: "The extension is restarting; reload the page." } };
+
+  /** Ask the background; never throws (an extension being updated answers like a server that is down). */
+  async function send(message) {
+    try {
+      return (await ext.runtime.sendMessage(message)) || UNAVAILABLE;
+    } catch {
+      return UNAVAILABLE;
+    }
   }
 
   function taskOf(annotation) {
@@ -98,7 +94,7 @@
 
     function start() {
       refresh();
-      chrome.storage.onChanged.addListener((changes, area) => {
+      ext.storage.onChanged.addListener((changes, area) => {
         if (area === "local" && (changes.filters || changes.settings)) {
           clearTimeout(timer);
           timer = setTimeout(refresh, RERENDER_DELAY_MS); // one save writes settings and filters together

@@ -1,5 +1,4 @@
-// Reading and writing the extension's stored settings (chrome.storage.local), with defaults applied.
-// `chrome` is the WebExtension namespace in Chromium and Firefox alike (Firefox also offers `browser`).
+// Reading and writing the extension's stored settings (ext().storage.local), with defaults applied.
 (function (root, factory) {
   const api = factory(root.Fairfinder?.settings || (typeof require === "function" ? require("./settings.js") : null));
   if (typeof module === "object" && module.exports) module.exports = api;
@@ -8,9 +7,10 @@
   "use strict";
 
   const { DEFAULT_SETTINGS, DEFAULT_FILTERS, withDefaults } = settingsLib;
+  const ext = () => globalThis.browser ?? globalThis.chrome; // looked up late: Node tests have neither
 
   async function load() {
-    const stored = await chrome.storage.local.get(["settings", "filters"]);
+    const stored = await ext().storage.local.get(["settings", "filters"]);
     return {
       settings: withDefaults(stored.settings, DEFAULT_SETTINGS),
       filters: withDefaults(stored.filters, DEFAULT_FILTERS),
@@ -20,13 +20,13 @@
   async function saveSettings(changes) {
     const { settings } = await load();
     const next = { ...settings, ...changes };
-    await chrome.storage.local.set({ settings: next });
+    await ext().storage.local.set({ settings: next });
     return next;
   }
 
   async function saveFilters(filters) {
     const next = withDefaults(filters, DEFAULT_FILTERS);
-    await chrome.storage.local.set({ filters: next });
+    await ext().storage.local.set({ filters: next });
     return next;
   }
 
