@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
+EXT    := extension
 
-.PHONY: run test install install-dev system-deps serve migrate demo bench clean
+.PHONY: run test install install-dev system-deps serve migrate demo bench clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +23,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need (curl runs the README tour; the browser, voice and PostgreSQL suites
-# add theirs here). Installed only when missing.
-DEBIAN_PACKAGES := curl
+# Debian packages the tests need (curl runs the README tour; chromium and openssl run the extension's
+# browser tests; the voice and PostgreSQL suites add theirs here). Installed only when missing.
+DEBIAN_PACKAGES := curl chromium openssl
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -42,12 +43,24 @@ demo: migrate
 run: demo
 	$(BIN)/fairfinder serve
 
-test: install-dev system-deps
+# The extension's Node tools (playwright-core, web-ext, axe-core), installed once per change of its lock file.
+$(EXT)/node_modules/.installed: $(EXT)/package.json $(EXT)/package-lock.json
+	cd $(EXT) && npm ci --no-audit --no-fund
+	touch $@
+
+extension-deps: $(EXT)/node_modules/.installed
+
+test: install-dev system-deps extension-deps
 	$(BIN)/ruff check server scrapers accessibility tests bench
 	$(BIN)/python -m pytest
+	npm --prefix $(EXT) test
+
+# The extension as a zip for the browser stores: build/fairfinder-<version>.zip
+extension: extension-deps
+	npm --prefix $(EXT) run build
 
 bench: install-dev
 	$(BIN)/python bench/annotate.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(EXT)/node_modules
