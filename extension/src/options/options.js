@@ -1,0 +1,814 @@
+// The options page: welcome, server, account, filters, privacy and the worker's own timings.
+// Every text from the server or the worker goes into the page with textContent, never as HTML.
+(function () {
+  "use strict";
+
+  const { settings: settingsLib, api, store, filtersForm: ff } = globalThis.Fairfinder;
+  const $ = (id) => document.getElementById(id);
+
+  let settings = { ...settingsLib.DEFAULT_SETTINGS };
+  let filters = { ...settingsLib.DEFAULT_FILTERS };
+  let filtersDirty = false; // the filters form was edited since it was last filled in
+  let lastWrittenFilters = null; // JSON of the filters this page saved, to tell our writes from others'
+  let timingsCursor = null;
+  let timingsGeneration = 0; // a newer (re)load makes older answers stale
+
+  const signedIn = () => Boolean(settings.token);
+  const client = (extra = {}) => new api.Client({ serverUrl: settings.serverUrl, token: settings.token, ...extra });
+
+  // ---------------------------------------------------------------------------------------------
+  // Small helpers
+
+  /** Put a message in a live region; `kind` is "ok", "error" or "" (neutral). */
+  function say(id, text, kind = "") {
+    const region = $(id);
+    region.classList.toggle("status-error", kind === "error");
+    region.classList.toggle("status-ok", kind === "ok");
+    if (region.textContent === text && text) {
+      // The same words again: empty the region first so screen readers announce them again.
+      region.textContent = "";
+      setTimeout(() => { region.textContent = text; }, 60);
+    } else {
+      region.textContent = text;
+    }
+  }
+
+  function errorText(error) {
+    return error && error.message ? error.message : String(error);
+  }
+
+  const FORM_CONTROLS = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+
+  function showFieldError(control, message) {
+    const id = `${control.id}-error`;
+    let note = document.getElementById(id);
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id;
+      note.className = "error";
+      const container = control.closest(".field, .check") || control.parentElement;
+      container.append(note);
+    }
+    note.textContent = message;
+    if (FORM_CONTROLS.has(control.tagName)) control.setAttribute("aria-invalid", "true");
+    const ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (!ids.includes(id)) control.setAttribute("aria-describedby", [id, ...ids].join(" "));
+  }
+
+  function clearFieldErrors(root) {
+    for (const note of root.querySelectorAll("p.error")) {
+      const control = root.querySelector(`[aria-describedby~="${CSS.escape(note.id)}"]`);
+      if (control) {
+        control.removeAttribute("aria-invalid");
+        const ids = control.getAttribute("aria-describedby").split(/\s+/).filter((x) => x && x !== note.id);
+        if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+        else control.removeAttribute("aria-describedby");
+      }
+      note.remove();
+    }
+  }
+
+  function busy(button, on) {
+    // aria-disabled rather than disabled: a disabled button would drop the keyboard focus.
+    if (on) button.setAttribute("aria-disabled", "true");
+    else button.removeAttribute("aria-disabled");
+  }
+  const isBusy = (button) => button.getAttribute("aria-disabled") === "true";
+
+  // ---------------------------------------------------------------------------------------------
+  // Welcome and the timing switch
+
+  function renderWelcome() {
+    const show = !settings.onboarded || location.hash === "#welcome";
+    $("welcome").hidden = !show;
+  }
+
+  function renderTimingSwitches() {
+    for (const box of document.querySelectorAll("[data-timing-switch]")) box.checked = Boolean(settings.timingEnabled);
+  }
+
+  async function onTimingSwitch(event) {
+    const on = event.target.checked;
+    settings = await store.saveSettings({ timingEnabled: on });
+    renderTimingSwitches();
+    say("timing-status", on
+      ? "Automatic timing is on."
+      : "Automatic timing is off. Nothing more is timed or sent.", "ok");
+  }
+
+  async function onWelcomeDone() {
+    settings = await store.saveSettings({ onboarded: true });
+    if (location.hash === "#welcome") history.replaceState(null, "", location.pathname);
+    renderWelcome();
+    $("server-heading").setAttribute("tabindex", "-1");
+    $("server-heading").focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Server
+
+  function manifestHosts() {
+    try {
+      return chrome.runtime.getManifest().host_permissions || [];
+    } catch {
+      return [];
+    }
+  }
+
+  function onSaveServer(event) {
+    event.preventDefault();
+    const input = $("server-url");
+    clearFieldErrors($("server-form"));
+    let url;
+    try {
+      url = settingsLib.normalizeServerUrl(input.value);
+    } catch (error) {
+      showFieldError(input, errorText(error));
+      say("server-status", "The address was not saved.", "error");
+      input.focus();
+      return;
+    }
+    const pattern = settingsLib.originPattern(url);
+    // Asked for right here in the click handler: the browser only shows its prompt during a user action.
+    const allowed = manifestHosts().includes(pattern)
+      ? Promise.resolve(true)
+      : chrome.permissions.request({ origins: [pattern] });
+    allowed.then(async (granted) => {
+      if (!granted) {
+        say("server-status", `The address was not saved: Fairfinder was not allowed to contact ${new URL(url).host}. ` +
+          "Save again and choose Allow when your browser asks, or keep the current server.", "error");
+        return;
+      }
+      const changed = url !== settings.serverUrl;
+      settings = await store.saveSettings({ serverUrl: url });
+      input.value = url;
+      say("server-status", "Saved. Checking the connection…");
+      await checkConnection(url, changed ? "Saved. " : "Saved (unchanged). ");
+    }).catch((error) => say("server-status", `The address was not saved: ${errorText(error)}`, "error"));
+  }
+
+  async function checkConnection(url, prefix = "") {
+    try {
+      const answer = await new api.Client({ serverUrl: url, timeoutMs: 5000 }).health();
+      if (answer && answer.status === "ok") {
+        const version = answer.version ? ` (version ${answer.version})` : "";
+        say("server-status", `${prefix}Connected: the Fairfinder server at ${url} answers${version}.`, "ok");
+      } else {
+        say("server-status", `${prefix}The server at ${url} answered, but not like a Fairfinder server.`, "error");
+      }
+    } catch (error) {
+      say("server-status", `${prefix}No connection to ${url}: ${errorText(error)}`, "error");
+    }
+  }
+
+  function onCheckConnection() {
+    const input = $("server-url");
+    let url = settings.serverUrl;
+    try {
+      url = settingsLib.normalizeServerUrl(input.value);
+    } catch {
+      // Not a usable address in the field: check the saved one.
+    }
+    say("server-status", `Checking ${url}…`);
+    checkConnection(url);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Account
+
+  function renderAccount() {
+    $("signed-in").hidden = !signedIn();
+    $("signed-out").hidden = signedIn();
+    $("handle").textContent = settings.handle || "(unknown)";
+    $("timings").hidden = !signedIn();
+    $("timings-link").hidden = !signedIn();
+  }
+
+  async function onSignIn(event) {
+    event.preventDefault();
+    const input = $("token-input");
+    const button = event.submitter || $("sign-in-form").querySelector("button[type=submit]");
+    if (isBusy(button)) return;
+    clearFieldErrors($("sign-in-form"));
+    const token = input.value.trim();
+    if (!token.startsWith("ff_")) {
+      showFieldError(input, token ? "Your token: a Fairfinder token starts with ff_." : "Your token: paste your token first.");
+      input.focus();
+      return;
+    }
+    busy(button, true);
+    say("account-status", "Signing in…");
+    try {
+      const me = await client({ token }).me();
+      settings = await store.saveSettings({ token, handle: me.handle });
+      input.value = "";
+      $("new-token").hidden = true;
+      renderAccount();
+      let loaded = "";
+      try {
+        const saved = await client().getFilters();
+        await writeFilters(saved);
+        fillFiltersForm(filters);
+        loaded = " Your saved filters were loaded.";
+      } catch (error) {
+        loaded = ` Your saved filters could not be loaded (${errorText(error)}); the ones on this computer are shown.`;
+      }
+      say("account-status", `Signed in as ${me.handle}.${loaded}`, "ok");
+      $("sign-out").focus();
+      loadTimings(true);
+    } catch (error) {
+      if (error.status === 401) {
+        showFieldError(input, "Your token: the server did not accept it. Check that you copied all of it and that " +
+          "the server address above is the one you created the account on.");
+        input.focus();
+        say("account-status", "Not signed in.", "error");
+      } else {
+        say("account-status", `Not signed in: ${errorText(error)}`, "error");
+      }
+    } finally {
+      busy(button, false);
+    }
+  }
+
+  async function onRegister() {
+    const button = $("register");
+    if (isBusy(button)) return;
+    busy(button, true);
+    say("account-status", "Creating your account…");
+    try {
+      const created = await client({ token: null }).register();
+      settings = await store.saveSettings({ token: created.token, handle: created.worker.handle });
+      renderAccount();
+      $("new-token-value").value = created.token;
+      $("new-token").hidden = false;
+      $("new-token-heading").focus();
+      let extra = "";
+      // Filters set up before the account existed go to the account, so annotate uses them.
+      if (JSON.stringify(filters) !== JSON.stringify(settingsLib.withDefaults({}, settingsLib.DEFAULT_FILTERS))) {
+        try {
+          await client().putFilters(filters);
+        } catch (error) {
+          extra = ` Your filters stay on this computer for now (${errorText(error)}); save them again to keep them in your account.`;
+        }
+      }
+      say("account-status", `Account created: you are signed in as ${created.worker.handle}.${extra}`, "ok");
+      loadTimings(true);
+    } catch (error) {
+      say("account-status", `No account was created: ${errorText(error)}`, "error");
+    } finally {
+      busy(button, false);
+    }
+  }
+
+  async function onCopyToken() {
+    const field = $("new-token-value");
+    try {
+      await navigator.clipboard.writeText(field.value);
+      say("account-status", "Token copied. Paste it somewhere safe.", "ok");
+    } catch {
+      field.focus();
+      field.select();
+      say("account-status", "The token is selected: press Ctrl+C (or ⌘+C) to copy it.");
+    }
+  }
+
+  async function onSignOut() {
+    settings = await store.saveSettings({ token: null, handle: null });
+    $("new-token").hidden = true;
+    $("new-token-value").value = "";
+    renderAccount();
+    clearTimings();
+    say("account-status", "Signed out. Your filters stay on this computer.", "ok");
+    $("token-input").focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Filters
+
+  function buildNeeds() {
+    const list = $("needs-list");
+    for (const [name, label] of ff.NEEDS) {
+      const wrap = document.createElement("div");
+      wrap.className = "check";
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.id = `need-${name}`;
+      box.name = "hide_needs";
+      box.value = name;
+      const text = document.createElement("label");
+      text.htmlFor = box.id;
+      text.textContent = label;
+      wrap.append(box, text);
+      list.append(wrap);
+    }
+  }
+
+  function fillFiltersForm(values) {
+    const form = ff.filtersToForm(values);
+    $("target").value = form.target;
+    $("min-hourly").value = form.min_hourly;
+    $("min-reward").value = form.min_reward;
+    $("max-minutes").value = form.max_minutes;
+    $("hide-below-target").checked = form.hide_below_target;
+    $("hide-unknown-pay").checked = form.hide_unknown_pay;
+    $("qualified-only").checked = form.qualified_only;
+    $("hide-masters").checked = form.hide_masters;
+    for (const box of document.querySelectorAll('input[name="hide_needs"]')) box.checked = form.hide_needs.includes(box.value);
+    $("keywords-include").value = form.keywords_include;
+    $("keywords-exclude").value = form.keywords_exclude;
+    renderRules("block", form.block);
+    renderRules("include", form.include);
+    clearFieldErrors($("filters-form"));
+    filtersDirty = false;
+  }
+
+  function readFiltersForm() {
+    return {
+      target: $("target").value,
+      min_hourly: $("min-hourly").value,
+      min_reward: $("min-reward").value,
+      max_minutes: $("max-minutes").value,
+      hide_below_target: $("hide-below-target").checked,
+      hide_unknown_pay: $("hide-unknown-pay").checked,
+      qualified_only: $("qualified-only").checked,
+      hide_masters: $("hide-masters").checked,
+      hide_needs: [...document.querySelectorAll('input[name="hide_needs"]:checked')].map((box) => box.value),
+      keywords_include: $("keywords-include").value,
+      keywords_exclude: $("keywords-exclude").value,
+      block: readRules("block"),
+      include: readRules("include"),
+    };
+  }
+
+  const LIST_WORD = { block: "block", include: "include" };
+
+  function ruleField(labelText, control, optional = false) {
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    const label = document.createElement("label");
+    label.htmlFor = control.id;
+    label.textContent = labelText;
+    if (optional) {
+      const small = document.createElement("span");
+      small.className = "optional";
+      small.textContent = " (optional)";
+      label.append(small);
+    }
+    wrap.append(label, control);
+    return wrap;
+  }
+
+  function ruleRow(list, row, index) {
+    const item = document.createElement("li");
+    item.className = "rule";
+    item.dataset.expiresAt = row.expires_at || "";
+    const group = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = `${list === "block" ? "Block" : "Include"} rule ${index + 1}`;
+    group.append(legend);
+
+    const pattern = document.createElement("input");
+    pattern.type = "text";
+    pattern.id = `${list}-${index}-pattern`;
+    pattern.value = row.pattern;
+    pattern.autocomplete = "off";
+    pattern.spellcheck = false;
+    pattern.dataset.part = "pattern";
+
+    const match = document.createElement("select");
+    match.id = `${list}-${index}-match`;
+    match.dataset.part = "match";
+    for (const [value, text] of ff.MATCH_KINDS) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = text;
+      match.append(option);
+    }
+    match.value = row.match;
+
+    const expires = document.createElement("input");
+    expires.type = "date";
+    expires.id = `${list}-${index}-expires`;
+    expires.value = row.expires;
+    expires.dataset.part = "expires";
+
+    const note = document.createElement("input");
+    note.type = "text";
+    note.id = `${list}-${index}-note`;
+    note.value = row.note;
+    note.autocomplete = "off";
+    note.dataset.part = "note";
+
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${LIST_WORD[list]} rule ${index + 1}`);
+    remove.dataset.list = list;
+    remove.dataset.index = String(index);
+
+    const parts = document.createElement("div");
+    parts.className = "rule-parts";
+    parts.append(
+      ruleField("Pattern", pattern),
+      ruleField("Match", match),
+      ruleField("Expires on", expires, true),
+      ruleField("Note", note, true),
+    );
+    const actions = document.createElement("div");
+    actions.className = "rule-actions";
+    actions.append(remove);
+    group.append(parts, actions);
+    item.append(group);
+    return item;
+  }
+
+  function renderRules(list, rows) {
+    const container = $(`${list}-rows`);
+    container.replaceChildren(...rows.map((row, index) => ruleRow(list, row, index)));
+    $(`${list}-empty`).hidden = rows.length > 0;
+  }
+
+  function readRules(list) {
+    return [...$(`${list}-rows`).children].map((item) => ({
+      pattern: item.querySelector('[data-part="pattern"]').value,
+      match: item.querySelector('[data-part="match"]').value,
+      expires: item.querySelector('[data-part="expires"]').value,
+      note: item.querySelector('[data-part="note"]').value,
+      expires_at: item.dataset.expiresAt || null,
+    }));
+  }
+
+  function onAddRule(list) {
+    const rows = readRules(list);
+    rows.push({ pattern: "", match: "exact", expires: "", note: "", expires_at: null });
+    clearFieldErrors($(`${list}-fieldset`));
+    renderRules(list, rows);
+    filtersDirty = true;
+    $(`${list}-${rows.length - 1}-pattern`).focus();
+  }
+
+  function onRemoveRule(list, index) {
+    const rows = readRules(list);
+    rows.splice(index, 1);
+    clearFieldErrors($(`${list}-fieldset`));
+    renderRules(list, rows);
+    filtersDirty = true;
+    const next = rows.length === 0 ? $(`${list}-add`)
+      : $(`${list}-${Math.min(index, rows.length - 1)}-pattern`);
+    next.focus();
+    say("filters-status", `Removed ${LIST_WORD[list]} rule ${index + 1}. Save the filters to keep the change.`);
+  }
+
+  async function writeFilters(next) {
+    lastWrittenFilters = JSON.stringify(settingsLib.withDefaults(next, settingsLib.DEFAULT_FILTERS));
+    filters = await store.saveFilters(next);
+    return filters;
+  }
+
+  async function onSaveFilters(event) {
+    event.preventDefault();
+    const form = $("filters-form");
+    const button = $("save-filters");
+    if (isBusy(button)) return;
+    clearFieldErrors(form);
+    const parsed = ff.formToFilters(readFiltersForm());
+    if (parsed.errors.length) {
+      for (const error of parsed.errors) {
+        const control = error.control && $(error.control);
+        if (control) showFieldError(control, error.message);
+      }
+      const first = parsed.errors.map((e) => e.control && $(e.control)).find(Boolean);
+      const n = parsed.errors.length;
+      say("filters-status", `Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} a change. ${parsed.errors[0].message}`, "error");
+      if (first) first.focus();
+      return;
+    }
+    busy(button, true);
+    say("filters-status", "Saving…");
+    try {
+      const result = await ff.checkWithServer(client(), parsed.filters, { signedIn: signedIn() });
+      if (result.outcome === "invalid") {
+        const error = ff.serverFieldError(result.error, parsed.rows);
+        const control = error.control && $(error.control);
+        if (control) {
+          showFieldError(control, error.message);
+          control.focus();
+        }
+        say("filters-status", `Not saved: ${error.message}`, "error");
+        return;
+      }
+      if (result.outcome === "error") {
+        const why = result.error && result.error.status === 401
+          ? "the server did not accept your token. Sign in again, or sign out to keep filters on this computer only."
+          : errorText(result.error);
+        say("filters-status", `Not saved: ${why}`, "error");
+        return;
+      }
+      const focusedId = document.activeElement && document.activeElement.id;
+      await writeFilters(parsed.filters);
+      fillFiltersForm(filters);
+      const again = focusedId && $(focusedId);
+      if (again && again !== document.activeElement) again.focus();
+      if (result.outcome === "offline") {
+        say("filters-status", `Saved on this computer only: ${errorText(result.error)} ` +
+          (signedIn() ? "Your account keeps its previous filters until you save again with the server reachable."
+            : "The server could not check them; it will when it answers again."), "ok");
+      } else {
+        say("filters-status", signedIn() ? "Saved." : "Saved on this computer.", "ok");
+      }
+    } finally {
+      busy(button, false);
+    }
+  }
+
+  // Import and export of the block and include lists
+
+  function onExportLists() {
+    const parsed = ff.formToFilters(readFiltersForm());
+    const listErrors = parsed.errors.filter((e) => /^(block|include)\[/.test(e.field));
+    if (listErrors.length) {
+      clearFieldErrors($("filters-form"));
+      for (const error of listErrors) showFieldError($(error.control), error.message);
+      $(listErrors[0].control).focus();
+      say("lists-status", `Not exported: ${listErrors[0].message}`, "error");
+      return;
+    }
+    const lists = parsed.filters || {
+      block: readRules("block").filter((r) => r.pattern.trim()).map(ff.rowToRule),
+      include: readRules("include").filter((r) => r.pattern.trim()).map(ff.rowToRule),
+    };
+    const blob = new Blob([ff.exportLists(lists)], { type: "application/json" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "fairfinder-lists.json";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    const n = lists.block.length + lists.include.length;
+    say("lists-status", `Exported ${n === 1 ? "1 rule" : `${n} rules`} to fairfinder-lists.json (as shown above, saved or not).`, "ok");
+  }
+
+  async function onImportFile(event) {
+    const input = event.target;
+    const file = input.files && input.files[0];
+    clearFieldErrors(input.closest("fieldset"));
+    if (!file) return;
+    let imported;
+    try {
+      imported = ff.parseListsFile(await file.text());
+    } catch (error) {
+      showFieldError(input, `${file.name}: ${errorText(error)}`);
+      say("lists-status", `Nothing was imported. ${file.name}: ${errorText(error)}`, "error");
+      input.value = "";
+      return;
+    }
+    input.value = "";
+    const mode = document.querySelector('input[name="import_mode"]:checked').value;
+    const current = {
+      block: readRules("block").map(rowOrRule),
+      include: readRules("include").map(rowOrRule),
+    };
+    const merged = ff.mergeLists(current, imported, mode);
+    renderRules("block", merged.block.map(toRow));
+    renderRules("include", merged.include.map(toRow));
+    filtersDirty = true;
+    const n = imported.block.length + imported.include.length;
+    say("lists-status", `${mode === "replace" ? "Replaced your lists with" : "Added"} ${n === 1 ? "1 rule" : `${n} rules`} from ` +
+      `${file.name}${mode === "merge" ? " (rules you already had were skipped)" : ""}. Save the filters to keep them.`, "ok");
+  }
+
+  // A form row as a rule for merging: unparsable dates stay as typed (the row is shown again as it was).
+  function rowOrRule(row) {
+    try {
+      return { ...ff.rowToRule(row), row };
+    } catch {
+      return { pattern: row.pattern, match: row.match, expires_at: null, note: row.note, row };
+    }
+  }
+  const toRow = (rule) => (rule.row ? rule.row : ff.ruleToRow(rule));
+
+  // ---------------------------------------------------------------------------------------------
+  // Privacy: forget everything
+
+  function onForget() {
+    $("forget-dialog").showModal();
+  }
+
+  async function onForgetClosed() {
+    if ($("forget-dialog").returnValue !== "forget") return;
+    await chrome.storage.local.clear();
+    const loaded = await store.load();
+    settings = loaded.settings;
+    filters = loaded.filters;
+    renderAll();
+    $("new-token").hidden = true;
+    $("new-token-value").value = "";
+    clearTimings();
+    say("forget-status", "Done: everything Fairfinder kept on this computer was removed.", "ok");
+    $("forget").focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // My timings
+
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const OUTCOMES = {
+    submitted: "Submitted", returned: "Returned", approved: "Approved", rejected: "Rejected",
+    pending: "Pending", blocked: "Blocked",
+  };
+
+  function minutesText(seconds) {
+    const minutes = seconds / 60;
+    return minutes < 10 ? minutes.toFixed(1) : String(Math.round(minutes));
+  }
+
+  function clearTimings() {
+    $("timings-rows").replaceChildren();
+    $("timings-table").hidden = true;
+    $("timings-empty").hidden = true;
+    $("timings-more").hidden = true;
+    timingsCursor = null;
+    timingsGeneration += 1;
+  }
+
+  function timingRow(timing) {
+    const row = document.createElement("tr");
+    row.dataset.id = String(timing.id);
+    const title = document.createElement("th");
+    title.scope = "row";
+    title.textContent = timing.title;
+    const cell = (text) => {
+      const td = document.createElement("td");
+      td.textContent = text;
+      return td;
+    };
+    const when = Date.parse(timing.ended_at);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "delete-timing";
+    remove.textContent = "Delete";
+    remove.setAttribute("aria-label", `Delete timing for ${timing.title}`);
+    remove.addEventListener("click", () => onDeleteTiming(timing, row, remove));
+    const actions = document.createElement("td");
+    actions.append(remove);
+    row.append(
+      title,
+      cell(timing.requester_id),
+      cell(minutesText(timing.seconds)),
+      cell(OUTCOMES[timing.outcome] || timing.outcome),
+      cell(Number.isNaN(when) ? "" : dateFormat.format(new Date(when))),
+      actions,
+    );
+    return row;
+  }
+
+  function renderTimingsEmpty() {
+    const count = $("timings-rows").children.length;
+    $("timings-table").hidden = count === 0;
+    $("timings-empty").hidden = count > 0;
+  }
+
+  async function loadTimings(reset) {
+    if (!signedIn()) {
+      clearTimings();
+      return;
+    }
+    if (reset) clearTimings();
+    const more = $("timings-more");
+    const generation = timingsGeneration;
+    busy(more, true);
+    try {
+      const page = await client().listTimings({ limit: 25, cursor: reset ? null : timingsCursor });
+      if (generation !== timingsGeneration) return; // signed out, or reloaded meanwhile
+      const rows = page.items.map(timingRow);
+      $("timings-rows").append(...rows);
+      timingsCursor = page.next_cursor;
+      renderTimingsEmpty();
+      const moreFocused = document.activeElement === more;
+      more.hidden = !timingsCursor;
+      if (!reset) {
+        say("timings-status", `Loaded ${rows.length === 1 ? "1 more timing" : `${rows.length} more timings`}.`);
+        if (moreFocused && more.hidden && rows.length) rows[0].querySelector("button").focus();
+      } else {
+        say("timings-status", "");
+      }
+    } catch (error) {
+      say("timings-status", `Your timings could not be loaded: ${errorText(error)}`, "error");
+    } finally {
+      busy(more, false);
+    }
+  }
+
+  async function onDeleteTiming(timing, row, button) {
+    if (isBusy(button)) return;
+    busy(button, true);
+    try {
+      await client().deleteTiming(timing.id);
+    } catch (error) {
+      if (error.status !== 404) {
+        busy(button, false);
+        say("timings-status", `The timing for ${timing.title} was not deleted: ${errorText(error)}`, "error");
+        return;
+      }
+    }
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    renderTimingsEmpty();
+    say("timings-status", `Deleted the timing for ${timing.title}.`, "ok");
+    if (next) next.querySelector("button").focus();
+    else if (!$("timings-more").hidden) $("timings-more").focus();
+    else $("timings-heading").focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Wiring
+
+  function renderAll() {
+    $("server-url").value = settings.serverUrl;
+    renderWelcome();
+    renderTimingSwitches();
+    renderAccount();
+    fillFiltersForm(filters);
+  }
+
+  function onStorageChanged(changes, area) {
+    if (area !== "local") return;
+    if (changes.settings) {
+      const before = settings;
+      settings = settingsLib.withDefaults(changes.settings.newValue, settingsLib.DEFAULT_SETTINGS);
+      if (before.serverUrl !== settings.serverUrl && document.activeElement !== $("server-url")) {
+        $("server-url").value = settings.serverUrl;
+      }
+      renderTimingSwitches();
+      renderAccount();
+      if (before.token !== settings.token) {
+        if (!settings.token) $("new-token").hidden = true;
+        loadTimings(true);
+      }
+    }
+    if (changes.filters) {
+      const next = settingsLib.withDefaults(changes.filters.newValue, settingsLib.DEFAULT_FILTERS);
+      const json = JSON.stringify(next);
+      if (json === lastWrittenFilters) return; // our own save
+      filters = next;
+      if (!filtersDirty) fillFiltersForm(filters);
+      else say("filters-status", "Your filters were changed elsewhere (for example in the toolbar popup). " +
+        "Saving here replaces them with what this page shows.");
+    }
+  }
+
+  async function init() {
+    buildNeeds();
+    const loaded = await store.load();
+    settings = loaded.settings;
+    filters = loaded.filters;
+    renderAll();
+
+    for (const box of document.querySelectorAll("[data-timing-switch]")) box.addEventListener("change", onTimingSwitch);
+    $("welcome-done").addEventListener("click", onWelcomeDone);
+    window.addEventListener("hashchange", () => {
+      renderWelcome();
+      if (location.hash === "#welcome") $("welcome-heading").focus();
+    });
+
+    $("server-form").addEventListener("submit", onSaveServer);
+    $("check-connection").addEventListener("click", onCheckConnection);
+
+    $("sign-in-form").addEventListener("submit", onSignIn);
+    $("register").addEventListener("click", onRegister);
+    $("copy-token").addEventListener("click", onCopyToken);
+    $("sign-out").addEventListener("click", onSignOut);
+
+    const form = $("filters-form");
+    form.addEventListener("submit", onSaveFilters);
+    form.addEventListener("input", (event) => {
+      if (event.target.id !== "import-file") filtersDirty = true;
+    });
+    form.addEventListener("click", (event) => {
+      const button = event.target.closest("button.remove");
+      if (button) onRemoveRule(button.dataset.list, Number(button.dataset.index));
+    });
+    $("block-add").addEventListener("click", () => onAddRule("block"));
+    $("include-add").addEventListener("click", () => onAddRule("include"));
+    $("export-lists").addEventListener("click", onExportLists);
+    $("import-file").addEventListener("change", onImportFile);
+
+    $("forget").addEventListener("click", onForget);
+    $("forget-dialog").addEventListener("close", onForgetClosed);
+
+    $("timings-more").addEventListener("click", () => {
+      if (!isBusy($("timings-more"))) loadTimings(false);
+    });
+
+    chrome.storage.onChanged.addListener(onStorageChanged);
+    if (signedIn()) loadTimings(true);
+    if (location.hash === "#welcome") $("welcome-heading").focus();
+    document.documentElement.dataset.ready = "true";
+  }
+
+  init().catch((error) => {
+    say("filters-status", `The settings could not be loaded: ${errorText(error)}`, "error");
+  });
+})();

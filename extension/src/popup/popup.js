@@ -1,0 +1,136 @@
+// The toolbar popup: who is signed in, whether the server answers, a quick target wage, the timing switch.
+(function () {
+  "use strict";
+
+  const { settings: settingsLib, api, store, filtersForm: ff } = globalThis.Fairfinder;
+  const $ = (id) => document.getElementById(id);
+  const HEALTH_TIMEOUT_MS = 3000;
+
+  let settings = { ...settingsLib.DEFAULT_SETTINGS };
+  let filters = { ...settingsLib.DEFAULT_FILTERS };
+
+  function say(id, text, kind = "") {
+    const region = $(id);
+    region.classList.toggle("status-error", kind === "error");
+    region.classList.toggle("status-ok", kind === "ok");
+    region.textContent = text;
+  }
+
+  function setFieldError(input, message) {
+    const id = `${input.id}-error`;
+    let note = $(id);
+    if (!message) {
+      if (note) note.remove();
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id;
+      note.className = "error";
+      input.closest(".field").append(note);
+    }
+    note.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+  }
+
+  function render() {
+    $("who").textContent = settings.token ? `Signed in as ${settings.handle || "(unknown)"}` : "Not signed in";
+    $("server-url").textContent = settings.serverUrl;
+    $("timing").checked = Boolean(settings.timingEnabled);
+    if (document.activeElement !== $("target")) $("target").value = ff.formatMoney(filters.target_cents_per_hour);
+  }
+
+  async function checkServer() {
+    say("server-state", "Checking…");
+    try {
+      const answer = await new api.Client({ serverUrl: settings.serverUrl, timeoutMs: HEALTH_TIMEOUT_MS }).health();
+      if (answer && answer.status === "ok") say("server-state", "The server answers.", "ok");
+      else say("server-state", "The server answered, but not like a Fairfinder server.", "error");
+    } catch (error) {
+      say("server-state", `The server does not answer: ${error.message}`, "error");
+    }
+  }
+
+  async function onSaveTarget(event) {
+    event.preventDefault();
+    const input = $("target");
+    const button = $("target-save");
+    if (button.getAttribute("aria-disabled") === "true") return;
+    let cents;
+    try {
+      cents = ff.parseMoney(input.value);
+      if (cents === null) throw new ff.FieldError("enter the hourly pay you aim for, for example 7.25.");
+    } catch (error) {
+      setFieldError(input, `Target wage: ${error.message}`);
+      say("target-status", "Not saved.", "error");
+      input.focus();
+      return;
+    }
+    setFieldError(input, null);
+    button.setAttribute("aria-disabled", "true");
+    say("target-status", "Saving…");
+    try {
+      const { filters: current } = await store.load();
+      const next = { ...current, target_cents_per_hour: cents };
+      const signedIn = Boolean(settings.token);
+      const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+      const result = await ff.checkWithServer(client, next, { signedIn });
+      if (result.outcome === "invalid") {
+        const error = ff.serverFieldError(result.error);
+        if (error.field === "target_cents_per_hour") {
+          setFieldError(input, error.message);
+          input.focus();
+          say("target-status", "Not saved.", "error");
+        } else {
+          // Another saved filter is the problem: the options page shows where.
+          say("target-status", `Not saved: ${error.message}. Open All settings to fix it.`, "error");
+        }
+        return;
+      }
+      if (result.outcome === "error") {
+        const why = result.error && result.error.status === 401
+          ? "the server did not accept your token; sign in again in All settings." : result.error.message;
+        say("target-status", `Not saved: ${why}`, "error");
+        return;
+      }
+      filters = await store.saveFilters(next);
+      input.value = ff.formatMoney(filters.target_cents_per_hour);
+      if (result.outcome === "offline") say("target-status", "Saved on this computer only: the server could not be reached.", "ok");
+      else say("target-status", "Saved.", "ok");
+    } finally {
+      button.removeAttribute("aria-disabled");
+    }
+  }
+
+  async function onTiming(event) {
+    settings = await store.saveSettings({ timingEnabled: event.target.checked });
+    say("timing-status", settings.timingEnabled ? "Automatic timing is on." : "Automatic timing is off.", "ok");
+  }
+
+  async function init() {
+    const loaded = await store.load();
+    settings = loaded.settings;
+    filters = loaded.filters;
+    render();
+    $("target-form").addEventListener("submit", onSaveTarget);
+    $("timing").addEventListener("change", onTiming);
+    $("all-settings").addEventListener("click", () => chrome.runtime.openOptionsPage());
+    chrome.storage.onChanged.addListener((changes, area) => {
+      if (area !== "local") return;
+      if (changes.settings) {
+        const before = settings.serverUrl;
+        settings = settingsLib.withDefaults(changes.settings.newValue, settingsLib.DEFAULT_SETTINGS);
+        if (settings.serverUrl !== before) checkServer();
+      }
+      if (changes.filters) filters = settingsLib.withDefaults(changes.filters.newValue, settingsLib.DEFAULT_FILTERS);
+      render();
+    });
+    document.documentElement.dataset.ready = "true";
+    await checkServer();
+  }
+
+  init().catch((error) => say("target-status", `Fairfinder could not load its settings: ${error.message}`, "error"));
+})();
