@@ -268,6 +268,14 @@ test('the overlay passes an accessibility audit; a screenshot goes into docs/', 
       { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
     assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.help})`), []);
     assert.ok(result.passes.length > 0, 'axe checked something');
+    // The review form too, open as a worker would see it.
+    await page.locator('li.table-row:not(.ff-hidden-row) .ff-review-button').first().click();
+    await page.getByRole('dialog').waitFor();
+    const form = await page.evaluate(() => axe.run({ include: [['dialog.ff-dialog']] },
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
+    assert.deepEqual(form.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.help})`), []);
+    assert.ok(form.passes.some((p) => p.id === 'label'), 'form labels were checked');
+    await page.keyboard.press('Escape');
     const docs = path.join(stack.root, 'docs');
     fs.mkdirSync(docs, { recursive: true });
     const table = await page.locator('.hit-set-table').boundingBox();
