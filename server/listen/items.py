@@ -1,0 +1,87 @@
+"""The list the voice view speaks: tasks the server has seen on a platform, annotated through the same
+code path as POST /api/v1/annotate, best paid first, with what the worker's filters hide set apart."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accessibility.speech import SpokenTask
+from scrapers.model import Task
+from scrapers.mturk import MTURK_BASE_URL
+from server.db.models import Requester, TaskType
+from server.filters import Filters
+from server.tasks.annotate import Annotation, annotate_tasks
+from server.tasks.cache import AnnotateCache
+
+MAX_ITEMS = 100  # one platform page's worth: more is not listenable
+
+
+class ListenItem(msgspec.Struct, kw_only=True):
+    annotation: Annotation
+    spoken: SpokenTask
+    preview_url: str | None  # the task on the platform
+    accept_url: str | None
+
+
+def platform_links(platform: str, hit_set_id: str | None) -> tuple[str | None, str | None]:
+    """(preview, accept) links on the platform, when it has them."""
+    if not hit_set_id:
+        return None, None
+    if platform == "mturk":
+        base = f"{MTURK_BASE_URL}/projects/{hit_set_id}/tasks"
+        return base, f"{base}/accept_random"
+    if platform == "prolific":
+        url = f"https://app.prolific.com/studies/{hit_set_id}"
+        return url, url
+    return None, None
+
+
+def spoken_task(annotation: Annotation) -> SpokenTask:
+    requester = annotation.requester
+    flags = list(dict.fromkeys([*annotation.flags, *requester.flags]))
+    return SpokenTask(
+        title=annotation.title, requester_name=requester.name or requester.id,
+        reward_cents=annotation.reward_cents, currency=annotation.currency,
+        duration_seconds=annotation.hourly.duration_seconds, cents_per_hour=annotation.hourly.cents_per_hour,
+        band=annotation.hourly.band, basis=annotation.hourly.basis, n=annotation.hourly.n,
+        reviews=requester.reviews, approval_seconds=requester.approval_seconds,
+        rejections=requester.rejections, blocks=requester.blocks, flags=flags,
+        hidden_reasons=[reason.message for reason in annotation.verdict.reasons] if annotation.verdict.hidden else [],
+    )
+
+
+def _best_paid_first(item: ListenItem) -> tuple[int, float, str]:
+    hourly = item.annotation.hourly.cents_per_hour
+    return (hourly is None, -(hourly or 0.0), item.annotation.title.casefold())
+
+
+async def known_tasks(session: AsyncSession, platform: str, limit: int = MAX_ITEMS) -> list[Task]:
+    """The task types most recently first seen on `platform`, as tasks."""
+    rows = (await session.execute(
+        select(TaskType, Requester).join(Requester, Requester.id == TaskType.requester_id)
+        .where(Requester.platform == platform)
+        .order_by(TaskType.first_seen_at.desc(), TaskType.id.desc()).limit(limit))).all()
+    return [
+        Task(platform=platform, requester_id=requester.external_id, requester_name=requester.name, title=task_type.title,
+             reward_cents=task_type.reward_cents, currency=task_type.currency, hit_set_id=task_type.latest_hit_set_id,
+             stated_seconds=task_type.stated_seconds)
+        for task_type, requester in rows
+    ]
+
+
+async def listen_items(session: AsyncSession, platform: str, filters: Filters, now: datetime,
+                       cache: AnnotateCache | None = None, limit: int = MAX_ITEMS) -> tuple[list[ListenItem], list[ListenItem]]:
+    """(shown, hidden): both best paid first. Hidden items carry the reasons in `spoken.hidden_reasons`."""
+    tasks = await known_tasks(session, platform, limit)
+    annotations = await annotate_tasks(session, platform, tasks, filters, now, cache) if tasks else []
+    items = []
+    for annotation in annotations:
+        preview, accept = platform_links(platform, annotation.hit_set_id)
+        items.append(ListenItem(annotation=annotation, spoken=spoken_task(annotation), preview_url=preview, accept_url=accept))
+    items.sort(key=_best_paid_first)
+    shown = [item for item in items if not item.annotation.verdict.hidden]
+    hidden = [item for item in items if item.annotation.verdict.hidden]
+    return shown, hidden
