@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: run test install install-dev system-deps serve migrate demo bench clean extension extension-deps
+.PHONY: run test install install-dev system-deps serve migrate demo bench bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 # Debian packages the tests need (curl runs the README tour; chromium and openssl run the extension's
 # browser tests; the voice and PostgreSQL suites add theirs here). Installed only when missing.
-DEBIAN_PACKAGES := curl chromium openssl
+DEBIAN_PACKAGES := curl chromium openssl espeak-ng vorbis-tools
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -61,6 +61,9 @@ extension: extension-deps
 
 bench: install-dev
 	$(BIN)/python bench/annotate.py
+
+bench-listening: install-dev system-deps
+	$(BIN)/python bench/listening.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(EXT)/node_modules

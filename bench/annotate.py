@@ -647,9 +647,13 @@ HISTORY = "\n## History\n"
 
 def write_docs(result: dict, path: Path) -> None:
     """Replace this benchmark's section; a new section goes before the hand-kept History table."""
-    sid = section_id(result)
+    write_section(path, section_id(result), markdown_section(result))
+
+
+def write_section(path: Path, sid: str, section: str) -> None:
+    """Replace the section between `<!-- bench:<sid>:start/end -->` (which `section` must carry); a new
+    section goes before the hand-kept History table. Shared by every benchmark script."""
     start, end = f"<!-- bench:{sid}:start -->", f"<!-- bench:{sid}:end -->"
-    section = markdown_section(result)
     text = path.read_text() if path.exists() else INTRO
     if start in text and end in text:
         before, rest = text.split(start, 1)

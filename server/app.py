@@ -11,12 +11,16 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from server import __version__
 from server.db.engine import create_engine, session_factory
 from server.deps import provide_db_session, provide_settings
 from server.errors import EXCEPTION_HANDLERS
+from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
+from server.listen.speech_routes import SpeechController
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.settings import Settings, load_settings
@@ -61,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         index, health, annotate, RegistrationController, MeController, ReviewController, TimingController,
-        RequesterController,
+        RequesterController, SpeechController, *LISTEN_ROUTES,
     ]
     if settings.enable_bench_routes:
         from server.baseline import BENCH_ROUTES  # noqa: PLC0415 - only on benchmark servers
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
+        template_config=TemplateConfig(directory=TEMPLATE_DIR, engine=JinjaTemplateEngine),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,

@@ -58,9 +58,20 @@ async def authenticate(request: Request, session: AsyncSession, *, required: boo
         if required or "authorization" in request.headers:
             raise ApiError(401, "unauthorized", "Send a token: 'Authorization: Bearer <token>'.")
         return None
+    worker = await use_token(session, token)
+    if worker is None:
+        raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
+    return worker
+
+
+async def use_token(session: AsyncSession, token: str) -> Worker | None:
+    """The worker of an active token (noting, coarsely, that it was used); None when unknown or revoked.
+
+    Shared by the bearer header here and the /listen page's cookie (server/listen/routes.py).
+    """
     found = await worker_for_token(session, token)
     if found is None:
-        raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
+        return None
     worker, token_row = found
     now = datetime.now(timezone.utc)
     if token_row.last_used_at is None or now - token_row.last_used_at > LAST_USED_RESOLUTION:

@@ -39,6 +39,7 @@
   function render() {
     $("who").textContent = settings.token ? `Signed in as ${settings.handle || "(unknown)"}` : "Not signed in";
     $("server-url").textContent = settings.serverUrl;
+    $("listen-link").href = `${settings.serverUrl}/listen`; // the server's page for screen readers
     $("timing").checked = Boolean(settings.timingEnabled);
     if (document.activeElement !== $("target")) $("target").value = ff.formatMoney(filters.target_cents_per_hour);
   }

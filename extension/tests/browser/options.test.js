@@ -458,6 +458,7 @@ test('the popup shows the handle and saves the target wage to the account', asyn
   try {
     assert.equal(await page.locator('#who').textContent(), `Signed in as ${worker.handle}`);
     assert.equal(await page.locator('#server-url').textContent(), stack.server.url);
+    assert.equal(await page.getByRole('link', { name: 'Voice-friendly task list' }).getAttribute('href'), `${stack.server.url}/listen`);
     await statusSays(page, '#server-state', 'The server answers');
     assert.equal(await page.getByLabel('Target wage ($ per hour)').inputValue(), '7.25');
 

@@ -1,0 +1,366 @@
+"""GET /listen: the task list as a plain, server-rendered HTML page for screen-reader users.
+
+Works without JavaScript (server/listen/static/listen.js only adds optional conveniences). Signing in
+stores the worker's API token in an HttpOnly cookie; the token is checked through server/auth.py.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.response.redirect import Redirect
+from litestar.static_files import create_static_files_router
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accessibility.speech import FLAG_WORDS, say_approval, say_count, say_duration, say_hourly, say_money, task_sentence
+from server.auth import use_token
+from server.db.models import Worker
+from server.filters import NEED_NAMES, Filters
+from server.listen.items import ListenItem, listen_items
+from server.workers.routes import load_filters
+
+log = logging.getLogger("fairfinder.listen")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+
+COOKIE = "ff_token"
+COOKIE_PATH = "/listen"
+COOKIE_MAX_AGE = 90 * 24 * 3600
+MAX_TOKEN_CHARS = 200
+MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/filters.py caps amounts at 100 000 000 cents
+
+PLATFORMS = {"mturk": "MTurk", "prolific": "Prolific"}
+VERBOSITIES = {"short": "Short: pay and time", "normal": "Normal", "full": "Full: every fact"}
+NEED_LABELS = {
+    "needs_sight": "need sight",
+    "needs_hearing": "need hearing",
+    "unextendable_time_limit": "have a time limit that cannot be extended",
+    "captcha": "have a CAPTCHA",
+    "webcam_or_phone": "need a webcam or phone",
+    "download_or_install": "ask you to download or install something",
+    "personal_data": "ask for personal data",
+    "adult_content": "have adult content",
+}
+BAND_WORDS = {
+    "good": "good pay",
+    "ok": "fair pay",
+    "low": "low pay",
+    "avoid": "avoid: reviewers warn about this requester",
+    "unknown": "pay not known yet",
+}
+BASIS_WORDS = {
+    "task": "from workers' timings of this task",
+    "requester": "from this requester's other tasks",
+    "stated": "from the time the requester states",
+}
+NOTICES = {
+    "signed-in": "You are signed in. The list now uses your saved filters.",
+    "signed-out": "You are signed out. The list uses the default filters.",
+}
+# Sent with every page of this route: nothing external, no inline script, no framing.
+PAGE_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Who: the cookie
+
+
+async def provide_cookie_worker(request: Request, db_session: AsyncSession) -> Worker | None:
+    """The worker whose token is in the `ff_token` cookie; None without one or for an unknown or revoked token."""
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None
+    return await use_token(db_session, token)
+
+
+def same_site(request: Request) -> bool:
+    """CSRF check for the sign-in and sign-out forms: Origin (else Referer), when sent, names this host."""
+    host = (request.headers.get("host") or "").lower()
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value is None:
+            continue
+        try:
+            netloc = urlsplit(value).netloc.lower()
+        except ValueError:
+            return False
+        return bool(netloc) and netloc == host
+    return True
+
+
+# ------------------------------------------------------------------------------------------------
+# The query: what this view shows
+
+
+@dataclass
+class FieldError:
+    field_id: str  # the id of the control to link to
+    message: str
+
+
+@dataclass
+class ListenQuery:
+    platform: str = "mturk"
+    verbosity: str = "normal"
+    min_hourly: str = ""  # as typed
+    min_hourly_cents: int | None = None
+    hide: list[str] = field(default_factory=list)
+    custom: bool = False  # the form was submitted: its values replace the saved ones
+    errors: list[FieldError] = field(default_factory=list)
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query string that shows this view again (for the refresh link)."""
+        params = [("platform", self.platform), ("verbosity", self.verbosity)]
+        if self.min_hourly:
+            params.append(("min_hourly", self.min_hourly))
+        params += [("hide", need) for need in self.hide]
+        if self.custom:
+            params.append(("custom", "1"))
+        return params
+
+
+def parse_min_hourly(text: str) -> int | None:
+    """'7.25' or '$7.25' -> 725 cents; ValueError with a message for people otherwise."""
+    cleaned = text.strip().removeprefix("$").strip().replace(",", "")
+    try:
+        dollars = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("Enter the minimum hourly pay as a number of dollars, for example 7.25.") from None
+    if not dollars.is_finite():
+        raise ValueError("Enter the minimum hourly pay as a number of dollars, for example 7.25.")
+    if dollars < 0:
+        raise ValueError("The minimum hourly pay cannot be negative.")
+    if dollars > MAX_MIN_HOURLY:
+        raise ValueError("The minimum hourly pay must be at most 1,000,000 dollars.")
+    return int((dollars * 100).to_integral_value())
+
+
+def parse_query(request: Request) -> ListenQuery:
+    params = request.query_params
+    query = ListenQuery(custom=params.get("custom") == "1")
+    platform = (params.get("platform") or "mturk").strip()
+    if platform in PLATFORMS:
+        query.platform = platform
+    else:
+        query.errors.append(FieldError("platform", "Choose MTurk or Prolific as the platform."))
+    verbosity = (params.get("verbosity") or "normal").strip()
+    if verbosity in VERBOSITIES:
+        query.verbosity = verbosity
+    else:
+        query.errors.append(FieldError("verbosity", "Choose short, normal or full for how much is read per task."))
+    query.min_hourly = (params.get("min_hourly") or "").strip()[:40]
+    if query.min_hourly:
+        try:
+            query.min_hourly_cents = parse_min_hourly(query.min_hourly)
+        except ValueError as error:
+            query.errors.append(FieldError("min_hourly", str(error)))
+    hide = [value.strip() for value in params.getall("hide", []) if value.strip()]
+    unknown = [value for value in hide if value not in NEED_NAMES]
+    if unknown:
+        query.errors.append(FieldError(f"hide-{NEED_NAMES[0]}", "One of the needs to hide is not one this page knows; "
+                                                                "choose from the checkboxes."))
+    query.hide = [need for need in NEED_NAMES if need in hide]  # fixed order, no duplicates
+    query.custom = query.custom or "hide" in params
+    return query
+
+
+def effective_filters(saved: Filters, query: ListenQuery) -> Filters:
+    """The saved (or default) filters with this view's values on top."""
+    changes: dict[str, Any] = {}
+    if query.min_hourly or query.custom:
+        changes["min_hourly_cents"] = query.min_hourly_cents
+    if query.custom:
+        changes["hide_needs"] = list(query.hide)
+    return msgspec.structs.replace(saved, **changes) if changes else saved
+
+
+def form_values(saved: Filters, query: ListenQuery) -> ListenQuery:
+    """What the filter form shows: this view's values, else the saved ones."""
+    if query.errors or query.custom or query.min_hourly:
+        shown = ListenQuery(platform=query.platform, verbosity=query.verbosity, min_hourly=query.min_hourly,
+                            hide=list(query.hide) if query.custom else list(saved.hide_needs))
+        return shown
+    min_hourly = "" if saved.min_hourly_cents is None else f"{Decimal(saved.min_hourly_cents) / 100:.2f}"
+    return ListenQuery(platform=query.platform, verbosity=query.verbosity, min_hourly=min_hourly,
+                       hide=list(saved.hide_needs))
+
+
+# ------------------------------------------------------------------------------------------------
+# Words for the page
+
+
+def flag_words(flag: str) -> str:
+    return FLAG_WORDS.get(flag) or flag.replace("_", " ")
+
+
+def item_view(item: ListenItem, verbosity: str, number: int, platform: str) -> dict[str, Any]:
+    spoken = item.spoken
+    band = BAND_WORDS.get(spoken.band, spoken.band)
+    if spoken.cents_per_hour is None:
+        hourly_text = "not known yet: no timings" + (f"; {band}" if spoken.band == "avoid" else "")
+    else:
+        basis = BASIS_WORDS.get(spoken.basis)
+        hourly_text = f"{say_hourly(spoken.cents_per_hour, spoken.currency)}, {band}" + (f" ({basis})" if basis else "")
+    reviews = say_count(spoken.reviews, "review")
+    facts = [
+        ("Hourly pay", hourly_text),
+        ("Time", say_duration(spoken.duration_seconds) if spoken.duration_seconds is not None else "not known yet"),
+        ("Reward", say_money(spoken.reward_cents, spoken.currency)),
+        ("Requester", f"{spoken.requester_name} ({reviews})"),
+        ("Approval", say_approval(spoken.approval_seconds) or "not known yet"),
+        ("Rejections and blocks",
+         f"{say_count(spoken.rejections, 'rejection')}, {say_count(spoken.blocks, 'block')} reported"),
+        ("Flags", ", ".join(flag_words(flag) for flag in spoken.flags) or "none reported"),
+    ]
+    links = []
+    name = PLATFORMS.get(platform, platform)
+    if item.preview_url and item.preview_url == item.accept_url:
+        links.append(("Open", item.preview_url))
+    else:
+        if item.preview_url:
+            links.append(("Preview", item.preview_url))
+        if item.accept_url:
+            links.append(("Accept", item.accept_url))
+    return {
+        "id": f"task-{number}", "title": spoken.title, "sentence": task_sentence(spoken, verbosity),
+        "facts": facts, "links": [(verb, url, name) for verb, url in links], "reasons": spoken.hidden_reasons,
+    }
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+# ------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response[str]:
+    engine = request.app.template_engine
+    assert engine is not None, "TemplateConfig missing (server/app.py)"
+    html = engine.get_template(template).render(**context)
+    return Response(html, status_code=status, media_type=MediaType.HTML, headers=PAGE_HEADERS)
+
+
+def base_context(worker: Worker | None, **extra: Any) -> dict[str, Any]:
+    return {"worker": worker, "needs": NEED_LABELS, "platforms": PLATFORMS, "verbosities": VERBOSITIES,
+            "sign_in_error": None, "token_error": False, **extra}
+
+
+async def list_page(request: Request, db_session: AsyncSession, worker: Worker | None, *,
+                    sign_in_error: str | None = None, status: int = 200) -> Response[str]:
+    query = parse_query(request)
+    saved = await load_filters(db_session, worker)
+    context = base_context(worker, query=query, form=form_values(saved, query), sign_in_error=sign_in_error,
+                           notice=NOTICES.get(request.query_params.get("notice") or ""), plural=plural,
+                           refresh_url="/listen?" + urlencode(query.params()), platform_name=PLATFORMS[query.platform]
+                           if query.platform in PLATFORMS else "MTurk", shown=[], hidden=[])
+    if query.errors:
+        return render(request, "listen.html", context, 400 if status == 200 else status)
+    filters = effective_filters(saved, query)
+    shown, hidden = await listen_items(db_session, query.platform, filters, datetime.now(timezone.utc),
+                                       request.app.state.annotate_cache)
+    context["shown"] = [item_view(item, query.verbosity, n, query.platform) for n, item in enumerate(shown, 1)]
+    context["hidden"] = [item_view(item, "short", n, query.platform) for n, item in enumerate(hidden, 1)]
+    response = render(request, "listen.html", context, status)
+    if worker is None and request.cookies.get(COOKIE):
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)  # revoked or unknown: stop sending it
+    return response
+
+
+def error_page(request: Request, status: int, heading: str, message: str, headers: dict[str, str] | None = None
+               ) -> Response[str]:
+    response = render(request, "error.html", base_context(None, status=status, heading=heading, message=message), status)
+    response.headers.update(headers or {})
+    return response
+
+
+def handle_database(request: Request, exc: OperationalError) -> Response[str]:
+    if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        return error_page(request, 503, "The list is busy",
+                          "Fairfinder's database is busy right now. Nothing was changed. Try again in a moment.",
+                          {"Retry-After": "1"})
+    return handle_unexpected(request, exc)
+
+
+def handle_http(request: Request, exc: HTTPException) -> Response[str]:
+    if exc.status_code == 413:
+        return error_page(request, 413, "Too much was sent", "The form sent more than this server accepts.")
+    if exc.status_code < 500:
+        return error_page(request, exc.status_code, "That did not work", "The request could not be read. "
+                          "Go back to the list and try again.")
+    return handle_unexpected(request, exc)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response[str]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_page(request, 500, "Something went wrong",
+                      "Something went wrong on our side and the list could not be shown. It has been logged. "
+                      "Try again in a moment.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Routes
+
+
+class ListenController(Controller):
+    path = "/listen"
+    tags = ["listen"]
+    include_in_schema = False
+    dependencies = {"worker": Provide(provide_cookie_worker)}
+    exception_handlers = {OperationalError: handle_database, HTTPException: handle_http, Exception: handle_unexpected}
+
+    @get("/", media_type=MediaType.HTML, summary="The task list as an accessible HTML page")
+    async def page(self, request: Request, db_session: AsyncSession, worker: Worker | None) -> Response[str]:
+        return await list_page(request, db_session, worker)
+
+    @post("/sign-in", media_type=MediaType.HTML, status_code=303)
+    async def sign_in(self, request: Request, db_session: AsyncSession) -> Response[Any]:
+        if not same_site(request):
+            return error_page(request, 403, "Sign-in refused", "This sign-in form was sent from another site. "
+                              "Sign in from the Fairfinder list page itself.")
+        form = await request.form()
+        token = str(form.get("token") or "").strip()
+        if not token:
+            return await list_page(request, db_session, None, status=400, sign_in_error="Enter your Fairfinder token.")
+        found = await use_token(db_session, token) if len(token) <= MAX_TOKEN_CHARS else None
+        if found is None:
+            return await list_page(request, db_session, None, status=401,
+                                   sign_in_error="This token is unknown or has been revoked. Check it and try again.")
+        response: Redirect = Redirect("/listen?notice=signed-in", status_code=303)
+        response.set_cookie(COOKIE, token, path=COOKIE_PATH, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+        return response
+
+    @post("/sign-out", media_type=MediaType.HTML, status_code=303)
+    async def sign_out(self, request: Request) -> Response[Any]:
+        if not same_site(request):
+            return error_page(request, 403, "Sign-out refused", "This sign-out form was sent from another site.")
+        response: Redirect = Redirect("/listen?notice=signed-out", status_code=303)
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+        return response
+
+
+listen_static = create_static_files_router(path="/listen/static", directories=[STATIC_DIR], name="listen-static",
+                                           include_in_schema=False)
+
+LISTEN_ROUTES = [ListenController, listen_static]
