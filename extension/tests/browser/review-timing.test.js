@@ -169,9 +169,12 @@ test('accept then submit posts a timing with the measured time; the review form 
     assert.equal(timing.title, task.title);
     assert.equal(timing.requester, task.requester_id);
     assert.ok(timing.seconds >= 1.5 && timing.seconds < 60, `seconds ${timing.seconds}`);
-    const storage = await stack.storage();
+    // The background settles the outbox once the server's answer reaches it, a moment after the row lands.
+    const storage = await until('the outbox to empty', async () => {
+      const now = await stack.storage();
+      return now.outbox?.length === 0 ? now : null;
+    });
     assert.deepEqual(storage.assignments, {}, 'no open task left');
-    assert.deepEqual(storage.outbox, [], 'nothing waiting');
 
     await page.waitForFunction(() => document.querySelectorAll('li.table-row > .ff-annotation').length === 27);
     await page.locator('li.table-row').nth(index).locator('.ff-review-button').click();
@@ -205,7 +208,7 @@ test('timings wait in the outbox while the server is down, and arrive later', as
     const second = await accept(page, qualified(12));
     await page.getByRole('button', { name: 'Return' }).click();
     await until('both timings in the database', async () => (await timingsOf(assignmentId)).length && (await timingsOf(second)).length);
-    assert.deepEqual((await stack.storage()).outbox, []);
+    await until('the outbox to empty', async () => (await stack.storage()).outbox?.length === 0);
   });
 });
 
