@@ -25,15 +25,6 @@ after(async () => {
   await stack?.close();
 });
 
-async function withPage(fn) {
-  const page = await stack.context.newPage();
-  try {
-    return await fn(page);
-  } finally {
-    await page.close();
-  }
-}
-
 /** What the server itself says about the page's tasks (the extension must show exactly this). */
 async function serverAnnotations(bodyData, filters = null) {
   const body = { platform: 'mturk', raw: { bodyData } };
@@ -63,7 +54,7 @@ async function annotateRequestsDuring(action) {
 
 test('every row shows the hourly, its band in words and colour, basis and n, scores and outcomes', async () => {
   await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     const requests = await annotateRequestsDuring(async () => {
       await page.goto('https://worker.mturk.com/');
       await waitForAnnotations(page);
@@ -115,7 +106,7 @@ test('every row shows the hourly, its band in words and colour, basis and n, sco
 
 test('a filter change re-annotates the open page once, without a reload; hidden rows say why and can be shown', async () => {
   await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto('https://worker.mturk.com/');
     await waitForAnnotations(page);
     let loads = 0;
@@ -172,7 +163,7 @@ test('a filter change re-annotates the open page once, without a reload; hidden 
 });
 
 test('a page view reuses a recent answer: going back does not ask the server again', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto('https://worker.mturk.com/');
     await waitForAnnotations(page);
     const requests = await annotateRequestsDuring(async () => {
@@ -186,7 +177,7 @@ test('a page view reuses a recent answer: going back does not ask the server aga
 test('without embedded JSON the rows are read from the page', async () => {
   stack.platform.setEmbedJson(false);
   try {
-    await withPage(async (page) => {
+    await stack.withPage(async (page) => {
       await page.goto('https://worker.mturk.com/projects?page_size=20');
       assert.equal(await page.getAttribute("[data-react-class*='hitSetTable/HitSetTable']", 'data-react-props'), null);
       await waitForAnnotations(page, 20);
@@ -203,7 +194,7 @@ test('without embedded JSON the rows are read from the page', async () => {
 
 test('a requester page is annotated too', async () => {
   const requesterId = stack.platform.tasks[0].requester_id;
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto(`https://worker.mturk.com/requesters/${requesterId}/projects`);
     const count = await page.locator(ROWS).count();
     assert.ok(count >= 1);
@@ -214,7 +205,7 @@ test('a requester page is annotated too', async () => {
 test('with the server stopped the list stays usable and a small notice says why; Retry recovers', async () => {
   await stack.server.stop();
   try {
-    await withPage(async (page) => {
+    await stack.withPage(async (page) => {
       await page.goto('https://worker.mturk.com/projects?page_size=25');
       const notice = page.locator('#ff-notice');
       await notice.waitFor({ timeout: 15_000 });
@@ -244,7 +235,7 @@ test('with the server stopped the list stays usable and a small notice says why;
 test('a slow server does not hold the page up', async () => {
   proxy.setDelay(20_000);
   try {
-    await withPage(async (page) => {
+    await stack.withPage(async (page) => {
       await page.goto('https://worker.mturk.com/projects?page_size=15', { waitUntil: 'load' });
       // The platform's own links answer at once while the extension waits for the server.
       assert.equal(await page.locator(ROWS).count(), 15);
@@ -258,7 +249,7 @@ test('a slow server does not hold the page up', async () => {
 
 test('the overlay passes an accessibility audit; a screenshot goes into docs/', async () => {
   await stack.configure({ filters: { min_hourly_cents: 300, block: [] } });
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.goto('https://worker.mturk.com/');
     await waitForAnnotations(page);
@@ -286,7 +277,7 @@ test('the overlay passes an accessibility audit; a screenshot goes into docs/', 
 });
 
 test("Prolific's study list is annotated from its cards", async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto('https://app.prolific.com/studies');
     const cards = page.locator('li.study');
     const count = await cards.count();

@@ -29,15 +29,6 @@ test('the first run opens the plain-words explanation of timing, which is off un
   assert.equal(settings.timingEnabled ?? false, false, 'timing is opt-in');
 });
 
-async function withPage(fn) {
-  const page = await stack.context.newPage();
-  try {
-    return await fn(page);
-  } finally {
-    await page.close();
-  }
-}
-
 async function until(what, check, timeout = 15_000) {
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -71,7 +62,7 @@ const timingsOf = (assignmentId) => stack.server.sql(
    join requesters r on r.id = tt.requester_id where t.assignment_id = ?`, [assignmentId]);
 
 test('a review from the page, operated by keyboard, arrives in the database', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await openList(page);
     const task = taskAt(4);
     const row = page.locator('li.table-row').nth(4);
@@ -128,7 +119,7 @@ test('a review from the page, operated by keyboard, arrives in the database', as
 test('signed out, the form says to sign in and nothing is stored', async () => {
   await stack.configure({ settings: { token: null } });
   try {
-    await withPage(async (page) => {
+    await stack.withPage(async (page) => {
       await openList(page);
       await page.locator('li.table-row').nth(2).locator('.ff-review-button').click();
       const dialog = page.getByRole('dialog');
@@ -153,7 +144,7 @@ async function accept(page, index) {
 
 test('accept then submit posts a timing with the measured time; the review form offers the minutes', async () => {
   await stack.configure({ settings: { timingEnabled: true } });
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     const index = qualified(7);
     const task = taskAt(index);
     const assignmentId = await accept(page, index);
@@ -184,7 +175,7 @@ test('accept then submit posts a timing with the measured time; the review form 
 });
 
 test('accept then return posts a returned timing', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     const assignmentId = await accept(page, qualified(9));
     await page.getByRole('button', { name: 'Return' }).click();
     await page.waitForURL(/\/projects(\?|$)/);
@@ -194,7 +185,7 @@ test('accept then return posts a returned timing', async () => {
 });
 
 test('timings wait in the outbox while the server is down, and arrive later', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     const assignmentId = await accept(page, qualified(11));
     await stack.server.stop();
     try {
@@ -214,7 +205,7 @@ test('timings wait in the outbox while the server is down, and arrive later', as
 
 test('with timing off (the default), accepting and submitting sends nothing', async () => {
   await stack.configure({ settings: { timingEnabled: false } });
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await openList(page);
     await page.locator('li.table-row').nth(qualified(13)).locator('.actions-column a', { hasText: 'Accept' }).click();
     await page.waitForURL(/assignment_id=/);

@@ -31,15 +31,6 @@ function portIsClosed(port) {
   });
 }
 
-async function withPage(fn) {
-  const page = await stack.context.newPage();
-  try {
-    return await fn(page);
-  } finally {
-    await page.close();
-  }
-}
-
 const queueJson = (page) => page.evaluate(async () => (await fetch('/tasks?format=json')).json());
 
 test('the extension service worker runs with the unpacked extension id', async () => {
@@ -51,7 +42,7 @@ test('the extension service worker runs with the unpacked extension id', async (
 });
 
 test('https://worker.mturk.com/ is the fake task list, rows matching the embedded JSON', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     const response = await page.goto('https://worker.mturk.com/');
     assert.equal(response.status(), 200);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
@@ -97,7 +88,7 @@ test('https://worker.mturk.com/ is the fake task list, rows matching the embedde
 });
 
 test('app.prolific.com/studies lists the fixture studies', async () => {
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto('https://app.prolific.com/studies');
     assert.equal(await page.locator('ul.studies-list li.study').count(), 3);
     const first = page.locator('li.study').first();
@@ -117,7 +108,7 @@ test('the server answers /health and registers workers', async () => {
 
 test('accept, submit through the HIT frame, accept and return', async () => {
   const task = stack.platform.tasks.find((t) => t.caller_meets_requirements);
-  await withPage(async (page) => {
+  await stack.withPage(async (page) => {
     await page.goto(`https://worker.mturk.com${task.accept_project_task_url}`);
     const url = new URL(page.url());
     assert.match(url.pathname, new RegExp(`^/projects/${task.hit_set_id}/tasks/[A-Z0-9]{30}$`));

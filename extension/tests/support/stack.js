@@ -323,6 +323,15 @@ async function startStack({ demo = false, serverEnv = {} } = {}) {
       async storage() {
         return (await liveWorker()).evaluate(() => chrome.storage.local.get(null));
       },
+      /** Run `fn(page)` on a new tab, closed afterwards whatever happens. */
+      async withPage(fn) {
+        const page = await context.newPage();
+        try {
+          return await fn(page);
+        } finally {
+          await page.close();
+        }
+      },
       async openOptions() {
         const page = await context.newPage();
         await page.goto(`chrome-extension://${extensionId}/src/options/options.html`);
