@@ -30,6 +30,16 @@
   ]);
   const MATCH_NAMES = MATCH_KINDS.map(([name]) => name);
 
+  // How much ratings from other communities count (`other_communities_weight`): [value, radio id, words].
+  // A stored value not in this list (set through the API) is shown as one more choice, "Custom (70%)".
+  const COMMUNITY_WEIGHTS = Object.freeze([
+    [1, "other-weight-full", "Count them fully"],
+    [0.5, "other-weight-half", "Count them half"],
+    [0.25, "other-weight-little", "Count them a little"],
+    [0, "other-weight-none", "Do not count them"],
+  ]);
+  const CUSTOM_WEIGHT_ID = "other-weight-custom";
+
   const LIST_NAMES = Object.freeze({ block: "Block list", include: "Include list" });
   const RULE_KEYS = ["pattern", "match", "expires_at", "note"];
   // Import files larger than this are not lists a person keeps (the server allows 500 rules per list).
@@ -50,7 +60,12 @@
     keywords_exclude: ["keywords-exclude", "Keywords to exclude"],
     block: ["block-add", LIST_NAMES.block],
     include: ["include-add", LIST_NAMES.include],
+    other_communities_weight: ["other-weight", "Ratings from other communities"],
+    // Not shown in the form (kept as loaded); its messages land at the closest group.
+    source_weights: ["other-weight", "Ratings from other communities, by source"],
   });
+  // The wire fields the form shows; every other field of the loaded filters is kept as it was.
+  const FORM_FIELDS = Object.freeze(Object.keys(DEFAULT_FILTERS).filter((key) => key !== "source_weights"));
   const RULE_PARTS = Object.freeze({
     pattern: ["pattern", "pattern"],
     match: ["match", "match"],
@@ -134,6 +149,50 @@
 
   function formatLines(items) {
     return (items || []).join("\n");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // How much ratings from other communities count
+
+  const sameWeight = (a, b) => Math.abs(a - b) < 1e-9;
+
+  /** A weight as words: "Count them half", or "Custom (70%)" for one not in COMMUNITY_WEIGHTS. */
+  function weightLabel(weight) {
+    const preset = COMMUNITY_WEIGHTS.find(([value]) => sameWeight(value, weight));
+    if (preset) return preset[2];
+    return `Custom (${Math.round(Number(weight) * 1000) / 10}%)`;
+  }
+
+  /**
+   * The choices to offer for the current weight: [{value, id, label, checked, custom}], the presets
+   * plus, when the current weight is none of them, a custom choice holding it so it is not lost.
+   */
+  function weightChoices(current) {
+    const weight = Number.isFinite(current) ? current : DEFAULT_FILTERS.other_communities_weight;
+    const choices = COMMUNITY_WEIGHTS.map(([value, id, label]) => ({
+      value, id, label, checked: sameWeight(value, weight), custom: false,
+    }));
+    if (!choices.some((choice) => choice.checked)) {
+      choices.push({ value: weight, id: CUSTOM_WEIGHT_ID, label: weightLabel(weight), checked: true, custom: true });
+    }
+    return choices;
+  }
+
+  /** A chosen weight (number, or a radio's value text) → number; null when none. Throws FieldError. */
+  function parseWeight(value) {
+    if (value === null || value === undefined || String(value).trim() === "") return null;
+    const weight = typeof value === "number" ? value : Number(String(value).trim());
+    if (!Number.isFinite(weight)) throw new FieldError("choose how much they count.");
+    return weight;
+  }
+
+  /** A copy of the loaded filters' fields the form does not show (source_weights, newer servers' fields). */
+  function keptFields(filters) {
+    const kept = {};
+    for (const [key, value] of Object.entries(filters || {})) {
+      if (!FORM_FIELDS.includes(key) && value !== undefined) kept[key] = JSON.parse(JSON.stringify(value));
+    }
+    return kept;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -224,12 +283,16 @@
       keywords_exclude: formatLines(f.keywords_exclude),
       block: (f.block || []).map(ruleToRow),
       include: (f.include || []).map(ruleToRow),
+      other_communities_weight: Number.isFinite(f.other_communities_weight)
+        ? f.other_communities_weight : DEFAULT_FILTERS.other_communities_weight,
+      kept: keptFields(f),
     };
   }
 
   /**
    * The form's values → {filters, errors, rows}.
-   * `errors` is [{field, control, message}] in form order (field paths count form rows; `control` is
+   * `form.kept` (from filtersToForm or keptFields) holds the fields the form does not show; they are
+   * saved as they are, so loading filters and saving them again loses nothing. `errors` is [{field, control, message}] in form order (field paths count form rows; `control` is
    * the element id to show the message at); `filters` is null when there are errors.
    * `rows.block[i]` is the form row that became `filters.block[i]` (blank rows are left out), for
    * placing the server's messages with controlFor(field, rows).
@@ -282,9 +345,21 @@
       ...NEEDS.map(([name]) => name).filter((name) => wanted.has(name)),
       ...[...wanted].filter((name) => !NEEDS.some(([known]) => known === name)),
     ];
+    try {
+      const weight = parseWeight(form.other_communities_weight);
+      filters.other_communities_weight = weight ?? DEFAULT_FILTERS.other_communities_weight;
+    } catch (error) {
+      errors.push(fieldError("other_communities_weight", error.message));
+    }
     if (errors.length) return { filters: null, errors, rows };
+    const kept = keptFields(form.kept);
     const ordered = {};
-    for (const key of Object.keys(DEFAULT_FILTERS)) ordered[key] = filters[key];
+    for (const key of Object.keys(DEFAULT_FILTERS)) {
+      if (key in filters) ordered[key] = filters[key];
+      else if (key in kept) ordered[key] = kept[key];
+      else ordered[key] = JSON.parse(JSON.stringify(DEFAULT_FILTERS[key]));
+    }
+    for (const [key, value] of Object.entries(kept)) if (!(key in ordered)) ordered[key] = value;
     return { filters: ordered, errors, rows };
   }
 
@@ -298,6 +373,9 @@
   /** {name, index, part} of a field path, without the "filters." prefix annotate adds. */
   function parseField(field) {
     const path = String(field ?? "").replace(/^\$\./, "").replace(/^data\./, "").replace(/^filters\./, "");
+    // Source names are the server's (any characters): "source_weights.turkopticon.info".
+    const source = /^source_weights(?:\.(.+))?$/s.exec(path);
+    if (source) return { name: "source_weights", index: null, part: source[1] ?? null, path };
     const m = /^([a-z_]+)(?:\[(\d+)\])?(?:\.([a-z_]+))?$/.exec(path);
     if (!m || !FIELDS[m[1]]) return null;
     return { name: m[1], index: m[2] === undefined ? null : Number(m[2]), part: m[3] ?? null, path };
@@ -334,6 +412,7 @@
     if ((name === "keywords_include" || name === "keywords_exclude") && index !== null) {
       return `${FIELDS[name][1]}, keyword ${index + 1}`;
     }
+    if (name === "source_weights" && part !== null) return `${FIELDS[name][1]}, “${part}”`;
     return FIELDS[name][1];
   }
 
@@ -464,6 +543,8 @@
     NEEDS,
     MATCH_KINDS,
     LIST_NAMES,
+    COMMUNITY_WEIGHTS,
+    FORM_FIELDS,
     FieldError,
     parseMoney,
     formatMoney,
@@ -471,6 +552,10 @@
     formatMinutes,
     parseLines,
     formatLines,
+    weightLabel,
+    weightChoices,
+    parseWeight,
+    keptFields,
     parseExpiry,
     formatExpiry,
     ruleToRow,

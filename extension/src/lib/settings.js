@@ -35,6 +35,10 @@
     hide_below_target: false,
     hide_unknown_pay: false,
     hide_needs: [],
+    // How much ratings imported from other communities (other Fairfinder servers, Turkopticon) count
+    // beside this community's own: 1 fully, 0 not at all. `source_weights` overrides it per source name.
+    other_communities_weight: 1,
+    source_weights: {},
   });
 
   function withDefaults(stored, defaults) {
@@ -42,6 +46,21 @@
     if (stored && typeof stored === "object") {
       for (const key of Object.keys(defaults)) {
         if (stored[key] !== undefined) out[key] = stored[key];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stored filters completed with the defaults. Unlike withDefaults, keys this version does not know
+   * are kept: they are the server's (a newer server's fields), and PUT /me/filters replaces the whole
+   * set, so dropping them here would delete them from the account on the next save.
+   */
+  function filtersWithDefaults(stored) {
+    const out = withDefaults(stored, DEFAULT_FILTERS);
+    if (stored && typeof stored === "object" && !Array.isArray(stored)) {
+      for (const [key, value] of Object.entries(stored)) {
+        if (!(key in out) && value !== undefined) out[key] = value;
       }
     }
     return out;
@@ -81,6 +100,7 @@
     DEFAULT_SETTINGS,
     DEFAULT_FILTERS,
     withDefaults,
+    filtersWithDefaults,
     normalizeServerUrl,
     originPattern,
   };

@@ -6,14 +6,14 @@
 })(globalThis, function (settingsLib) {
   "use strict";
 
-  const { DEFAULT_SETTINGS, DEFAULT_FILTERS, withDefaults } = settingsLib;
+  const { DEFAULT_SETTINGS, withDefaults, filtersWithDefaults } = settingsLib;
   const ext = () => globalThis.browser ?? globalThis.chrome; // looked up late: Node tests have neither
 
   async function load() {
     const stored = await ext().storage.local.get(["settings", "filters"]);
     return {
       settings: withDefaults(stored.settings, DEFAULT_SETTINGS),
-      filters: withDefaults(stored.filters, DEFAULT_FILTERS),
+      filters: filtersWithDefaults(stored.filters),
     };
   }
 
@@ -25,7 +25,7 @@
   }
 
   async function saveFilters(filters) {
-    const next = withDefaults(filters, DEFAULT_FILTERS);
+    const next = filtersWithDefaults(filters);
     await ext().storage.local.set({ filters: next });
     return next;
   }

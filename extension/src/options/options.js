@@ -46,8 +46,15 @@
       note = document.createElement("p");
       note.id = id;
       note.className = "error";
-      const container = control.closest(".field, .check") || control.parentElement;
-      container.append(note);
+      if (control.tagName === "FIELDSET") {
+        // A group of radios: the message goes under the group's hint, before the choices.
+        const hint = control.querySelector(":scope > .hint");
+        if (hint) hint.after(note);
+        else control.querySelector(":scope > legend").after(note);
+      } else {
+        const container = control.closest(".field, .check") || control.parentElement;
+        container.append(note);
+      }
     }
     note.textContent = message;
     if (FORM_CONTROLS.has(control.tagName)) control.setAttribute("aria-invalid", "true");
@@ -66,6 +73,16 @@
       }
       note.remove();
     }
+  }
+
+  /** Move the focus to a control; for a group (fieldset), to its checked choice or its first one. */
+  function focusControl(control) {
+    if (control.tagName === "FIELDSET") {
+      const choice = control.querySelector("input:checked") || control.querySelector("input, select, textarea, button");
+      if (choice) choice.focus();
+      return;
+    }
+    control.focus();
   }
 
   function busy(button, on) {
@@ -303,6 +320,27 @@
     }
   }
 
+  /** The radios for how much other communities' ratings count, the current weight checked. */
+  function renderWeights(weight) {
+    const list = $("other-weight-list");
+    const items = ff.weightChoices(weight).map((choice) => {
+      const wrap = document.createElement("div");
+      wrap.className = "check";
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.id = choice.id;
+      radio.name = "other_communities_weight";
+      radio.value = String(choice.value);
+      radio.checked = choice.checked;
+      const text = document.createElement("label");
+      text.htmlFor = radio.id;
+      text.textContent = choice.label;
+      wrap.append(radio, text);
+      return wrap;
+    });
+    list.replaceChildren(...items);
+  }
+
   function fillFiltersForm(values) {
     const form = ff.filtersToForm(values);
     $("target").value = form.target;
@@ -318,6 +356,7 @@
     $("keywords-exclude").value = form.keywords_exclude;
     renderRules("block", form.block);
     renderRules("include", form.include);
+    renderWeights(form.other_communities_weight);
     clearFieldErrors($("filters-form"));
     filtersDirty = false;
   }
@@ -337,6 +376,9 @@
       keywords_exclude: $("keywords-exclude").value,
       block: readRules("block"),
       include: readRules("include"),
+      other_communities_weight: document.querySelector('input[name="other_communities_weight"]:checked')?.value ?? null,
+      // What the form does not show (source_weights, a newer server's fields) is saved as last loaded.
+      kept: ff.keptFields(filters),
     };
   }
 
@@ -461,7 +503,7 @@
   }
 
   async function writeFilters(next) {
-    lastWrittenFilters = JSON.stringify(settingsLib.withDefaults(next, settingsLib.DEFAULT_FILTERS));
+    lastWrittenFilters = JSON.stringify(settingsLib.filtersWithDefaults(next));
     filters = await store.saveFilters(next);
     return filters;
   }
@@ -481,7 +523,7 @@
       const first = parsed.errors.map((e) => e.control && $(e.control)).find(Boolean);
       const n = parsed.errors.length;
       say("filters-status", `Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} a change. ${parsed.errors[0].message}`, "error");
-      if (first) first.focus();
+      if (first) focusControl(first);
       return;
     }
     busy(button, true);
@@ -493,7 +535,7 @@
         const control = error.control && $(error.control);
         if (control) {
           showFieldError(control, error.message);
-          control.focus();
+          focusControl(control);
         }
         say("filters-status", `Not saved: ${error.message}`, "error");
         return;
@@ -749,7 +791,7 @@
       }
     }
     if (changes.filters) {
-      const next = settingsLib.withDefaults(changes.filters.newValue, settingsLib.DEFAULT_FILTERS);
+      const next = settingsLib.filtersWithDefaults(changes.filters.newValue);
       const json = JSON.stringify(next);
       if (json === lastWrittenFilters) return; // our own save
       filters = next;

@@ -126,7 +126,7 @@
         settings = settingsLib.withDefaults(changes.settings.newValue, settingsLib.DEFAULT_SETTINGS);
         if (settings.serverUrl !== before) checkServer();
       }
-      if (changes.filters) filters = settingsLib.withDefaults(changes.filters.newValue, settingsLib.DEFAULT_FILTERS);
+      if (changes.filters) filters = settingsLib.filtersWithDefaults(changes.filters.newValue);
       render();
     });
     document.documentElement.dataset.ready = "true";

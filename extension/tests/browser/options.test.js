@@ -187,6 +187,54 @@ test('filters saved while signed in arrive on the server and in storage', async 
   }
 });
 
+test('ratings from other communities: "Count them half" is saved, per-source weights are kept', async () => {
+  const { worker, token } = await signedInWorker();
+  // Set through the API: a weight the page does not offer, and per-source weights it does not show.
+  const before = { ...DEFAULT_FILTERS, other_communities_weight: 0.7, source_weights: { turkopticon: 0.25 } };
+  assert.equal((await call('PUT', '/api/v1/me/filters', { token, body: before })).status, 200);
+  await stack.configure({ filters: before });
+  const page = await openOptions();
+  try {
+    const group = page.getByRole('group', { name: 'Ratings from other communities' });
+    assert.match(await group.textContent(), /import ratings from other worker communities/);
+    const labels = await group.getByRole('radio').evaluateAll((radios) => radios.map((r) => r.labels[0].textContent));
+    assert.deepEqual(labels, ['Count them fully', 'Count them half', 'Count them a little', 'Do not count them', 'Custom (70%)']);
+    assert.equal(await group.getByRole('radio', { name: 'Custom (70%)' }).isChecked(), true, 'the stored value is not lost');
+
+    // By keyboard: arrows move through the choices.
+    await group.getByRole('radio', { name: 'Count them fully' }).focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await group.getByRole('radio', { name: 'Count them half' }).isChecked(), true);
+    await page.getByRole('button', { name: 'Save filters' }).click();
+    await statusSays(page, '#filters-status', 'Saved.');
+
+    const expected = { ...before, other_communities_weight: 0.5 };
+    assert.deepEqual(await savedFilters(token), expected);
+    const rows = await stack.server.sql(
+      'SELECT f.filters FROM saved_filters f JOIN workers w ON w.id = f.worker_id WHERE w.handle = ?', [worker.handle]);
+    assert.equal(rows.length, 1);
+    const stored = JSON.parse(rows[0].filters);
+    assert.equal(stored.other_communities_weight, 0.5);
+    assert.deepEqual(stored.source_weights, { turkopticon: 0.25 });
+    assert.deepEqual((await stack.storage()).filters, expected);
+    assert.equal(await group.getByRole('radio').count(), 4, 'no custom choice once a listed one is saved');
+    assert.equal(await group.getByRole('radio', { name: 'Count them half' }).isChecked(), true);
+
+    // A value the server refuses: its message shows at the group, the focus on the chosen radio.
+    await stack.configure({ filters: { ...expected, other_communities_weight: 1.5 } });
+    await group.getByRole('radio', { name: 'Custom (150%)' }).waitFor();
+    await page.getByRole('button', { name: 'Save filters' }).click();
+    await statusSays(page, '#filters-status', 'Not saved');
+    assert.match(await page.locator('#other-weight-error').textContent(), /^Ratings from other communities: must be a number from 0/);
+    assert.match(await page.getAttribute('#other-weight', 'aria-describedby'), /\bother-weight-error\b/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'other-weight-custom');
+    assert.deepEqual(await axe(page), [], 'the group with its error');
+    assert.deepEqual(await savedFilters(token), expected);
+  } finally {
+    await page.close();
+  }
+});
+
 test("a bad value shows the server's message at its field and changes nothing", async () => {
   const { token } = await signedInWorker();
   const before = { ...DEFAULT_FILTERS, min_hourly_cents: 500 };
@@ -513,6 +561,7 @@ test('axe finds no WCAG 2.2 AA violations on the options page and popup, light a
     filters: {
       block: [{ pattern: 'A1', match: 'exact', expires_at: '2030-01-01T00:00:00Z', note: 'n' }],
       include: [{ pattern: 'good', match: 'substring', expires_at: null, note: '' }],
+      other_communities_weight: 0.7, // the extra "Custom (70%)" choice is checked too
     },
     settings: { onboarded: false },
   });

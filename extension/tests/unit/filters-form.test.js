@@ -117,6 +117,8 @@ describe("formToFilters / filtersToForm", () => {
     hide_below_target: true,
     hide_unknown_pay: false,
     hide_needs: ["needs_hearing", "captcha"],
+    other_communities_weight: 0.25,
+    source_weights: { turkopticon: 0, "ratings.example.org": 0.8 },
   };
 
   test("defaults round-trip", () => {
@@ -133,6 +135,7 @@ describe("formToFilters / filtersToForm", () => {
     assert.equal(form.max_minutes, "30");
     assert.equal(form.keywords_include, "audio\nsurvey");
     assert.equal(form.block[1].expires, "2026-12-31");
+    assert.equal(form.other_communities_weight, 0.25);
     const { filters, errors } = ff.formToFilters(form);
     assert.deepEqual(errors, []);
     assert.deepEqual(filters, full);
@@ -196,6 +199,107 @@ describe("formToFilters / filtersToForm", () => {
     assert.equal(filters.target_cents_per_hour, 0);
     assert.equal(filters.max_minutes, 0);
     assert.equal(filters.block[0].pattern, "*");
+  });
+});
+
+describe("ratings from other communities", () => {
+  test("each choice round-trips, from the radio's value text too", () => {
+    for (const [value] of ff.COMMUNITY_WEIGHTS) {
+      const form = ff.filtersToForm({ ...DEFAULT_FILTERS, other_communities_weight: value });
+      assert.equal(form.other_communities_weight, value);
+      assert.equal(ff.formToFilters(form).filters.other_communities_weight, value);
+      assert.equal(ff.formToFilters({ ...form, other_communities_weight: String(value) }).filters.other_communities_weight, value);
+    }
+    assert.equal(DEFAULT_FILTERS.other_communities_weight, 1);
+    assert.equal(ff.filtersToForm({}).other_communities_weight, 1, "missing: counted fully, as the server's default");
+    const { filters } = ff.formToFilters({ ...ff.filtersToForm(DEFAULT_FILTERS), other_communities_weight: undefined });
+    assert.equal(filters.other_communities_weight, 1);
+  });
+
+  test("the choices, with the current one preselected", () => {
+    assert.deepEqual(ff.COMMUNITY_WEIGHTS.map(([value, , label]) => [value, label]), [
+      [1, "Count them fully"], [0.5, "Count them half"], [0.25, "Count them a little"], [0, "Do not count them"],
+    ]);
+    const half = ff.weightChoices(0.5);
+    assert.equal(half.length, 4);
+    assert.deepEqual(half.filter((c) => c.checked).map((c) => c.label), ["Count them half"]);
+    assert.deepEqual(ff.weightChoices(0).filter((c) => c.checked).map((c) => c.id), ["other-weight-none"]);
+    assert.equal(new Set(half.map((c) => c.id)).size, 4, "ids are unique");
+  });
+
+  test("a stored value not in the list is offered as a custom choice and kept", () => {
+    const choices = ff.weightChoices(0.7);
+    assert.equal(choices.length, 5);
+    assert.deepEqual(choices.at(-1), { value: 0.7, id: "other-weight-custom", label: "Custom (70%)", checked: true, custom: true });
+    assert.equal(choices.filter((c) => c.checked).length, 1);
+    assert.equal(ff.weightLabel(0.125), "Custom (12.5%)");
+    assert.equal(ff.weightLabel(0.25), "Count them a little");
+    // Saved again untouched (the radio's value is the number as text): still 0.7.
+    const form = ff.filtersToForm({ ...DEFAULT_FILTERS, other_communities_weight: 0.7 });
+    assert.equal(ff.formToFilters({ ...form, other_communities_weight: String(choices.at(-1).value) }).filters.other_communities_weight, 0.7);
+  });
+
+  test("an unreadable choice is an error at the group; range checks are the server's", () => {
+    const form = { ...ff.filtersToForm(DEFAULT_FILTERS), other_communities_weight: "lots" };
+    const { filters, errors } = ff.formToFilters(form);
+    assert.equal(filters, null);
+    assert.deepEqual(errors.map((e) => [e.field, e.control]), [["other_communities_weight", "other-weight"]]);
+    assert.match(errors[0].message, /^Ratings from other communities: /);
+    assert.equal(ff.formToFilters({ ...form, other_communities_weight: "1.5" }).filters.other_communities_weight, 1.5);
+  });
+
+  test("the server's 422 for the weight lands at the group, with words for people", () => {
+    const message = "other_communities_weight: must be a number from 0 (do not count) to 1 (count like this community's own)";
+    const error = ff.serverFieldError({ status: 422, field: "other_communities_weight", message });
+    assert.deepEqual(error, {
+      field: "other_communities_weight",
+      control: "other-weight",
+      message: "Ratings from other communities: must be a number from 0 (do not count) to 1 (count like this community's own)",
+    });
+    assert.equal(ff.serverFieldError({ field: "filters.other_communities_weight", message: `filters.${message}` }).message, error.message);
+    const source = ff.serverFieldError({ field: "source_weights.turkopticon.info", message: "source_weights.turkopticon.info: must be a number" });
+    assert.equal(source.control, "other-weight");
+    assert.equal(source.message, "Ratings from other communities, by source, “turkopticon.info”: must be a number");
+  });
+});
+
+describe("fields the form does not show", () => {
+  const loaded = {
+    ...DEFAULT_FILTERS,
+    min_hourly_cents: 900,
+    other_communities_weight: 0.5,
+    source_weights: { turkopticon: 0.25, "other.example.org": 0 },
+    a_newer_servers_field: { on: true, list: [1, 2] },
+  };
+
+  test("source_weights and unknown fields survive load → form → save", () => {
+    const form = ff.filtersToForm(loaded);
+    assert.deepEqual(form.kept, { source_weights: loaded.source_weights, a_newer_servers_field: loaded.a_newer_servers_field });
+    form.min_hourly = "10"; // the worker edits something the form shows
+    form.other_communities_weight = "0";
+    const { filters, errors } = ff.formToFilters(form);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(filters, { ...loaded, min_hourly_cents: 1000, other_communities_weight: 0 });
+    assert.deepEqual(Object.keys(filters), [...Object.keys(DEFAULT_FILTERS), "a_newer_servers_field"], "known fields first, in the server's order");
+  });
+
+  test("kept values are copies, not the loaded objects", () => {
+    const form = ff.filtersToForm(loaded);
+    form.kept.source_weights.turkopticon = 1;
+    assert.equal(loaded.source_weights.turkopticon, 0.25);
+    const { filters } = ff.formToFilters(ff.filtersToForm(loaded));
+    assert.notEqual(filters.source_weights, loaded.source_weights);
+    assert.deepEqual(filters.source_weights, loaded.source_weights);
+  });
+
+  test("keptFields takes what the form does not show; without it the defaults are saved", () => {
+    assert.deepEqual(ff.keptFields(loaded), { source_weights: loaded.source_weights, a_newer_servers_field: loaded.a_newer_servers_field });
+    assert.deepEqual(ff.keptFields(DEFAULT_FILTERS), { source_weights: {} });
+    assert.ok(ff.FORM_FIELDS.includes("other_communities_weight"));
+    assert.ok(!ff.FORM_FIELDS.includes("source_weights"));
+    const { kept, ...bare } = ff.filtersToForm(loaded);
+    assert.ok(kept);
+    assert.deepEqual(ff.formToFilters(bare).filters.source_weights, {});
   });
 });
 

@@ -24,3 +24,15 @@ test("stored values are completed with defaults; unknown keys are dropped", () =
   assert.equal(settings.withDefaults(null, settings.DEFAULT_FILTERS).target_cents_per_hour, 725);
   assert.equal(settings.originPattern("http://127.0.0.1:8000/x"), "http://127.0.0.1/*");
 });
+
+test("stored filters keep the server's fields this version does not know", () => {
+  const stored = { min_hourly_cents: 900, source_weights: { turkopticon: 0.5 }, a_newer_field: [1] };
+  const filters = settings.filtersWithDefaults(stored);
+  assert.equal(filters.min_hourly_cents, 900);
+  assert.equal(filters.target_cents_per_hour, 725);
+  assert.equal(filters.other_communities_weight, 1);
+  assert.deepEqual(filters.source_weights, { turkopticon: 0.5 });
+  assert.deepEqual(filters.a_newer_field, [1]);
+  assert.deepEqual(settings.filtersWithDefaults(null), { ...settings.DEFAULT_FILTERS });
+  assert.deepEqual(settings.filtersWithDefaults([1, 2]), { ...settings.DEFAULT_FILTERS });
+});
