@@ -1,9 +1,21 @@
 """The normalized task every platform parser produces and every feature consumes."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated
 
 import msgspec
+
+_SPACES = re.compile(r"\s+")
+
+
+def title_key(title: str) -> str:
+    """The title as it identifies a task type (DESIGN §3): same words, whatever spacing or Unicode form
+    the page used. Case is kept: requesters sometimes publish different tasks whose titles differ only in
+    case. Here, not in server/tasks/identity.py, so parsers (which never import the server) share it.
+    """
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
 
 # Bounds checked whenever a Task is decoded from a client (they also document the wire format).
 Text = Annotated[str, msgspec.Meta(max_length=2000)]

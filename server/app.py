@@ -16,11 +16,16 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from server import __version__
+from server.admin import AdminController
+from server.compat.routes import COMPAT_ROUTES
+from server.community.export import EXPORT_ROUTES
 from server.db.engine import create_engine, session_factory
 from server.deps import provide_db_session, provide_settings
 from server.errors import EXCEPTION_HANDLERS
+from server.jobs import Scheduler
 from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
+from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.settings import Settings, load_settings
@@ -57,15 +62,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with engine.connect() as connection:  # fail fast on a wrong DATABASE_URL
             await connection.execute(text("SELECT 1"))
+        scheduler = None
+        if settings.scheduler_enabled:
+            scheduler = app.state.scheduler = Scheduler(settings, app.state.sessionmaker)
+            scheduler.start()
         log.info("Fairfinder %s ready", __version__)
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.shutdown()
             await engine.dispose()
 
     route_handlers: list = [
-        index, health, annotate, RegistrationController, MeController, ReviewController, TimingController,
-        RequesterController, SpeechController, *LISTEN_ROUTES,
+        index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
+        RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
     ]
     if settings.enable_bench_routes:
         from server.baseline import BENCH_ROUTES  # noqa: PLC0415 - only on benchmark servers
@@ -75,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=TEMPLATE_DIR, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR], engine=JinjaTemplateEngine),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,

@@ -57,6 +57,8 @@ MAX_KEYWORDS = 100
 MAX_PATTERN_CHARS = 200
 MAX_KEYWORD_CHARS = 200
 MAX_NOTE_CHARS = 500
+MAX_SOURCES = 50
+MAX_SOURCE_NAME_CHARS = 64
 # Upper bounds keep stored values inside a 64-bit column and catch typos (an extra "00").
 _MAX_CENTS = 100_000_000
 _MAX_MINUTES = 60 * 24 * 365
@@ -88,6 +90,10 @@ class Filters(msgspec.Struct, kw_only=True):
     hide_below_target: bool = False  # only when the hourly is known
     hide_unknown_pay: bool = False
     hide_needs: list[Need] = []
+    # How much ratings imported from other communities count beside this community's own (server/community):
+    # 1 = as much as ours, 0 = not at all. `source_weights` sets it per source, by the source's name.
+    other_communities_weight: float = 1.0
+    source_weights: dict[str, float] = {}
 
 
 class Reason(msgspec.Struct):
@@ -130,6 +136,18 @@ def validate_filters(f: Filters) -> None:
     for i, need in enumerate(f.hide_needs):
         if need not in NEED_NAMES:
             raise FilterError(f"hide_needs[{i}]", f"must be one of {', '.join(NEED_NAMES)}")
+    _check_weight("other_communities_weight", f.other_communities_weight)
+    if len(f.source_weights) > MAX_SOURCES:
+        raise FilterError("source_weights", f"at most {MAX_SOURCES} sources")
+    for name, weight in f.source_weights.items():
+        if not name.strip() or len(name) > MAX_SOURCE_NAME_CHARS:
+            raise FilterError("source_weights", f"source names are 1 to {MAX_SOURCE_NAME_CHARS} characters")
+        _check_weight(f"source_weights.{name}", weight)
+
+
+def _check_weight(field: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise FilterError(field, "must be a number from 0 (do not count) to 1 (count like this community's own)")
 
 
 def _check_amount(field: str, value: int | None, *, minimum: int) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "Sample",
     "SampleSummary",
     "band",
+    "combine_summaries",
     "effective_hourly",
     "median",
     "platform_prior",
@@ -109,7 +110,7 @@ class Prior(msgspec.Struct, frozen=True):
     log_seconds: float  # typical log duration
     approval: float  # 0..1
     return_rate: float = 0.0
-    n: int = 0  # samples behind it (0 = pure default)
+    n: float = 0  # samples behind it (0 = pure default); fractional when weighted (combine_summaries)
 
 
 class Hourly(msgspec.Struct):
@@ -173,6 +174,13 @@ def _count(x: object) -> int:
         f = _finite(x)
         return max(0, int(f)) if f is not None else 0
     return max(0, x)
+
+
+def _amount(x: object) -> float:
+    """A non-negative amount of evidence: a count, or a weighted count when other communities' samples
+    count less than this one's (see combine_summaries); junk → 0."""
+    f = _finite(x)
+    return max(0.0, f) if f is not None else 0.0
 
 
 def _prob(x: object, default: float) -> float:
@@ -274,6 +282,55 @@ def summarize(samples: Iterable[Sample]) -> SampleSummary:
     )
 
 
+def _evidence(n: object) -> int:
+    """A weighted sample count as the whole number shown to workers: some evidence is never shown as 0."""
+    amount = _amount(n)
+    return max(1, round(amount)) if amount > 0 else 0
+
+
+def combine_summaries(parts: Iterable[tuple[SampleSummary, float]]) -> SampleSummary | None:
+    """One summary from several sources' summaries of the same task type or requester, each counted
+    with a weight in [0, 1] (1: like this community's own samples; 0: not at all).
+
+    Sums and counts add up exactly (weighted, so counts may be fractional). Medians and quartiles cannot
+    be merged exactly from summaries; they become means weighted by the samples behind them. A single
+    part of weight 1 comes back unchanged.
+    """
+    kept = [(summary, float(weight)) for summary, weight in parts if summary is not None and _amount(weight) > 0]
+    if not kept:
+        return None
+    if len(kept) == 1 and kept[0][1] == 1.0:
+        return kept[0][0]
+
+    def total(name: str) -> float:
+        return math.fsum(_amount(getattr(s, name)) * w for s, w in kept)
+
+    def weighted_mean(name: str, by: str) -> float | None:
+        pairs = [(_finite(getattr(s, name)), _amount(getattr(s, by)) * w) for s, w in kept]
+        pairs = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+        mass = math.fsum(weight for _, weight in pairs)
+        return math.fsum(value * weight for value, weight in pairs) / mass if mass > 0 else None
+
+    n_completed = total("n_completed")
+    return SampleSummary(
+        n=total("n"),  # type: ignore[arg-type]  # weighted counts are floats
+        n_completed=n_completed,  # type: ignore[arg-type]
+        n_returned=total("n_returned"),  # type: ignore[arg-type]
+        median_log_seconds=weighted_mean("median_log_seconds", "n_completed"),
+        sum_log_seconds=math.fsum(_finite(s.sum_log_seconds) * w for s, w in kept if _finite(s.sum_log_seconds) is not None),
+        returned_median_seconds=weighted_mean("returned_median_seconds", "n_returned"),
+        approved=total("approved"),  # type: ignore[arg-type]
+        decided=total("decided"),  # type: ignore[arg-type]
+        mean_bonus_cents=(weighted_mean("mean_bonus_cents", "n_completed") or 0.0) if n_completed > 0 else 0.0,
+        rate_p25=weighted_mean("rate_p25", "n"),
+        rate_p50=weighted_mean("rate_p50", "n"),
+        rate_p75=weighted_mean("rate_p75", "n"),
+        pooled_pay_cents=total("pooled_pay_cents"),
+        pooled_seconds=total("pooled_seconds"),
+        sum_returned_seconds=total("sum_returned_seconds"),
+    )
+
+
 # --- priors -----------------------------------------------------------------
 
 
@@ -298,15 +355,15 @@ def requester_prior(summary: SampleSummary | None, platform: Prior) -> Prior:
     if summary is None:
         # n=0 tells effective_hourly not to claim a "requester" basis.
         return Prior(plat_log, plat_approval, _prob(platform.return_rate, 0.0), n=0)
-    n = _count(summary.n)
-    n_c = _count(summary.n_completed)
+    n = _amount(summary.n)
+    n_c = _amount(summary.n_completed)
     s = _finite(summary.sum_log_seconds)
     log_seconds = _log_seconds(s / n_c, plat_log) if n_c > 0 and s is not None else plat_log
-    d = _count(summary.decided)
-    a = min(_count(summary.approved), d)
+    d = _amount(summary.decided)
+    a = min(_amount(summary.approved), d)
     approval = (a + K_APPROVAL * plat_approval) / (d + K_APPROVAL)
     # +1 keeps a single returned sample from claiming "everyone returns it".
-    return_rate = min(_count(summary.n_returned), n) / (n + 1)
+    return_rate = min(_amount(summary.n_returned), n) / (n + 1)
     return Prior(log_seconds=log_seconds, approval=approval, return_rate=return_rate, n=n)
 
 
@@ -346,15 +403,15 @@ def effective_hourly(
     """
     reward = _cents(reward_cents)
     stated = _stated(stated_seconds)
-    has_requester = requester is not None and _count(requester.n) > 0
+    has_requester = requester is not None and _amount(requester.n) > 0
     prior = requester if has_requester and requester is not None else platform
     prior_log = _log_seconds(prior.log_seconds, _DEFAULT_LOG_SECONDS)
     prior_approval = _prob(prior.approval, DEFAULT_APPROVAL)
 
-    if task is not None and _count(task.n) > 0:
-        n = _count(task.n)
-        n_c = _count(task.n_completed)
-        n_r = min(_count(task.n_returned), n)
+    if task is not None and _amount(task.n) > 0:
+        n = _amount(task.n)
+        n_c = _amount(task.n_completed)
+        n_r = min(_amount(task.n_returned), n)
         med_log = _opt(task.median_log_seconds)
         if n_c > 0 and med_log is not None:
             log_d = (n_c * _log_seconds(med_log, prior_log) + K_DURATION * prior_log) / (n_c + K_DURATION)
@@ -362,8 +419,8 @@ def effective_hourly(
         else:
             # Everyone returned it: we never saw a completion time.
             d = stated if stated is not None else _seconds(math.exp(prior_log))
-        decided = _count(task.decided)
-        approved = min(_count(task.approved), decided)
+        decided = _amount(task.decided)
+        approved = min(_amount(task.approved), decided)
         p = (approved + K_APPROVAL * prior_approval) / (decided + K_APPROVAL)
         q = n_r / (n + 1)
         # Time lost per returned attempt. We use the mean (Σ/n_returned), not
@@ -385,7 +442,7 @@ def effective_hourly(
         return Hourly(
             cents_per_hour=_rate(pay, p, q, d, d_r),
             basis="task",
-            n=n,
+            n=_evidence(n),
             low=_opt(task.rate_p25),
             high=_opt(task.rate_p75),
             duration_seconds=d,
@@ -400,7 +457,7 @@ def effective_hourly(
         return Hourly(
             cents_per_hour=_rate(reward, prior_approval, q, d, d),
             basis="requester",
-            n=_count(requester.n),
+            n=_evidence(requester.n),
             duration_seconds=d,
             p_approved=prior_approval,
         )
@@ -450,7 +507,7 @@ def rating_score(n: int, mean: float | None, prior_mean: float) -> float | None:
     Shrinks toward prior_mean and subtracts an uncertainty term, so one
     5-star review does not outrank 200 reviews averaging 4.6.
     """
-    count = _count(n)
+    count = _amount(n)  # fractional when other communities' ratings count less (weighted)
     m = _finite(mean) if mean is not None else None
     if count == 0 or m is None:
         return None

@@ -4,13 +4,32 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tomllib
 from pathlib import Path
+from typing import Annotated, Literal
 
 import msgspec
 
 log = logging.getLogger(__name__)
 
 SECRET_FILE_NAME = "secret"
+
+
+SOURCES_FILE_NAME = "sources.toml"
+
+
+class SourceConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A community rating source the scheduler imports from (docs/community.md)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")]
+    kind: Literal["fairfinder", "turkopticon1", "turkopticon2", "csv"]
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
+    interval_minutes: Annotated[float, msgspec.Meta(gt=0)] | None = None  # default: import_interval_seconds
+    enabled: bool = True
+
+
+class _SourcesFile(msgspec.Struct, forbid_unknown_fields=True):
+    sources: list[SourceConfig] = []
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,6 +46,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cache_ttl_seconds: float = 30.0
     # How long a write waits for another process's SQLite write lock before answering 503.
     sqlite_busy_timeout_ms: int = 10_000
+    # The open ratings dump (docs/ratings-dump.md): its licence and the name it gives this community.
+    dump_licence: str = "ODbL-1.0"
+    community_name: str = "Fairfinder"
+    # The scheduler (server/jobs.py): imports from other communities, aggregate refresh, timing retention.
+    scheduler_enabled: bool = False  # load_settings turns it on unless FAIRFINDER_SCHEDULER=off
+    sources: tuple[SourceConfig, ...] = ()
+    import_interval_seconds: float = 3600.0
+    full_import_interval_seconds: float = 7 * 24 * 3600.0  # a peer is re-read whole weekly (catches anything missed)
+    refresh_interval_seconds: float = 6 * 3600.0  # ages the "last 90 days" figures
+    timings_retention_days: int = 365  # raw timings older than this are deleted; 0 keeps them forever
+    fetch_min_interval_seconds: float = 1.0  # politeness: at least this long between requests to one host
+    fetch_attempts: int = 4
+    fetch_backoff_seconds: float = 1.0
 
     def __repr__(self) -> str:  # never print the secret, even by accident in a traceback
         return f"Settings(database_url={_redact_url(self.database_url)!r}, data_dir={str(self.data_dir)!r}, host={self.host!r}, port={self.port})"
@@ -73,9 +105,45 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         enable_bench_routes=_truthy(env.get("FAIRFINDER_BENCH_ROUTES")),
         cache_ttl_seconds=float(env.get("FAIRFINDER_CACHE_TTL", "30")),
         sqlite_busy_timeout_ms=int(env.get("FAIRFINDER_SQLITE_BUSY_TIMEOUT_MS", "10000")),
+        dump_licence=env.get("FAIRFINDER_DUMP_LICENCE", "").strip() or "ODbL-1.0",
+        community_name=env.get("FAIRFINDER_COMMUNITY_NAME", "").strip() or "Fairfinder",
+    )
+    settings = msgspec.structs.replace(
+        settings,
+        scheduler_enabled=not (env.get("FAIRFINDER_SCHEDULER", "on").strip().lower() in {"0", "false", "no", "off"}),
+        sources=load_sources(Path(env["FAIRFINDER_SOURCES_FILE"]) if env.get("FAIRFINDER_SOURCES_FILE")
+                             else data_dir / SOURCES_FILE_NAME, required=bool(env.get("FAIRFINDER_SOURCES_FILE"))),
+        import_interval_seconds=float(env.get("FAIRFINDER_IMPORT_INTERVAL", "3600")),
+        full_import_interval_seconds=float(env.get("FAIRFINDER_FULL_IMPORT_INTERVAL", str(7 * 24 * 3600))),
+        refresh_interval_seconds=float(env.get("FAIRFINDER_REFRESH_INTERVAL", str(6 * 3600))),
+        timings_retention_days=int(env.get("FAIRFINDER_TIMINGS_RETENTION_DAYS", "365")),
+        fetch_min_interval_seconds=float(env.get("FAIRFINDER_FETCH_INTERVAL", "1.0")),
+        fetch_attempts=int(env.get("FAIRFINDER_FETCH_ATTEMPTS", "4")),
+        fetch_backoff_seconds=float(env.get("FAIRFINDER_FETCH_BACKOFF", "1.0")),
     )
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message says which and why."""
+
+
+def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, ...]:
+    """The scheduled rating sources from a TOML file ([[sources]] tables); none when the file is absent."""
+    if not path.exists():
+        if required:
+            raise SettingsError(f"FAIRFINDER_SOURCES_FILE: {path} does not exist")
+        return ()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        sources = msgspec.convert(data, _SourcesFile).sources
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: {error}") from None
+    names = [source.name for source in sources]
+    if len(set(names)) != len(names):
+        raise SettingsError(f"{path}: two sources have the same name")
+    return tuple(sources)
 
 
 def _stored_secret(settings: Settings) -> str:

@@ -147,6 +147,7 @@ class Review(Base):
         Index("uq_reviews_worker_requester", "worker_id", "requester_id", unique=True,
               sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
         Index("ix_reviews_requester_id_desc", "requester_id", "id"),
+        Index("ix_reviews_updated_at", "updated_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -208,6 +209,7 @@ class TaskTypeStats(Base):
     """Kept current in the transaction of every review/timing write, so annotate only looks it up."""
 
     __tablename__ = "task_type_stats"
+    __table_args__ = (Index("ix_task_type_stats_updated_at", "updated_at"),)
 
     task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), primary_key=True)
     samples: Mapped[int] = mapped_column(Integer, default=0)
@@ -219,6 +221,7 @@ class TaskTypeStats(Base):
 
 class RequesterStats(Base):
     __tablename__ = "requester_stats"
+    __table_args__ = (Index("ix_requester_stats_updated_at", "updated_at"),)
 
     requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)
@@ -253,3 +256,117 @@ class SavedFilters(Base):
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- community sharing (server/community) ----------------------------------------------------------
+
+
+class Source(Base):
+    """Another community's ratings this server imports: a peer Fairfinder dump, a Turkopticon API, a CSV."""
+
+    __tablename__ = "sources"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # shown to workers: "where this rating comes from"
+    kind: Mapped[str] = mapped_column(String(32))  # fairfinder | turkopticon1 | turkopticon2 | csv
+    url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    etag: Mapped[str | None] = mapped_column(String(200), default=None)  # of the last full fetch
+    cursor: Mapped[str | None] = mapped_column(String(200), default=None)  # the peer's next `since=`
+    last_import_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_full_import_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportedReview(Base):
+    """A review from another community, anonymized at its source: no author, only the source's own id."""
+
+    __tablename__ = "imported_reviews"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_imported_reviews_requester_id_desc", "requester_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"))
+    task_type_id: Mapped[int | None] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), index=True)
+    rating_pay: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_fairness: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_speed: Mapped[int | None] = mapped_column(Integer, default=None)
+    rating_communication: Mapped[int | None] = mapped_column(Integer, default=None)
+    worked_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    approval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    bonus_cents: Mapped[int | None] = mapped_column(Integer, default=None)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # as the source says
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # as the source says
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SourceRequesterStats(Base):
+    """A source's aggregates of one requester, as it publishes them (or derived from its rows for a CSV).
+
+    Same meaning as RequesterStats; kept apart so each worker decides whether and how much they count.
+    """
+
+    __tablename__ = "source_requester_stats"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ratings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rejections: Mapped[int] = mapped_column(Integer, default=0)
+    blocks: Mapped[int] = mapped_column(Integer, default=0)
+    approval_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    median_hourly_cents: Mapped[float | None] = mapped_column(Float, default=None)
+    recent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    flag_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the source said that we do not map
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SourceTaskTypeStats(Base):
+    __tablename__ = "source_task_type_stats"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), primary_key=True, index=True)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    flag_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tombstone(Base):
+    """Something the open dump once published and that is gone: a review, or a requester's or task type's
+    aggregates. Incremental imports (`since=`) learn of deletions from these. Holds no worker data."""
+
+    __tablename__ = "tombstones"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # review | requester | task_type
+    ref_id: Mapped[int] = mapped_column(BigInteger)  # reviews.id, requesters.id or task_types.id
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class JobRun(Base):
+    """One run of a scheduled job (or a CLI import): when, how it ended, what it did."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))  # import:<source> | refresh-recent | purge-timings
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | not_modified | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    message: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -10,18 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, RequesterStats
 from server.errors import ApiError, error_responses, not_found
-from server.requesters.summary import RequesterSummary, load_platforms, summary_of
+from server.community.weights import DEFAULT_WEIGHTS, Weights
+from server.requesters.summary import RequesterSummary, load_imported, load_platforms, summary_of
 
 MAX_BATCH = 100
 
 
-async def summaries(session: AsyncSession, platform: str, ids: list[str]) -> dict[str, RequesterSummary]:
+async def summaries(session: AsyncSession, platform: str, ids: list[str],
+                    weights: Weights = DEFAULT_WEIGHTS) -> dict[str, RequesterSummary]:
+    """Summaries with other communities' ratings counted as `weights` say (all fully by default)."""
     rows = list(await session.scalars(select(Requester).where(Requester.platform == platform,
                                                               Requester.external_id.in_(ids))))
     stats = {s.requester_id: s for s in await session.scalars(
         select(RequesterStats).where(RequesterStats.requester_id.in_([r.id for r in rows])))} if rows else {}
+    imported = await load_imported(session, [r.id for r in rows])
     platforms = await load_platforms(session, [platform])
-    return {r.external_id: summary_of(r, stats.get(r.id), platforms[platform]) for r in rows}
+    return {r.external_id: summary_of(r, stats.get(r.id), platforms[platform], imported.get(r.id, ()), weights)
+            for r in rows}
 
 
 class RequesterController(Controller):

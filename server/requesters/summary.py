@@ -1,15 +1,18 @@
 """Requester summaries built from stored aggregates: lookups and a little arithmetic, no scans."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pay
-from server.db.models import PlatformStats, Requester, RequesterStats
+from server.community.weights import DEFAULT_WEIGHTS, Weights
+from server.db.models import PlatformStats, Requester, Source, SourceRequesterStats
 from server.reviews.vocab import RATING_DIMENSIONS, active_flags
 
 DEFAULT_RATING_MEAN = 3.0  # the middle of the scale, until a platform has ratings of its own
@@ -39,6 +42,9 @@ class RequesterSummary(msgspec.Struct, kw_only=True):
     median_hourly_cents: float | None  # median over its task types' median rates
     recent: Recent  # last 90 days
     flags: list[str]
+    # Reviews from other communities counted in these figures, by source name (server/community);
+    # `reviews` includes them. Empty when only this community's own reviews count.
+    imported: dict[str, int] = {}
 
 
 class Platform(msgspec.Struct, kw_only=True):
@@ -66,25 +72,89 @@ async def load_platforms(session: AsyncSession, platforms: Iterable[str]) -> dic
     return {p: platform_from_row(p, rows.get(p)) for p in wanted}
 
 
-def summary_of(requester: Requester, stats: RequesterStats | None, platform: Platform) -> RequesterSummary:
-    if stats is None:
+class StatsRow(Protocol):
+    """A requester's stored aggregates: this community's (RequesterStats) or a source's (SourceRequesterStats)."""
+
+    reviews: int
+    summary: dict[str, Any]
+    ratings: dict[str, Any]
+    rejections: int
+    blocks: int
+    approval_seconds: float | None
+    median_hourly_cents: float | None
+    recent: dict[str, Any]
+    flag_counts: dict[str, Any]
+
+
+Imported = Sequence[tuple[str, StatsRow]]  # (source name, its aggregates of this requester)
+
+
+def summary_of(requester: Requester, stats: StatsRow | None, platform: Platform, imported: Imported = (),
+               weights: Weights = DEFAULT_WEIGHTS) -> RequesterSummary:
+    """The requester as one worker sees it: this community's aggregates, plus other communities' as the
+    worker weighs them (see server/community/weights.py)."""
+    parts = ([(stats, 1.0)] if stats is not None else []) + [
+        (row, weights.of(name)) for name, row in imported if weights.of(name) > 0]
+    if not parts:
         return RequesterSummary(
             platform=requester.platform, id=requester.external_id, name=requester.name, reviews=0,
             scores={d: Score(score=None, mean=None, n=0) for d in RATING_DIMENSIONS},
             rejections=0, blocks=0, approval_seconds=None, median_hourly_cents=None, recent=Recent(), flags=[])
     scores = {}
     for dimension in RATING_DIMENSIONS:
-        n, total = (stats.ratings or {}).get(dimension, [0, 0.0])
-        mean = total / n if n else None
-        score = pay.rating_score(int(n), mean, platform.rating_means[dimension])
+        pairs = [((row.ratings or {}).get(dimension, [0, 0.0]), w) for row, w in parts]
+        n_weighted = math.fsum(float(n) * w for (n, _), w in pairs)
+        total = math.fsum(float(t) * w for (_, t), w in pairs)
+        n_shown = int(sum(int(n) for (n, _), _w in pairs))
+        mean = total / n_weighted if n_weighted > 0 else None
+        score = pay.rating_score(n_weighted, mean, platform.rating_means[dimension])  # type: ignore[arg-type]
         scores[dimension] = Score(score=round(score, 3) if score is not None else None,
-                                  mean=round(mean, 3) if mean is not None else None, n=int(n))
+                                  mean=round(mean, 3) if mean is not None else None, n=n_shown)
+    reviews = sum(row.reviews for row, _ in parts)
+    recent = Counter[str]()
+    flag_counts = Counter[str]()
+    for row, _ in parts:
+        recent.update({k: int(v) for k, v in (row.recent or {}).items() if k in Recent.__struct_fields__})
+        flag_counts.update({k: int(v) for k, v in (row.flag_counts or {}).items()})
+    median_hourly = _weighted_mean([(row.median_hourly_cents, w * max(1, row.reviews)) for row, w in parts])
     return RequesterSummary(
-        platform=requester.platform, id=requester.external_id, name=requester.name, reviews=stats.reviews,
-        scores=scores, rejections=stats.rejections, blocks=stats.blocks, approval_seconds=stats.approval_seconds,
-        median_hourly_cents=round(stats.median_hourly_cents, 1) if stats.median_hourly_cents is not None else None,
-        recent=msgspec.convert(stats.recent or {}, Recent),
-        flags=active_flags(stats.flag_counts or {}, stats.reviews))
+        platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
+        scores=scores, rejections=sum(row.rejections for row, _ in parts), blocks=sum(row.blocks for row, _ in parts),
+        approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
+        median_hourly_cents=round(median_hourly, 1) if median_hourly is not None else None,
+        recent=Recent(**recent),
+        flags=active_flags(flag_counts, reviews),
+        imported={name: row.reviews for name, row in imported if weights.of(name) > 0 and row.reviews > 0})
+
+
+def combined_sample_summary(stats: StatsRow | None, imported: Imported = (),
+                            weights: Weights = DEFAULT_WEIGHTS) -> pay.SampleSummary | None:
+    """The requester's work samples, ours and (weighted) other communities': the basis of its prior."""
+    parts = [(sample_summary(stats.summary), 1.0)] if stats is not None else []
+    parts += [(sample_summary(row.summary), weights.of(name)) for name, row in imported]
+    return pay.combine_summaries((s, w) for s, w in parts if s is not None)
+
+
+def _weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
+    kept = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+    if len(kept) == 1:
+        return kept[0][0]
+    mass = math.fsum(weight for _, weight in kept)
+    return math.fsum(value * weight for value, weight in kept) / mass if mass > 0 else None
+
+
+async def load_imported(session: AsyncSession, requester_pks: Iterable[int]) -> dict[int, list[tuple[str, SourceRequesterStats]]]:
+    """Other communities' aggregates of these requesters, by requester row id."""
+    found: dict[int, list[tuple[str, SourceRequesterStats]]] = {}
+    ids = list(set(requester_pks))
+    if not ids:
+        return found
+    rows = await session.execute(
+        select(Source.name, SourceRequesterStats).join(Source, Source.id == SourceRequesterStats.source_id)
+        .where(SourceRequesterStats.requester_id.in_(ids)).order_by(Source.name))
+    for name, row in rows.all():
+        found.setdefault(row.requester_id, []).append((name, row))
+    return found
 
 
 def sample_summary(data: dict[str, Any] | None) -> pay.SampleSummary | None:

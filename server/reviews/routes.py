@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import Task
 from server.auth import provide_worker
 from server.db.engine import write_transaction
-from server.db.models import Requester, Review, ReviewRevision, TaskType, Worker, utcnow
+from server.db.models import Requester, Review, ReviewRevision, TaskType, Tombstone, Worker, utcnow
 from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id, newest_first
 from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut, TaskOut
@@ -172,6 +172,8 @@ class ReviewController(Controller):
         async with write_transaction(db_session):
             review = await _own_review(db_session, worker, review_id)
             requester_id = review.requester_id
+            if not review.is_demo:  # the open dump never published demo reviews
+                db_session.add(Tombstone(kind="review", ref_id=review.id))
             await db_session.delete(review)
             await db_session.flush()
             await refresh_requester(db_session, requester_id)

@@ -4,16 +4,17 @@ in the same transaction; `rebuild_all` recomputes everything the same way (the t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pay
-from server.db.models import PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, utcnow
+from server.db.models import PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, Tombstone, utcnow
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.tasks.cache import note_changed_requester
 
@@ -54,6 +55,90 @@ def _final_outcome(report: _Report) -> str | None:
     return outcomes[-1] if outcomes else None
 
 
+@dataclass
+class Aggregates:
+    """A requester's aggregates as stored: values of its task_type_stats rows and of its requester_stats row."""
+
+    task_types: dict[int, dict[str, Any]]  # task type id → column values (types without data left out)
+    requester: dict[str, Any] | None  # None: no reviews and no samples, so no row
+    summary: pay.SampleSummary  # over all its samples
+    ratings: dict[str, list[float]]
+
+
+class ReviewLike(Protocol):
+    """What aggregation reads of a review: this community's (Review) or an imported one (ImportedReview)."""
+
+    task_type_id: int | None
+    rating_pay: int | None
+    rating_fairness: int | None
+    rating_speed: int | None
+    rating_communication: int | None
+    worked_seconds: int | None
+    outcome: str | None
+    approval_seconds: int | None
+    bonus_cents: int | None
+    flags: list[str]
+    updated_at: datetime
+
+
+def aggregate(reports: Mapping[int, Mapping[Hashable, _Report]], rewards: Mapping[int, int],
+              reviews: Sequence[ReviewLike], now: datetime) -> Aggregates:
+    """Pure: what one requester's reports (per task type, per reporter) and reviews add up to."""
+    task_types: dict[int, dict[str, Any]] = {}
+    all_samples: list[pay.Sample] = []
+    type_medians: list[float] = []
+    for type_id, by_worker in reports.items():
+        samples = [s for report in by_worker.values() for s in _samples(rewards[type_id], report)]
+        type_reviews = [r.review for r in by_worker.values() if r.review is not None]
+        if not samples and not type_reviews:
+            continue
+        summary = pay.summarize(samples)
+        all_samples.extend(samples)
+        if summary.rate_p50 is not None:
+            type_medians.append(summary.rate_p50)
+        task_types[type_id] = {
+            "samples": summary.n,
+            "reviews": len(type_reviews),
+            "summary": msgspec.to_builtins(summary),
+            "flag_counts": _flag_counts(type_reviews),
+            "updated_at": now,
+        }
+
+    outcomes = [_final_outcome(report) for by_worker in reports.values() for report in by_worker.values()]
+    # Reviews of the requester as a whole (no task named) still report an outcome.
+    outcomes += [r.outcome for r in reviews if r.task_type_id is None]
+    recent_since = now - RECENT
+    recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
+    summary = pay.summarize(all_samples)
+    ratings = _rating_sums(reviews)
+    requester = None if not reviews and not all_samples else {
+        "reviews": len(reviews),
+        "summary": msgspec.to_builtins(summary),
+        "ratings": ratings,
+        "rejections": outcomes.count("rejected"),
+        "blocks": outcomes.count("blocked"),
+        "approval_seconds": pay.median([float(r.approval_seconds) for r in reviews if r.approval_seconds is not None]),
+        "median_hourly_cents": pay.median(type_medians),
+        "recent": {
+            "reviews": len(recent_reviews),
+            "rejections": sum(1 for r in recent_reviews if r.outcome == "rejected"),
+            "blocks": sum(1 for r in recent_reviews if r.outcome == "blocked"),
+        },
+        "flag_counts": _flag_counts(reviews),
+        "updated_at": now,
+    }
+    return Aggregates(task_types=task_types, requester=requester, summary=summary, ratings=ratings)
+
+
+def aggregate_reviews(reviews: Sequence[ReviewLike], rewards: Mapping[int, int], now: datetime) -> Aggregates:
+    """Aggregates of reviews alone, each its own reporter (imported reviews carry no author)."""
+    reports: dict[int, dict[Hashable, _Report]] = defaultdict(dict)
+    for index, review in enumerate(reviews):
+        if review.task_type_id is not None:
+            reports[review.task_type_id][index] = _Report(review=review)  # type: ignore[arg-type]
+    return aggregate(reports, rewards, reviews, now)
+
+
 async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
     """Recompute one requester's aggregates and those of all its task types, and move the platform sums."""
     requester = await session.get(Requester, requester_id)
@@ -79,65 +164,32 @@ async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
             reports[review.task_type_id].setdefault(review.worker_id, _Report()).review = review
 
     now = utcnow()
-    all_samples: list[pay.Sample] = []
-    type_medians: list[float] = []
+    result = aggregate(reports, {t.id: t.reward_cents for t in task_types.values()}, reviews, now)
     existing = {s.task_type_id: s for s in await session.scalars(
         select(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(list(task_types))))} if task_types else {}
-    for type_id, task_type in task_types.items():
-        by_worker = reports.get(type_id, {})
-        samples = [s for report in by_worker.values() for s in _samples(task_type.reward_cents, report)]
-        type_reviews = [r.review for r in by_worker.values() if r.review is not None]
+    for type_id in task_types:
         row = existing.get(type_id)
-        if not samples and not type_reviews:
+        values = result.task_types.get(type_id)
+        if values is None:
             if row is not None:
                 await session.delete(row)
-            continue
-        summary = pay.summarize(samples)
-        all_samples.extend(samples)
-        if summary.rate_p50 is not None:
-            type_medians.append(summary.rate_p50)
-        values = {
-            "samples": summary.n,
-            "reviews": len(type_reviews),
-            "summary": msgspec.to_builtins(summary),
-            "flag_counts": _flag_counts(type_reviews),
-            "updated_at": now,
-        }
-        if row is None:
+                if not requester.is_demo:  # the open dump never published it
+                    session.add(Tombstone(kind="task_type", ref_id=type_id))
+        elif row is None:
             session.add(TaskTypeStats(task_type_id=type_id, **values))
         else:
             for key, value in values.items():
                 setattr(row, key, value)
 
-    outcomes = [_final_outcome(report) for by_worker in reports.values() for report in by_worker.values()]
-    # Reviews of the requester as a whole (no task named) still report an outcome.
-    outcomes += [r.outcome for r in reviews if r.task_type_id is None]
-    recent_since = now - RECENT
-    recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
-    summary = pay.summarize(all_samples)
-    ratings = _rating_sums(reviews)
-    new_values = {
-        "reviews": len(reviews),
-        "summary": msgspec.to_builtins(summary),
-        "ratings": ratings,
-        "rejections": outcomes.count("rejected"),
-        "blocks": outcomes.count("blocked"),
-        "approval_seconds": pay.median([float(r.approval_seconds) for r in reviews if r.approval_seconds is not None]),
-        "median_hourly_cents": pay.median(type_medians),
-        "recent": {
-            "reviews": len(recent_reviews),
-            "rejections": sum(1 for r in recent_reviews if r.outcome == "rejected"),
-            "blocks": sum(1 for r in recent_reviews if r.outcome == "blocked"),
-        },
-        "flag_counts": _flag_counts(reviews),
-        "updated_at": now,
-    }
+    summary, ratings, new_values = result.summary, result.ratings, result.requester
     stats = await session.get(RequesterStats, requester_id)
     old_summary = pay.SampleSummary(**stats.summary) if stats is not None else pay.SampleSummary()
     old_ratings = stats.ratings if stats is not None else {}
-    if not reviews and not all_samples:
+    if new_values is None:
         if stats is not None:
             await session.delete(stats)
+            if not requester.is_demo:
+                session.add(Tombstone(kind="requester", ref_id=requester_id))
     elif stats is None:
         session.add(RequesterStats(requester_id=requester_id, **new_values))
     else:
@@ -185,7 +237,11 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
     """Throw all aggregates away and recompute them from reviews and timings. Returns requesters done.
 
     The caller owns the transaction, so readers see the old aggregates until the new ones are complete.
+    The bulk delete leaves no tombstones (nearly every row comes back); only aggregates that existed
+    before and are not rebuilt get one, so incremental dumps still learn that they are gone.
     """
+    before_types = set(await session.scalars(select(TaskTypeStats.task_type_id)))
+    before_requesters = set(await session.scalars(select(RequesterStats.requester_id)))
     await session.execute(delete(TaskTypeStats))
     await session.execute(delete(RequesterStats))
     await session.execute(delete(PlatformStats))
@@ -197,4 +253,22 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
             session.expunge_all()  # keep memory flat on large databases
         if progress:
             progress(done, len(ids))
+    await session.flush()
+    await _tombstone_vanished(session, before_types, before_requesters)
     return len(ids)
+
+
+async def _tombstone_vanished(session: AsyncSession, before_types: set[int], before_requesters: set[int]) -> None:
+    """Tombstones for the aggregates a rebuild did not recreate (of non-demo requesters)."""
+    gone_types = before_types - set(await session.scalars(select(TaskTypeStats.task_type_id)))
+    gone_requesters = before_requesters - set(await session.scalars(select(RequesterStats.requester_id)))
+    if gone_types:
+        gone_types = set(await session.scalars(
+            select(TaskType.id).join(Requester, Requester.id == TaskType.requester_id)
+            .where(TaskType.id.in_(gone_types), Requester.is_demo.is_(False))))
+    if gone_requesters:
+        gone_requesters = set(await session.scalars(
+            select(Requester.id).where(Requester.id.in_(gone_requesters), Requester.is_demo.is_(False))))
+    session.add_all([Tombstone(kind="task_type", ref_id=i) for i in sorted(gone_types)]
+                    + [Tombstone(kind="requester", ref_id=i) for i in sorted(gone_requesters)])
+    await session.flush()

@@ -6,6 +6,7 @@ or, for what it lacks, in indexed queries — then do a few multiplications per 
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -20,11 +21,20 @@ from scrapers import mturk, prolific
 from scrapers.model import PayloadError, Task
 from server import pay
 from server.auth import provide_optional_worker
-from server.db.models import Requester, RequesterStats, TaskTypeStats, Worker
+from server.community.weights import Weights, weights_of
+from server.db.models import Requester, RequesterStats, Source, SourceTaskTypeStats, TaskTypeStats, Worker
 from server.errors import ApiError, error_responses
 from server.filters import FilterError, Filters, Verdict, filters_are_inert, validate_filters, verdict
 from server.money import format_hourly
-from server.requesters.summary import Platform, RequesterSummary, load_platforms, sample_summary, summary_of
+from server.requesters.summary import (
+    Platform,
+    RequesterSummary,
+    combined_sample_summary,
+    load_imported,
+    load_platforms,
+    sample_summary,
+    summary_of,
+)
 from server.reviews.vocab import active_flags, should_avoid
 from server.tasks.cache import AnnotateCache, RequesterFacts, TaskRef, TypeFacts, clock
 from server.tasks.identity import task_key
@@ -172,19 +182,50 @@ async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCach
     return refs  # type: ignore[return-value]
 
 
+def _requester_view(requester: RequesterFacts, platform: Platform, weights: Weights) -> tuple[RequesterSummary, pay.Prior | None]:
+    """The requester's summary and prior as a worker with these weights sees them (memoized)."""
+    found = requester.views.get(weights)
+    if found is None or found[0] is not platform:
+        summary = summary_of(requester.requester, requester.stats, platform, requester.imported, weights)
+        samples = combined_sample_summary(requester.stats, requester.imported, weights)
+        found = (platform, summary, pay.requester_prior(samples, platform.prior) if samples else None)
+        requester.views[weights] = found
+    return found[1], found[2]
+
+
+def _type_view(type_facts: TypeFacts, weights: Weights) -> tuple[pay.SampleSummary | None, list[str]]:
+    """The task type's samples and active flags, other communities' counted as the weights say (memoized)."""
+    found = type_facts.views.get(weights)
+    if found is None:
+        counted = [(summary, flags, reviews, weights.of(name)) for name, summary, flags, reviews in type_facts.imported]
+        counted = [part for part in counted if part[3] > 0]
+        if not counted:
+            found = (type_facts.summary, active_flags(type_facts.flag_counts, type_facts.reviews))
+        else:
+            parts = [(type_facts.summary, 1.0)] + [(summary, w) for summary, _, _, w in counted]
+            flag_counts = Counter(type_facts.flag_counts)
+            for _, flags, _, _ in counted:
+                flag_counts.update(flags)
+            found = (pay.combine_summaries((s, w) for s, w in parts if s is not None),
+                     active_flags(flag_counts, type_facts.reviews + sum(reviews for _, _, reviews, _ in counted)))
+        type_facts.views[weights] = found
+    return found
+
+
 def _hourly(task: Task, ref: TaskRef, requester: RequesterFacts, type_facts: TypeFacts,
-            platform: Platform) -> tuple[pay.Hourly, HourlyOut, bool]:
-    """The pay figures of one task, computed once per task type and inputs (annotate is lookups)."""
+            platform: Platform, weights: Weights) -> tuple[pay.Hourly, HourlyOut, bool, RequesterSummary, list[str]]:
+    """The pay figures of one task, computed once per task type, inputs and weights (annotate is lookups)."""
     stated = task.stated_seconds or ref.stated_seconds
-    inputs = (task.reward_cents, task.currency, stated)
+    inputs = (task.reward_cents, task.currency, stated, weights)
     found = type_facts.computed.get(inputs)
     if found is None or found[0] is not platform.prior:
-        hourly = pay.effective_hourly(type_facts.summary, task.reward_cents, requester.prior, platform.prior,
-                                      stated_seconds=stated)
-        avoid = should_avoid(type_facts.flags, requester.summary.blocks)
-        found = (platform.prior, hourly, hourly_out(hourly, task.currency, ""), avoid)
+        summary, prior = _requester_view(requester, platform, weights)
+        samples, flags = _type_view(type_facts, weights)
+        hourly = pay.effective_hourly(samples, task.reward_cents, prior, platform.prior, stated_seconds=stated)
+        avoid = should_avoid(flags, summary.blocks)
+        found = (platform.prior, hourly, hourly_out(hourly, task.currency, ""), avoid, summary, flags)
         type_facts.computed[inputs] = found
-    return found[1], found[2], found[3]
+    return found[1], found[2], found[3], found[4], found[5]
 
 
 async def _platform(session: AsyncSession, name: str, cache: AnnotateCache, now: float) -> Platform:
@@ -213,10 +254,9 @@ async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform:
         rows = (await session.execute(
             select(Requester, RequesterStats).outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
             .where(Requester.id.in_(missing)))).all()
+        imported = await load_imported(session, missing)
         for requester, stats in rows:
-            summary = sample_summary(stats.summary) if stats else None
-            loaded = RequesterFacts(summary=summary_of(requester, stats, platform),
-                                    prior=pay.requester_prior(summary, platform.prior) if summary else None)
+            loaded = RequesterFacts(requester=requester, stats=stats, imported=imported.get(requester.id, []))
             facts[requester.id] = loaded
             cache.put_requester(requester.id, versions[requester.id], now, loaded)
     missing_types = {ref.task_type_id for ref in refs if ref.task_type_id not in facts[ref.requester_pk].types}
@@ -225,12 +265,21 @@ async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform:
             select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
             .where(TaskTypeStats.task_type_id.in_(missing_types)))).all()
         stats_by_type = {row[0]: row for row in rows}
+        imported_by_type: dict[int, list] = {}
+        for name, type_id, summary, flag_counts, reviews in (await session.execute(
+                select(Source.name, SourceTaskTypeStats.task_type_id, SourceTaskTypeStats.summary,
+                       SourceTaskTypeStats.flag_counts, SourceTaskTypeStats.reviews)
+                .join(Source, Source.id == SourceTaskTypeStats.source_id)
+                .where(SourceTaskTypeStats.task_type_id.in_(missing_types)).order_by(Source.name))).all():
+            imported_by_type.setdefault(type_id, []).append((name, sample_summary(summary), flag_counts or {}, reviews))
         for ref in refs:
             if ref.task_type_id in missing_types:
                 row = stats_by_type.get(ref.task_type_id)
                 facts[ref.requester_pk].types[ref.task_type_id] = TypeFacts(
                     summary=sample_summary(row[1]) if row else None,
-                    flags=active_flags(row[2], row[3]) if row else [],
+                    flag_counts=(row[2] or {}) if row else {},
+                    reviews=row[3] if row else 0,
+                    imported=imported_by_type.get(ref.task_type_id, []),
                 )
     return facts
 
@@ -248,18 +297,19 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
     platform_info = await _platform(session, platform, cache, moment)
     facts = await _requester_facts(session, refs, platform_info, cache, moment)
     inert = filters_are_inert(filters)
+    weights = weights_of(filters)
     annotations = []
     for index, (task, ref) in enumerate(zip(tasks, refs)):
         requester = facts[ref.requester_pk]
         type_facts = requester.types[ref.task_type_id]
-        hourly, out, avoid = _hourly(task, ref, requester, type_facts, platform_info)
+        hourly, out, avoid, summary, flags = _hourly(task, ref, requester, type_facts, platform_info, weights)
         band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour, avoid=avoid)
         annotations.append(Annotation(
             index=index, task_type_id=ref.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
             requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
-            hourly=msgspec.structs.replace(out, band=band), requester=requester.summary, flags=type_facts.flags,
+            hourly=msgspec.structs.replace(out, band=band), requester=summary, flags=flags,
             verdict=SHOWN if inert else verdict(task, hourly.cents_per_hour, hourly.duration_seconds,
-                                                type_facts.flags, filters, now),
+                                                flags, filters, now),
         ))
     return annotations
 

@@ -23,7 +23,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pay
+from server.community.weights import Weights
 from server.db.engine import CHANGED_REQUESTERS
+from server.db.models import Requester, RequesterStats, SourceRequesterStats
 from server.requesters.summary import Platform, RequesterSummary
 from server.tasks.identity import TaskKey
 
@@ -43,18 +45,25 @@ class TaskRef:
 
 @dataclass(slots=True)
 class TypeFacts:
-    """A task type's stored statistics, decoded, and what was computed from them (valid as long as the
-    requester facts holding them: both come from the same stored aggregates)."""
+    """A task type's stored statistics (this community's, and other communities' by source name), decoded,
+    and what was computed from them (valid as long as the requester facts holding them: both come from
+    the same stored aggregates)."""
 
     summary: pay.SampleSummary | None
-    flags: list[str]
-    computed: dict[Hashable, Any] = field(default_factory=dict)  # (inputs) → result, see tasks/annotate.py
+    flag_counts: dict[str, int]
+    reviews: int
+    imported: list[tuple[str, pay.SampleSummary | None, dict[str, int], int]] = field(default_factory=list)
+    views: dict[Weights, tuple[pay.SampleSummary | None, list[str]]] = field(default_factory=dict)
+    computed: dict[Hashable, Any] = field(default_factory=dict)  # (inputs, weights) → result, see tasks/annotate.py
 
 
 @dataclass(slots=True)
 class RequesterFacts:
-    summary: RequesterSummary
-    prior: pay.Prior | None
+    requester: Requester
+    stats: RequesterStats | None
+    imported: list[tuple[str, SourceRequesterStats]] = field(default_factory=list)
+    # Per set of weights: (the platform it was computed with, the summary, the prior).
+    views: dict[Weights, tuple[Platform, RequesterSummary, pay.Prior | None]] = field(default_factory=dict)
     types: dict[int, TypeFacts] = field(default_factory=dict)  # filled as its task types are looked up
 
 

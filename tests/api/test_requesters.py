@@ -22,7 +22,7 @@ def test_one_requester(client):
         "platform": "mturk", "id": "AREQ1", "name": "Shop Lab", "reviews": 0,
         "scores": {"pay": EMPTY_SCORE, "fairness": EMPTY_SCORE, "speed": EMPTY_SCORE, "communication": EMPTY_SCORE},
         "rejections": 0, "blocks": 0, "approval_seconds": None, "median_hourly_cents": None,
-        "recent": {"reviews": 0, "rejections": 0, "blocks": 0}, "flags": [],
+        "recent": {"reviews": 0, "rejections": 0, "blocks": 0}, "flags": [], "imported": {},
     }
 
 

@@ -28,13 +28,18 @@ def missing_tools() -> list[str]:
     return missing
 
 
-def test_listen_page_in_a_real_browser(live_server: LiveServer) -> None:
+def require_tools() -> None:
+    """Fail in CI when node, Chromium or the npm packages are missing; elsewhere skip with the reason."""
     missing = missing_tools()
     if missing:
         message = "browser test tools missing: " + ", ".join(missing)
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def test_listen_page_in_a_real_browser(live_server: LiveServer) -> None:
+    require_tools()
     seeded = live_server.cli("demo")
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     # The demo tasks have no HIT set ids, so no platform links: add one task that has them.

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from server.db.engine import CHANGED_REQUESTERS
-from server.requesters.summary import Recent, RequesterSummary, platform_from_row
+from server.db.models import Requester
+from server.requesters.summary import platform_from_row
 from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts
 
 
 def facts(name: str = "R") -> RequesterFacts:
-    summary = RequesterSummary(platform="mturk", id=name, name=name, reviews=0, scores={}, rejections=0, blocks=0,
-                               approval_seconds=None, median_hourly_cents=None, recent=Recent(), flags=[])
-    return RequesterFacts(summary=summary, prior=None)
+    return RequesterFacts(requester=Requester(platform="mturk", external_id=name, name=name), stats=None)
 
 
 def test_a_commit_that_changed_a_requester_drops_its_facts():

@@ -1,0 +1,1 @@
+"""Community sharing: the open ratings dump, imports from other communities, and their schedule."""

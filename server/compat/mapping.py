@@ -1,0 +1,375 @@
+"""How our review facts become Turkopticon's fields. Pure: no I/O, standard library and msgspec only.
+
+Turkopticon 1 (`/api/multi-attrs.php`, 2020–21) and Turkopticon 2 (`/requesters`, JSON:API) shapes follow
+../shared/fixtures/turkopticon (reconstructed from Turkopticon's server code); docs/turkopticon-api.md has
+the table of every mapping and approximation.
+
+The server counts in SQL (server/compat/routes.py builds its CASE expressions from the constants and
+rules here). `tally_reviews` is the same counting written per review in Python: the reference the tests
+compare the SQL with. The server never runs it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import msgspec
+
+PLATFORM = "mturk"  # both Turkopticons only ever knew Mechanical Turk
+
+# --- requests ---------------------------------------------------------------------------------------
+
+MAX_IDS = 100  # requesters per request, as our own batch endpoint
+MAX_ID_LENGTH = 64  # MTurk requester ids are ~14 characters; anything past this is not one
+MAX_IDS_CHARS = MAX_IDS * (MAX_ID_LENGTH + 2)  # a longer `ids` value cannot be valid; not even split
+MAX_RID_LENGTH = 128  # our requesters.external_id column
+REQUESTER_ID = re.compile(r"[A-Za-z0-9]{1,%d}" % MAX_ID_LENGTH)
+
+# Turkopticon 1 answered a missing `ids` with this plain-text sentence (status 200, text/html); we keep its
+# first sentence word for word so that anything matching on it still does, and say what a valid call is.
+USAGE = ("To get data, call this URL with an 'ids' parameter. "
+         "Usage: multi-attrs.php?ids=A1B2C3,D4E5F6 (comma-separated MTurk requester IDs, "
+         f"letters and digits only, at most {MAX_IDS} per request).")
+
+
+def parse_ids(raw: str | None) -> list[str] | None:
+    """The requester ids of a multi-attrs call, in the order asked, each once; None → answer USAGE.
+
+    Spaces around ids and empty items ("A1,,A2,") are forgiven; an id that is not letters and digits,
+    or more than MAX_IDS distinct ids, makes the whole call a usage error (as a malformed call did).
+    """
+    if raw is None or len(raw) > MAX_IDS_CHARS:
+        return None
+    ids = [part.strip() for part in raw.split(",")]
+    ids = [i for i in ids if i]
+    if not ids or not all(REQUESTER_ID.fullmatch(i) for i in ids):
+        return None
+    unique = list(dict.fromkeys(ids))
+    return unique if len(unique) <= MAX_IDS else None
+
+
+def parse_rids(raw: str | None) -> list[str] | None:
+    """The `rids` of a TO2 index call in the order asked, each once; None when missing or empty (→ 400).
+
+    Like Turkopticon 2, ids are not validated: one that is no requester of ours is silently left out.
+    The caller refuses more than MAX_IDS.
+    """
+    if raw is None or raw == "":
+        return None
+    rids = [part.strip() for part in raw.split(",")]
+    return list(dict.fromkeys(r for r in rids if r and len(r) <= MAX_RID_LENGTH))
+
+
+# --- Turkopticon 2: media types, sparse fieldsets, errors ------------------------------------------
+
+TO2_VENDOR = "application/vnd.turkopticon"
+TO2_VENDOR_TYPES = frozenset({f"{TO2_VENDOR}+json", f"{TO2_VENDOR}.v2+json", f"{TO2_VENDOR}.v2.0-alpha+json"})
+
+
+def accept_problem(accept: str | None) -> int | None:
+    """What Turkopticon 2's router made of an Accept header: None (served), 404 or 415.
+
+    A Turkopticon vendor type must name a version it had (else the catch-all route: 404); any other
+    Accept must mention json or */* (else 415 on /requesters). No Accept header at all is served: an
+    HTTP client that sends none wants whatever there is.
+    """
+    if accept is None or not accept.strip():
+        return None
+    first = accept.split(",")[0].split(";")[0].strip().lower()
+    if first.startswith(TO2_VENDOR):
+        return None if first in TO2_VENDOR_TYPES else 404
+    lowered = accept.lower()
+    return None if ("json" in lowered or "*/*" in lowered) else 415
+
+
+TO2_ATTRIBUTES = ("name", "rid", "aggregates", "aliases")  # what `fields[requesters]` may name
+TO2_INDEX_ATTRIBUTES = TO2_ATTRIBUTES  # the fixture's index shape
+TO2_SHOW_ATTRIBUTES = ("rid", "aggregates")  # the fixture's show shape has no name and no aliases
+
+
+def requested_attributes(query: Iterable[tuple[str, str]], default: Sequence[str]) -> list[str] | None:
+    """The attributes to send, in order, from JSON:API sparse fieldsets; None → 400 "unavailable".
+
+    `fields[requesters]=rid,name` picks and orders attributes (unknown names are ignored, as
+    Turkopticon 2 ignored them). Any other `fields…` parameter without `fields[requesters]` is refused.
+    """
+    present, wanted = False, None
+    for key, value in query:
+        if key == "fields" or key.startswith("fields["):
+            present = True
+            if key == "fields[requesters]":
+                wanted = value
+    if not present:
+        return list(default)
+    if wanted is None:
+        return None
+    names = dict.fromkeys(name.strip() for name in wanted.split(","))
+    return [name for name in names if name in TO2_ATTRIBUTES]
+
+
+TO2_TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 415: "Unsupported Media Type",
+              500: "Internal Server Error"}
+MISSING_RIDS = "Bad Request -- Missing required parameter: rids."
+TOO_MANY_RIDS = f"Bad Request -- At most {MAX_IDS} rids per request."
+BAD_FIELDS = "Specified field type(s) unavailable."
+
+
+def unknown_requester(rid: str) -> str:
+    return f"RequesterId '{rid}' does not exist in the database"
+
+
+def to2_error(status: int, detail: str | None = None) -> dict[str, Any]:
+    """Turkopticon 2's error document: status as a string inside, as a number beside."""
+    error: dict[str, Any] = {"status": str(status), "title": TO2_TITLES.get(status, "Error")}
+    if detail is not None:
+        error["detail"] = detail
+    return {"errors": [error], "status": status}
+
+
+# --- the rules, per review -------------------------------------------------------------------------
+
+RATING_MIN, RATING_MAX = 1, 5
+GOOD_RATING = 4  # a communication rating this high is Turkopticon 2's comm "yes"; a mean this high recommends
+# Turkopticon 1's attrs → our rating dimensions, in Turkopticon's key order (scripts iterate it).
+TO1_ATTRS = (("comm", "communication"), ("pay", "pay"), ("fair", "fairness"), ("fast", "speed"))
+REJECTED_OUTCOMES = ("rejected", "blocked")  # TO2 "rejected": x
+UNDECIDED_OUTCOMES = ("returned",)  # with NULL: not counted in TO2 "rejected": n
+TOS_FLAGS = ("personal_data", "download_or_install")  # MTurk's policy forbids asking for either
+BROKEN_FLAG = "broken"
+# Hourly pay buckets of TO1: (label, lowest dollars/hour, first dollars/hour above it); lower bound inclusive.
+PAY_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("$0-$4", 0, 4), ("$4-$7", 4, 7), ("$7-$10", 7, 10), ("$10-$15", 10, 15), ("$15+", 15, None))
+CENTS_PER_HOUR_TO_DOLLARS = Fraction(36)  # (cents / seconds) * 3600 / 100 = cents * 36 / seconds dollars/h
+
+
+def valid_rating(value: int | None) -> bool:
+    return value is not None and RATING_MIN <= value <= RATING_MAX
+
+
+def hourly_dollars(reward_cents: int | None, bonus_cents: int | None, worked_seconds: int | None) -> Fraction | None:
+    """(reward + bonus) per hour worked, in dollars, exactly; None without a known reward or a time."""
+    if reward_cents is None or not worked_seconds or worked_seconds <= 0:
+        return None
+    return Fraction((reward_cents + (bonus_cents or 0)) * 36, worked_seconds)
+
+
+def bucket_of(rate: Fraction | float) -> int:
+    """Index into PAY_BUCKETS; each bucket holds its lower bound ($4.00/h is "$4-$7")."""
+    for index, (_, _, upper) in enumerate(PAY_BUCKETS):
+        if upper is None or rate < upper:
+            return index
+    return len(PAY_BUCKETS) - 1  # unreachable: the last bucket has no upper bound
+
+
+def recommends(ratings: Iterable[int | None]) -> bool | None:
+    """A review recommends its requester when the mean of the ratings it gives is GOOD_RATING or more.
+
+    None when it gives no rating (it is then not counted in TO2 "recommend": n).
+    """
+    given = [r for r in ratings if valid_rating(r)]
+    if not given:
+        return None
+    return sum(given) >= GOOD_RATING * len(given)
+
+
+def violates_tos(flags: Iterable[str]) -> bool:
+    return any(flag in TOS_FLAGS for flag in flags)
+
+
+# --- counts per requester --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Everything both APIs need about one requester's reviews in one period; SQL fills it by name."""
+
+    reviews: int = 0
+    n_comm: int = 0  # reviews with a communication rating
+    sum_comm: int = 0
+    n_pay: int = 0
+    sum_pay: int = 0
+    n_fair: int = 0
+    sum_fair: int = 0
+    n_fast: int = 0
+    sum_fast: int = 0
+    comm_yes: int = 0  # communication rating >= GOOD_RATING
+    recommend_yes: int = 0
+    recommend_n: int = 0  # reviews with at least one rating
+    rejected_yes: int = 0
+    rejected_n: int = 0  # reviews with an outcome other than NULL or returned
+    tos: int = 0
+    broken: int = 0
+    reward_cents: int = 0  # Σ task reward (no bonus) over reviews with worked_seconds > 0 and a known reward
+    reward_seconds: int = 0
+    reward_n: int = 0
+    pending_sum: int = 0  # Σ approval_seconds over reviews with approval_seconds > 0
+    pending_n: int = 0
+    rate_n: int = 0  # reviews with an hourly rate (worked_seconds > 0 and a known reward)
+    buckets: tuple[int, ...] = field(default=(0,) * len(PAY_BUCKETS))
+
+
+TALLY_COUNTS = tuple(f.name for f in fields(Tally) if f.name != "buckets")
+
+
+def bucket_column(index: int) -> str:
+    return f"bucket_{index}"
+
+
+def tally_from_row(row: Any, prefix: str = "") -> Tally:
+    """A Tally from a result row (a mapping) with columns named `prefix + field` and `prefix + bucket_i`."""
+    def number(name: str) -> int:
+        return int(row[prefix + name] or 0)  # SUM over no rows is NULL; PostgreSQL sums are Decimals
+
+    return Tally(**{name: number(name) for name in TALLY_COUNTS},
+                 buckets=tuple(number(bucket_column(i)) for i in range(len(PAY_BUCKETS))))
+
+
+def add_tallies(first: Tally, second: Tally) -> Tally:
+    """The tally of two disjoint sets of reviews (SQL counts older and recent reviews apart; "all" is both)."""
+    return Tally(**{name: getattr(first, name) + getattr(second, name) for name in TALLY_COUNTS},
+                 buckets=tuple(a + b for a, b in zip(first.buckets, second.buckets)))
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """One review (local or imported) as the counting sees it."""
+
+    pay: int | None = None
+    fairness: int | None = None
+    speed: int | None = None
+    communication: int | None = None
+    worked_seconds: int | None = None
+    outcome: str | None = None
+    approval_seconds: int | None = None
+    bonus_cents: int | None = None
+    flags: tuple[str, ...] = ()
+    reward_cents: int | None = None  # of the task reviewed; None for a review of the requester as a whole
+
+
+def tally_reviews(reviews: Iterable[ReviewFacts]) -> Tally:
+    """The reference counting, one review at a time (tests only: the server counts in SQL)."""
+    counts = dict.fromkeys(TALLY_COUNTS, 0)
+    buckets = [0] * len(PAY_BUCKETS)
+    for review in reviews:
+        counts["reviews"] += 1
+        for attr, dimension in TO1_ATTRS:
+            value = getattr(review, dimension)
+            if valid_rating(value):
+                counts[f"n_{attr}"] += 1
+                counts[f"sum_{attr}"] += value
+        if valid_rating(review.communication) and review.communication >= GOOD_RATING:
+            counts["comm_yes"] += 1
+        recommended = recommends([review.pay, review.fairness, review.speed, review.communication])
+        if recommended is not None:
+            counts["recommend_n"] += 1
+            counts["recommend_yes"] += recommended
+        if review.outcome is not None and review.outcome not in UNDECIDED_OUTCOMES:
+            counts["rejected_n"] += 1
+            counts["rejected_yes"] += review.outcome in REJECTED_OUTCOMES
+        counts["tos"] += violates_tos(review.flags)
+        counts["broken"] += BROKEN_FLAG in review.flags
+        if review.approval_seconds is not None and review.approval_seconds > 0:
+            counts["pending_n"] += 1
+            counts["pending_sum"] += review.approval_seconds
+        rate = hourly_dollars(review.reward_cents, review.bonus_cents, review.worked_seconds)
+        if rate is not None:
+            counts["reward_n"] += 1
+            counts["reward_cents"] += review.reward_cents or 0
+            counts["reward_seconds"] += review.worked_seconds or 0
+            counts["rate_n"] += 1
+            buckets[bucket_of(rate)] += 1
+    return Tally(**counts, buckets=tuple(buckets))
+
+
+# --- Turkopticon 1 ---------------------------------------------------------------------------------
+
+
+def two_decimals(value: Fraction | Decimal | int | float) -> str:
+    """"%.2f" rounding half away from zero, as MySQL stores a DECIMAL(3,2): 4.675 → "4.68", 4.665 → "4.67".
+
+    Exact: a float is taken as the decimal it prints as (4.675, not 4.67499999…), a Fraction as itself.
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "0.00"
+        value = Decimal(repr(value))
+    hundredths = Fraction(value) * 100
+    cents = math.floor(abs(hundredths) + Fraction(1, 2))
+    whole, part = divmod(cents, 100)
+    return f"{'-' if hundredths < 0 and cents else ''}{whole}.{part:02d}"
+
+
+def mean_string(total: int, count: int) -> str:
+    """A TO1 attr: the mean rating with two decimals; "0.00" when nobody gave one."""
+    return two_decimals(Fraction(total, count)) if count > 0 else "0.00"
+
+
+def pay_buckets(tally: Tally) -> list[list[Any]] | None:
+    """All five [label, count] pairs in fixed order, or None when no review has an hourly rate."""
+    if tally.rate_n == 0:
+        return None
+    return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, tally.buckets)]
+
+
+def to1_entry(name: str, tally: Tally) -> dict[str, Any]:
+    """One requester of multi-attrs.php, keys in Turkopticon's order."""
+    return {
+        "name": name,
+        "attrs": {attr: mean_string(getattr(tally, f"sum_{attr}"), getattr(tally, f"n_{attr}")) for attr, _ in TO1_ATTRS},
+        "pay_buckets": pay_buckets(tally),
+        "reviews": tally.reviews,
+        "tos_flags": tally.tos,
+    }
+
+
+def html_safe_json(document: Any) -> bytes:
+    """JSON that stays inert if a browser renders it as text/html: <, > and & inside strings become \\u escapes.
+
+    JSON.parse gives back exactly the same values. (Outside strings JSON never has these characters.)
+    """
+    encoded = msgspec.json.encode(document)
+    return encoded.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def to1_body(asked: Sequence[str], entries: dict[str, dict[str, Any]]) -> bytes:
+    """The multi-attrs.php document: every id asked, in order, "" for one we know nothing of."""
+    return html_safe_json({rid: entries.get(rid, "") for rid in asked})
+
+
+# --- Turkopticon 2 ---------------------------------------------------------------------------------
+
+
+def reward_triple(tally: Tally) -> list[float | int]:
+    """[Σ task reward in dollars (2 dp), Σ seconds worked, reviews counted]; [0, 0, 0] when none, as TO2 sent."""
+    if tally.reward_n == 0:
+        return [0, 0, 0]
+    return [round(tally.reward_cents / 100, 2), tally.reward_seconds, tally.reward_n]
+
+
+def to2_period(tally: Tally) -> dict[str, Any]:
+    """One period of TO2 `aggregates`, keys in Turkopticon's order."""
+    return {
+        "reward": reward_triple(tally),
+        "pending": tally.pending_sum / tally.pending_n if tally.pending_n else 0.0,
+        "comm": [tally.comm_yes, tally.n_comm, tally.reviews],
+        "recommend": [tally.recommend_yes, tally.recommend_n, tally.reviews],
+        "rejected": [tally.rejected_yes, tally.rejected_n, tally.reviews],
+        "tos": [tally.tos, tally.reviews],
+        "broken": [tally.broken, tally.reviews],
+    }
+
+
+def to2_datum(rid: str, name: str, everything: Tally, recent: Tally, attributes: Sequence[str]) -> dict[str, Any]:
+    """A JSON:API resource object of type requesters with the attributes asked for, in that order."""
+    values = {
+        "name": name,
+        "rid": rid,
+        "aggregates": {"all": to2_period(everything), "recent": to2_period(recent)},
+        "aliases": [],  # we keep no earlier names of a requester
+    }
+    return {"type": "requesters", "id": rid, "attributes": {name_: values[name_] for name_ in attributes}}

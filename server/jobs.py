@@ -1,0 +1,154 @@
+"""The scheduler: periodic work inside the server process (APScheduler).
+
+Jobs:
+* `import:<source>` for every configured source (settings.sources, docs/community.md);
+* `refresh-recent`: recompute requesters whose "last 90 days" figures aged since the last run;
+* `purge-timings`: delete raw timings older than the retention period and recompute what they fed.
+
+Each run is recorded in `job_runs` (GET /api/v1/admin/jobs) and logged in one line. A job never runs
+twice at once, a run that fails is retried at its next interval, and one failing source never stops the
+others (each source is its own job).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import delete, desc, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from scrapers.http import FetchError, PoliteFetcher
+from scrapers.ratings import ImportError_
+from server.community.runner import Outcome, import_source, make_fetcher
+from server.db.engine import write_transaction
+from server.db.models import JobRun, Review, TaskType, Timing, utcnow
+from server.settings import Settings, SourceConfig
+from server.stats.refresh import RECENT, refresh_requester
+
+log = logging.getLogger("fairfinder.jobs")
+
+REFRESH_JOB = "refresh-recent"
+PURGE_JOB = "purge-timings"
+FIRST_RUN_DELAY = timedelta(seconds=2)  # let the server finish starting before the first imports
+CHUNK = 200  # requesters refreshed per write transaction: workers' writes never wait long
+
+
+async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
+                     work: Callable[[], Awaitable[Outcome]]) -> JobRun:
+    """Run `work`, keeping its start, end and outcome in job_runs and in the log."""
+    async with sessionmaker() as session, write_transaction(session):
+        run = JobRun(job=job, started_at=utcnow(), status="running")
+        session.add(run)
+    started = time.monotonic()
+    try:
+        outcome = await work()
+    except (FetchError, ImportError_) as error:
+        outcome = Outcome("failed", str(error), attempts=getattr(error, "attempts", 1) or 1)
+    except Exception as error:  # noqa: BLE001 - a job must record its failure, whatever it is
+        log.exception("job %s crashed", job)
+        outcome = Outcome("failed", f"internal error: {type(error).__name__}")
+    async with sessionmaker() as session, write_transaction(session):
+        run = await session.get(JobRun, run.id)
+        assert run is not None
+        run.finished_at, run.status, run.message = utcnow(), outcome.status, outcome.message[:2000]
+        run.counts, run.attempts = outcome.counts, outcome.attempts
+    level = logging.WARNING if outcome.status == "failed" else logging.INFO
+    log.log(level, "job %s %s in %.1fs after %d attempt(s): %s %s", job, outcome.status, time.monotonic() - started,
+            outcome.attempts, outcome.message, outcome.counts or "")
+    return run
+
+
+async def refresh_recent(sessionmaker: async_sessionmaker[AsyncSession], since: datetime | None) -> Outcome:
+    """Recompute the requesters with reviews that left the 90-day window since `since` (all, the first time)."""
+    now = utcnow()
+    async with sessionmaker() as session:
+        query = select(Review.requester_id).where(Review.updated_at < now - RECENT).distinct()
+        if since is not None:
+            query = query.where(Review.updated_at >= since - RECENT)
+        ids = sorted(set(await session.scalars(query)))
+    await _refresh(sessionmaker, ids)
+    return Outcome("ok", f"recomputed {len(ids)} requesters", {"requesters": len(ids)})
+
+
+async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retention_days: int) -> Outcome:
+    """Delete raw timings older than the retention period; the aggregates are recomputed without them."""
+    if retention_days <= 0:
+        return Outcome("ok", "retention is off: timings are kept", {"timings": 0})
+    cutoff = utcnow() - timedelta(days=retention_days)
+    async with sessionmaker() as session, write_transaction(session):
+        ids = sorted(set(await session.scalars(
+            select(TaskType.requester_id).join(Timing, Timing.task_type_id == TaskType.id).where(Timing.ended_at < cutoff))))
+        result = await session.execute(delete(Timing).where(Timing.ended_at < cutoff))
+        for requester_id in ids:
+            await refresh_requester(session, requester_id)
+    return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": result.rowcount or 0,
+                                                                              "requesters": len(ids)})
+
+
+async def _refresh(sessionmaker: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        async with sessionmaker() as session, write_transaction(session):
+            for requester_id in ids[start:start + CHUNK]:
+                await refresh_requester(session, requester_id)
+
+
+async def last_ok_start(sessionmaker: async_sessionmaker[AsyncSession], job: str) -> datetime | None:
+    async with sessionmaker() as session:
+        return await session.scalar(select(JobRun.started_at).where(JobRun.job == job, JobRun.status == "ok")
+                                    .order_by(desc(JobRun.started_at)).limit(1))
+
+
+class Scheduler:
+    """The server's jobs, started and stopped with the app (server/app.py lifespan)."""
+
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.fetcher: PoliteFetcher | None = None
+
+    def start(self) -> None:
+        settings = self.settings
+        self.fetcher = make_fetcher(settings)
+        first = datetime.now(timezone.utc) + FIRST_RUN_DELAY
+        for config in settings.sources:
+            if config.enabled:
+                seconds = config.interval_minutes * 60 if config.interval_minutes else settings.import_interval_seconds
+                self._add(f"import:{config.name}", self._import_job(config), seconds, first)
+        self._add(REFRESH_JOB, self._refresh_job, settings.refresh_interval_seconds, first + timedelta(seconds=1))
+        self._add(PURGE_JOB, self._purge_job, 24 * 3600.0, first + timedelta(seconds=2))
+        self.scheduler.start()
+
+    def _add(self, name: str, func: Callable[[], Awaitable[object]], seconds: float, first: datetime) -> None:
+        self.scheduler.add_job(func, IntervalTrigger(seconds=seconds), id=name, name=name, next_run_time=first,
+                               max_instances=1, coalesce=True, misfire_grace_time=None)
+
+    def _import_job(self, config: SourceConfig) -> Callable[[], Awaitable[JobRun]]:
+        async def run() -> JobRun:
+            assert self.fetcher is not None
+            return await record_run(self.sessionmaker, f"import:{config.name}",
+                                    lambda: import_source(self.sessionmaker, self.settings, config, self.fetcher))  # type: ignore[arg-type]
+        return run
+
+    async def _refresh_job(self) -> JobRun:
+        since = await last_ok_start(self.sessionmaker, REFRESH_JOB)
+        return await record_run(self.sessionmaker, REFRESH_JOB, lambda: refresh_recent(self.sessionmaker, since))
+
+    async def _purge_job(self) -> JobRun:
+        return await record_run(self.sessionmaker, PURGE_JOB,
+                                lambda: purge_timings(self.sessionmaker, self.settings.timings_retention_days))
+
+    def planned(self) -> list[dict[str, object]]:
+        """The jobs and when each runs next (for GET /api/v1/admin/jobs)."""
+        return [{"name": job.id, "next_run_at": job.next_run_time,
+                 "interval_seconds": job.trigger.interval.total_seconds()} for job in self.scheduler.get_jobs()]
+
+    async def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.fetcher is not None:
+            await self.fetcher.aclose()

@@ -1,0 +1,1 @@
+"""The requester pages: GET /r/{platform}/{requester_id}."""
