@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.engine import write_transaction
 from server.db.models import Token, Worker
 from server.errors import ApiError
+from server.moderation.rules import is_moderator, is_muted
 
 TOKEN_PREFIX = "ff_"
 # Writing last_used_at on every request would turn reads into writes; a coarse time is enough.
@@ -88,3 +89,23 @@ async def provide_worker(request: Request, db_session: AsyncSession) -> Worker:
 
 async def provide_optional_worker(request: Request, db_session: AsyncSession) -> Worker | None:
     return await authenticate(request, db_session, required=False)
+
+
+def require_moderator(worker: Worker) -> Worker:
+    """Moderators and admins only (server/moderation)."""
+    if not is_moderator(worker.role):
+        raise ApiError(403, "forbidden", "This needs a moderator or admin token.")
+    return worker
+
+
+def ensure_not_muted(worker: Worker) -> None:
+    """Muted workers can read but not post reviews, edits or flags until their mute ends."""
+    now = datetime.now(timezone.utc)
+    if is_muted(worker.muted_until, now):
+        assert worker.muted_until is not None
+        reason = f" Reason: {worker.mute_reason}" if worker.mute_reason else ""
+        raise ApiError(403, "muted", f"Your account is muted until {worker.muted_until:%Y-%m-%d %H:%M} UTC.{reason}")
+
+
+async def provide_moderator(request: Request, db_session: AsyncSession) -> Worker:
+    return require_moderator(await provide_worker(request, db_session))

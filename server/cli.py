@@ -288,9 +288,10 @@ def _byte_progress() -> Progress:
 
 @main.command(name="set-role")
 @click.argument("handle")
-@click.argument("role", type=click.Choice(["worker", "admin"]))
+@click.argument("role", type=click.Choice(["worker", "moderator", "admin"]))
 def set_role(handle: str, role: str) -> None:
-    """Give a worker account a role: admin tokens can read GET /api/v1/admin/jobs."""
+    """Give a worker account a role: moderators work the moderation queue; admins also read
+    GET /api/v1/admin/jobs and hide a review with one flag."""
     settings = _settings()
     _check_migrations(settings)
     sys.exit(asyncio.run(_set_role(settings, handle, role)))

@@ -75,9 +75,14 @@ class Worker(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     handle: Mapped[str] = mapped_column(String(40), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default="worker")
+    role: Mapped[str] = mapped_column(String(16), default="worker")  # worker | moderator | admin
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A moderator can mute a worker for a period: no reviews, edits or flags until then.
+    muted_until: Mapped[datetime | None] = mapped_column(default=None)
+    mute_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Set when the worker deleted their account but chose to leave their reviews, anonymized.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WorkerPlatformId(Base):
@@ -148,6 +153,7 @@ class Review(Base):
               sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
         Index("ix_reviews_requester_id_desc", "requester_id", "id"),
         Index("ix_reviews_updated_at", "updated_at"),
+        Index("ix_reviews_status", "status"),
         {"sqlite_autoincrement": True},
     )
 
@@ -168,6 +174,40 @@ class Review(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # visible: counts and is shown | held: part of a burst, waits for a moderator | hidden: by moderation.
+    # Only visible reviews feed aggregates, the open dump and the Turkopticon API (server/moderation).
+    status: Mapped[str] = mapped_column(String(16), default="visible", server_default="visible")
+    status_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReviewFlag(Base):
+    """A worker's report that a review breaks the rules. One per worker per review."""
+
+    __tablename__ = "review_flags"
+    __table_args__ = (UniqueConstraint("review_id", "worker_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # server/moderation/rules.py FLAG_REASONS
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)  # a moderator decided on the review
+
+
+class ModerationAction(Base):
+    """The moderation log: who hid, restored, held, released or muted what, when and why."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    action: Mapped[str] = mapped_column(String(24))  # hide | restore | hold | dismiss | mute | unmute
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"), index=True)  # None: automatic
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))  # a muted worker
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ReviewRevision(Base):

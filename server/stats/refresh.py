@@ -3,6 +3,7 @@ in the same transaction; `rebuild_all` recomputes everything the same way (the t
 """
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pay
-from server.db.models import PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, Tombstone, utcnow
+from server.db.models import (PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats, Timing, Tombstone,
+                              Worker, utcnow)
+from server.moderation.rules import review_weight, weighted_rating
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.tasks.cache import note_changed_requester
 
@@ -82,8 +85,12 @@ class ReviewLike(Protocol):
 
 
 def aggregate(reports: Mapping[int, Mapping[Hashable, _Report]], rewards: Mapping[int, int],
-              reviews: Sequence[ReviewLike], now: datetime) -> Aggregates:
-    """Pure: what one requester's reports (per task type, per reporter) and reviews add up to."""
+              reviews: Sequence[ReviewLike], now: datetime, weights: Sequence[float] | None = None) -> Aggregates:
+    """Pure: what one requester's reports (per task type, per reporter) and reviews add up to.
+
+    `weights` (one per review, default 1) scale each review's ratings: new accounts' ratings count less
+    (server/moderation/rules.py). Counts of reviews, ratings, rejections and blocks stay whole.
+    """
     task_types: dict[int, dict[str, Any]] = {}
     all_samples: list[pay.Sample] = []
     type_medians: list[float] = []
@@ -110,7 +117,7 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, _Report]], rewards: Mappin
     recent_since = now - RECENT
     recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
     summary = pay.summarize(all_samples)
-    ratings = _rating_sums(reviews)
+    ratings = _rating_sums(reviews, weights)
     requester = None if not reviews and not all_samples else {
         "reviews": len(reviews),
         "summary": msgspec.to_builtins(summary),
@@ -146,7 +153,11 @@ async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
         return
     note_changed_requester(session, requester_id)
     task_types = {t.id: t for t in await session.scalars(select(TaskType).where(TaskType.requester_id == requester_id))}
-    reviews = list(await session.scalars(select(Review).where(Review.requester_id == requester_id).order_by(Review.id)))
+    # Only visible reviews count: held (a burst) and hidden (moderation) ones wait outside (server/moderation).
+    review_rows = (await session.execute(
+        select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
+        .where(Review.requester_id == requester_id, Review.status == "visible").order_by(Review.id))).all()
+    reviews = [row[0] for row in review_rows]
     timing_rows = (
         await session.execute(
             select(Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome)
@@ -164,7 +175,8 @@ async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
             reports[review.task_type_id].setdefault(review.worker_id, _Report()).review = review
 
     now = utcnow()
-    result = aggregate(reports, {t.id: t.reward_cents for t in task_types.values()}, reviews, now)
+    weights = [review_weight(created_at, now, role) for _, created_at, role in review_rows]
+    result = aggregate(reports, {t.id: t.reward_cents for t in task_types.values()}, reviews, now, weights)
     existing = {s.task_type_id: s for s in await session.scalars(
         select(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(list(task_types))))} if task_types else {}
     for type_id in task_types:
@@ -203,12 +215,15 @@ def _flag_counts(reviews: Iterable[Review]) -> dict[str, int]:
     return dict(Counter(flag for review in reviews for flag in (review.flags or [])))
 
 
-def _rating_sums(reviews: Iterable[Review]) -> dict[str, list[float]]:
+def _rating_sums(reviews: Sequence[ReviewLike], weights: Sequence[float] | None = None) -> dict[str, list[float]]:
+    """{dimension: [n, sum]}: n counts every rating; a rating that weighs less adds less than its value's
+    distance from the middle of the scale to the sum (weighted_rating)."""
+    weights = weights if weights is not None else [1.0] * len(reviews)
     sums: dict[str, list[float]] = {}
     for dimension in RATING_DIMENSIONS:
-        values = [getattr(r, f"rating_{dimension}") for r in reviews]
-        values = [v for v in values if v is not None]
-        sums[dimension] = [len(values), float(sum(values))]
+        pairs = [(getattr(r, f"rating_{dimension}"), w) for r, w in zip(reviews, weights)]
+        pairs = [(v, w) for v, w in pairs if v is not None]
+        sums[dimension] = [len(pairs), math.fsum(weighted_rating(v, w) for v, w in pairs)]
     return sums
 
 
