@@ -17,9 +17,11 @@ def title_key(title: str) -> str:
     """
     return _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
 
-# Bounds checked whenever a Task is decoded from a client (they also document the wire format).
-Text = Annotated[str, msgspec.Meta(max_length=2000)]
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+# Bounds checked whenever a Task is decoded from a client (they also document the wire format). NUL is
+# refused in every stored string (PostgreSQL text cannot hold it; server/text.py has the whole rule).
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NO_NUL)]
 
 
 class Task(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -30,11 +32,11 @@ class Task(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
 
     platform: Annotated[str, msgspec.Meta(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
     requester_id: Id
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
     reward_cents: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "USD"
-    requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    hit_set_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None  # group/study id; changes between batches
+    requester_name: Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)] = ""
+    hit_set_id: Annotated[str, msgspec.Meta(max_length=128, pattern=NO_NUL)] | None = None  # group/study id; changes between batches
     description: Text = ""
     stated_seconds: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)] | None = None  # the requester's own estimate
     time_allotted_seconds: Annotated[int, msgspec.Meta(ge=0)] | None = None

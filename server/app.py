@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, MediaType, get
-from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
@@ -25,9 +25,13 @@ from server.errors import EXCEPTION_HANDLERS
 from server.jobs import Scheduler
 from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
+from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
+from server.moderation.routes import ModerationController
+from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, rate_limited
 from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
+from server.security import SecurityLayer
 from server.settings import Settings, load_settings
 from server.tasks.annotate import annotate
 from server.tasks.cache import AnnotateCache
@@ -54,9 +58,25 @@ async def index() -> dict[str, str]:
     }
 
 
+def _fix_options_allow(app: Litestar) -> None:
+    """Litestar 2 builds a path's automatic OPTIONS answer with the route as it stood when the path's first
+    handler registered, so `Allow` misses the methods of handlers added later (litestar#4169, fixed in 3).
+    Point each OPTIONS handler at the finished route."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            fn = getattr(handler.fn, "__wrapped__", handler.fn)
+            if fn.__name__ == "options_handler" and fn.__closure__:
+                for cell in fn.__closure__:
+                    if isinstance(cell.cell_contents, HTTPRoute):
+                        cell.cell_contents = route
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                           synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -76,8 +96,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
+        ModerationController,
         RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
+        *MODERATION_PAGE_ROUTES,
     ]
+    route_handlers += OBSERVABILITY_ROUTES  # /ready, /metrics
     if settings.enable_bench_routes:
         from server.baseline import BENCH_ROUTES  # noqa: PLC0415 - only on benchmark servers
 
@@ -86,12 +109,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR], engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR, MODERATION_TEMPLATE_DIR],
+                                       engine=JinjaTemplateEngine),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                               allow_headers=["Authorization", "Content-Type"]),
+        request_max_body_size=settings.max_body_bytes,  # CORS: server/security.py (not Litestar's, which is all-or-nothing)
         openapi_config=OpenAPIConfig(
             title="Fairfinder API", version=__version__, path="/schema",
             description="Crowd reviews and effective hourly pay for microtask workers.",
@@ -99,10 +121,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            formatters={"standard": formatter_config(settings.log_format)},  # JSON lines or text (docs/monitoring.md)
+            # aiosqlite's DEBUG lines carry SQL parameters (worker data); alembic chatters when /ready reads the migrations
+            loggers={"aiosqlite": {"level": "WARNING"}, "alembic": {"level": "WARNING"}},
             log_exceptions="never",  # server/errors.py logs unexpected errors once, without request data
         ),
         debug=False,
     )
+    _fix_options_allow(app)
+    # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
+    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, on_refusal=rate_limited))
     app.state.settings = settings
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)

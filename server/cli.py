@@ -53,7 +53,10 @@ def main() -> None:
     FAIRFINDER_DATA_DIR (default ./var), FAIRFINDER_SECRET (generated once and kept beside the
     database when unset), FAIRFINDER_HOST, FAIRFINDER_PORT, FAIRFINDER_LOG_LEVEL. Community sharing:
     FAIRFINDER_SOURCES_FILE (default <data dir>/sources.toml), FAIRFINDER_SCHEDULER=off, and the
-    others listed in docs/community.md.
+    others listed in docs/community.md. Web security (CORS, rate limits, FAIRFINDER_RATE_LIMITS=off,
+    FAIRFINDER_FORWARDED_ALLOW_IPS): docs/security.md. Logs (FAIRFINDER_LOG_FORMAT=json|text) and
+    metrics: docs/monitoring.md. Backups (`backup`, `restore`; scheduled ones: FAIRFINDER_BACKUP_INTERVAL,
+    FAIRFINDER_BACKUP_DIR, FAIRFINDER_BACKUP_KEEP): docs/backups.md.
     """
 
 
@@ -67,8 +70,16 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     settings = _settings()
     _check_migrations(settings)
+    from server.observability import uvicorn_log_config
+    from server.security import HTTP_PROTOCOL, head_limit
+
+    # Proxy headers only from the proxies named in FAIRFINDER_FORWARDED_ALLOW_IPS (docs/security.md): the client
+    # address feeds the rate limits. uvicorn's access log is off: ours (fairfinder.access) leaves out query strings.
     uvicorn.run("server.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
-                log_level=settings.log_level.lower(), proxy_headers=False, server_header=False)
+                log_level=settings.log_level.lower(), server_header=False, access_log=False,
+                log_config=uvicorn_log_config(settings.log_format, settings.log_level),
+                proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                http=HTTP_PROTOCOL, h11_max_incomplete_event_size=head_limit(settings))
 
 
 @main.command()
@@ -82,6 +93,10 @@ def migrate(revision: str) -> None:
     upgrade(settings.database_url, revision)
     after = current_revision(settings.database_url)
     console.print(f"Database at migration [bold]{after}[/bold]" + (f" (was {before or 'empty'})" if before != after else ", nothing to do"))
+    if before is not None and before != after:
+        # A new version may count differently (0.2.0 weighs new accounts' ratings less, leaves hidden reviews
+        # out): stored aggregates are recomputed under its rules, so nothing stale is served after an upgrade.
+        asyncio.run(_recompute(settings))
 
 
 @main.command()
@@ -298,15 +313,20 @@ def set_role(handle: str, role: str) -> None:
 
 
 async def _set_role(settings: Settings, handle: str, role: str) -> int:
-    from sqlalchemy import update  # noqa: PLC0415
+    from sqlalchemy import select, update  # noqa: PLC0415
 
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
-    from server.db.models import Worker  # noqa: PLC0415
+    from server.db.models import Review, Worker  # noqa: PLC0415
+    from server.stats.refresh import refresh_requester  # noqa: PLC0415
 
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, write_transaction(session):
             result = await session.execute(update(Worker).where(Worker.handle == handle).values(role=role))
+            # A role changes how much a new account's ratings weigh (server/moderation/rules.py): recount them.
+            for requester_id in sorted(set(await session.scalars(
+                    select(Review.requester_id).join(Worker, Worker.id == Review.worker_id).where(Worker.handle == handle)))):
+                await refresh_requester(session, requester_id)
         if not result.rowcount:
             console.print(f"[red]No worker has the handle {handle!r}.[/red]")
             return 1
@@ -314,6 +334,127 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
         return 0
     finally:
         await engine.dispose()
+
+
+@main.command()
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DEST when it exists.")
+def backup(dest: Path | None, force: bool) -> None:
+    """Copy the database to DEST while the server keeps running, then check the copy.
+
+    Uses SQLite's online backup API: the copy is the database as it was at one moment, whatever the
+    server writes meanwhile. DEST defaults to <backup folder>/fairfinder-YYYYmmddTHHMMSSZ.db (the folder is
+    FAIRFINDER_BACKUP_DIR, default <data dir>/backups); a folder puts that name in it. Exit status: 0 made
+    and checked, 1 failed, 2 cannot be done here (not SQLite, no database, DEST exists without --force).
+    See docs/backups.md.
+    """
+    from server.db.backup import BackupError, backup_database, default_backup_path  # noqa: PLC0415
+
+    settings = _settings()
+    source = _sqlite_file(settings, "backup")
+    target = dest if dest is not None else default_backup_path(settings.backups_path)
+    if target.is_dir():
+        target = default_backup_path(target)
+    if not source.is_file():
+        console.print(f"[red]There is no database at {source}.[/red] Check FAIRFINDER_DATA_DIR / DATABASE_URL.")
+        sys.exit(2)
+    if target.exists() and not force:
+        console.print(f"[red]{target} already exists.[/red] Choose another name or pass --force to replace it.")
+        sys.exit(2)
+    try:
+        with _progress() as progress:
+            bar = progress.add_task("Copying pages", total=None)
+            info = backup_database(source, target, force=force,
+                                   progress=lambda done, total: progress.update(bar, completed=done, total=total))
+    except BackupError as error:
+        console.print(f"[red]No backup made: {error}[/red]")
+        sys.exit(1)
+    console.print(f"Backup written to [bold]{info.path}[/bold]: {_size(info.size)}, schema revision "
+                  f"{info.revision}, integrity check ok.")
+    secret = source.parent / "secret"
+    if secret.exists():
+        console.print(f"[dim]Keep a copy of {secret} with your backups too: linked platform ids are keyed with it.[/dim]")
+    click.echo(str(info.path))  # stdout: just the path, for scripts
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Restore without asking for confirmation.")
+def restore(src: Path, yes: bool) -> None:
+    """Replace the database with the backup SRC, then migrate it to this version's schema.
+
+    Stop the server first (docs/backups.md says what happens otherwise). SRC must be a sound Fairfinder
+    database (integrity check, a schema revision this version knows); an older one is upgraded. The
+    current database is first copied to the backup folder as fairfinder-pre-restore-<time>.db. Exit status:
+    0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite).
+    """
+    from server.db.backup import (IN_USE, BackupError, check_database, database_in_use, known_revisions,  # noqa: PLC0415
+                                  restore_database)
+    from server.db.migrate import current_revision, head_revision, upgrade  # noqa: PLC0415
+
+    settings = _settings()
+    live = _sqlite_file(settings, "restore")
+    revisions, head = known_revisions(), head_revision()
+    try:
+        revision = check_database(src, revisions)
+    except BackupError as error:
+        console.print(f"[red]Not restored: {error}[/red]")
+        sys.exit(2)
+    if live.exists() and live.resolve() == src.resolve():
+        console.print(f"[red]Not restored: {src} is the live database itself.[/red]")
+        sys.exit(2)
+    if database_in_use(live):
+        console.print(f"[red]Not restored: {IN_USE.format(live=live)}[/red]")
+        sys.exit(2)
+    console.print(f"{src}: a Fairfinder database at schema revision {revision}"
+                  + (f" (it will be upgraded to {head})." if revision != head else "."))
+    if not yes:
+        try:
+            confirmed = click.confirm(f"Replace the database at {live} with it? The current one is copied to "
+                                      f"{settings.backups_path} first", err=True)
+        except click.Abort:
+            console.print()
+            confirmed = False
+        if not confirmed:
+            console.print("Nothing restored (pass --yes to restore without a question).")
+            sys.exit(1)
+    try:
+        with _progress() as progress:
+            bar = progress.add_task("Restoring pages", total=None)
+            restored, safety = restore_database(src, live, settings.backups_path, revisions=revisions,
+                                                progress=lambda done, total: progress.update(bar, completed=done, total=total))
+    except BackupError as error:
+        console.print(f"[red]Not restored: {error}[/red]")
+        sys.exit(1)
+    kept = f" The database as it was before is kept in {safety}." if safety else ""
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:  # noqa: BLE001 - say what failed and where the old data is, not a traceback
+        console.print(f"[red]Restored {src}, but migrating it to schema {head} failed: {type(error).__name__}: "
+                      f"{error}.[/red]{kept}")
+        sys.exit(1)
+    now_at = current_revision(settings.database_url)
+    console.print(f"Restored {src} (schema {restored}) into {live}, now at schema {now_at}." + kept)
+    if now_at != restored:  # upgraded: recompute under this version's rules (see `migrate`)
+        asyncio.run(_recompute(settings))
+
+
+def _sqlite_file(settings: Settings, command: str) -> Path:
+    """The SQLite database file, or a clear message and exit status 2 for other databases."""
+    path = settings.sqlite_path()
+    if not settings.is_sqlite:
+        console.print(f"[red]`fairfinder {command}` works on SQLite databases, and DATABASE_URL names another "
+                      "database.[/red] For PostgreSQL use its own tools: pg_dump to back up, pg_restore to restore "
+                      "(docs/backups.md).")
+        sys.exit(2)
+    if path is None:
+        console.print(f"[red]`fairfinder {command}` needs a database file; DATABASE_URL names an in-memory database.[/red]")
+        sys.exit(2)
+    return path
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KiB"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import OperationalError
 
+from server.text import explain
+
 log = logging.getLogger("fairfinder.errors")
 
 
@@ -48,7 +50,7 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_field",
-    429: "too_many_requests",
+    429: "rate_limited",
 }
 
 
@@ -78,7 +80,7 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     if problems and isinstance(problems[0], dict):
         first = problems[0]
         source = first.get("source")
-        message = str(first.get("message", "invalid value"))
+        message = explain(str(first.get("message", "invalid value")))  # regex rules of server/text.py in words
         if source == "body" and message == "'data'":  # Litestar's words for "no body at all"
             return error_response(400, "missing_body", "This request needs a JSON body.")
         field = _field_from_key(first.get("key"), message)
@@ -100,14 +102,17 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
         return error_response(exc.status_code, exc.code, exc.message, exc.field)
     status = exc.status_code
     detail = str(exc.detail or "")
+    if status == 400 and "Number out of range" in detail:  # e.g. 1e400: past what a 64-bit float holds
+        return error_response(400, "invalid_json", "A number in the request body is too large to read.")
     if status == 400 and any(words in detail for words in _NOT_JSON):
         return error_response(400, "invalid_json", "The request body is not valid JSON.")
     if status == 413:
         return error_response(413, "payload_too_large", "The request body is larger than this server accepts.")
     if status == 404:
         return error_response(404, "not_found", "There is nothing at this address.")
-    if status == 405:
-        return error_response(405, "method_not_allowed", "This address does not accept that method.")
+    if status == 405:  # keeps Litestar's Allow header: RFC 9110 requires it on a 405
+        return error_response(405, "method_not_allowed", "This address does not accept that method.",
+                              headers=dict(exc.headers or {}) or None)
     if status >= 500:
         log.error("server error %s: %s", status, detail)
         return error_response(status, "server_error", "The server could not complete the request.")
@@ -118,6 +123,14 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
 def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
     # A body nested past the interpreter's recursion limit ("[[[[…") fails while Litestar decodes it.
     return error_response(400, "invalid_json", "The request body is nested too deeply.")
+
+
+def handle_unicode(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[ErrorBody]:
+    # msgspec raises this, not a DecodeError, for bytes that are not UTF-8 inside a JSON string of the body.
+    body = getattr(getattr(request, "_connection_state", None), "body", None)
+    if isinstance(body, bytes) and isinstance(exc.object, bytes) and exc.object in body:
+        return error_response(400, "invalid_json", "The request body is not valid UTF-8.")
+    return handle_unexpected(request, exc)
 
 
 def handle_database(request: Request[Any, Any, Any], exc: OperationalError) -> Response[ErrorBody]:
@@ -139,6 +152,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: handle_validation,
     HTTPException: handle_http,
     RecursionError: handle_recursion,
+    UnicodeDecodeError: handle_unicode,
     OperationalError: handle_database,
     Exception: handle_unexpected,
 }
@@ -151,7 +165,11 @@ _DESCRIPTIONS = {
     404: "No such object.",
     409: "Conflicts with what is stored.",
     413: "The body is larger than the server accepts.",
+    414: "`uri_too_long`: the path and query are longer than the server accepts (server/security.py).",
+    415: "`unsupported_media_type`: the body was sent with a Content-Type other than JSON.",
     422: "A value is invalid; `field` names it.",
+    429: "Rate limited (docs/security.md): retry after the Retry-After seconds; RateLimit-* headers tell the budget.",
+    431: "`headers_too_large`: the request headers (or the whole request head) are larger than the server accepts.",
     503: "The database is busy; nothing was changed. Retry after the Retry-After seconds.",
 }
 
@@ -160,9 +178,11 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     """OpenAPI entries for the errors a route can answer, all in the one error shape.
 
     400 is always among them: any parameter or body can be unreadable (and Litestar would otherwise
-    document its own validation shape, which clients never receive).
+    document its own validation shape, which clients never receive). So is 429: every route is rate limited
+    (server/security.py answers it before the route runs), and so are 414 and 431, which it answers for any
+    address or head too large. A route that takes a body (it lists 413) can also answer 415.
     """
     from litestar.openapi import ResponseSpec  # noqa: PLC0415 - only needed when the app is built
 
     return {status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status])
-            for status in sorted({400, *statuses})}
+            for status in sorted({400, 414, 429, 431, *statuses, *((415,) if 413 in statuses else ())})}

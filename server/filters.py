@@ -19,6 +19,7 @@ import msgspec
 
 from scrapers.model import Task
 from server.money import format_cents, format_hourly
+from server.text import text_problem
 
 __all__ = [
     "MAX_KEYWORD_CHARS",
@@ -142,6 +143,7 @@ def validate_filters(f: Filters) -> None:
     for name, weight in f.source_weights.items():
         if not name.strip() or len(name) > MAX_SOURCE_NAME_CHARS:
             raise FilterError("source_weights", f"source names are 1 to {MAX_SOURCE_NAME_CHARS} characters")
+        _check_text("source_weights", name, written=False)
         _check_weight(f"source_weights.{name}", weight)
 
 
@@ -168,6 +170,7 @@ def _check_rules(field: str, rules: list[ListRule], *, is_block: bool) -> None:
             raise FilterError(f"{where}.pattern", "must not be empty")
         if len(rule.pattern) > MAX_PATTERN_CHARS:
             raise FilterError(f"{where}.pattern", f"at most {MAX_PATTERN_CHARS} characters")
+        _check_text(f"{where}.pattern", rule.pattern, written=False)  # matched against text copied from platforms
         if rule.match not in get_args(MatchKind):
             raise FilterError(f"{where}.match", "must be exact, substring or wildcard")
         # "*", "**", "?*" ... match every non-empty requester id, so the list would hide everything.
@@ -177,6 +180,7 @@ def _check_rules(field: str, rules: list[ListRule], *, is_block: bool) -> None:
             raise FilterError(f"{where}.expires_at", "must include a time zone (UTC)")
         if len(rule.note) > MAX_NOTE_CHARS:
             raise FilterError(f"{where}.note", f"at most {MAX_NOTE_CHARS} characters")
+        _check_text(f"{where}.note", rule.note, written=True)
 
 
 def _matches_everything(pattern: str) -> bool:
@@ -192,6 +196,14 @@ def _check_keywords(field: str, keywords: list[str]) -> None:
             raise FilterError(f"{field}[{i}]", "must not be empty")
         if len(keyword) > MAX_KEYWORD_CHARS:
             raise FilterError(f"{field}[{i}]", f"at most {MAX_KEYWORD_CHARS} characters")
+        _check_text(f"{field}[{i}]", keyword, written=False)
+
+
+def _check_text(field: str, value: str, *, written: bool) -> None:
+    # NUL cannot be stored (PostgreSQL jsonb refuses it); server/text.py has the rule for every text field.
+    problem = text_problem(value, written=written)
+    if problem is not None:
+        raise FilterError(field, problem)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Jobs:
 * `import:<source>` for every configured source (settings.sources, docs/community.md);
 * `refresh-recent`: recompute requesters whose "last 90 days" figures aged since the last run;
-* `purge-timings`: delete raw timings older than the retention period and recompute what they fed.
+* `purge-timings`: delete raw timings older than the retention period and recompute what they fed;
+* `backup` (SQLite only): an online backup into the backup folder, keeping the newest few (docs/backups.md).
 
 Each run is recorded in `job_runs` (GET /api/v1/admin/jobs) and logged in one line. A job never runs
 twice at once, a run that fails is retried at its next interval, and one failing source never stops the
@@ -11,6 +12,7 @@ others (each source is its own job).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,9 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scrapers.http import FetchError, PoliteFetcher
 from scrapers.ratings import ImportError_
+from server import observability
 from server.community.runner import Outcome, import_source, make_fetcher
+from server.db import backup as db_backup
 from server.db.engine import write_transaction
-from server.db.models import JobRun, Review, TaskType, Timing, utcnow
+from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
+from server.moderation.rules import NEW_ACCOUNT_AGE, matured_between
 from server.settings import Settings, SourceConfig
 from server.stats.refresh import RECENT, refresh_requester
 
@@ -33,6 +38,7 @@ log = logging.getLogger("fairfinder.jobs")
 
 REFRESH_JOB = "refresh-recent"
 PURGE_JOB = "purge-timings"
+BACKUP_JOB = "backup"
 FIRST_RUN_DELAY = timedelta(seconds=2)  # let the server finish starting before the first imports
 CHUNK = 200  # requesters refreshed per write transaction: workers' writes never wait long
 
@@ -57,21 +63,32 @@ async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
         run.finished_at, run.status, run.message = utcnow(), outcome.status, outcome.message[:2000]
         run.counts, run.attempts = outcome.counts, outcome.attempts
     level = logging.WARNING if outcome.status == "failed" else logging.INFO
-    log.log(level, "job %s %s in %.1fs after %d attempt(s): %s %s", job, outcome.status, time.monotonic() - started,
+    seconds = time.monotonic() - started
+    log.log(level, "job %s %s in %.1fs after %d attempt(s): %s %s", job, outcome.status, seconds,
             outcome.attempts, outcome.message, outcome.counts or "")
+    observability.job_finished(job, outcome.status, seconds)  # /metrics: fairfinder_job_runs_total and durations
     return run
 
 
 async def refresh_recent(sessionmaker: async_sessionmaker[AsyncSession], since: datetime | None) -> Outcome:
-    """Recompute the requesters with reviews that left the 90-day window since `since` (all, the first time)."""
+    """Recompute the requesters with reviews that left the 90-day window since `since` (all, the first time),
+    and those reviewed by accounts that stopped being new since then: their ratings now count fully."""
     now = utcnow()
     async with sessionmaker() as session:
         query = select(Review.requester_id).where(Review.updated_at < now - RECENT).distinct()
         if since is not None:
             query = query.where(Review.updated_at >= since - RECENT)
-        ids = sorted(set(await session.scalars(query)))
+        aged = set(await session.scalars(query))
+        matured_start, matured_end = matured_between(since, now) if since is not None else (None, now - NEW_ACCOUNT_AGE)
+        query = (select(Review.requester_id).join(Worker, Worker.id == Review.worker_id)
+                 .where(Review.status == "visible", Worker.created_at < matured_end).distinct())
+        if matured_start is not None:
+            query = query.where(Worker.created_at >= matured_start)
+        matured = set(await session.scalars(query))
+        ids = sorted(aged | matured)
     await _refresh(sessionmaker, ids)
-    return Outcome("ok", f"recomputed {len(ids)} requesters", {"requesters": len(ids)})
+    return Outcome("ok", f"recomputed {len(ids)} requesters ({len(matured)} reviewed by accounts no longer new)",
+                   {"requesters": len(ids)})
 
 
 async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retention_days: int) -> Outcome:
@@ -87,6 +104,20 @@ async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retentio
             await refresh_requester(session, requester_id)
     return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": result.rowcount or 0,
                                                                               "requesters": len(ids)})
+
+
+async def backup_now(settings: Settings) -> Outcome:
+    """One scheduled backup, in a thread: the copy reads one snapshot while the server goes on answering."""
+    source = settings.sqlite_path()
+    if source is None:
+        return Outcome("failed", "scheduled backups need a SQLite database file (for PostgreSQL use pg_dump)")
+    try:
+        info, removed = await asyncio.to_thread(db_backup.run_scheduled_backup, source, settings.backups_path,
+                                                settings.backup_keep)
+    except db_backup.BackupError as error:
+        return Outcome("failed", str(error))
+    return Outcome("ok", f"wrote {info.path.name} ({info.size} bytes, schema {info.revision})",
+                   {"bytes": info.size, "pruned": len(removed)})
 
 
 async def _refresh(sessionmaker: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
@@ -121,6 +152,11 @@ class Scheduler:
                 self._add(f"import:{config.name}", self._import_job(config), seconds, first)
         self._add(REFRESH_JOB, self._refresh_job, settings.refresh_interval_seconds, first + timedelta(seconds=1))
         self._add(PURGE_JOB, self._purge_job, 24 * 3600.0, first + timedelta(seconds=2))
+        if settings.backup_interval_hours > 0 and settings.sqlite_path() is not None:
+            interval = timedelta(hours=settings.backup_interval_hours)
+            existing = [path.name for path in db_backup.scheduled_backups(settings.backups_path)]
+            due = db_backup.next_scheduled_run(existing, interval, datetime.now(timezone.utc), first + timedelta(seconds=3))
+            self._add(BACKUP_JOB, self._backup_job, interval.total_seconds(), due)
         self.scheduler.start()
 
     def _add(self, name: str, func: Callable[[], Awaitable[object]], seconds: float, first: datetime) -> None:
@@ -141,6 +177,9 @@ class Scheduler:
     async def _purge_job(self) -> JobRun:
         return await record_run(self.sessionmaker, PURGE_JOB,
                                 lambda: purge_timings(self.sessionmaker, self.settings.timings_retention_days))
+
+    async def _backup_job(self) -> JobRun:
+        return await record_run(self.sessionmaker, BACKUP_JOB, lambda: backup_now(self.settings))
 
     def planned(self) -> list[dict[str, object]]:
         """The jobs and when each runs next (for GET /api/v1/admin/jobs)."""

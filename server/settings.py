@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -46,6 +48,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cache_ttl_seconds: float = 30.0
     # How long a write waits for another process's SQLite write lock before answering 503.
     sqlite_busy_timeout_ms: int = 10_000
+    # normal: survives a killed process; full: also an OS crash or power loss, at an fsync per commit (docs/backups.md)
+    sqlite_synchronous: str = "normal"
     # The open ratings dump (docs/ratings-dump.md): its licence and the name it gives this community.
     dump_licence: str = "ODbL-1.0"
     community_name: str = "Fairfinder"
@@ -59,6 +63,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fetch_min_interval_seconds: float = 1.0  # politeness: at least this long between requests to one host
     fetch_attempts: int = 4
     fetch_backoff_seconds: float = 1.0
+    # Web security and observability (docs/security.md, docs/monitoring.md). Rate limits are (requests, seconds);
+    # in-process Settings() leave them off, load_settings turns them on unless FAIRFINDER_RATE_LIMITS=off.
+    rate_limits_enabled: bool = False
+    rate_limit_ip: tuple[int, float] = (300, 60.0)  # every request, per client address (not /health /ready /metrics)
+    rate_limit_writes: tuple[int, float] = (60, 60.0)  # POST/PUT/PATCH/DELETE per token (annotate is a read)
+    rate_limit_register: tuple[int, float] = (20, 3600.0)  # new accounts per client address
+    cors_origins: tuple[str, ...] = ()  # web origins allowed to read the API besides the extension's
+    extension_ids: tuple[str, ...] = ()  # empty: any chrome-extension:// or moz-extension:// origin
+    forwarded_allow_ips: str = ""  # proxies whose X-Forwarded-For uvicorn trusts; empty: none
+    max_url_bytes: int = 16 * 1024  # path and query string (a batch of 100 long requester ids fits)
+    max_header_bytes: int = 16 * 1024  # all request headers together
+    log_format: Literal["json", "text"] = "json"
+    metrics_token: str = ""  # when set, GET /metrics needs `Authorization: Bearer <it>`
+    # Scheduled backups of a SQLite database (server/db/backup.py, docs/backups.md): the scheduler's `backup` job.
+    backup_interval_hours: float = 24.0  # 0 turns them off
+    backup_dir: Path | None = None  # None: <data_dir>/backups
+    backup_keep: int = 7  # the newest scheduled backups kept; the job deletes only older ones it made itself
 
     def __repr__(self) -> str:  # never print the secret, even by accident in a traceback
         return f"Settings(database_url={_redact_url(self.database_url)!r}, data_dir={str(self.data_dir)!r}, host={self.host!r}, port={self.port})"
@@ -78,6 +99,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if not path or path == ":memory:":
             return None
         return Path(path)
+
+    @property
+    def backups_path(self) -> Path:
+        """Where backups go unless told otherwise (`fairfinder backup`, the scheduled job, safety copies)."""
+        return self.backup_dir or self.data_dir / "backups"
 
 
 def _redact_url(url: str) -> str:
@@ -105,6 +131,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         enable_bench_routes=_truthy(env.get("FAIRFINDER_BENCH_ROUTES")),
         cache_ttl_seconds=float(env.get("FAIRFINDER_CACHE_TTL", "30")),
         sqlite_busy_timeout_ms=int(env.get("FAIRFINDER_SQLITE_BUSY_TIMEOUT_MS", "10000")),
+        sqlite_synchronous=_synchronous(env.get("FAIRFINDER_SQLITE_SYNCHRONOUS")),
         dump_licence=env.get("FAIRFINDER_DUMP_LICENCE", "").strip() or "ODbL-1.0",
         community_name=env.get("FAIRFINDER_COMMUNITY_NAME", "").strip() or "Fairfinder",
     )
@@ -121,12 +148,84 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         fetch_attempts=int(env.get("FAIRFINDER_FETCH_ATTEMPTS", "4")),
         fetch_backoff_seconds=float(env.get("FAIRFINDER_FETCH_BACKOFF", "1.0")),
     )
+    settings = msgspec.structs.replace(settings, **_web_settings(env))
+    settings = msgspec.structs.replace(settings, **_backup_settings(env))
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
+
+
+_PERIODS = {"s": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0,
+            "d": 86400.0, "day": 86400.0}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+?)s?\s*$")
+
+
+def parse_rate(name: str, value: str) -> tuple[int, float]:
+    """"300/minute", "20/hour", "5/10s" -> (requests, seconds)."""
+    match = _RATE.match(value.lower())
+    if not match or match.group(3) not in _PERIODS or int(match.group(1)) < 1:
+        raise SettingsError(f"{name}: {value!r} is not a rate like 300/minute, 20/hour or 5/10s")
+    seconds = float(match.group(2) or 1) * _PERIODS[match.group(3)]
+    if seconds <= 0:
+        raise SettingsError(f"{name}: {value!r} has an empty period")
+    return int(match.group(1)), seconds
+
+
+def _synchronous(value: str | None) -> str:
+    mode = (value or "normal").strip().lower()
+    if mode not in ("normal", "full"):
+        raise SettingsError(f"FAIRFINDER_SQLITE_SYNCHRONOUS: {mode!r} is neither normal nor full")
+    return mode
+
+
+def _listed(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _web_settings(env: dict[str, str]) -> dict[str, object]:
+    """The security and observability settings (docs/security.md, docs/monitoring.md)."""
+    log_format = (env.get("FAIRFINDER_LOG_FORMAT") or ("text" if sys.stderr.isatty() else "json")).strip().lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"FAIRFINDER_LOG_FORMAT: {log_format!r} is neither json nor text")
+    origins = tuple(origin.rstrip("/").lower() for origin in _listed(env.get("FAIRFINDER_CORS_ORIGINS")))
+    for origin in origins:
+        if origin == "*" or not re.match(r"^https?://[^/?#*]+$", origin):
+            raise SettingsError(f"FAIRFINDER_CORS_ORIGINS: {origin!r} is not an origin like https://example.org")
+    return {
+        "rate_limits_enabled": (env.get("FAIRFINDER_RATE_LIMITS", "on").strip().lower()
+                                not in {"0", "false", "no", "off"}),
+        "rate_limit_ip": parse_rate("FAIRFINDER_RATE_LIMIT_IP", env.get("FAIRFINDER_RATE_LIMIT_IP", "300/minute")),
+        "rate_limit_writes": parse_rate("FAIRFINDER_RATE_LIMIT_WRITES",
+                                        env.get("FAIRFINDER_RATE_LIMIT_WRITES", "60/minute")),
+        "rate_limit_register": parse_rate("FAIRFINDER_RATE_LIMIT_REGISTER",
+                                          env.get("FAIRFINDER_RATE_LIMIT_REGISTER", "20/hour")),
+        "cors_origins": origins,
+        "extension_ids": tuple(extension_id.lower() for extension_id in _listed(env.get("FAIRFINDER_EXTENSION_IDS"))),
+        "forwarded_allow_ips": (env.get("FAIRFINDER_FORWARDED_ALLOW_IPS") or "").strip(),
+        "max_url_bytes": int(env.get("FAIRFINDER_MAX_URL_BYTES", str(16 * 1024))),
+        "max_header_bytes": int(env.get("FAIRFINDER_MAX_HEADER_BYTES", str(16 * 1024))),
+        "log_format": log_format,
+        "metrics_token": (env.get("FAIRFINDER_METRICS_TOKEN") or "").strip(),
+    }
+
+
+def _backup_settings(env: dict[str, str]) -> dict[str, object]:
+    """FAIRFINDER_BACKUP_INTERVAL (hours, 0 = off), FAIRFINDER_BACKUP_DIR, FAIRFINDER_BACKUP_KEEP (docs/backups.md)."""
+    try:
+        interval = float(env.get("FAIRFINDER_BACKUP_INTERVAL", "24"))
+        keep = int(env.get("FAIRFINDER_BACKUP_KEEP", "7"))
+    except ValueError as error:
+        raise SettingsError(f"FAIRFINDER_BACKUP_INTERVAL / FAIRFINDER_BACKUP_KEEP: {error}") from None
+    if not interval >= 0 or interval == float("inf"):
+        raise SettingsError(f"FAIRFINDER_BACKUP_INTERVAL: {interval} is not a number of hours (0 turns backups off)")
+    if keep < 1:
+        raise SettingsError(f"FAIRFINDER_BACKUP_KEEP: {keep}: keep at least one backup")
+    folder = (env.get("FAIRFINDER_BACKUP_DIR") or "").strip()
+    return {"backup_interval_hours": interval, "backup_dir": Path(folder).resolve() if folder else None,
+            "backup_keep": keep}
 
 
 def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, ...]:

@@ -4,9 +4,9 @@
 (keyset pages of PAGE_SIZE rows by id), so memory stays flat however many reviews there are. The route
 `GET /api/v1/export/ratings` and the command `fairfinder export` both send its bytes unchanged.
 
-Only local, non-demo data leaves: requester and task-type aggregates, and reviews without any trace of
-their authors (no worker ids or handles, no tokens, no timings). `imported_reviews` and the per-source
-aggregates (other communities' ratings) are never read here.
+Only local, non-demo data leaves: requester and task-type aggregates, and visible reviews (not held or
+hidden by moderation) without any trace of their authors (no worker ids or handles, no tokens, no
+timings). `imported_reviews` and the per-source aggregates (other communities' ratings) are never read here.
 """
 from __future__ import annotations
 
@@ -212,10 +212,14 @@ def _review_rows(since: datetime | None) -> Select[Any]:
                Review.comment, Review.created_at, Review.updated_at)
         .join(Requester, Requester.id == Review.requester_id)
         .outerjoin(TaskType, TaskType.id == Review.task_type_id)
-        .where(Review.is_demo.is_(False), Requester.is_demo.is_(False),
+        .where(Review.is_demo.is_(False), Requester.is_demo.is_(False), Review.status == "visible",
                or_(Review.task_type_id.is_(None), TaskType.is_demo.is_(False)))
     )
-    return stmt.where(Review.updated_at >= since) if since is not None else stmt
+    if since is None:
+        return stmt
+    # A review that came back to visible (a moderator restored it) is sent again: its hiding left a
+    # tombstone in earlier dumps, and its text did not change.
+    return stmt.where(or_(Review.updated_at >= since, Review.status_changed_at >= since))
 
 
 def _deleted_rows(since: datetime) -> Select[Any]:
@@ -415,7 +419,9 @@ async def full_dump_etag(session: AsyncSession, settings: Settings) -> str:
     for statement in (
         select(func.count(), func.max(RequesterStats.updated_at)).select_from(RequesterStats),
         select(func.count(), func.max(TaskTypeStats.updated_at)).select_from(TaskTypeStats),
-        select(func.count(), func.max(Review.updated_at), func.max(Review.id)).select_from(Review),
+        # status_changed_at: a restored review comes back without a tombstone or a new updated_at.
+        select(func.count(), func.max(Review.updated_at), func.max(Review.id), func.max(Review.status_changed_at))
+        .select_from(Review),
         select(func.count(), func.max(Requester.id)).select_from(Requester),
         select(func.count(), func.max(TaskType.id)).select_from(TaskType),
         select(func.max(Tombstone.id)).select_from(Tombstone),
@@ -435,7 +441,8 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 DESCRIPTION = """\
 Everything this community publishes as open data: requester and task-type aggregates and reviews without
-their authors, never worker handles or ids, tokens, timings, demo data or ratings imported from elsewhere.
+their authors (only visible ones: a held or hidden review leaves with a `deleted` record and comes back
+when restored), never worker handles or ids, tokens, timings, demo data or ratings imported from elsewhere.
 The body is gzip-compressed JSON Lines (`application/gzip`), streamed: a meta line (schema, licence,
 `next_since`), the records (`deleted` records only with `since`, then `requester`, `task_type`, `review`),
 and an end line with the record count. The format is the contract of docs/ratings-dump.md
@@ -474,7 +481,11 @@ class ExportController(Controller):
         db_session: AsyncSession,
         settings: Settings,
         since: Annotated[str | None, Parameter(
-            max_length=64, description="The next_since of the previous dump: only what changed since then.")] = None,
+            max_length=64, schema_extra={"format": "date-time"},
+            description="A cursor: the `next_since` of the previous dump, to get only what changed since then. It is "
+                        "an ISO-8601 date and time (`2026-11-24T09:55:00.000000Z`; one without an offset is read as "
+                        "UTC), but treat it as opaque and send it back as you got it. One that is not a date and time, "
+                        "or lies in the future, is a 400 `invalid_parameter`.")] = None,
     ) -> Response[Any]:
         started = utcnow()
         since_at = None

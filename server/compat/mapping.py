@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -373,3 +373,66 @@ def to2_datum(rid: str, name: str, everything: Tally, recent: Tally, attributes:
         "aliases": [],  # we keep no earlier names of a requester
     }
     return {"type": "requesters", "id": rid, "attributes": {name_: values[name_] for name_ in attributes}}
+
+
+# --- the documents, described for the OpenAPI document ------------------------------------------------
+# The bodies are built as dicts above (key order and number forms are Turkopticon's); these structs only
+# describe them to clients, and tests/compat/test_documented_shapes.py checks the dicts decode into them.
+
+
+class To2Period(msgspec.Struct, forbid_unknown_fields=True):
+    """One period of `aggregates`: [count, of those counted, reviews] triples, as Turkopticon 2 sent them."""
+
+    reward: tuple[float, int, int]  # [Σ task reward in dollars, Σ seconds worked, reviews counted]; [0, 0, 0] when none
+    pending: float  # mean seconds until approval; 0 when unknown
+    comm: tuple[int, int, int]
+    recommend: tuple[int, int, int]
+    rejected: tuple[int, int, int]
+    tos: tuple[int, int]
+    broken: tuple[int, int]
+
+
+class To2Aggregates(msgspec.Struct, forbid_unknown_fields=True):
+    all: To2Period
+    recent: To2Period  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
+
+
+class To2Attributes(msgspec.Struct, forbid_unknown_fields=True):
+    """Those `fields[requesters]` asked for, in that order (by default all four on the index, rid and
+    aggregates on one requester)."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    rid: str | msgspec.UnsetType = msgspec.UNSET
+    aggregates: To2Aggregates | msgspec.UnsetType = msgspec.UNSET
+    aliases: list[str] | msgspec.UnsetType = msgspec.UNSET  # always empty: we keep no earlier names
+
+
+class To2Requester(msgspec.Struct, forbid_unknown_fields=True):
+    """A JSON:API resource object."""
+
+    type: Literal["requesters"]
+    id: str  # the MTurk requester id
+    attributes: To2Attributes
+
+
+class To2Index(msgspec.Struct, forbid_unknown_fields=True):
+    data: list[To2Requester]  # in the order asked; requesters we have no review of are left out
+    status: Literal[200]
+
+
+class To2Show(msgspec.Struct, forbid_unknown_fields=True):
+    data: To2Requester
+    status: Literal[200]
+
+
+class To2Error(msgspec.Struct, forbid_unknown_fields=True):
+    status: str  # the HTTP status as a string, as JSON:API has it
+    title: str
+    detail: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class To2Errors(msgspec.Struct, forbid_unknown_fields=True):
+    """Turkopticon 2's error document."""
+
+    errors: list[To2Error]
+    status: int

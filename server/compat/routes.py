@@ -1,7 +1,7 @@
 """Turkopticon-compatible read routes: TO1 `/api/multi-attrs.php` and TO2 `/requesters`, `/requesters/{rid}`.
 
-Existing userscripts only change the host. Counting is SQL (GROUP BY requester over local reviews UNION ALL
-imported reviews, demo data included): two queries per request, whatever the number of reviews.
+Existing userscripts only change the host. Counting is SQL (GROUP BY requester over visible local reviews
+UNION ALL imported reviews, demo data included): two queries per request, whatever the number of reviews.
 Every response, errors included, carries `Access-Control-Allow-Origin: *` set here, so these routes stay
 open to scripts on any page even where the app-wide CORS policy is stricter.
 """
@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, union_all
+from litestar.enums import ParamType
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.compat import mapping
 from server.db.models import ImportedReview, Requester, Review, TaskType, utcnow
+from server.errors import error_responses
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.refresh import RECENT
 
@@ -53,6 +58,8 @@ def _reviews_of(requester_ids: list[int], recent_since: datetime | None) -> Any:
     def branch(model: type[Review] | type[ImportedReview]) -> Any:
         dimensions = [getattr(model, f"rating_{dimension}") for dimension in RATING_DIMENSIONS]
         flags = cast(model.flags, String)
+        # Held and hidden local reviews count nowhere (server/moderation); imported ones have no status.
+        shown = Review.status == "visible" if model is Review else true()
         return (
             select(
                 model.requester_id.label("requester_id"),
@@ -70,7 +77,7 @@ def _reviews_of(requester_ids: list[int], recent_since: datetime | None) -> Any:
             )
             .select_from(model)
             .outerjoin(TaskType, TaskType.id == model.task_type_id)
-            .where(model.requester_id.in_(requester_ids))
+            .where(model.requester_id.in_(requester_ids), shown)
         )
 
     return union_all(branch(Review), branch(ImportedReview)).subquery("compat_reviews")
@@ -183,13 +190,54 @@ async def _guarded(request: Request[Any, Any, Any], answer: Callable[[], Awaitab
         return failure()
 
 
+# --- the OpenAPI document ----------------------------------------------------------------------------
+# The handlers read their query parameters raw, as Turkopticon's PHP and Rails did (the last of repeated
+# values counts; nothing is refused in Fairfinder's error shape), so the parameters are described here
+# rather than declared in the signatures.
+
+
+def _query(name: str, description: str, *, required: bool = False, min_length: int | None = None) -> Parameter:
+    return Parameter(name=name, param_in=ParamType.QUERY, required=required, description=description,
+                     schema=Schema(type=OpenAPIType.STRING, min_length=min_length))
+
+
+def _with_parameters(*parameters: Parameter) -> type[Operation]:
+    @dataclass
+    class _Documented(Operation):
+        def __post_init__(self) -> None:
+            self.parameters = [*(self.parameters or []), *parameters]
+
+    return _Documented
+
+
+_FIELDS = _query("fields[requesters]", "JSON:API sparse fieldset: the attributes to send, in this order, from "
+                 "`name`, `rid`, `aggregates`, `aliases` (unknown names are ignored). Another `fields…` parameter "
+                 "without this one is a 400.")
+_FRONT = ("414, 429 and 431 come from the server's front layer, before these routes run, in Fairfinder's own error "
+          "shape `{status, code, message}`, not Turkopticon's.")
+
+
+def _to2_error_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=mapping.To2Errors, media_type=TO2_MEDIA_TYPE, generate_examples=False,
+                        description=f"Turkopticon 2's error document: {description}")
+
+
+# Everything but 400 in Fairfinder's shape (414, 429, 431: server/security.py); 400 in Turkopticon 2's.
+_TO2_FRONT = {status: spec for status, spec in error_responses().items() if status != 400}
+
+
 # --- Turkopticon 1 ---------------------------------------------------------------------------------
 
 
 @get("/api/multi-attrs.php", tags=TAGS, media_type=TO1_MEDIA_TYPE, summary="Turkopticon 1: attrs of up to 100 MTurk requesters",
      description="`?ids=A1B2C3,D4E5F6`: a JSON object (served as text/html, like Turkopticon's PHP) with, per id asked, "
                  "`{name, attrs: {comm, pay, fair, fast}, pay_buckets, reviews, tos_flags}` or \"\" when unknown. "
-                 "A missing or malformed `ids` answers a plain-text usage sentence. See docs/turkopticon-api.md.")
+                 "A missing or malformed `ids` answers a plain-text usage sentence. See docs/turkopticon-api.md. " + _FRONT,
+     response_description="JSON text served as text/html (parse it whatever the Content-Type says), or the usage sentence.",
+     responses={status: spec for status, spec in error_responses().items() if status != 400},
+     operation_class=_with_parameters(_query(
+         "ids", "Comma-separated MTurk requester ids (letters and digits), at most 100 distinct. Missing, empty or "
+                "malformed: the answer is a plain-text usage sentence, still with status 200.")))
 async def multi_attrs(request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[bytes]:
     async def answer() -> Response[bytes]:
         values = request.query_params.getall("ids", [])
@@ -217,7 +265,20 @@ def _accept_error(request: Request[Any, Any, Any], path: str) -> Response[bytes]
 
 @get("/requesters", tags=TAGS, media_type=TO2_MEDIA_TYPE, summary="Turkopticon 2: aggregates of MTurk requesters (JSON:API)",
      description="`?rids=A1B2C3,D4E5F6` (at most 100; unknown ones are left out), optional "
-                 "`fields[requesters]=name,rid,aggregates,aliases`. See docs/turkopticon-api.md.")
+                 "`fields[requesters]=name,rid,aggregates,aliases`. See docs/turkopticon-api.md. " + _FRONT,
+     responses={
+         200: ResponseSpec(data_container=mapping.To2Index, media_type=TO2_MEDIA_TYPE, generate_examples=False,
+                           description="The requesters asked for that have reviews, in the order asked."),
+         **_TO2_FRONT,
+         400: _to2_error_spec("`rids` missing or empty, more than 100 of them, or a `fields…` parameter without "
+                              "`fields[requesters]`."),
+         404: _to2_error_spec("an Accept header naming a Turkopticon vendor type of a version it never had."),
+         415: _to2_error_spec("an Accept header that allows no JSON."),
+     },
+     operation_class=_with_parameters(
+         _query("rids", "Comma-separated MTurk requester ids, at most 100 distinct; ids with no review here are left "
+                        "out of `data`.", required=True, min_length=1),
+         _FIELDS))
 async def to2_index(request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[bytes]:
     async def answer() -> Response[bytes]:
         refused = _accept_error(request, "/requesters")
@@ -244,7 +305,16 @@ async def to2_index(request: Request[Any, Any, Any], db_session: AsyncSession) -
 
 
 @get("/requesters/{rid:str}", tags=TAGS, media_type=TO2_MEDIA_TYPE, summary="Turkopticon 2: one MTurk requester (JSON:API)",
-     description="404 in Turkopticon 2's error shape when we have no review of it. See docs/turkopticon-api.md.")
+     description="404 in Turkopticon 2's error shape when we have no review of it. See docs/turkopticon-api.md. " + _FRONT,
+     responses={
+         200: ResponseSpec(data_container=mapping.To2Show, media_type=TO2_MEDIA_TYPE, generate_examples=False,
+                           description="The requester."),
+         **_TO2_FRONT,
+         400: _to2_error_spec("a `fields…` parameter without `fields[requesters]`."),
+         404: _to2_error_spec("no review of this requester here, or an Accept header that allows no JSON or names "
+                              "a Turkopticon vendor type of a version it never had."),
+     },
+     operation_class=_with_parameters(_FIELDS))
 async def to2_show(rid: str, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[bytes]:
     async def answer() -> Response[bytes]:
         refused = _accept_error(request, f"/requesters/{rid}")

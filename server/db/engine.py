@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 # WAL lets readers run beside the single writer. synchronous=NORMAL in WAL mode keeps every committed
 # transaction across a crash of the process (kill -9); only an OS crash or power loss can drop the last
-# few commits. busy_timeout makes a second writer wait instead of failing.
+# few commits (FULL would keep those too, at an fsync per commit). busy_timeout makes a second writer
+# wait instead of failing. What survives what, and backups: docs/backups.md (tests/durability).
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
+SYNCHRONOUS_MODES = ("normal", "full")  # FAIRFINDER_SQLITE_SYNCHRONOUS
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
 WRITE_OPTION = "fairfinder_write"
@@ -29,16 +30,19 @@ ON_COMMIT = "fairfinder_on_commit"
 CHANGED_REQUESTERS = "fairfinder_changed_requesters"
 
 
-def create_engine(database_url: str, *, echo: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+                  synchronous: str = "normal") -> AsyncEngine:
     # hide_parameters: database errors end up in logs, and their parameters can hold worker data.
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, echo=echo, pool_size=8, max_overflow=8, hide_parameters=True)
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, synchronous)
         return engine
     return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str = "normal") -> None:
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}, not {synchronous!r}")
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -48,6 +52,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 

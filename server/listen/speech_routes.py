@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import ETag, State
 from litestar.di import Provide
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Parameter
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +63,29 @@ class SpeechUnavailable(ApiError):
 _SPEECH_503 = ResponseSpec(data_container=ErrorBody, description=(
     "`speech_unavailable`: espeak-ng is not installed on this server, the renderer is busy past the "
     "time limit, or rendering failed."))
+
+
+@dataclass
+class _SpeechOperation(Operation):
+    """GET /api/v1/speech answers text or SSML; Litestar documents only the handler's default media type."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["application/ssml+xml"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+@dataclass
+class _AudioOperation(Operation):
+    """GET /audio/… answers WAV or Ogg, and 304 to a matching If-None-Match."""
+
+    def __post_init__(self) -> None:
+        if self.responses is None:
+            return
+        ok = self.responses.get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["audio/ogg"] = OpenAPIMediaType(schema=Schema())
+        self.responses["304"] = OpenAPIResponse(description="Not modified: the If-None-Match ETag is still current.")
 
 
 # --- the script -------------------------------------------------------------------------------------
@@ -231,6 +256,7 @@ RateQuery = Annotated[int, Parameter(ge=50, le=400, description="Speaking rate i
 VerbosityQuery = Annotated[Verbosity, Parameter(description="How much is said per task.")]
 MinHourlyQuery = Annotated[float | None, Parameter(
     query="min_hourly", ge=0, le=_MAX_MIN_HOURLY_DOLLARS,
+    schema_extra={"minimum": 0},  # Litestar 2 leaves a bound of 0 out of the document (it tests truthiness)
     description="Hide tasks paying less than this many dollars (pounds on Prolific) an hour, for this call only.")]
 HideQuery = Annotated[list[Need] | None, Parameter(
     description="Needs to hide for this call (repeatable), replacing the saved ones: " + ", ".join(Need.__args__))]
@@ -240,7 +266,7 @@ class SpeechController(Controller):
     tags = ["listen"]
     dependencies = {"worker": Provide(provide_optional_worker)}
 
-    @get("/api/v1/speech", media_type=TEXT_MEDIA_TYPE, responses=error_responses(401),
+    @get("/api/v1/speech", media_type=TEXT_MEDIA_TYPE, responses=error_responses(401), operation_class=_SpeechOperation,
          summary="The spoken task list as plain text or SSML (best paid first; your filters, or the defaults)",
          description="Answers `text/plain; charset=utf-8` (format=text) or `application/ssml+xml` (format=ssml). "
                      "`min_hourly` and `hide` override your saved filters for this call only.")
@@ -257,7 +283,7 @@ class SpeechController(Controller):
                         headers={"Cache-Control": "private, no-cache", "Vary": "Authorization"})
 
     @get("/audio/{filename:str}", media_type="audio/wav",
-         responses={**error_responses(401, 404), 503: _SPEECH_503},
+         responses={**error_responses(401, 404), 503: _SPEECH_503}, operation_class=_AudioOperation,
          summary="The spoken task list as audio: /audio/mturk.wav (or .ogg), rendered by espeak-ng and cached",
          description="Same query options as /api/v1/speech, without `format`. Strong ETag: send If-None-Match "
                      "to get 304 when nothing changed. `.ogg` needs oggenc (vorbis-tools) on the server.")

@@ -82,11 +82,17 @@ class BurstCandidate:
     status: str = "visible"
 
 
+def burst_members(candidates: Iterable[BurstCandidate], now: datetime) -> list[BurstCandidate]:
+    """The low reviews from new accounts in the window that count toward a burst (hidden ones do not)."""
+    return [c for c in candidates
+            if c.new_account and c.low and c.status != "hidden" and now - c.created_at <= BURST_WINDOW]
+
+
 def burst_to_hold(candidates: Iterable[BurstCandidate], now: datetime) -> set[int]:
     """The reviews to hold: the low reviews from new accounts in the window, when there are enough of
-    them to be a burst. Reviews a moderator already decided on (hidden) are not counted again."""
-    members = [c for c in candidates
-               if c.new_account and c.low and c.status != "hidden" and now - c.created_at <= BURST_WINDOW]
+    them to be a burst. Reviews a moderator already decided on (hidden) are not counted again; only
+    visible ones are held (a status such as "restored" counts toward the burst but stays as it is)."""
+    members = burst_members(candidates, now)
     if len(members) < BURST_SIZE:
         return set()
     return {c.review_id for c in members if c.status == "visible"}
@@ -94,3 +100,12 @@ def burst_to_hold(candidates: Iterable[BurstCandidate], now: datetime) -> set[in
 
 def is_muted(muted_until: datetime | None, now: datetime) -> bool:
     return muted_until is not None and muted_until > now
+
+
+def may_mute(actor_role: str, target_role: str) -> bool:
+    """Moderators mute workers; admins also mute moderators. Nobody mutes an admin (demote first)."""
+    if target_role == "worker":
+        return actor_role in MODERATOR_ROLES
+    if target_role == "moderator":
+        return actor_role == "admin"
+    return False

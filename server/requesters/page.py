@@ -2,8 +2,9 @@
 
 No JavaScript, nothing external. The figures come from the stored aggregates (requester_stats,
 task_type_stats, platform_stats, source_requester_stats) through the same functions as the API
-(server/requesters/summary.py, server/pay.py); only the monthly chart reads the requester's reviews and
-timings of the last 24 months, and only the columns it needs. Comments are user text: Jinja escapes them.
+(server/requesters/summary.py, server/pay.py); only the newest reviews and the monthly chart read the
+requester's reviews (visible ones only, as the aggregates count them) and timings of the last 24 months,
+and only the columns they need. Comments are user text: Jinja escapes them.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from server.listen.routes import BAND_WORDS, PAGE_HEADERS, PLATFORMS, flag_words
 from server.money import format_cents, format_hourly
 from server.requesters import history
 from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
+from server.reviews.structs import FORMER_MEMBER
 from server.reviews.vocab import RATING_DIMENSIONS, active_flags, should_avoid
 from server.stats.refresh import _Report, _samples
 
@@ -304,6 +306,13 @@ async def load_sources(session: AsyncSession, requester_pk: int, currency: str) 
     return views
 
 
+def author_words(handle: str | None, deleted_at: datetime | None) -> str:
+    """The byline of a local review: its author's handle, or "a former member" once they left."""
+    if deleted_at is not None:
+        return f"a {FORMER_MEMBER}"
+    return handle or "a Fairfinder worker"
+
+
 def _review_view(key: str, row: Any, author: str, source: str | None, title: str | None, currency: str) -> ReviewView:
     ratings = {d: getattr(row, f"rating_{d}") for d in RATING_DIMENSIONS}
     return ReviewView(
@@ -319,9 +328,9 @@ def _review_view(key: str, row: Any, author: str, source: str | None, title: str
 async def load_reviews(session: AsyncSession, requester_pk: int, currency: str) -> list[ReviewView]:
     """The newest MAX_REVIEWS of local and imported reviews together, newest first."""
     local = (await session.execute(
-        select(Review, Worker.handle, TaskType.title, TaskType.currency)
+        select(Review, Worker.handle, Worker.deleted_at, TaskType.title, TaskType.currency)
         .outerjoin(Worker, Worker.id == Review.worker_id).outerjoin(TaskType, TaskType.id == Review.task_type_id)
-        .where(Review.requester_id == requester_pk)
+        .where(Review.requester_id == requester_pk, Review.status == "visible")
         .order_by(Review.created_at.desc(), Review.id.desc()).limit(MAX_REVIEWS))).all()
     imported = (await session.execute(
         select(ImportedReview, Source.name, TaskType.title, TaskType.currency)
@@ -329,8 +338,8 @@ async def load_reviews(session: AsyncSession, requester_pk: int, currency: str) 
         .outerjoin(TaskType, TaskType.id == ImportedReview.task_type_id)
         .where(ImportedReview.requester_id == requester_pk)
         .order_by(ImportedReview.created_at.desc(), ImportedReview.id.desc()).limit(MAX_REVIEWS))).all()
-    views = [_review_view(f"review-{r.id}", r, handle or "a Fairfinder worker", None, title, paid_in or currency)
-             for r, handle, title, paid_in in local]
+    views = [_review_view(f"review-{r.id}", r, author_words(handle, deleted_at), None, title, paid_in or currency)
+             for r, handle, deleted_at, title, paid_in in local]
     views += [_review_view(f"imported-{r.id}", r, f"a reviewer at {name}", name, title, paid_in or currency)
               for r, name, title, paid_in in imported]
     views.sort(key=lambda v: v.created_at, reverse=True)
@@ -355,7 +364,8 @@ async def history_samples(session: AsyncSession, requester_pk: int, since: datet
         select(Review.task_type_id, Review.worker_id, Review.worked_seconds, Review.outcome, Review.bonus_cents,
                Review.created_at, TaskType.reward_cents, TaskType.currency, timed(None).label("timed"))
         .join(TaskType, TaskType.id == Review.task_type_id)
-        .where(Review.requester_id == requester_pk, or_(Review.created_at >= since, timed(since))))).all()
+        .where(Review.requester_id == requester_pk, Review.status == "visible",
+               or_(Review.created_at >= since, timed(since))))).all()
 
     reports: dict[tuple[int, int], tuple[_Report, list[datetime], int, str]] = {}
     for type_id, worker_id, seconds, outcome, ended_at, reward, currency in timings:

@@ -1,6 +1,12 @@
-"""Create, edit (with history), delete and list reviews. Aggregates move in the same transaction."""
+"""Create, edit (with history), delete, flag and list reviews. Aggregates move in the same transaction.
+
+Trust and safety (docs/moderation.md): muted workers cannot write, a burst of low reviews from new
+accounts is held for a moderator, and reviews that are not visible are shown only to their author and
+to moderators.
+"""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -11,12 +17,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
-from server.auth import provide_worker
+from server.auth import ensure_not_muted, provide_optional_worker, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, Review, ReviewRevision, TaskType, Tombstone, Worker, utcnow
 from server.errors import ApiError, error_responses, not_found
+from server.moderation.actions import can_see, flag_review, hold_burst, review_is_low
+from server.moderation.structs import FlagIn, FlagOut
 from server.paging import is_row_id, newest_first
-from server.reviews.structs import Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut, TaskOut
+from server.reviews.structs import (FORMER_MEMBER, Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut,
+                                    TaskOut)
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.refresh import refresh_requester
 from server.tasks.records import record_requester, record_tasks
@@ -39,6 +48,11 @@ def _snapshot(review: Review) -> dict[str, Any]:
     return snapshot
 
 
+def author_name(handle: str, deleted_at: datetime | None) -> str:
+    """A deleted account's reviews stay, anonymized."""
+    return FORMER_MEMBER if deleted_at is not None else handle
+
+
 def review_out(review: Review, requester: Requester, task_type: TaskType | None, author: str, edits: int) -> ReviewOut:
     return ReviewOut(
         id=review.id,
@@ -58,6 +72,7 @@ def review_out(review: Review, requester: Requester, task_type: TaskType | None,
         created_at=review.created_at,
         updated_at=review.updated_at,
         edits=edits,
+        status=review.status,  # type: ignore[arg-type]
     )
 
 
@@ -68,8 +83,8 @@ async def load_review_outs(session: AsyncSession, reviews: list[Review]) -> list
         select(Requester).where(Requester.id.in_({r.requester_id for r in reviews})))}
     type_ids = {r.task_type_id for r in reviews if r.task_type_id is not None}
     task_types = {t.id: t for t in await session.scalars(select(TaskType).where(TaskType.id.in_(type_ids)))} if type_ids else {}
-    authors = dict((await session.execute(
-        select(Worker.id, Worker.handle).where(Worker.id.in_({r.worker_id for r in reviews})))).all())
+    authors = {worker_id: author_name(handle, deleted_at) for worker_id, handle, deleted_at in (await session.execute(
+        select(Worker.id, Worker.handle, Worker.deleted_at).where(Worker.id.in_({r.worker_id for r in reviews})))).all()}
     edits = dict((await session.execute(
         select(ReviewRevision.review_id, func.count()).where(ReviewRevision.review_id.in_([r.id for r in reviews]))
         .group_by(ReviewRevision.review_id))).all())
@@ -80,9 +95,17 @@ async def load_review_outs(session: AsyncSession, reviews: list[Review]) -> list
     ]
 
 
+async def _review_for(session: AsyncSession, viewer: Worker | None, review_id: int) -> Review:
+    """A review the caller may see: held and hidden ones are a 404 except to their author and moderators."""
+    review = await session.get(Review, review_id) if is_row_id(review_id) else None
+    if review is None or not can_see(review, viewer):
+        raise not_found("A review with this id")
+    return review
+
+
 async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> Review:
     review = await session.get(Review, review_id) if is_row_id(review_id) else None
-    if review is None:
+    if review is None or not can_see(review, worker):
         raise not_found("A review with this id")
     if review.worker_id != worker.id:
         raise ApiError(403, "not_your_review", "You can only change your own reviews.")
@@ -93,9 +116,12 @@ class ReviewController(Controller):
     path = "/api/v1/reviews"
     tags = ["reviews"]
 
-    @post("/", status_code=201, responses=error_responses(400, 401, 409, 413, 422), dependencies={"worker": Provide(provide_worker)},
-          summary="Review a task type (or a requester as a whole); one review per worker per task type")
+    @post("/", status_code=201, responses=error_responses(400, 401, 403, 409, 413, 422), dependencies={"worker": Provide(provide_worker)},
+          summary="Review a task type (or a requester as a whole); one review per worker per task type",
+          description="A low review from a new account that completes a burst is stored with status \"held\" "
+                      "and does not count until a moderator restores it (docs/moderation.md).")
     async def create(self, data: ReviewIn, worker: Worker, db_session: AsyncSession) -> ReviewOut:
+        ensure_not_muted(worker)
         seconds = _seconds(data.worked_seconds, data.minutes_worked)
         async with write_transaction(db_session):
             task_type = None
@@ -122,28 +148,32 @@ class ReviewController(Controller):
             )
             db_session.add(review)
             await db_session.flush()
-            await refresh_requester(db_session, requester.id)
+            # A held review must never have counted: hold before the aggregates are computed.
+            if not await hold_burst(db_session, review, worker, created=True):
+                await refresh_requester(db_session, requester.id)
         return review_out(review, requester, task_type, worker.handle, 0)
 
-    @get("/{review_id:int}", responses=error_responses(404), summary="One review")
-    async def read(self, review_id: int, db_session: AsyncSession) -> ReviewOut:
-        review = await db_session.get(Review, review_id) if is_row_id(review_id) else None
-        if review is None:
-            raise not_found("A review with this id")
+    @get("/{review_id:int}", responses=error_responses(401, 404), dependencies={"viewer": Provide(provide_optional_worker)},
+         summary="One review", description="Held and hidden reviews: only to their author and to moderators (token).")
+    async def read(self, review_id: int, viewer: Worker | None, db_session: AsyncSession) -> ReviewOut:
+        review = await _review_for(db_session, viewer, review_id)
         return (await load_review_outs(db_session, [review]))[0]
 
-    @get("/{review_id:int}/history", responses=error_responses(404), summary="Earlier versions of a review, newest first")
-    async def history(self, review_id: int, db_session: AsyncSession) -> list[RevisionOut]:
-        if not is_row_id(review_id) or await db_session.get(Review, review_id) is None:
-            raise not_found("A review with this id")
+    @get("/{review_id:int}/history", responses=error_responses(401, 404), dependencies={"viewer": Provide(provide_optional_worker)},
+         summary="Earlier versions of a review, newest first",
+         description="Held and hidden reviews: only to their author and to moderators (token).")
+    async def history(self, review_id: int, viewer: Worker | None, db_session: AsyncSession) -> list[RevisionOut]:
+        await _review_for(db_session, viewer, review_id)
         rows = await db_session.scalars(select(ReviewRevision).where(ReviewRevision.review_id == review_id)
                                         .order_by(ReviewRevision.id.desc()))
         return [RevisionOut(revised_at=r.revised_at, before=r.snapshot) for r in rows]
 
     @patch("/{review_id:int}", responses=error_responses(400, 401, 403, 404, 413, 422), dependencies={"worker": Provide(provide_worker)}, summary="Edit your review")
     async def edit(self, review_id: int, data: ReviewPatch, worker: Worker, db_session: AsyncSession) -> ReviewOut:
+        ensure_not_muted(worker)
         async with write_transaction(db_session):
             review = await _own_review(db_session, worker, review_id)
+            was_low = review_is_low(review)
             changes = {f: getattr(data, f) for f in EDITABLE if getattr(data, f) is not msgspec.UNSET}
             if data.minutes_worked is not msgspec.UNSET:
                 if "worked_seconds" in changes:
@@ -163,22 +193,37 @@ class ReviewController(Controller):
                 setattr(review, name, value)
             review.updated_at = utcnow()
             await db_session.flush()
-            await refresh_requester(db_session, review.requester_id)
+            # An edit that turns a review low can complete a burst as well as a new review can.
+            if was_low or not await hold_burst(db_session, review, worker, created=False):
+                await refresh_requester(db_session, review.requester_id)
         return (await load_review_outs(db_session, [review]))[0]
 
     @delete("/{review_id:int}", status_code=204, responses=error_responses(401, 403, 404), dependencies={"worker": Provide(provide_worker)},
-            summary="Delete your review (and its history)")
+            summary="Delete your review (and its history); muted workers may too")
     async def remove(self, review_id: int, worker: Worker, db_session: AsyncSession) -> None:
         async with write_transaction(db_session):
             review = await _own_review(db_session, worker, review_id)
             requester_id = review.requester_id
-            if not review.is_demo:  # the open dump never published demo reviews
+            # The open dump never published demo reviews; held and hidden ones got their tombstone already.
+            if not review.is_demo and review.status == "visible":
                 db_session.add(Tombstone(kind="review", ref_id=review.id))
             await db_session.delete(review)
             await db_session.flush()
             await refresh_requester(db_session, requester_id)
 
-    @get("/", responses=error_responses(400, 404), summary="Reviews of a requester, newest first (cursor pagination)")
+    @post("/{review_id:int}/flags", status_code=201, responses=error_responses(401, 403, 404, 409, 413, 422),
+          dependencies={"worker": Provide(provide_worker)}, summary="Flag a review that breaks the rules",
+          description="One flag per worker per review. A review is hidden once two workers flagged it, one of them "
+                      "a moderator, or at once when an admin flags it (docs/moderation.md).")
+    async def flag(self, review_id: int, data: FlagIn, worker: Worker, db_session: AsyncSession) -> FlagOut:
+        ensure_not_muted(worker)
+        async with write_transaction(db_session):
+            flag, review = await flag_review(db_session, worker, review_id, data.reason, data.note)
+        return FlagOut(review_id=review.id, reason=flag.reason, note=flag.note, created_at=flag.created_at,
+                       review_status=review.status)  # type: ignore[arg-type]
+
+    @get("/", responses=error_responses(400, 404), summary="Reviews of a requester, newest first (cursor pagination)",
+         description="Visible reviews only: held and hidden ones wait for, or were removed by, a moderator.")
     async def list_reviews(
         self,
         db_session: AsyncSession,
@@ -192,5 +237,6 @@ class ReviewController(Controller):
         if requester_row is None:
             raise not_found("This requester")
         reviews, next_cursor = await newest_first(
-            db_session, select(Review).where(Review.requester_id == requester_row.id), Review.id, cursor, limit)
+            db_session, select(Review).where(Review.requester_id == requester_row.id, Review.status == "visible"),
+            Review.id, cursor, limit)
         return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from server.text import COPIED, COPIED_NOT_BLANK, WRITTEN
 from server.workers.structs import Platform
 
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (worst) to 5 (best); null for n/a")]
@@ -15,14 +16,26 @@ Flag = Literal[
     "webcam_or_phone", "writing_required", "timer_too_short", "adult_content",
     "screen_reader_ok", "needs_sight", "needs_hearing", "unextendable_time_limit", "captcha",
 ]
-# Both are stripped when stored (they are part of a task's identity), so blank ones are refused.
-RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"\S",
-                                          description="the platform's requester id; not blank")]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S", description="not blank")]
-Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+# Both are stripped when stored (they are part of a task's identity), so blank ones are refused. Text copied
+# from a platform refuses NUL; what a person writes refuses other control characters too (server/text.py).
+RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, description="the platform's requester id; not blank"),
+                        COPIED_NOT_BLANK]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500, description="not blank"), COPIED_NOT_BLANK]
+RequesterName = Annotated[str, msgspec.Meta(max_length=200), COPIED]
+HitSetId = Annotated[str, msgspec.Meta(max_length=128), COPIED]
+# Litestar 2 leaves a bound of 0 out of the document when the value may be null (it tests the bound for
+# truthiness); it copies extra_json_schema's "extra" into the schema as is, so these state the bound there too.
+_MINIMUM_0 = {"extra": {"minimum": 0}}
+_EXCLUSIVE_MINIMUM_0 = {"extra": {"exclusiveMinimum": 0}}
+Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000, extra_json_schema=_MINIMUM_0)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 Seconds = Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)]
+ApprovalSeconds = Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600, extra_json_schema=_MINIMUM_0)]
 MAX_COMMENT = 4000
+Comment = Annotated[str, msgspec.Meta(max_length=MAX_COMMENT), WRITTEN]
+Minutes = Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60, extra_json_schema=_EXCLUSIVE_MINIMUM_0)]  # fractional, not 0
+# How a review's author is shown once they deleted their account and left their reviews.
+FORMER_MEMBER = "former member"
 
 
 class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -45,22 +58,22 @@ class TaskRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title
     reward_cents: Cents
     currency: Currency = "USD"
-    hit_set_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    hit_set_id: HitSetId | None = None
 
 
 class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     platform: Platform
     requester_id: RequesterId
-    requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    requester_name: RequesterName = ""
     task: TaskRef | None = None  # leave out to review the requester as a whole
     ratings: Ratings = msgspec.field(default_factory=Ratings)
     worked_seconds: Seconds | None = None
-    minutes_worked: Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60)] | None = None  # or seconds, not both
+    minutes_worked: Minutes | None = None  # or seconds, not both
     outcome: Outcome | None = None
-    approval_seconds: Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600)] | None = None
+    approval_seconds: ApprovalSeconds | None = None
     bonus_cents: Cents | None = None
     flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] = []  # type: ignore[attr-defined]
-    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT)] = ""
+    comment: Comment = ""
 
 
 class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -68,12 +81,12 @@ class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     ratings: RatingsPatch | msgspec.UnsetType = msgspec.UNSET
     worked_seconds: Seconds | None | msgspec.UnsetType = msgspec.UNSET
-    minutes_worked: Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60)] | None | msgspec.UnsetType = msgspec.UNSET
+    minutes_worked: Minutes | None | msgspec.UnsetType = msgspec.UNSET
     outcome: Outcome | None | msgspec.UnsetType = msgspec.UNSET
-    approval_seconds: Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600)] | None | msgspec.UnsetType = msgspec.UNSET
+    approval_seconds: ApprovalSeconds | None | msgspec.UnsetType = msgspec.UNSET
     bonus_cents: Cents | None | msgspec.UnsetType = msgspec.UNSET
     flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[attr-defined]
-    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT)] | msgspec.UnsetType = msgspec.UNSET
+    comment: Comment | msgspec.UnsetType = msgspec.UNSET
 
 
 class TaskOut(msgspec.Struct, kw_only=True):
@@ -96,10 +109,13 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     bonus_cents: int | None
     flags: list[str]
     comment: str  # plain text as written; escape it wherever you render it
-    author: str
+    author: str  # the handle, or FORMER_MEMBER once its account was deleted
     created_at: datetime
     updated_at: datetime
     edits: int = 0
+    # visible | held (part of a burst, waits for a moderator) | hidden (by moderation). Only its author
+    # and moderators ever see a review that is not visible (docs/moderation.md).
+    status: Literal["visible", "held", "hidden"] = "visible"
 
 
 class ReviewPage(msgspec.Struct, kw_only=True):

@@ -24,6 +24,8 @@ from server.workers.structs import Platform
 
 MAX_TIMING = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=5)
+# No platform existed before this (MTurk opened in November 2005): an earlier time is a broken clock.
+EARLIEST = datetime(2005, 1, 1, tzinfo=timezone.utc)
 
 
 class TimingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -79,6 +81,8 @@ def _check(data: TimingIn) -> tuple[datetime, datetime, float]:
         raise ApiError(422, "invalid_field", "ended_at: a timing can last 24 hours at most.", "ended_at")
     if ended > datetime.now(timezone.utc) + CLOCK_SKEW:
         raise ApiError(422, "invalid_field", "ended_at: lies in the future; check the device clock.", "ended_at")
+    if accepted < EARLIEST:
+        raise ApiError(422, "invalid_field", "accepted_at: lies before 2005; check the device clock.", "accepted_at")
     return accepted, ended, seconds
 
 

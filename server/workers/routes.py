@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
+
 import msgspec
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Response, delete, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
+from litestar.params import Parameter
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +20,9 @@ from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id
 from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
-from server.workers.structs import FiltersIn, NewTokenOut, RegisteredOut, RegisterIn, TokenIn, TokenOut, WorkerOut
+from server.workers.account import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
+from server.workers.structs import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,
+                                    TokenOut, WorkerExport, WorkerOut)
 
 MAX_TOKENS_PER_WORKER = 20
 
@@ -46,6 +52,8 @@ class RegistrationController(Controller):
 
     @post("/", status_code=201, responses=error_responses(400, 409, 413, 422), summary="Register a pseudonymous worker account and get its first token")
     async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
+        if data.handle is not None and is_reserved_handle(data.handle):
+            raise ApiError(422, "handle_reserved", "Handles starting with 'deleted-' are reserved; choose another.", "handle")
         handle = data.handle or f"worker-{secrets.token_hex(4)}"
         token = new_token()
         async with write_transaction(db_session):
@@ -85,7 +93,8 @@ class MeController(Controller):
         rows = await db_session.scalars(select(Token).where(Token.worker_id == worker.id).order_by(Token.id))
         return [token_out(t) for t in rows]
 
-    @post("/tokens", status_code=201, responses=error_responses(400, 401, 409, 422), summary="Issue another token (shown once)")
+    @post("/tokens", status_code=201, responses=error_responses(400, 401, 409, 413, 422), operation_class=OptionalBodyOperation,
+          summary="Issue another token (shown once)", description="The body (a `label`) may be left out.")
     async def issue_token(self, worker: Worker, db_session: AsyncSession, data: TokenIn | None = None) -> NewTokenOut:
         token = new_token()
         async with write_transaction(db_session):
@@ -128,3 +137,31 @@ class MeController(Controller):
                 saved.filters = stored
                 saved.updated_at = utcnow()
         return data
+
+    @get("/export", responses=error_responses(401), summary="Download everything stored about you as one JSON document",
+         description="Your account, linked platforms (names only: the IDs are kept as keyed hashes), tokens "
+                     "(metadata, never values or hashes), reviews with their edit history and status, timings, "
+                     "saved filters, the flags you made and moderation decisions about you or your reviews "
+                     "(never naming the moderator). See docs/privacy.md.",
+         response_headers=[ResponseHeader(name="Content-Disposition", documentation_only=True,
+                                          description='attachment; filename="fairfinder-<handle>-YYYYMMDD.json"')])
+    async def export(self, worker: Worker, db_session: AsyncSession) -> Response[WorkerExport]:
+        document = await build_export(db_session, worker, utcnow())
+        filename = export_filename(worker.handle, document.generated_at)
+        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                           "Cache-Control": "no-store"})
+
+    @delete("/", status_code=204, responses=error_responses(400, 401),
+            summary="Delete your account (reviews=delete removes your reviews, reviews=keep leaves them anonymized)",
+            description="One transaction. `reviews=delete` deletes the account and everything of it: reviews, "
+                        "timings, tokens, linked platform IDs, saved filters and the flags you made. `reviews=keep` "
+                        "deletes the same except the reviews, which stay, shown by \"former member\". Either way "
+                        "your tokens stop working and your handle is free again. The parameter is required so "
+                        "that nothing is deleted by accident. See docs/privacy.md.")
+    async def delete_me(
+        self, worker: Worker, db_session: AsyncSession,
+        reviews: Annotated[DeleteMode, Parameter(
+            description="keep: leave your reviews, anonymized; delete: delete them too. Required.")],
+    ) -> None:
+        async with write_transaction(db_session):
+            await delete_account(db_session, worker, reviews)

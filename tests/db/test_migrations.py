@@ -65,3 +65,32 @@ def test_app_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) ->
             await engine.dispose()
 
     assert asyncio.run(pragmas()) == ("wal", 1, 1)  # synchronous 1 = NORMAL (see server/db/engine.py)
+
+
+def test_sqlite_synchronous_full_reaches_the_connections(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import text
+
+    from server.db.engine import create_engine as create_app_engine
+    from server.settings import SettingsError, load_settings
+
+    settings = load_settings({"FAIRFINDER_DATA_DIR": str(tmp_path), "FAIRFINDER_SQLITE_SYNCHRONOUS": "FULL"})
+    assert settings.sqlite_synchronous == "full"
+    try:
+        load_settings({"FAIRFINDER_DATA_DIR": str(tmp_path), "FAIRFINDER_SQLITE_SYNCHRONOUS": "off"})
+        raise AssertionError("an unknown mode must be refused")
+    except SettingsError as error:
+        assert "FAIRFINDER_SQLITE_SYNCHRONOUS" in str(error)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+
+    async def synchronous() -> int:
+        engine = create_app_engine(url, synchronous=settings.sqlite_synchronous)
+        try:
+            async with engine.connect() as connection:
+                return (await connection.execute(text("PRAGMA synchronous"))).scalar()
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(synchronous()) == 2  # FULL

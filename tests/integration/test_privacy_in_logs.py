@@ -1,6 +1,7 @@
 """What a real server process writes to its log and disk: no tokens, no worker IDs, no secret."""
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 from tests.conftest import LiveServer
 
 PLATFORM_WORKER_ID = "A3WORKERIDNEVERLOGGED"
+PATH_MARKER, QUERY_MARKER = "APATHIDNEVERLOGGED", "QUERYNEVERLOGGED"
 
 
 def test_logs_hold_no_tokens_worker_ids_or_secret(tmp_path: Path) -> None:
@@ -26,13 +28,23 @@ def test_logs_hold_no_tokens_worker_ids_or_secret(tmp_path: Path) -> None:
         bad = httpx.post(f"{server.url}/api/v1/reviews", headers=headers, json={"platform": "mturk", "oops": 1})
         assert bad.status_code == 422
         assert httpx.get(f"{server.url}/api/v1/me", headers={"Authorization": "Bearer ff_wrong"}).status_code == 401
+        # ids in the path and the query string stay out of the access log: it names the route template
+        lookup = httpx.get(f"{server.url}/api/v1/requesters/mturk/{PATH_MARKER}?who={QUERY_MARKER}")
+        assert lookup.status_code == 404
     finally:
         server.stop()
     log = server.log.read_text()
     assert "GET /api/v1/me" in log  # the log was written at all
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]  # JSON lines (not a terminal)
+    access = [r for r in records if r["logger"] == "fairfinder.access"]
+    assert {(r["method"], r["route"], r["status"]) for r in access} >= {
+        ("POST", "/api/v1/workers", 201), ("GET", "/api/v1/me", 200), ("GET", "/api/v1/me", 401),
+        ("POST", "/api/v1/reviews", 422), ("GET", "/api/v1/requesters/{platform}/{requester_id}", 404)}
+    assert all(set(r) == {"ts", "level", "logger", "message", "request_id", "method", "route", "status", "duration_ms"}
+               for r in access)
     secret_file = server.data_dir / "secret"
     secret = secret_file.read_text().strip()
-    for private in (token, PLATFORM_WORKER_ID, secret, "ff_wrong"):
+    for private in (token, PLATFORM_WORKER_ID, secret, "ff_wrong", PATH_MARKER, QUERY_MARKER, "private"):
         assert private not in log
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     database = b"".join(path.read_bytes() for path in server.data_dir.glob("fairfinder.db*"))

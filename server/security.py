@@ -1,0 +1,412 @@
+"""Web security around the whole app: request size limits, rate limits, CORS, security headers and CSP.
+
+It is one plain ASGI layer outside Litestar's router (installed in server/app.py), so it sees every request —
+unrouted paths, preflights and errors included — and every response, whoever built it. See docs/security.md
+for what each part does and why.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+import msgspec
+
+from server.errors import ErrorBody
+from server.settings import Settings
+
+# --- what is open to any web page ----------------------------------------------------------------
+
+# The Turkopticon-compatible routes (scripts on worker.mturk.com read them; server/compat/routes.py sets `*`
+# itself) and the open ratings dump (public open data) answer any origin. Nothing here takes a token.
+OPEN_PATHS = frozenset({"/api/multi-attrs.php", "/requesters", "/api/v1/export/ratings"})
+OPEN_PREFIXES = ("/requesters/",)
+# Probes and scrapes are never rate limited: a load balancer must see a busy server as alive.
+EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
+REGISTER_PATH = "/api/v1/workers"
+# POSTs that only read: the extension annotates every page it shows, which is not a write.
+READ_POSTS = frozenset({"/api/v1/annotate"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CORS_METHODS = "DELETE, GET, HEAD, PATCH, POST, PUT"
+CORS_HEADERS = frozenset({"authorization", "content-type", "if-none-match", "if-match", "x-request-id",
+                          "accept", "accept-language", "content-language"})
+# What scripts may read from a cross-origin answer beyond the CORS-safelisted headers.
+EXPOSED_HEADERS = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, X-Request-ID"
+PREFLIGHT_MAX_AGE = "600"
+OPEN_PREFLIGHT_MAX_AGE = "86400"
+_HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
+_EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://([a-z0-9-]{1,64})$")
+
+# --- headers on every answer ---------------------------------------------------------------------
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+# HTML pages (/listen, /r/..., error pages, /moderation) use files from /…/static only: no inline script or
+# style, no external host. A route that sets its own Content-Security-Policy keeps it.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# The OpenAPI pages (/schema Scalar, /schema/swagger) load their viewer from jsDelivr and start it with an
+# inline script (Swagger's embeds the whole document): those inline scripts are allowed by their hashes,
+# computed from the page itself; the viewers inject styles at run time, hence 'unsafe-inline' for styles only.
+DOCS_PREFIX = "/schema"
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_CSP = ("default-src 'none'; script-src 'self' {cdn}{hashes}; style-src 'self' 'unsafe-inline' {cdn} "
+            "https://fonts.scalar.com; font-src 'self' data: {cdn} https://fonts.scalar.com; "
+            "img-src 'self' data: {cdn}; connect-src 'self'; worker-src 'self' blob:; form-action 'none'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+_INLINE_SCRIPT = re.compile(rb"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+PAGE_CSP_BYTES = PAGE_CSP.encode()
+# No referrer leaves the site either way; but under no-referrer browsers send `Origin: null` on a page's own form
+# posts, which the pages' CSRF check (listen's same_site) must refuse. So HTML answers say same-origin.
+REFERRER_POLICY, PAGE_REFERRER_POLICY = b"no-referrer", b"same-origin"
+
+
+def docs_csp(html: bytes) -> str:
+    """The docs pages' policy, allowing exactly the inline scripts this page holds."""
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+                     for body in _INLINE_SCRIPT.findall(html)})
+    return DOCS_CSP.format(cdn=DOCS_CDN, hashes="".join(" " + h for h in hashes))
+
+
+# --- pure decisions --------------------------------------------------------------------------------
+
+
+def is_open_path(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+def origin_allowed(origin: str, settings: Settings) -> bool:
+    """Extension origins (the configured ids, or any id when none are configured) and FAIRFINDER_CORS_ORIGINS."""
+    origin = origin.lower()
+    extension = _EXTENSION_ORIGIN.match(origin)
+    if extension:
+        return not settings.extension_ids or extension.group(2) in settings.extension_ids
+    return origin in settings.cors_origins
+
+
+def is_write(method: str, path: str) -> bool:
+    return method in WRITE_METHODS and path not in READ_POSTS
+
+
+class Decision(NamedTuple):
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # whole seconds until the window ends (the Retry-After of a refusal)
+    window: float
+
+
+class RateLimiter:
+    """Fixed-window counters in this process's memory: `limit` hits per key per `window` seconds."""
+
+    MAX_KEYS = 100_000  # past this, expired windows are swept; a flood of fresh keys resets the table
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def hit(self, key: str) -> Decision:
+        now = self.clock()
+        start, count = self._windows.get(key, (now, 0))
+        if now - start >= self.window:
+            start, count = now, 0
+        count += 1
+        if len(self._windows) >= self.MAX_KEYS and key not in self._windows:
+            self._sweep(now)
+        self._windows[key] = (start, count)
+        reset = max(1, math.ceil(start + self.window - now))
+        return Decision(count <= self.limit, self.limit, max(0, self.limit - count), reset, self.window)
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {k: v for k, v in self._windows.items() if now - v[0] < self.window}
+        if len(self._windows) >= self.MAX_KEYS:
+            self._windows.clear()  # fail open rather than grow without bound
+
+
+class Limits:
+    """The three limits of docs/security.md, applied in order: per address, registrations, writes per token."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ip = RateLimiter(*settings.rate_limit_ip, clock=clock)
+        self.register = RateLimiter(*settings.rate_limit_register, clock=clock)
+        self.writes = RateLimiter(*settings.rate_limit_writes, clock=clock)
+
+    def check(self, method: str, path: str, address: str, token: str | None) -> tuple[str, Decision]:
+        """(name, decision) of the first limit refused, else of the tightest one applied."""
+        applied = [("ip", self.ip.hit(address))]
+        if applied[-1][1].allowed and method == "POST" and path == REGISTER_PATH:
+            applied.append(("register", self.register.hit(address)))
+        if applied[-1][1].allowed and token and is_write(method, path):
+            applied.append(("writes", self.writes.hit(_token_key(token))))
+        refused = [item for item in applied if not item[1].allowed]
+        if refused:
+            return refused[0]
+        return min(applied, key=lambda item: (item[1].remaining / item[1].limit, item[1].remaining))
+
+
+def _token_key(token: str) -> str:
+    # Only a digest is kept in memory: a heap dump or a debugger shows no live tokens.
+    return hashlib.blake2b(token.encode(), digest_size=16).hexdigest()
+
+
+def rate_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    """RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers) for the limit that binds this request."""
+    return [(b"ratelimit-limit", str(decision.limit).encode()),
+            (b"ratelimit-remaining", str(decision.remaining).encode()),
+            (b"ratelimit-reset", str(decision.reset).encode()),
+            (b"ratelimit-policy", f"{decision.limit};w={round(decision.window)}".encode())]
+
+
+# --- the ASGI layer --------------------------------------------------------------------------------
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def bearer_token(scope: dict[str, Any]) -> str | None:
+    value = _header(scope, b"authorization")
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    return None
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    # With FAIRFINDER_FORWARDED_ALLOW_IPS uvicorn has already put the proxy's X-Forwarded-For client here.
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def _merge_vary(headers: list[tuple[bytes, bytes]], value: bytes) -> None:
+    for index, (key, existing) in enumerate(headers):
+        if key.lower() == b"vary":
+            if value.lower() not in [part.strip().lower() for part in existing.split(b",")]:
+                headers[index] = (key, existing + b", " + value)
+            return
+    headers.append((b"vary", value))
+
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """No declared type (the body is read as JSON), application/json or application/<something>+json."""
+    if content_type is None or not content_type.strip():
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class SecurityLayer:
+    """ASGI: size limits → rate limits → CORS preflight → the app, adding CORS and security headers on the way out."""
+
+    def __init__(self, app: Callable[..., Any], settings: Settings, on_refusal: Callable[[str], None] | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.limits = Limits(settings) if settings.rate_limits_enabled else None
+        self.on_refusal = on_refusal or (lambda _name: None)
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        path = scope["path"].rstrip("/") or "/"  # as the router matches it: /health/ is /health
+        origin = _header(scope, b"origin")
+        open_path = is_open_path(path)
+        allowed_origin = origin if origin and not open_path and origin_allowed(origin, self.settings) else None
+        extra: list[tuple[bytes, bytes]] = []
+        send = self._wrap(send, path, open_path, allowed_origin, extra)
+
+        raw_path = (scope.get("raw_path") or path.encode()).split(b"?", 1)[0]  # some servers include the query
+        url_bytes = len(raw_path) + len(scope.get("query_string") or b"")
+        if url_bytes > self.settings.max_url_bytes:
+            await _reply(send, 414, "uri_too_long",
+                         f"The address is longer than this server accepts ({self.settings.max_url_bytes} bytes).")
+            return
+        if sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ())) > self.settings.max_header_bytes:
+            await _reply(send, 431, "headers_too_large",
+                         f"The request headers are larger than this server accepts ({self.settings.max_header_bytes} bytes).")
+            return
+        if self.limits is not None and path not in EXEMPT_PATHS:
+            name, decision = self.limits.check(method, path, client_address(scope), bearer_token(scope))
+            extra.extend(rate_headers(decision))
+            if not decision.allowed:
+                self.on_refusal(name)
+                await _reply(send, 429, "rate_limited",
+                             f"Too many requests; try again in {decision.reset} seconds.",
+                             [(b"retry-after", str(decision.reset).encode())])
+                return
+        if method == "OPTIONS" and origin and _header(scope, b"access-control-request-method"):
+            await self._preflight(scope, send, open_path, allowed_origin)
+            return
+        if method in BODY_METHODS and path.startswith("/api/") and not is_json_type(_header(scope, b"content-type")):
+            # The API reads JSON only. Refusing other declared types also stops cross-site "simple" posts
+            # (text/plain, forms), which browsers send without a CORS preflight.
+            await _reply(send, 415, "unsupported_media_type",
+                         "Send the body as JSON, with 'Content-Type: application/json'.")
+            return
+        await self.app(scope, receive, send)
+
+    async def _preflight(self, scope: dict[str, Any], send: Callable[..., Any], open_path: bool,
+                         allowed_origin: str | None) -> None:
+        requested = (_header(scope, b"access-control-request-headers") or "").strip()
+        if requested and (len(requested) > 1000 or not _HEADER_LIST.match(requested)):
+            await _reply(send, 400, "bad_request", "Access-Control-Request-Headers is not a list of header names.")
+            return
+        if open_path:
+            headers = [(b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+                       (b"access-control-max-age", OPEN_PREFLIGHT_MAX_AGE.encode())]
+            if requested:
+                headers.append((b"access-control-allow-headers", requested.encode()))
+            await _empty(send, headers)
+            return
+        method = (_header(scope, b"access-control-request-method") or "").upper()
+        names = {name.strip().lower() for name in requested.split(",") if name.strip()}
+        if allowed_origin is None or method not in CORS_METHODS.split(", ") or not names <= CORS_HEADERS:
+            await _reply(send, 403, "cors_refused", "This origin, method or header is not allowed to call this server.")
+            return
+        await _empty(send, [(b"access-control-allow-methods", CORS_METHODS.encode()),
+                            (b"access-control-allow-headers", b", ".join(sorted(n.encode() for n in CORS_HEADERS))),
+                            (b"access-control-max-age", PREFLIGHT_MAX_AGE.encode())])
+
+    def _wrap(self, send: Callable[..., Any], path: str, open_path: bool, allowed_origin: str | None,
+              extra: list[tuple[bytes, bytes]]) -> Callable[..., Any]:
+        docs = path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/")
+        held: dict[str, Any] = {}
+
+        async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                html = _is_html(headers)
+                viewer = docs and html and message["status"] == 200
+                self._decorate(headers, open_path, allowed_origin, extra, html, html and not viewer)
+                message = {**message, "headers": headers}
+                if viewer:
+                    held["start"], held["body"] = message, []  # the CSP needs the page's inline scripts
+                    return
+            elif message["type"] == "http.response.body" and "start" in held:
+                held["body"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(held.pop("body"))
+                start = held.pop("start")
+                _set_default(start["headers"], b"content-security-policy", docs_csp(body).encode())
+                await send(start)
+                message = {"type": "http.response.body", "body": body}
+            await send(message)
+
+        return wrapped
+
+    def _decorate(self, headers: list[tuple[bytes, bytes]], open_path: bool, allowed_origin: str | None,
+                  extra: Iterable[tuple[bytes, bytes]], html: bool, page: bool) -> None:
+        """Security and CORS headers; `page`: an HTML answer that gets the page CSP unless it has one."""
+        present = {key.lower() for key, _ in headers}
+        for key, value in (*SECURITY_HEADERS, *extra):
+            if key not in present:
+                headers.append((key, value))
+        if b"referrer-policy" not in present:
+            headers.append((b"referrer-policy", PAGE_REFERRER_POLICY if html else REFERRER_POLICY))
+        if page and b"content-security-policy" not in present:
+            headers.append((b"content-security-policy", PAGE_CSP_BYTES))
+        if open_path:
+            if b"access-control-allow-origin" not in present:
+                headers.append((b"access-control-allow-origin", b"*"))
+            headers.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
+            return
+        # The answer depends on Origin whether or not this one was allowed: caches must keep them apart.
+        _merge_vary(headers, b"Origin")
+        if allowed_origin is not None:
+            headers.append((b"access-control-allow-origin", allowed_origin.encode("latin-1")))
+            headers.append((b"access-control-expose-headers", EXPOSED_HEADERS.encode()))
+
+
+def _is_html(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    return any(key.lower() == b"content-type" and value.lower().startswith(b"text/html") for key, value in headers)
+
+
+def _set_default(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    if all(key.lower() != name for key, _ in headers):
+        headers.append((name, value))
+
+
+async def _reply(send: Callable[..., Any], status: int, code: str, message: str,
+                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = msgspec.json.encode(ErrorBody(status, code, message))
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _empty(send: Callable[..., Any], headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+# --- the HTTP server's own bound on request heads ---------------------------------------------------
+
+
+def head_limit(settings: Settings) -> int:
+    """Bytes of request line and headers uvicorn reads before refusing: above the app's own 414/431 checks,
+    which answer first in our error shape; this only stops a client that streams headers without end."""
+    return settings.max_url_bytes + settings.max_header_bytes + 1024
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - uvicorn without httptools falls back to h11, which has its own bound
+    HTTP_PROTOCOL = "h11"
+else:
+    HTTP_PROTOCOL = "server.security:BoundedHttpToolsProtocol"
+    _TOO_LARGE = msgspec.json.encode(ErrorBody(431, "headers_too_large", "The request headers are larger than this "
+                                                                          "server accepts."))
+
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
+        """uvicorn's fast parser (httptools) keeps reading headers without limit (a 20 MB header was accepted):
+        count each request head's bytes and refuse past uvicorn's h11_max_incomplete_event_size, as h11 does."""
+
+        def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(config, *args, **kwargs)
+            self._head_limit = config.h11_max_incomplete_event_size or 64 * 1024
+            self._in_head, self._head_bytes, self._tail, self._refused = True, 0, b"", False
+
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
+            if self._in_head:
+                window = self._tail + data  # the blank line that ends the head may straddle two reads
+                end = window.find(b"\r\n\r\n")
+                self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+                self._tail = window[-3:]
+                if self._head_bytes > self._head_limit:
+                    self._refused = True
+                    self.logger.warning("Request head larger than %d bytes refused.", self._head_limit)
+                    self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+                                         b"content-length: " + str(len(_TOO_LARGE)).encode() + b"\r\nconnection: close\r\n\r\n"
+                                         + _TOO_LARGE)
+                    self.transport.close()
+                    return
+            super().data_received(data)
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._in_head, self._head_bytes, self._tail = True, 0, b""
+            super().on_message_complete()

@@ -1,0 +1,156 @@
+"""Helpers of the account tests: direct SQL on the test database, aggregates before/after a full
+rebuild, and a scan of every table for what is left of a worker."""
+from __future__ import annotations
+
+import asyncio
+import math
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from server.db.engine import create_engine, session_factory, write_transaction
+from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
+from server.settings import Settings
+from server.stats.refresh import rebuild_all, refresh_requester
+from tests.conftest import backdate_account
+
+
+def db_path(settings: Settings) -> Path:
+    path = settings.sqlite_path()
+    assert path is not None
+    return path
+
+
+def sql(settings: Settings, statement: str, *params: Any) -> list[tuple]:
+    with sqlite3.connect(db_path(settings)) as connection:
+        rows = connection.execute(statement, params).fetchall()
+    connection.close()
+    return rows
+
+
+def value(settings: Settings, statement: str, *params: Any) -> Any:
+    rows = sql(settings, statement, *params)
+    return rows[0][0] if rows else None
+
+
+def tables(settings: Settings) -> list[str]:
+    return [name for (name,) in sql(settings, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+
+def everything(settings: Settings) -> dict[str, list[tuple]]:
+    """Every row of every table (whatever tables exist): equal results mean nothing was written."""
+    return {table: sorted(sql(settings, f"SELECT * FROM {table}"), key=repr)  # noqa: S608 - names from sqlite_master
+            for table in tables(settings)}
+
+
+def scan(settings: Settings, worker_id: int, needles: Iterable[str]) -> set[str]:
+    """Where the worker is still referenced: `table.column` for every column that refers to workers.id
+    holding `worker_id`, and `table:text` for every table with a text value containing a needle."""
+    needles = [n for n in needles if n]
+    hits: set[str] = set()
+    for table in tables(settings):
+        columns = [row[3] for row in sql(settings, f"PRAGMA foreign_key_list({table})") if row[2] == "workers"]
+        if table == "workers":
+            columns.append("id")
+        for column in columns:
+            if value(settings, f"SELECT count(*) FROM {table} WHERE {column} = ?", worker_id):  # noqa: S608
+                hits.add(f"{table}.{column}")
+        for row in sql(settings, f"SELECT * FROM {table}"):  # noqa: S608
+            for cell in row:
+                if isinstance(cell, str) and any(n in cell for n in needles):
+                    hits.add(f"{table}:text")
+    return hits
+
+
+def register_worker(client: TestClient, handle: str, *, platform_ids: list[dict[str, str]] | None = None,
+                    new: bool = False) -> tuple[dict[str, str], int, str]:
+    """(Authorization header, worker id, token) of a fresh account; established unless `new`."""
+    response = client.post("/api/v1/workers", json={"handle": handle, "platform_ids": platform_ids or []})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    if not new:
+        backdate_account(db_path(client.app.state.settings), body["worker"]["id"])
+    return {"Authorization": f"Bearer {body['token']}"}, body["worker"]["id"], body["token"]
+
+
+def run_in_app(client: TestClient, work: Any) -> Any:
+    """Run `work(session)` in one write transaction on the app's own sessions (its event loop)."""
+    async def run() -> Any:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            return await work(session)
+
+    with client.portal() as portal:
+        return portal.call(run)
+
+
+def refresh(client: TestClient, requester_ids: Iterable[int]) -> None:
+    async def work(session: Any) -> None:
+        for requester_id in requester_ids:
+            await refresh_requester(session, requester_id)
+
+    run_in_app(client, work)
+
+
+def _close(a: Any, b: Any) -> bool:
+    """Equal, with float sums compared to a tolerance (they are added up in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+async def read_aggregates(session: Any) -> dict[str, Any]:
+    def rows(objects: Any, key: str, fields: list[str]) -> dict[Any, dict[str, Any]]:
+        return {getattr(o, key): {f: getattr(o, f) for f in fields} for o in objects}
+
+    return {
+        "task_types": rows(await session.scalars(select(TaskTypeStats)), "task_type_id",
+                           ["samples", "reviews", "summary", "flag_counts"]),
+        "requesters": rows(await session.scalars(select(RequesterStats)), "requester_id",
+                           ["reviews", "summary", "ratings", "rejections", "blocks", "approval_seconds",
+                            "median_hourly_cents", "recent", "flag_counts"]),
+        "platforms": rows(await session.scalars(select(PlatformStats)), "platform",
+                          ["n_completed", "sum_log_seconds", "approved", "decided", "ratings"]),
+    }
+
+
+def aggregates(client: TestClient) -> dict[str, Any]:
+    """The aggregates as the app keeps them current."""
+    return run_in_app(client, read_aggregates)
+
+
+def rebuilt_aggregates(settings: Settings) -> dict[str, Any]:
+    """The aggregates a full `rebuild_all` computes, on a copy of the database (the original stays as it is)."""
+    copy = db_path(settings).with_name("rebuild-copy.db")
+    with sqlite3.connect(db_path(settings)) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+    async def run() -> dict[str, Any]:
+        engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+        try:
+            async with session_factory(engine)() as session, write_transaction(session):
+                await rebuild_all(session)
+            async with session_factory(engine)() as session:
+                return await read_aggregates(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        for path in copy.parent.glob(copy.name + "*"):
+            path.unlink()
+
+
+def same_aggregates(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return _close(a, b)
