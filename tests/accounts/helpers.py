@@ -3,7 +3,6 @@ rebuild, and a scan of every table for what is left of a worker."""
 from __future__ import annotations
 
 import asyncio
-import math
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
 from server.settings import Settings
 from server.stats.refresh import rebuild_all, refresh_requester
 from tests.conftest import backdate_account
+from tests.aggregates import close as _close
 
 
 def db_path(settings: Settings) -> Path:
@@ -94,17 +94,6 @@ def refresh(client: TestClient, requester_ids: Iterable[int]) -> None:
             await refresh_requester(session, requester_id)
 
     run_in_app(client, work)
-
-
-def _close(a: Any, b: Any) -> bool:
-    """Equal, with float sums compared to a tolerance (they are added up in another order)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-    return a == b
 
 
 async def read_aggregates(session: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,22 +17,12 @@ from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
 from server.settings import Settings
 from server.stats.refresh import rebuild_all
 from tests.conftest import TEST_SECRET, register
+from tests.aggregates import close as _close
 
 REQUESTERS = ["A1", "A2"]
 TITLES = [("Survey about food", 50), ("Tag images", 10), ("Survey about food", 75)]
 WORKERS = 3
 NOW = datetime.now(timezone.utc)
-
-
-def _close(a: Any, b: Any) -> bool:
-    """Equal, with float sums compared to a tolerance (they are built by additions in another order)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-    return a == b
 
 
 async def _snapshot(database_url: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import httpx
 
 from server.db.engine import create_engine, session_factory, write_transaction
 from server.stats.refresh import rebuild_all
+from tests.aggregates import close
 
 ABSENT = "absent"
 REQUESTERS = ["ADURABLE001", "ADURABLE002", "ADURABLE003"]
@@ -280,17 +281,6 @@ def recomputed_snapshot(db_path: Path, work_dir: Path) -> dict[str, dict[Any, di
     finally:
         for path in copy.parent.glob(copy.name + "*"):
             path.unlink()
-
-
-def close(a: Any, b: Any) -> bool:
-    """Equal, with floats compared to a tolerance (sums built by additions in another order)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-    return a == b
 
 
 def aggregate_differences(stored: dict, rebuilt: dict) -> list[str]:
