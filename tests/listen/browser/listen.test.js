@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium, recordCspViolations } = require('../../browser_support.js');
 
 const BASE = process.env.LISTEN_URL;
 if (!BASE) throw new Error('set LISTEN_URL to the /listen page of a running demo server');
@@ -22,11 +22,7 @@ const STATES = {
 
 let browser;
 test.before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 test.after(async () => { if (browser) await browser.close(); });
 
@@ -238,10 +234,7 @@ test('no Content-Security-Policy violations in any state, with the script runnin
   // The policy is enforced here (no bypassCSP). Violations are caught twice: the page's securitypolicyviolation
   // events, recorded from before the first byte is parsed, and Chromium's console errors.
   const context = await browser.newContext();
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
+  await recordCspViolations(context);
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) consoleErrors.push(m.text()); });

@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { chromium } = require('playwright-core');
+const { launchChromium, recordCspViolations } = require('../../browser_support.js');
 
 const BASE = process.env.MODERATION_URL;
 const SEED = JSON.parse(process.env.MODERATION_SEED || 'null');
@@ -27,11 +27,7 @@ const PAGES = [
 
 let browser;
 test.before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 test.after(async () => { if (browser) await browser.close(); });
 
@@ -201,10 +197,7 @@ test('no Content-Security-Policy violations on any page, nor when a form is sent
   // The policy is enforced here (bypassCSP off); violations are caught from the page's securitypolicyviolation
   // events (recorded before the first byte is parsed) and from Chromium's console errors.
   const { context, page } = await open({ bypassCSP: false });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
+  await recordCspViolations(context);
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) consoleErrors.push(m.text()); });
   try {

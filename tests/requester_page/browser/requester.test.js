@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { chromium } = require('playwright-core');
+const { launchChromium, recordCspViolations } = require('../../browser_support.js');
 
 const PAGE = process.env.REQUESTER_URL;
 if (!PAGE) throw new Error('set REQUESTER_URL to the /r/mturk/<id> page of a seeded requester on a running server');
@@ -22,11 +22,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let browser;
 test.before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 test.after(async () => { if (browser) await browser.close(); });
 
@@ -202,10 +198,7 @@ test('no Content-Security-Policy violations on any page', async () => {
   // The policy is enforced here (bypassCSP off); violations are caught from the page's securitypolicyviolation
   // events (recorded before the first byte is parsed) and from Chromium's console errors.
   const context = await browser.newContext();
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
+  await recordCspViolations(context);
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) consoleErrors.push(m.text()); });

@@ -6,7 +6,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { chromium } = require('playwright-core');
+const { launchChromium, recordCspViolations } = require('../../browser_support.js');
 
 const ORIGIN = process.env.DOCS_ORIGIN;
 if (!ORIGIN) throw new Error('set DOCS_ORIGIN to a running server');
@@ -30,20 +30,13 @@ const STAND_INS = {
 
 let browser;
 test.before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 test.after(async () => { if (browser) await browser.close(); });
 
 async function open(path) {
   const context = await browser.newContext();  // the policy is enforced
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
+  await recordCspViolations(context);
   const cdn = [];
   await context.route('https://cdn.jsdelivr.net/**', (route) => {
     const url = route.request().url();
