@@ -44,6 +44,7 @@ from server.moderation.rules import is_moderator, is_muted, may_mute
 from server.moderation.structs import LogEntry, QueueItem
 from server.paging import decode_cursor, is_row_id
 from server.requesters.page import flags_words, outcome_words, page_path, ratings_words, sentence_case
+from server.static import versioned_url
 
 log = logging.getLogger("fairfinder.moderation.page")
 
@@ -52,8 +53,8 @@ MODERATION_TEMPLATE_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 STATIC_PATH = "/moderation/static"
 # The files' URLs name their content, so browsers may keep them for a year and still see every change.
-CSS_URL = f"{STATIC_PATH}/moderation.css?v=" + hashlib.sha256((STATIC_DIR / "moderation.css").read_bytes()).hexdigest()[:12]
-JS_URL = f"{STATIC_PATH}/moderation.js?v=" + hashlib.sha256((STATIC_DIR / "moderation.js").read_bytes()).hexdigest()[:12]
+CSS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "moderation.css")
+JS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "moderation.js")
 STATIC_MAX_AGE = 365 * 24 * 3600
 
 COOKIE = "ff_moderation"

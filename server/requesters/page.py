@@ -8,7 +8,6 @@ and only the columns they need. Comments are user text: Jinja escapes them.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from server.requesters import history
 from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
 from server.reviews.structs import FORMER_MEMBER
 from server.reviews.vocab import RATING_DIMENSIONS, active_flags, should_avoid
+from server.static import versioned_url
 from server.stats.refresh import _Report, _samples
 
 log = logging.getLogger("fairfinder.requesters.page")
@@ -56,7 +56,7 @@ REQUESTER_TEMPLATE_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 STATIC_PATH = "/r/static"
 # The stylesheet's URL names its content, so browsers may keep it for a year and still see every change.
-CSS_URL = f"{STATIC_PATH}/requester.css?v=" + hashlib.sha256((STATIC_DIR / "requester.css").read_bytes()).hexdigest()[:12]
+CSS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "requester.css")
 STATIC_MAX_AGE = 365 * 24 * 3600
 
 MAX_ID_CHARS = 128  # as stored (requesters.external_id)

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from server.settings import Settings
 from tests.accounts.helpers import register_worker, sql, value
-from tests.api.conftest import check_response
+from tests.helpers import check_response
 
 LEAVER = "leaverhandle7"
 STAYER = "stayerhandle3"

@@ -5,9 +5,7 @@ checked: no status >= 500 and no "Traceback" in the body. Tests then only assert
 """
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,29 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.settings import Settings
-from tests.conftest import register
-
-# Tables whose rows tests compare before and after a refused request.
-TABLES = (
-    "workers", "worker_platform_ids", "tokens", "requesters", "task_types", "reviews", "review_revisions",
-    "timings", "task_type_stats", "requester_stats", "platform_stats", "saved_filters",
-)
-
-
-def check_response(response: httpx.Response) -> None:
-    """Invariants of every response: never a 5xx, never a stack trace, errors in the one JSON shape."""
-    response.read()
-    text = response.text
-    assert "Traceback" not in text, text
-    assert response.status_code < 500, f"{response.request.method} {response.request.url}: {text}"
-    if response.status_code >= 400:
-        body = response.json()
-        assert set(body) <= {"status", "code", "message", "field"}, body
-        assert body["status"] == response.status_code, body
-        assert isinstance(body["code"], str) and body["code"], body
-        assert isinstance(body["message"], str) and body["message"], body
-        assert "field" not in body or isinstance(body["field"], str), body
-
+from tests.helpers import Db, check_response, sign_up
 
 @pytest.fixture
 def client(client: TestClient) -> Iterator[TestClient]:
@@ -45,49 +21,11 @@ def client(client: TestClient) -> Iterator[TestClient]:
     yield client
 
 
-class Db:
-    """Direct, read-only access to the test's SQLite file (a separate connection, as an outsider sees it)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-
-    def rows(self, sql: str, *params: Any) -> list[tuple]:
-        with self.connect() as connection:
-            return connection.execute(sql, params).fetchall()
-
-    def value(self, sql: str, *params: Any) -> Any:
-        rows = self.rows(sql, *params)
-        return rows[0][0] if rows else None
-
-    def count(self, table: str) -> int:
-        return self.value(f"SELECT count(*) FROM {table}")  # noqa: S608 - table names are ours
-
-    def dump(self) -> dict[str, list[tuple]]:
-        """Every row of every table: equal dumps mean nothing was written."""
-        with self.connect() as connection:
-            return {t: sorted(connection.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}  # noqa: S608
-
-    def file_bytes(self) -> bytes:
-        """The database as stored on disk, including the WAL and shared-memory files."""
-        return b"".join(p.read_bytes() for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
-                        if p.exists())
-
-
 @pytest.fixture
 def db(settings: Settings) -> Db:
     path = settings.sqlite_path()
     assert path is not None
     return Db(path)
-
-
-def sign_up(client: TestClient, handle: str) -> dict[str, str]:
-    """Register and use the token once, so its coarse last_used_at is set and later reads write nothing."""
-    headers = register(client, handle)
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
-    return headers
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.conftest import LiveServer
-from tests.fuzz.conftest import Snapshot, signed_up
+from tests.helpers import Db, sign_up
 
 JSON = {"content-type": "application/json"}
 XSS = "<script>alert(1)</script>"
@@ -84,11 +84,11 @@ ECHO = {
 class Writer:
     """Alice with a review, Bob who may flag it, and the database read back directly."""
 
-    def __init__(self, api: TestClient, snapshot: Snapshot) -> None:
+    def __init__(self, api: TestClient, snapshot: Db) -> None:
         self.api = api
         self.db = snapshot
-        self.alice = signed_up(api, "alice")
-        self.bob = signed_up(api, "bob")
+        self.alice = sign_up(api, "alice")
+        self.bob = sign_up(api, "bob")
         created = api.post("/api/v1/reviews", headers=self.alice, json=a_review())
         assert created.status_code == 201, created.text
         self.review = created.json()["id"]
@@ -105,7 +105,7 @@ class Writer:
 
 
 @pytest.fixture
-def writer(api: TestClient, snapshot: Snapshot) -> Writer:
+def writer(api: TestClient, snapshot: Db) -> Writer:
     return Writer(api, snapshot)
 
 
@@ -142,10 +142,10 @@ def test_the_valid_bodies_are_accepted(writer, route):
 
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_a_body_over_the_limit_is_413(writer, settings, route):
-    before = writer.db.take()
+    before = writer.db.dump()
     filler = "x" * (settings.max_body_bytes + 1)
     assert_refused(writer.send(route, writer.body(route, filler)), 413, "payload_too_large")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize("shape", ["arrays", "objects", "in_a_field"])
@@ -154,17 +154,17 @@ def test_json_nested_ten_thousand_deep_is_400(writer, route, shape):
     deep = {"arrays": b"[" * 10_000 + b"]" * 10_000,
             "objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
             "in_a_field": with_slot(route, b"@@").replace(b'"@@"', b"[" * 10_000 + b"]" * 10_000)}[shape]
-    before = writer.db.take()
+    before = writer.db.dump()
     assert_refused(writer.send(route, deep), 400, "invalid_json")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize("route", BODY_ROUTES)
 def test_an_empty_body_is_400(writer, route):
-    before = writer.db.take()
+    before = writer.db.dump()
     assert_refused(writer.send(route, b""), 400, "missing_body")
     assert_refused(writer.send(route, b"", headers={"content-type": ""}), 400, "missing_body")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 NOT_JSON_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz",
@@ -174,12 +174,12 @@ NOT_JSON_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_a_body_that_is_not_declared_json_is_415(writer, route):
     """Valid JSON sent as another media type: refused, not parsed as JSON anyway."""
-    before = writer.db.take()
+    before = writer.db.dump()
     answers = {content_type: writer.send(route, writer.body(route), headers={"content-type": content_type})
                for content_type in NOT_JSON_TYPES}
     assert {kind: (r.status_code, r.json().get("code")) for kind, r in answers.items()} == {
         kind: (415, "unsupported_media_type") for kind in NOT_JSON_TYPES}
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
     accepted = writer.send(route, writer.body(route), headers={"content-type": "application/json; charset=utf-8"})
     assert accepted.status_code in (200, 201), accepted.text
 
@@ -203,9 +203,9 @@ BAD_UNICODE = {
 @pytest.mark.parametrize("case", list(BAD_UNICODE))
 @pytest.mark.parametrize("route", list(ROUTES))
 def test_text_that_is_not_unicode_is_400(writer, route, case):
-    before = writer.db.take()
+    before = writer.db.dump()
     assert_refused(writer.send(route, with_slot(route, BAD_UNICODE[case])), 400, "invalid_json")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize("text", ODD_TEXT)
@@ -239,9 +239,9 @@ SLOT = {"register": "token_label", "review": "comment", "edit": "comment", "flag
 def test_a_nul_character_is_refused(writer, route, text):
     """NUL is valid JSON (\\u0000) but poison for C strings, and PostgreSQL text and jsonb cannot hold it:
     a 422 naming the field, and nothing stored."""
-    before = writer.db.take()
+    before = writer.db.dump()
     assert_refused(writer.send(route, writer.body(route, text)), 422, "invalid_field", SLOT[route])
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 def test_a_nul_character_is_refused_in_every_stored_string(writer):
@@ -264,19 +264,19 @@ def test_a_nul_character_is_refused_in_every_stored_string(writer):
                                              "tasks": [a_task()]}, "filters.keywords_include[0]"),
         ("POST", f"/api/v1/reviews/{writer.review}/flags", bob, {"reason": "spam", "note": "\x00"}, "note"),
     ]
-    before = writer.db.take()
+    before = writer.db.dump()
     for method, path, headers, body, field in cases:
         assert_refused(api.request(method, path, headers=headers, json=body), 422, "invalid_field", field)
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize("control", ["\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b[2J", "\x1f"])
 @pytest.mark.parametrize("route", ["review", "edit", "flag", "token", "register"])
 def test_control_characters_are_refused_in_text_people_write(writer, route, control):
     """Comments, notes and labels are plain text for people: other C0 controls than tab, LF and CR are refused."""
-    before = writer.db.take()
+    before = writer.db.dump()
     assert_refused(writer.send(route, writer.body(route, f"a{control}b")), 422, "invalid_field", SLOT[route])
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 def test_tabs_and_line_breaks_are_kept_in_text_people_write(writer):
@@ -418,7 +418,7 @@ def test_lookups_treat_metacharacters_literally(writer, settings, value):
     """Reads by id or name find exactly that id: no SQL, no LIKE wildcards, nothing written."""
     api, alice = writer.api, writer.alice
     make_admin_with_a_job_run(settings.sqlite_path(), "alice")
-    before = writer.db.take()
+    before = writer.db.dump()
     quoted = quote(value, safe="")
     assert_refused(api.get("/api/v1/reviews", params={"platform": "mturk", "requester": value}), 404, "not_found")
     assert api.get("/api/v1/requesters", params={"platform": "mturk", "ids": value}).json() == {}
@@ -438,7 +438,7 @@ def test_lookups_treat_metacharacters_literally(writer, settings, value):
     assert_refused(api.get("/api/v1/export/ratings", params={"since": value}), 400, "invalid_parameter", "since")
     assert_refused(api.get("/api/v1/speech", params={"platform": value}), 400, "invalid_parameter", "platform")
     assert_refused(api.get("/api/v1/speech", params={"hide": value}), 400, "invalid_parameter", "hide")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 # ------------------------------------------------------------------------------------------------
@@ -494,20 +494,20 @@ ABSURD = [
 @pytest.mark.parametrize(("route", "body", "status", "field"), ABSURD,
                          ids=[f"{route}-{n}" for n, (route, *_rest) in enumerate(ABSURD)])
 def test_absurd_numbers_and_times_are_refused(writer, route, body, status, field):
-    before = writer.db.take()
+    before = writer.db.dump()
     refused = assert_refused(writer.send(route, body.encode()), status, field=field)
     assert refused["code"] in ({"invalid_field"} if status == 422 else {"invalid_json", "bad_request"}), refused
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize(("route", "body"), [
     ("review", REVIEW_WITH_NAN.replace("NaN", "1e400")), ("edit", '{"minutes_worked": -1e400}'),
     ("filters", '{"other_communities_weight": 1e999}')])
 def test_a_number_that_overflows_is_invalid_json_with_a_clear_message(writer, route, body):
-    before = writer.db.take()
+    before = writer.db.dump()
     refused = assert_refused(writer.send(route, body.encode()), 400, "invalid_json")
     assert "number" in refused["message"].lower() and "$[" not in refused["message"], refused  # words, not a path
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
 
 
 @pytest.mark.parametrize("expires_at", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
@@ -528,11 +528,11 @@ def test_far_out_rule_expiries_are_kept_and_harmless(writer, expires_at):
 
 def test_duplicate_keys_the_last_one_is_validated_and_stored(writer):
     api, alice = writer.api, writer.alice
-    before = writer.db.take()
+    before = writer.db.dump()
     refused = api.post("/api/v1/reviews", headers={**JSON, **alice},
                        content=b'{"platform": "mturk", "requester_id": "ADUP", "bonus_cents": 5, "bonus_cents": -5}')
     assert_refused(refused, 422, "invalid_field", "bonus_cents")
-    assert writer.db.take() == before
+    assert writer.db.dump() == before
     created = api.post("/api/v1/reviews", headers={**JSON, **alice}, content=(
         b'{"platform": "mturk", "requester_id": "ADUP", "comment": "first", "bonus_cents": -5, '
         b'"comment": "second", "bonus_cents": 5}'))
@@ -547,7 +547,7 @@ def test_duplicate_keys_the_last_one_is_validated_and_stored(writer):
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str], Snapshot]]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str], Db]]:
     server = LiveServer(tmp_path_factory.mktemp("hostile") / "var",
                         env={"FAIRFINDER_RATE_LIMITS": "off", "FAIRFINDER_SCHEDULER": "off"})
     server.data_dir.mkdir()
@@ -556,7 +556,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
     token = httpx.post(f"{server.url}/api/v1/workers", json={"handle": "raw-sender"}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{server.url}/api/v1/me", headers=headers).status_code == 200
-    yield server, headers, Snapshot(server.data_dir / "fairfinder.db")
+    yield server, headers, Db(server.data_dir / "fairfinder.db")
     server.stop()
 
 
@@ -601,31 +601,31 @@ TWO_MIB_REVIEW = json.dumps(a_review(comment="x" * (2 * 1024 * 1024))).encode()
 
 def test_a_claimed_length_over_the_limit_is_413_before_the_body_is_read(live):
     server, headers, db = live
-    before = db.take()
+    before = db.dump()
     answer = exchange(server, post_head(headers, length=50 * 1024 * 1024), b'{"platform": "mturk"', half_close=True)
     status, body = status_and_body(answer)
     assert (status, body["code"]) == (413, "payload_too_large")
-    assert db.take() == before
+    assert db.dump() == before
 
 
 def test_a_body_longer_than_its_claimed_length_is_cut_there(live):
     server, headers, db = live
-    before = db.take()
+    before = db.dump()
     answer = exchange(server, post_head(headers, length=40), TWO_MIB_REVIEW)
     status, body = status_and_body(answer)
     assert (status, body["code"]) == (400, "invalid_json")  # the first 40 bytes, which are not JSON on their own
-    assert db.take() == before
+    assert db.dump() == before
     assert httpx.get(f"{server.url}/health").status_code == 200
 
 
 def test_a_chunked_body_over_the_limit_is_413(live):
     server, headers, db = live
-    before = db.take()
+    before = db.dump()
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(TWO_MIB_REVIEW[i:i + 65536]), TWO_MIB_REVIEW[i:i + 65536])
                       for i in range(0, len(TWO_MIB_REVIEW), 65536)) + b"0\r\n\r\n"
     status, body = status_and_body(exchange(server, post_head(headers, chunked=True), chunks))
     assert (status, body["code"]) == (413, "payload_too_large")
-    assert db.take() == before
+    assert db.dump() == before
 
 
 def test_a_small_chunked_body_is_read_like_any_other(live):
@@ -640,9 +640,9 @@ def test_a_small_chunked_body_is_read_like_any_other(live):
 def test_both_a_length_and_chunked_is_refused(live):
     """Content-Length with Transfer-Encoding is how requests are smuggled past proxies: refused outright."""
     server, headers, db = live
-    before = db.take()
+    before = db.dump()
     review = json.dumps(a_review(requester_id="ASMUGGLED")).encode()
     answer = exchange(server, post_head(headers, length=len(review), chunked=True),
                       b"%x\r\n%s\r\n0\r\n\r\n" % (len(review), review))
     assert answer.startswith(b"HTTP/1.1 400 ")
-    assert db.take() == before
+    assert db.dump() == before

@@ -13,7 +13,8 @@ from litestar.testing import TestClient
 
 from server.db.engine import create_engine, session_factory
 from server.settings import Settings
-from tests.api.conftest import a_review, check_response
+from tests.api.conftest import a_review
+from tests.helpers import check_response
 from tests.conftest import register
 
 
