@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: run test install install-dev system-deps serve migrate demo bench bench-listening clean extension extension-deps
+.PHONY: run test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,9 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Debian packages the tests need (curl runs the README tour; chromium and openssl run the extension's
-# browser tests; the voice and PostgreSQL suites add theirs here). Installed only when missing.
-DEBIAN_PACKAGES := curl chromium openssl espeak-ng vorbis-tools
+# browser tests; espeak-ng and vorbis-tools the voice suite; postgresql the second test run, on a throwaway
+# cluster the tests start themselves: tests/postgres.py). Installed only when missing.
+DEBIAN_PACKAGES := curl chromium openssl espeak-ng vorbis-tools postgresql
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -50,17 +51,41 @@ $(EXT)/node_modules/.installed: $(EXT)/package.json $(EXT)/package-lock.json
 
 extension-deps: $(EXT)/node_modules/.installed
 
+# The Python suite runs twice: on SQLite (every test), then on PostgreSQL (the tests that touch the database).
 test: install-dev system-deps extension-deps
 	$(BIN)/ruff check server scrapers accessibility tests bench
 	$(BIN)/python -m pytest
+	FAIRFINDER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 	npm --prefix $(EXT) test
+
+test-sqlite: install-dev
+	$(BIN)/python -m pytest
+
+test-postgresql: install-dev system-deps
+	FAIRFINDER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 # The extension as a zip for the browser stores: build/fairfinder-<version>.zip
 extension: extension-deps
 	npm --prefix $(EXT) run build
 
-bench: install-dev
-	$(BIN)/python bench/annotate.py
+# Benchmarks (docs/benchmarks.md; bench/README.md): each script rewrites its own section of the doc. The
+# generated SQLite data are cached in bench/results/ (gitignored) and reused while the generator, the
+# migrations and the rows are unchanged; each PostgreSQL run loads a throwaway cluster (tests/postgres.py).
+# Exit status 2 (a target missed) is a result and does not stop the others; 1 (a failed check) does.
+# BENCH_ARGS applies to every script, e.g. BENCH_ARGS="--requesters 10000 --reviews 200000" for a quick run.
+BENCH_ARGS ?=
+BENCH_OK := || [ $$? -eq 2 ]
+bench: bench-sqlite bench-postgresql
+
+bench-sqlite: install-dev
+	$(BIN)/python bench/annotate.py $(BENCH_ARGS) $(BENCH_OK)
+	$(BIN)/python bench/rebuild.py $(BENCH_ARGS) $(BENCH_OK)
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS) $(BENCH_OK)
+
+bench-postgresql: install-dev system-deps
+	$(BIN)/python bench/annotate.py --database postgresql $(BENCH_ARGS) $(BENCH_OK)
+	$(BIN)/python bench/rebuild.py --database postgresql $(BENCH_ARGS) $(BENCH_OK)
+	$(BIN)/python bench/ingest.py --database postgresql $(BENCH_ARGS) $(BENCH_OK)
 
 bench-listening: install-dev system-deps
 	$(BIN)/python bench/listening.py

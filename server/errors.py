@@ -159,7 +159,7 @@ EXCEPTION_HANDLERS = {
 
 
 _DESCRIPTIONS = {
-    400: "The request could not be read (bad JSON, query parameter or cursor).",
+    400: "The request could not be read (bad JSON, query parameter or cursor; `invalid_text`: a NUL in the address).",
     401: "No token, or an unknown or revoked one.",
     403: "Not allowed for this account.",
     404: "No such object.",

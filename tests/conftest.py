@@ -1,11 +1,10 @@
-"""Shared test set-up: a migrated SQLite database per test (copied from one migrated template),
-the app in-process for API tests, and a real server process for integration tests."""
+"""Shared test set-up: a migrated database per test (SQLite, or PostgreSQL when
+FAIRFINDER_TEST_DATABASE=postgresql: tests/database.py), the app in-process for API tests, and a real server
+process for integration tests."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,25 +16,71 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.db.migrate import upgrade
 from server.settings import Settings
+from tests import database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-not-for-production"
 
 
+# Fixtures that give a test a database: on the PostgreSQL run, only tests using one of these (or marked
+# `database`) run, and tests marked `sqlite_only` do not.
+DATABASE_FIXTURES = {"settings", "client", "live_server", "database_url", "empty_database_url"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "database: touches the database without a database fixture (runs on both)")
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself (its files, backups, pragmas)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if database.backend_name() != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        touches = bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))) or item.get_closest_marker("database")
+        (keep if touches and not item.get_closest_marker("sqlite_only") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"fairfinder test database: {database.backend_name()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[database.Backend]:
+    backend = database.start(tmp_path_factory.mktemp("databases"))
+    yield backend
+    backend.close()
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
+def migrated_template(database_backend: database.Backend) -> Path:
+    """The migrated SQLite template file (tests that copy it themselves are SQLite-only)."""
+    return database_backend.template if database_backend.name == "sqlite" else Path("/nonexistent")
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path) -> Settings:
-    db = tmp_path / "fairfinder.db"
-    shutil.copy(migrated_template, db)
-    return Settings(database_url=f"sqlite+aiosqlite:///{db}", secret=TEST_SECRET, data_dir=tmp_path)
+def database_url(tmp_path: Path, database_backend: database.Backend) -> Iterator[str]:
+    """A fresh migrated database of the backend under test."""
+    url = database_backend.new_database(tmp_path)
+    yield url
+    database_backend.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path, database_backend: database.Backend) -> Iterator[str]:
+    """A fresh database of the backend under test with no schema at all (for the migration tests)."""
+    url = database_backend.empty_database(tmp_path)
+    yield url
+    database_backend.drop(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret=TEST_SECRET, data_dir=tmp_path)
 
 
 @pytest.fixture
@@ -57,14 +102,12 @@ def register(client: TestClient | httpx.Client, handle: str | None = None, *, ne
     response = client.post("/api/v1/workers", json=body)
     assert response.status_code == 201, response.text
     if not new and isinstance(client, TestClient):
-        backdate_account(client.app.state.settings.sqlite_path(), response.json()["worker"]["id"])
+        backdate_account(client.app.state.settings.database_url, response.json()["worker"]["id"])
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def backdate_account(db_path: Path, worker_id: int, created_at: str = ESTABLISHED_SINCE) -> None:
-    with sqlite3.connect(db_path) as db:
-        db.execute("UPDATE workers SET created_at = ? WHERE id = ?", (created_at, worker_id))
-    db.close()
+def backdate_account(database_url: str, worker_id: int, created_at: str = ESTABLISHED_SINCE) -> None:
+    database.Sql(database_url).run("UPDATE workers SET created_at = ? WHERE id = ?", created_at, worker_id)
 
 
 def free_port() -> int:
@@ -74,7 +117,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real `fairfinder serve` process on loopback, with its own data folder."""
+    """A real `fairfinder serve` process on loopback, with its own data folder.
+
+    Its database is a new, empty one of the backend under test (`fairfinder migrate` creates the schema);
+    on SQLite that is `fairfinder.db` in the data folder. `env` can name another DATABASE_URL.
+    """
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -82,7 +129,14 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "FAIRFINDER_DATA_DIR": str(data_dir), "FAIRFINDER_PORT": str(self.port),
                     "FAIRFINDER_LOG_LEVEL": "WARNING", **(env or {})}
-        self.env.pop("DATABASE_URL", None) if "DATABASE_URL" not in (env or {}) else None
+        self.env.pop("DATABASE_URL", None)
+        backend = database.current()
+        self._own_database = "DATABASE_URL" not in (env or {}) and backend.name != "sqlite"
+        if "DATABASE_URL" in (env or {}):
+            self.env["DATABASE_URL"] = (env or {})["DATABASE_URL"]
+        elif self._own_database:
+            self.env["DATABASE_URL"] = backend.empty_database(data_dir)
+        self.database_url = self.env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'fairfinder.db'}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
 
@@ -112,6 +166,13 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
 
+    def drop_database(self) -> None:
+        if self._own_database:
+            database.current().drop(self.database_url)
+
+    def sql(self) -> database.Sql:
+        return database.Sql(self.database_url)
+
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
@@ -122,3 +183,4 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    server.drop_database()

@@ -2,8 +2,7 @@
 and an account whose token has been used once."""
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 from litestar.testing import TestClient
 
 from tests.conftest import register
+from tests.database import Sql
 
 
 def check_response(response: httpx.Response) -> None:
@@ -35,40 +35,34 @@ def check_response(response: httpx.Response) -> None:
     assert "field" not in body or isinstance(body["field"], str), body
 
 
-class Db:
-    """Direct, read-only access to a SQLite file (a separate connection, as an outsider sees it)."""
+class Db(Sql):
+    """Direct, read-only use of the test database (a separate connection, as an outsider sees it)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._watchers: list[Any] = []
 
-    def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+    def watch_writes(self) -> Callable[[], Any]:
+        """A probe whose value changes whenever anyone commits a write. SQLite: `PRAGMA data_version` of a
+        connection held open. PostgreSQL: every row of every table (its counters also move on reads)."""
+        if self.dialect != "sqlite":
+            return self.dump
+        connection = self.engine.connect()
+        self._watchers.append(connection)
+        return lambda: connection.exec_driver_sql("PRAGMA data_version").scalar()
 
-    def rows(self, sql: str, *params: Any) -> list[tuple]:
-        with closing(self.connect()) as connection:
-            return connection.execute(sql, params).fetchall()
-
-    def value(self, sql: str, *params: Any) -> Any:
-        rows = self.rows(sql, *params)
-        return rows[0][0] if rows else None
-
-    def count(self, table: str) -> int:
-        return self.value(f"SELECT count(*) FROM {table}")  # noqa: S608 - table names are ours
-
-    def tables(self) -> list[str]:
-        return [name for (name,) in self.rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-
-    def dump(self) -> dict[str, list[tuple]]:
-        """Every row of every table: equal dumps mean nothing was written."""
-        with closing(self.connect()) as connection:
-            return {table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)  # noqa: S608
-                    for table in self.tables()}
+    def close(self) -> None:
+        for connection in self._watchers:
+            connection.close()
+        self._watchers.clear()
 
     def file_bytes(self) -> bytes:
-        """The database as stored on disk, including the WAL and shared-memory files."""
-        return b"".join(p.read_bytes() for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
-                        if p.exists())
+        """SQLite: the database as stored on disk, including the WAL and shared-memory files. PostgreSQL:
+        every row of every table (its files also move with vacuum and statistics, which are not writes)."""
+        if self.dialect != "sqlite":
+            return repr(self.dump()).encode()
+        path = Path(self.url.split("///", 1)[1])
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists())
 
 
 def sign_up(client: TestClient, handle: str) -> dict[str, str]:

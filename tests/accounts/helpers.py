@@ -3,33 +3,24 @@ rebuild, and a scan of every table for what is left of a worker."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from server.db.engine import create_engine, session_factory, write_transaction
+from server.db.engine import WRITE_OPTION, create_engine, session_factory, write_transaction
 from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
 from server.settings import Settings
 from server.stats.refresh import rebuild_all, refresh_requester
 from tests.conftest import backdate_account
+from tests.database import Sql
 from tests.aggregates import close as _close
 
 
-def db_path(settings: Settings) -> Path:
-    path = settings.sqlite_path()
-    assert path is not None
-    return path
-
-
 def sql(settings: Settings, statement: str, *params: Any) -> list[tuple]:
-    with sqlite3.connect(db_path(settings)) as connection:
-        rows = connection.execute(statement, params).fetchall()
-    connection.close()
-    return rows
+    return Sql(settings.database_url).execute(statement, *params)
 
 
 def value(settings: Settings, statement: str, *params: Any) -> Any:
@@ -38,14 +29,12 @@ def value(settings: Settings, statement: str, *params: Any) -> Any:
 
 
 def tables(settings: Settings) -> list[str]:
-    return [name for (name,) in sql(settings, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                              "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return Sql(settings.database_url).tables()
 
 
 def everything(settings: Settings) -> dict[str, list[tuple]]:
     """Every row of every table (whatever tables exist): equal results mean nothing was written."""
-    return {table: sorted(sql(settings, f"SELECT * FROM {table}"), key=repr)  # noqa: S608 - names from sqlite_master
-            for table in tables(settings)}
+    return Sql(settings.database_url).dump()
 
 
 def scan(settings: Settings, worker_id: int, needles: Iterable[str]) -> set[str]:
@@ -54,7 +43,8 @@ def scan(settings: Settings, worker_id: int, needles: Iterable[str]) -> set[str]
     needles = [n for n in needles if n]
     hits: set[str] = set()
     for table in tables(settings):
-        columns = [row[3] for row in sql(settings, f"PRAGMA foreign_key_list({table})") if row[2] == "workers"]
+        columns = [column for key in foreign_keys(settings, table) if key["referred_table"] == "workers"
+                   for column in key["constrained_columns"]]
         if table == "workers":
             columns.append("id")
         for column in columns:
@@ -62,9 +52,15 @@ def scan(settings: Settings, worker_id: int, needles: Iterable[str]) -> set[str]
                 hits.add(f"{table}.{column}")
         for row in sql(settings, f"SELECT * FROM {table}"):  # noqa: S608
             for cell in row:
-                if isinstance(cell, str) and any(n in cell for n in needles):
+                text = cell if isinstance(cell, str) else json.dumps(cell) if isinstance(cell, (dict, list)) else None
+                if text is not None and any(n in text for n in needles):
                     hits.add(f"{table}:text")
     return hits
+
+
+def foreign_keys(settings: Settings, table: str) -> list[dict[str, Any]]:
+    with Sql(settings.database_url).engine.connect() as connection:
+        return inspect(connection).get_foreign_keys(table)
 
 
 def register_worker(client: TestClient, handle: str, *, platform_ids: list[dict[str, str]] | None = None,
@@ -74,7 +70,7 @@ def register_worker(client: TestClient, handle: str, *, platform_ids: list[dict[
     assert response.status_code == 201, response.text
     body = response.json()
     if not new:
-        backdate_account(db_path(client.app.state.settings), body["worker"]["id"])
+        backdate_account(client.app.state.settings.database_url, body["worker"]["id"])
     return {"Authorization": f"Bearer {body['token']}"}, body["worker"]["id"], body["token"]
 
 
@@ -117,28 +113,21 @@ def aggregates(client: TestClient) -> dict[str, Any]:
 
 
 def rebuilt_aggregates(settings: Settings) -> dict[str, Any]:
-    """The aggregates a full `rebuild_all` computes, on a copy of the database (the original stays as it is)."""
-    copy = db_path(settings).with_name("rebuild-copy.db")
-    with sqlite3.connect(db_path(settings)) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-
+    """The aggregates a full `rebuild_all` computes, in a transaction that is then rolled back (the database
+    stays as it is)."""
     async def run() -> dict[str, Any]:
-        engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+        engine = create_engine(settings.database_url)
         try:
-            async with session_factory(engine)() as session, write_transaction(session):
-                await rebuild_all(session)
             async with session_factory(engine)() as session:
-                return await read_aggregates(session)
+                await session.connection(execution_options={WRITE_OPTION: True})
+                await rebuild_all(session)
+                rebuilt = await read_aggregates(session)
+                await session.rollback()
+                return rebuilt
         finally:
             await engine.dispose()
 
-    try:
-        return asyncio.run(run())
-    finally:
-        for path in copy.parent.glob(copy.name + "*"):
-            path.unlink()
+    return asyncio.run(run())
 
 
 def same_aggregates(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from server.db.engine import create_engine
 from server.settings import Settings
@@ -37,14 +37,16 @@ def assert_handle_free(client: TestClient) -> None:
 
 def test_foreign_keys_are_enforced_on_the_apps_connections(settings: Settings) -> None:
     """moderation_actions' worker references are SET NULL by the schema; that needs foreign keys on, which the
-    engine the app uses turns on for every connection (the deletion also clears them explicitly)."""
+    engine the app uses turns on for every connection on SQLite (the deletion also clears them explicitly)."""
     async def check() -> tuple[int, list[tuple]]:
         engine = create_engine(settings.database_url)
         try:
             async with engine.connect() as connection:
-                enforced = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
-                rules = (await connection.execute(text("PRAGMA foreign_key_list(moderation_actions)"))).all()
-                return enforced, [(row[2], row[3], row[6]) for row in rules]
+                sqlite = connection.dialect.name == "sqlite"
+                enforced = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one() if sqlite else 1
+                keys = await connection.run_sync(lambda sync: inspect(sync).get_foreign_keys("moderation_actions"))
+                return enforced, [(key["referred_table"], column, key["options"].get("ondelete"))
+                                  for key in keys for column in key["constrained_columns"]]
         finally:
             await engine.dispose()
 

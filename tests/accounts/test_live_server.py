@@ -1,7 +1,6 @@
 """Export and deletion against a real `fairfinder serve` process on loopback."""
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +8,8 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 PLATFORM_ID = "A3LIVEWORKERID"
 
@@ -55,12 +56,11 @@ def test_a_worker_exports_then_deletes_their_account(server: LiveServer, mode: s
     again = register(url, "livehandle")
     assert httpx.get(f"{url}/api/v1/me/export", headers=again).json()["reviews"] == []
 
-    with sqlite3.connect(server.data_dir / "fairfinder.db") as db:
-        comments = [c for (c,) in db.execute("SELECT comment FROM reviews")]
-        authors = [h for (h,) in db.execute("SELECT w.handle FROM reviews r JOIN workers w ON w.id = r.worker_id")]
-        requester_reviews = db.execute("SELECT s.reviews FROM requester_stats s JOIN requesters q ON q.id = s.requester_id "
-                                       "WHERE q.external_id = 'ALIVE1'").fetchall()
-    db.close()
+    db = server.sql()
+    comments = [c for (c,) in db.rows("SELECT comment FROM reviews")]
+    authors = [h for (h,) in db.rows("SELECT w.handle FROM reviews r JOIN workers w ON w.id = r.worker_id")]
+    requester_reviews = db.rows("SELECT s.reviews FROM requester_stats s JOIN requesters q ON q.id = s.requester_id "
+                                "WHERE q.external_id = 'ALIVE1'")
     if mode == "keep":
         assert comments == ["LIVECOMMENT"] and authors[0].startswith("deleted-")
         assert requester_reviews == [(1,)]

@@ -23,9 +23,7 @@ def client(client: TestClient) -> Iterator[TestClient]:
 
 @pytest.fixture
 def db(settings: Settings) -> Db:
-    path = settings.sqlite_path()
-    assert path is not None
-    return Db(path)
+    return Db(settings.database_url)
 
 
 @pytest.fixture

@@ -318,31 +318,27 @@ def test_a_new_batch_id_of_a_known_task_type_is_stored(client, db):
     assert db.count("task_types") == 1
 
 
-def _data_version(connection):
-    return connection.execute("PRAGMA data_version").fetchone()[0]
-
-
 def test_known_tasks_cause_no_write(client, alice, db):
     known = [a_task(hit_set_id="H1"), a_task(requester_id="AR2", title="Other", hit_set_id="H9"),
              {"platform": "mturk", "raw": MTURK_SEARCH}]
     annotate(client, page(*known[:2]))
     annotate(client, known[2])
     before = db.dump()
-    watcher = db.connect()
+    writes = db.watch_writes()
     try:
-        version = _data_version(watcher)
+        version = writes()
         annotate(client, page(*known[:2]))
         annotate(client, page(*known[:2]), alice)  # alice's token was already used: no last_used_at write either
         annotate(client, known[2])
         annotate(client, {"platform": "mturk", "raw_html": MTURK_HTML})
         # the stored batch id is one of those shown: nothing to update
         annotate(client, page(a_task(hit_set_id="H0"), a_task(hit_set_id="H1")))
-        assert _data_version(watcher) == version
+        assert writes() == version
         # the watcher does see a write when there is one
         annotate(client, page(a_task(requester_id="ABRANDNEW")))
-        assert _data_version(watcher) != version
+        assert writes() != version
     finally:
-        watcher.close()
+        db.close()
     after = db.dump()
     for table in ("requesters", "task_types"):  # the one new task, and its requester, were added
         assert set(before[table]) < set(after[table])
@@ -376,3 +372,15 @@ def test_a_page_of_known_tasks_is_answered_from_the_cache(client):
     after = annotate(client, body)["tasks"]
     assert after[1]["hourly"]["basis"] == "task" and after[1]["requester"]["reviews"] == 1
     assert after[0]["requester"] == first["tasks"][0]["requester"]  # the other requester is untouched
+
+
+def test_a_raw_page_with_nul_in_its_text_is_annotated_or_refused_never_a_5xx(client, db):
+    """Platform pages are parsed, not validated by the request structs: a NUL in a scraped title or name must not
+    reach the database (PostgreSQL cannot store it) nor crash annotate."""
+    page = json.loads(json.dumps(MTURK_SEARCH))
+    page["results"][0]["title"] = "Survey\u0000 about NUL"
+    page["results"][0]["requester_name"] = "Lab\u0000"
+    response = client.post("/api/v1/annotate", json={"platform": "mturk", "raw": page})
+    assert response.status_code < 500, response.text
+    stored = [cell for table in ("task_types", "requesters") for row in db.rows(f"SELECT * FROM {table}") for cell in row]
+    assert not any(isinstance(cell, str) and "\x00" in cell for cell in stored)

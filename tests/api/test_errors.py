@@ -18,6 +18,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.api.conftest import a_review, a_task, a_timing, assert_error, check_response, sign_up
 from tests.conftest import TEST_SECRET
+from tests import database
 
 JSON = {"content-type": "application/json"}
 
@@ -183,12 +184,11 @@ def test_a_lone_surrogate_is_a_client_error(client, alice, db):
 _SHARED: dict[str, Any] = {}
 
 
-def shared_client(template: Path) -> tuple[TestClient, dict[str, str]]:
+def shared_client(backend: database.Backend) -> tuple[TestClient, dict[str, str]]:
     if "client" not in _SHARED:
         folder = Path(tempfile.mkdtemp(prefix="fairfinder-fuzz-"))
-        shutil.copy(template, folder / "fairfinder.db")
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{folder / 'fairfinder.db'}", secret=TEST_SECRET,
-                            data_dir=folder)
+        url = backend.new_database(folder)
+        settings = Settings(database_url=url, secret=TEST_SECRET, data_dir=folder)
         client = TestClient(app=create_app(settings), raise_server_exceptions=False)
         client.__enter__()
         client.event_hooks["response"].append(check_response)
@@ -197,10 +197,11 @@ def shared_client(template: Path) -> tuple[TestClient, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fuzz(migrated_template: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    yield shared_client(migrated_template)
+def fuzz(database_backend: database.Backend) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    yield shared_client(database_backend)
     client = _SHARED.pop("client")
     client.__exit__(None, None, None)
+    database_backend.drop(client.app.state.settings.database_url)
     shutil.rmtree(_SHARED.pop("folder"), ignore_errors=True)
     _SHARED.clear()
 
@@ -258,6 +259,7 @@ def _bodies(valid: dict[str, Any]) -> st.SearchStrategy[bytes]:
     return st.one_of(as_json, as_json, as_json, st.binary(max_size=40))
 
 
+@pytest.mark.database
 @pytest.mark.parametrize("route", list(VALID))
 def test_fuzz_bodies_never_give_5xx(fuzz, route):
     client, headers = fuzz
@@ -274,6 +276,7 @@ def test_fuzz_bodies_never_give_5xx(fuzz, route):
     post()
 
 
+@pytest.mark.sqlite_only  # SQLite's single write lock; PostgreSQL locks rows
 def test_a_write_blocked_by_another_process_is_a_503_that_changes_nothing(settings, db):
     """Another process holds SQLite's write lock past the busy timeout: a clear 503 with Retry-After."""
     import sqlite3

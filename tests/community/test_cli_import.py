@@ -1,10 +1,13 @@
 """`fairfinder import` as a person runs it: a file in, a progress bar and a summary out; bad input → exit 1."""
 from __future__ import annotations
 
+import pytest
 from pathlib import Path
 
 from tests.community.test_import import dump_of, peer, seed_peer, truncated  # noqa: F401 - peer is a fixture
 from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 
 def test_import_a_dump_file_then_refuse_a_broken_one(peer, tmp_path: Path):  # noqa: F811

@@ -5,7 +5,6 @@ import asyncio
 import gzip
 import json
 import re
-import sqlite3
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from server.demo import seed_demo
 from server.settings import Settings, load_settings
 from server.stats.refresh import rebuild_all
 from tests.conftest import register
+from tests.database import Sql
 
 EXPORT = "/api/v1/export/ratings"
 HANDLE = "quietotter"
@@ -91,20 +91,13 @@ def check_shape(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
-def db_path(settings: Settings) -> Path:
-    path = settings.sqlite_path()
-    assert path is not None
-    return path
-
-
 def sql(settings: Settings, statement: str, *params: Any) -> list[tuple]:
-    with sqlite3.connect(db_path(settings)) as connection:
-        return connection.execute(statement, params).fetchall()
+    return Sql(settings.database_url).execute(statement, *params)
 
 
 def backdate(settings: Settings, moment: str = "2020-01-01 00:00:00.000000") -> None:
     """Make everything look old, so that `since` after it sees only what changes next."""
-    with sqlite3.connect(db_path(settings)) as connection:
+    with Sql(settings.database_url).begin() as connection:
         for table in ("reviews", "requester_stats", "task_type_stats"):
             connection.execute(f"UPDATE {table} SET updated_at = ?", (moment,))  # noqa: S608 - our names
         connection.execute("UPDATE tombstones SET deleted_at = ?", (moment,))
@@ -175,11 +168,11 @@ def test_demo_data_and_imported_reviews_are_never_exported(client: TestClient, a
                                                             settings: Settings) -> None:
     seed(client)
     post_review(client, alice, requester_id="AREQ1")
-    demo_requester = sql(settings, "SELECT id, external_id FROM requesters WHERE is_demo = 1 LIMIT 1")[0]
+    demo_requester = sql(settings, "SELECT id, external_id FROM requesters WHERE is_demo = TRUE LIMIT 1")[0]
     # A worker reviews a demo requester: the requester stays demo and out of the dump, and so does the review.
     post_review(client, alice, requester_id=demo_requester[1], title=None, comment="On a demo requester.")
     # A rating imported from another community stays out too (each community publishes its own).
-    with sqlite3.connect(db_path(settings)) as connection:
+    with Sql(settings.database_url).begin() as connection:
         source = connection.execute("INSERT INTO sources (name, kind, created_at) VALUES ('peer', 'fairfinder', "
                                     "'2026-01-01 00:00:00') RETURNING id").fetchone()[0]
         real = connection.execute("SELECT id FROM requesters WHERE external_id = 'AREQ1'").fetchone()[0]
@@ -232,7 +225,7 @@ def test_since_sends_only_what_changed_and_the_deletions(client: TestClient, ali
     # The next_since of a dump is the cursor of the next one; nothing older comes back, deletions included.
     later = read(client.get(EXPORT, params={"since": lines[0]["next_since"]}))
     assert [r["type"] for r in check_shape(later)] == ["deleted"] * 3 + ["requester", "task_type", "review"]
-    with sqlite3.connect(db_path(settings)) as connection:
+    with Sql(settings.database_url).begin() as connection:
         connection.execute("UPDATE tombstones SET deleted_at = '2024-07-01 00:00:00.000000'")
     backdate_except_tombstones = "UPDATE {} SET updated_at = '2024-07-01 00:00:00.000000'"
     for table in ("reviews", "requester_stats", "task_type_stats"):
@@ -336,18 +329,18 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
 def insert_reviews(settings: Settings, n: int) -> None:
     """n reviews by n workers of one task type, straight into the database (as a big install has them)."""
     now = "2026-01-01 00:00:00.000000"
-    with sqlite3.connect(db_path(settings)) as connection:
+    with Sql(settings.database_url).begin() as connection:
         requester = connection.execute("INSERT INTO requesters (platform, external_id, name, is_demo, first_seen_at) "
-                                       "VALUES ('mturk', 'ABULK', 'Bulk Lab', 0, ?) RETURNING id", (now,)).fetchone()[0]
+                                       "VALUES ('mturk', 'ABULK', 'Bulk Lab', FALSE, ?) RETURNING id", (now,)).fetchone()[0]
         task_type = connection.execute(
             "INSERT INTO task_types (requester_id, title, title_key, reward_cents, currency, is_demo, first_seen_at) "
-            "VALUES (?, 'Label images', 'Label images', 25, 'USD', 0, ?) RETURNING id", (requester, now)).fetchone()[0]
-        connection.executemany("INSERT INTO workers (handle, role, is_demo, created_at) VALUES (?, 'worker', 0, ?)",
+            "VALUES (?, 'Label images', 'Label images', 25, 'USD', FALSE, ?) RETURNING id", (requester, now)).fetchone()[0]
+        connection.executemany("INSERT INTO workers (handle, role, is_demo, created_at) VALUES (?, 'worker', FALSE, ?)",
                                [(f"bulkworker{i:05d}", now) for i in range(n)])
         workers = [row[0] for row in connection.execute("SELECT id FROM workers WHERE handle LIKE 'bulkworker%' ORDER BY id")]
         connection.executemany(
             "INSERT INTO reviews (worker_id, requester_id, task_type_id, rating_pay, worked_seconds, outcome, flags, comment, "
-            "is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, 120, 'approved', '[\"captcha\"]', ?, 0, ?, ?)",
+            "is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, 120, 'approved', '[\"captcha\"]', ?, FALSE, ?, ?)",
             [(w, requester, task_type, 1 + i % 5, f"comment {i}", now, now) for i, w in enumerate(workers)])
 
 
@@ -388,9 +381,9 @@ def test_rebuild_leaves_tombstones_only_for_aggregates_that_are_gone(client: Tes
     post_review(client, alice, requester_id="AREQ1")
     assert client.post("/api/v1/timings", headers=alice, json=a_timing("AREQ2", "Tag photos")).status_code == 201
     # Aggregates of a requester with nothing behind them (as after a crash between writes): a rebuild drops them.
-    with sqlite3.connect(db_path(settings)) as connection:
+    with Sql(settings.database_url).begin() as connection:
         connection.execute("INSERT INTO requesters (platform, external_id, name, is_demo, first_seen_at) "
-                           "VALUES ('mturk', 'AORPHAN', '', 0, '2026-01-01')")
+                           "VALUES ('mturk', 'AORPHAN', '', FALSE, '2026-01-01')")
         orphan = connection.execute("SELECT id FROM requesters WHERE external_id = 'AORPHAN'").fetchone()[0]
         connection.execute("INSERT INTO requester_stats (requester_id, reviews, summary, ratings, rejections, blocks, "
                            "recent, flag_counts, updated_at) VALUES (?, 0, '{}', '{}', 0, 0, '{}', '{}', '2026-01-01')",

@@ -1,6 +1,7 @@
 """`fairfinder export`: the dump of a real database, written by the command (a separate process)."""
 from __future__ import annotations
 
+import pytest
 import gzip
 import os
 import pty
@@ -13,6 +14,8 @@ import httpx
 from scrapers.fairfinder_dump import read_dump
 from scrapers.ratings import RequesterRecord, ReviewRecord, TaskTypeRecord
 from tests.conftest import ROOT, LiveServer
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 
 def run(server: LiveServer, *args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:

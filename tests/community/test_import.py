@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from server.db.engine import create_engine, session_factory
 from server.settings import Settings
 from tests.api.conftest import a_review, a_timing
 from tests.conftest import TEST_SECRET, register
+from tests import database
+from tests.database import Sql
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "turkopticon"  # copied from ../shared/fixtures
 SAMPLE_CSV = Path(__file__).resolve().parents[1] / "fixtures" / "community" / "sample.csv"
@@ -27,13 +28,13 @@ IMPORTED_TABLES = ("sources", "imported_reviews", "source_requester_stats", "sou
 
 
 @pytest.fixture
-def peer(tmp_path: Path, migrated_template: Path) -> Iterator[TestClient]:
+def peer(tmp_path: Path, database_backend: database.Backend) -> Iterator[TestClient]:
     """Community A: another server with its own database."""
-    db = tmp_path / "peer.db"
-    shutil.copy(migrated_template, db)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", secret=TEST_SECRET, data_dir=tmp_path / "peer")
+    url = database_backend.new_database(tmp_path / "peer")
+    settings = Settings(database_url=url, secret=TEST_SECRET, data_dir=tmp_path / "peer")
     with TestClient(app=create_app(settings), raise_server_exceptions=False) as client:
         yield client
+    database_backend.drop(url)
 
 
 def run_import(settings: Settings, path: Path, kind: str, name: str = "community-a"):
@@ -47,8 +48,7 @@ def run_import(settings: Settings, path: Path, kind: str, name: str = "community
 
 
 def rows(settings: Settings, sql: str) -> list[tuple]:
-    with sqlite3.connect(settings.sqlite_path()) as connection:
-        return connection.execute(sql).fetchall()
+    return Sql(settings.database_url).rows(sql)
 
 
 def snapshot(settings: Settings) -> dict[str, list[tuple]]:

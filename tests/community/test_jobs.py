@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +13,7 @@ from server.jobs import purge_timings, record_run, refresh_recent
 from server.settings import Settings
 from tests.api.conftest import a_review, a_timing
 from tests.conftest import register
+from tests.database import Sql, json_value
 
 
 def run(settings: Settings, job):
@@ -28,12 +27,11 @@ def run(settings: Settings, job):
 
 
 def sql(settings: Settings, query: str, *params) -> list[tuple]:
-    with sqlite3.connect(settings.sqlite_path()) as connection:
-        return connection.execute(query, params).fetchall()
+    return Sql(settings.database_url).execute(query, *params)
 
 
 def recent_of(settings: Settings) -> dict:
-    return json.loads(sql(settings, "SELECT recent FROM requester_stats")[0][0])
+    return json_value(sql(settings, "SELECT recent FROM requester_stats")[0][0])
 
 
 def test_refresh_recent_ages_reviews_out_of_the_90_days(client, settings):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from litestar.testing import TestClient
 
 from server.compat.mapping import ReviewFacts
 from server.settings import Settings
+from tests import database
 from tests.conftest import register
 
 # Copies of ../shared/fixtures/turkopticon (see README.txt there: reconstructed from Turkopticon's code).
@@ -44,7 +44,7 @@ def same_shape(actual: Any, expected: Any, path: str = "$", skip: frozenset[str]
 
 
 def sql_time(moment: datetime) -> str:
-    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text)."""
+    """A datetime as SQLAlchemy stores it (naive UTC; text in SQLite)."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
@@ -63,21 +63,12 @@ def post_review(client: TestClient | httpx.Client, requester: str = "AREQ1", *, 
     return response.json()
 
 
-class Sql:
+class Sql(database.Sql):
     """Direct writes to the test database: imported reviews (as a community import would store them) and odd rows."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
         self._external = itertools.count(1)
-
-    def run(self, statement: str, *params: Any) -> int:
-        with sqlite3.connect(self.path) as connection:
-            return connection.execute(statement, params).lastrowid or 0
-
-    def value(self, statement: str, *params: Any) -> Any:
-        with sqlite3.connect(self.path) as connection:
-            row = connection.execute(statement, params).fetchone()
-        return row[0] if row else None
 
     def source(self, name: str = "peer-community") -> int:
         existing = self.value("SELECT id FROM sources WHERE name = ?", name)
@@ -90,8 +81,8 @@ class Sql:
         existing = self.value("SELECT id FROM requesters WHERE platform = ? AND external_id = ?", platform, external_id)
         if existing:
             return existing
-        return self.run("INSERT INTO requesters (platform, external_id, name, is_demo, first_seen_at) VALUES (?, ?, ?, 0, ?)",
-                        platform, external_id, name, sql_time(datetime.now(timezone.utc)))
+        return self.run("INSERT INTO requesters (platform, external_id, name, is_demo, first_seen_at) VALUES (?, ?, ?, ?, ?)",
+                        platform, external_id, name, False, sql_time(datetime.now(timezone.utc)))
 
     def task_type(self, requester_id: int, title: str, reward_cents: int) -> int:
         existing = self.value("SELECT id FROM task_types WHERE requester_id = ? AND title_key = ? AND reward_cents = ?",
@@ -99,7 +90,7 @@ class Sql:
         if existing:
             return existing
         return self.run("INSERT INTO task_types (requester_id, title, title_key, reward_cents, currency, is_demo, first_seen_at)"
-                        " VALUES (?, ?, ?, ?, 'USD', 0, ?)", requester_id, title, title.lower(), reward_cents,
+                        " VALUES (?, ?, ?, ?, 'USD', ?, ?)", requester_id, title, title.lower(), reward_cents, False,
                         sql_time(datetime.now(timezone.utc)))
 
     def imported_review(self, requester: str, facts: ReviewFacts, *, updated_at: datetime | None = None,
@@ -122,6 +113,4 @@ class Sql:
 
 @pytest.fixture
 def sql(settings: Settings) -> Sql:
-    path = settings.sqlite_path()
-    assert path is not None
-    return Sql(path)
+    return Sql(settings.database_url)

@@ -125,7 +125,7 @@ def test_only_mturk_requesters_answer(client, scenario):
 
 
 def test_demo_reviews_count(client, scenario, sql):
-    sql.run("UPDATE reviews SET is_demo = 1")
+    sql.run("UPDATE reviews SET is_demo = ?", True)
     assert parsed(multi_attrs(client, "AREQ1"))["AREQ1"]["reviews"] == 6
 
 

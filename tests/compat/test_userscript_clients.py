@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 import httpx
@@ -13,6 +12,8 @@ from server.compat import mapping
 from server.compat.mapping import ReviewFacts
 from tests.compat.conftest import Sql
 from tests.conftest import LiveServer
+from tests import database
+from tests.database import json_value
 
 PAGE_ORIGIN = {"Origin": "https://worker.mturk.com"}  # the scripts run in MTurk's pages: every call is cross-origin
 
@@ -84,7 +85,7 @@ def test_classic_and_to2_scripts_against_a_real_server(demo_server: LiveServer) 
             post(client, {"Authorization": f"Bearer {worker}"}, requester_id="ASCRIPT1",
                  requester_name="Script Lab", task={"title": "Survey", "reward_cents": 150}, ratings=ratings,
                  worked_seconds=seconds, outcome="approved", approval_seconds=7200)
-    Sql(demo_server.data_dir / "fairfinder.db").imported_review(
+    Sql(demo_server.database_url).imported_review(
         "ASCRIPT1", ReviewFacts(pay=2, worked_seconds=300, outcome="rejected", reward_cents=150, flags=("personal_data",)))
 
     classic = ClassicTurkopticonScript(demo_server.url)
@@ -106,18 +107,18 @@ def test_classic_and_to2_scripts_against_a_real_server(demo_server: LiveServer) 
     assert found["ASCRIPT1"]["aggregates"]["all"]["rejected"] == [1, 3, 3]
 
 
-def _demo_facts(db: sqlite3.Connection, rid: str) -> list[ReviewFacts]:
-    rows = db.execute(
+def _demo_facts(db: database.Sql, rid: str) -> list[ReviewFacts]:
+    rows = db.rows(
         "SELECT r.rating_pay, r.rating_fairness, r.rating_speed, r.rating_communication, r.worked_seconds, r.outcome,"
         " r.approval_seconds, r.bonus_cents, r.flags, t.reward_cents FROM reviews r JOIN requesters q ON q.id = r.requester_id"
-        " LEFT JOIN task_types t ON t.id = r.task_type_id WHERE q.platform = 'mturk' AND q.external_id = ?", (rid,))
-    return [ReviewFacts(pay, fairness, speed, comm, worked, outcome, approval, bonus, tuple(json.loads(flags)), reward)
+        " LEFT JOIN task_types t ON t.id = r.task_type_id WHERE q.platform = 'mturk' AND q.external_id = ?", rid)
+    return [ReviewFacts(pay, fairness, speed, comm, worked, outcome, approval, bonus, tuple(json_value(flags)), reward)
             for pay, fairness, speed, comm, worked, outcome, approval, bonus, flags, reward in rows]
 
 
 def test_the_demo_data_is_served(demo_server: LiveServer) -> None:
-    db = sqlite3.connect(demo_server.data_dir / "fairfinder.db")
-    rids = [rid for rid, in db.execute(
+    db = demo_server.sql()
+    rids = [rid for rid, in db.rows(
         "SELECT q.external_id FROM requesters q JOIN reviews r ON r.requester_id = q.id WHERE q.platform = 'mturk'"
         " GROUP BY q.id ORDER BY count(*) DESC LIMIT 30")]
     assert len(rids) >= 10
@@ -126,6 +127,6 @@ def test_the_demo_data_is_served(demo_server: LiveServer) -> None:
     assert list(resp) == rids and list(found) == rids
     for rid in rids:
         expected = mapping.tally_reviews(_demo_facts(db, rid))
-        name = db.execute("SELECT name FROM requesters WHERE external_id = ?", (rid,)).fetchone()[0]
+        name = db.value("SELECT name FROM requesters WHERE external_id = ?", rid)
         assert resp[rid] == mapping.to1_entry(name, expected), rid
         assert found[rid]["aggregates"]["all"] == mapping.to2_period(expected), rid

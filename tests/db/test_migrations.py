@@ -1,22 +1,23 @@
 """The migrations own the schema: they must build exactly what the models describe, and run both ways."""
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from server.db.migrate import alembic_config, current_revision, head_revision, upgrade
+from server.db.migrate import alembic_config, current_revision, head_revision, sync_url, upgrade
 from server.db.models import Base
+from tests.database import Sql
 
 
-def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+def test_migrations_build_exactly_the_models(empty_database_url: str) -> None:
+    url = empty_database_url
     upgrade(url)
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    engine = create_engine(sync_url(url))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
@@ -25,26 +26,28 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     assert current_revision(url) == head_revision()
 
 
-def test_downgrade_to_nothing_and_up_again(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+def test_downgrade_to_nothing_and_up_again(empty_database_url: str) -> None:
+    url = empty_database_url
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
-    tables = {row[0] for row in sqlite3.connect(tmp_path / "m.db").execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables <= {"alembic_version", "sqlite_sequence"}
+    assert set(Sql(url).tables()) <= {"alembic_version"}
+    if Sql(url).dialect == "postgresql":  # no enum types, sequences or functions left behind either
+        assert Sql(url).rows("SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE n.nspname = 'public' AND relkind IN ('S', 'r', 'i', 'v') AND relname <> 'alembic_version' "
+                             "AND relname <> 'alembic_version_pkc'") == []
     upgrade(url)
     assert current_revision(url) == head_revision()
 
 
-def test_deleted_ids_are_never_reused(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-    upgrade(url)
-    db = sqlite3.connect(tmp_path / "m.db")
-    db.execute("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('a', 'worker', 0, '2026-01-01')")
+def test_deleted_ids_are_never_reused(database_url: str) -> None:
+    db = Sql(database_url)
+    db.execute("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('a', 'worker', FALSE, '2026-01-01')")
     db.execute("DELETE FROM workers WHERE handle = 'a'")
-    db.execute("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('b', 'worker', 0, '2026-01-01')")
-    assert db.execute("SELECT id FROM workers WHERE handle = 'b'").fetchone()[0] == 2
+    db.execute("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('b', 'worker', FALSE, '2026-01-01')")
+    assert db.value("SELECT id FROM workers WHERE handle = 'b'") == 2
 
 
+@pytest.mark.sqlite_only
 def test_app_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
     import asyncio
 

@@ -72,9 +72,7 @@ def api(client: TestClient) -> Iterator[TestClient]:
 
 @pytest.fixture
 def snapshot(settings: Settings) -> Db:
-    path = settings.sqlite_path()
-    assert path is not None
-    return Db(path)
+    return Db(settings.database_url)
 
 
 @pytest.fixture

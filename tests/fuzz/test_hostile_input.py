@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +19,9 @@ from litestar.testing import TestClient
 
 from tests.conftest import LiveServer
 from tests.helpers import Db, sign_up
+from tests.database import Sql
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 JSON = {"content-type": "application/json"}
 XSS = "<script>alert(1)</script>"
@@ -405,19 +406,18 @@ def test_a_substring_block_rule_matches_metacharacters_literally(writer):
     assert [task["verdict"]["hidden"] for task in verdicts] == [False, True]
 
 
-def make_admin_with_a_job_run(db_path: Path, handle: str) -> None:
-    with sqlite3.connect(db_path) as db:
+def make_admin_with_a_job_run(database_url: str, handle: str) -> None:
+    with Sql(database_url).begin() as db:
         db.execute("UPDATE workers SET role = 'admin' WHERE handle = ?", (handle,))
         db.execute("INSERT INTO job_runs (job, started_at, status, attempts, message, counts) "
                    "VALUES ('refresh-recent', '2026-01-01 00:00:00.000000', 'ok', 1, '', '{}')")
-    db.close()
 
 
 @pytest.mark.parametrize("value", [*SQL_META, "AREQ%", "AREQ_", "AREQ*", "AREQ1' --"])
 def test_lookups_treat_metacharacters_literally(writer, settings, value):
     """Reads by id or name find exactly that id: no SQL, no LIKE wildcards, nothing written."""
     api, alice = writer.api, writer.alice
-    make_admin_with_a_job_run(settings.sqlite_path(), "alice")
+    make_admin_with_a_job_run(settings.database_url, "alice")
     before = writer.db.dump()
     quoted = quote(value, safe="")
     assert_refused(api.get("/api/v1/reviews", params={"platform": "mturk", "requester": value}), 404, "not_found")
@@ -556,7 +556,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
     token = httpx.post(f"{server.url}/api/v1/workers", json={"handle": "raw-sender"}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{server.url}/api/v1/me", headers=headers).status_code == 200
-    yield server, headers, Db(server.data_dir / "fairfinder.db")
+    yield server, headers, Db(server.database_url)
     server.stop()
 
 

@@ -30,6 +30,8 @@ from tests.conftest import LiveServer
 from tests.fuzz.conftest import Accounts
 from tests.helpers import Db
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 # A longer local run: FAIRFINDER_FUZZ_EXAMPLES=500 pytest tests/fuzz/test_schemathesis.py (docs/testing-hostile-input.md)
 MAX_EXAMPLES = int(os.environ.get("FAIRFINDER_FUZZ_EXAMPLES", "40"))
 SEED = int(os.environ.get("FAIRFINDER_FUZZ_SEED", "20260601"))
@@ -76,7 +78,7 @@ def test_the_server_serves_the_fuzzed_document(fuzz_server: LiveServer, session:
 def test_answers_about_real_data_match_the_document(fuzz_server: LiveServer, accounts: Accounts,
                                                    session: requests.Session):
     """Generated ids rarely exist, so the 200 answers that carry data are checked here with the demo's."""
-    db = Db(fuzz_server.data_dir / "fairfinder.db")
+    db = Db(fuzz_server.database_url)
     requester, other = db.rows("SELECT external_id FROM requesters WHERE platform = 'mturk' ORDER BY id LIMIT 2")
     (review,) = db.rows("SELECT r.id FROM reviews r JOIN requesters q ON q.id = r.requester_id "
                         "WHERE q.external_id = ? AND r.status = 'visible' LIMIT 1", requester[0])

@@ -21,6 +21,8 @@ import pytest
 from tests.api.conftest import a_review
 from tests.conftest import LiveServer, free_port
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 SOURCE = "community-a"
 
 

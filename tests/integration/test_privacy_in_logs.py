@@ -1,6 +1,7 @@
 """What a real server process writes to its log and disk: no tokens, no worker IDs, no secret."""
 from __future__ import annotations
 
+import pytest
 import json
 import stat
 from pathlib import Path
@@ -8,6 +9,8 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 PLATFORM_WORKER_ID = "A3WORKERIDNEVERLOGGED"
 PATH_MARKER, QUERY_MARKER = "APATHIDNEVERLOGGED", "QUERYNEVERLOGGED"

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT, LiveServer
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 
 def tour_script() -> str:
     readme = (ROOT / "README.md").read_text()
@@ -75,8 +77,6 @@ def test_cli_help_lists_commands(tmp_path) -> None:
 
 
 def test_demo_then_recompute_from_the_command_line(tmp_path) -> None:
-    import sqlite3
-
     server = LiveServer(tmp_path / "cli")
     server.data_dir.mkdir()
     assert server.cli("migrate").returncode == 0
@@ -85,13 +85,12 @@ def test_demo_then_recompute_from_the_command_line(tmp_path) -> None:
     assert "Seeded 27 tasks" in seeded.stderr
     assert "skipped" in server.cli("demo", "--if-empty").stderr  # a second seed does nothing
 
-    db = sqlite3.connect(server.data_dir / "fairfinder.db")
-    before = db.execute("SELECT requester_id, reviews, rejections, blocks FROM requester_stats ORDER BY 1").fetchall()
-    assert db.execute("SELECT count(*) FROM reviews WHERE is_demo = 0").fetchone()[0] == 0  # all marked as demo
+    db = server.sql()
+    before = db.rows("SELECT requester_id, reviews, rejections, blocks FROM requester_stats ORDER BY 1")
+    assert db.value("SELECT count(*) FROM reviews WHERE is_demo = FALSE") == 0  # all marked as demo
     db.execute("DELETE FROM requester_stats")  # aggregates lost: recompute brings them back
-    db.commit()
     rebuilt = server.cli("recompute")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "Rebuilt aggregates of 25 requesters" in rebuilt.stderr
-    after = db.execute("SELECT requester_id, reviews, rejections, blocks FROM requester_stats ORDER BY 1").fetchall()
+    after = db.rows("SELECT requester_id, reviews, rejections, blocks FROM requester_stats ORDER BY 1")
     assert after == before and len(after) == 25  # 27 tasks from 25 requesters

@@ -1,9 +1,8 @@
 """Helpers of the moderation tests: accounts with roles and ages, reviews, the requester's figures, and
-direct SQLite access (to set roles and age accounts as time would)."""
+direct SQL (to set roles and age accounts as time would)."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,6 +15,7 @@ from server.settings import Settings
 from tests.api.conftest import a_review
 from tests.helpers import check_response
 from tests.conftest import register
+from tests.database import Sql
 
 
 @pytest.fixture
@@ -26,14 +26,11 @@ def client(client: TestClient) -> Iterator[TestClient]:
 
 
 def sql(settings: Settings, query: str, *params: Any) -> list[tuple]:
-    with sqlite3.connect(settings.sqlite_path()) as connection:
-        rows = connection.execute(query, params).fetchall()
-    connection.close()
-    return rows
+    return Sql(settings.database_url).execute(query, *params)
 
 
 def stamp(moment: datetime) -> str:
-    """A datetime as the models store it in SQLite."""
+    """A datetime as the models store it (naive UTC)."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import LiveServer, backdate_account
 from tests.moderation.conftest import stars
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
@@ -26,7 +28,7 @@ def signup(http: httpx.Client, server: LiveServer, handle: str, *, established: 
     response = http.post("/api/v1/workers", json={"handle": handle})
     assert response.status_code == 201, response.text
     if established:
-        backdate_account(server.data_dir / "fairfinder.db", response.json()["worker"]["id"])
+        backdate_account(server.database_url, response.json()["worker"]["id"])
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.api.conftest import assert_error
 from tests.moderation.conftest import account, decide, flag, log, queue, review, sql, stars
+from tests.database import as_utc
 
 ROUTES = [
     ("GET", "/api/v1/moderation/queue", None),
@@ -149,8 +150,8 @@ def test_mute_length_unknown_worker_and_unmute(client, settings):
     muted = client.post("/api/v1/moderation/workers/target/mute", headers=moderator, json={"days": 365}).json()
     until = datetime.fromisoformat(muted["muted_until"])
     assert timedelta(0) <= until - (asked + timedelta(days=365)) < timedelta(minutes=1)
-    stored = sql(settings, "SELECT julianday(muted_until) - julianday('now') FROM workers WHERE handle = 'target'")[0][0]
-    assert 364.99 < stored <= 365
+    stored = as_utc(sql(settings, "SELECT muted_until FROM workers WHERE handle = 'target'")[0][0])
+    assert timedelta(days=364.99) < stored - datetime.now(timezone.utc) <= timedelta(days=365)
     assert_error(client.post("/api/v1/moderation/workers/nobody/mute", headers=moderator, json={"days": 1}), 404)
     assert client.delete("/api/v1/moderation/workers/target/mute", headers=moderator).status_code == 200
     assert_error(client.delete("/api/v1/moderation/workers/target/mute", headers=moderator), 409, "not_muted")

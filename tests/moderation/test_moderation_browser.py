@@ -19,6 +19,8 @@ from tests.conftest import ROOT, LiveServer, backdate_account
 from tests.listen import test_listen_browser as listen_browser  # its tool checks; a module, so not collected twice
 from tests.moderation.conftest import stars
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 TEST_FILE = ROOT / "tests" / "moderation" / "browser" / "moderation.test.js"
 INJECTED_COMMENT = "<script>window.__injected = true</script>Paid late, and rude about it."
 INJECTED_NOTE = '<img src=x onerror="window.__injected = true">'
@@ -40,7 +42,7 @@ def signup(http: httpx.Client, server: LiveServer, handle: str, role: str = "wor
     response = http.post("/api/v1/workers", json={"handle": handle})
     assert response.status_code == 201, response.text
     if established:
-        backdate_account(server.data_dir / "fairfinder.db", response.json()["worker"]["id"])
+        backdate_account(server.database_url, response.json()["worker"]["id"])
     if role != "worker":
         granted = server.cli("set-role", handle, role)
         assert granted.returncode == 0, granted.stdout + granted.stderr

@@ -3,6 +3,7 @@ requester's figures, CSRF refusals, escaping of user text, form errors linked to
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from litestar.testing import TestClient
 
 from server.moderation.page import COOKIE, csrf_token
 from tests.conftest import TEST_SECRET
-from tests.moderation.conftest import account, flag, means, review, sql, stars
+from tests.moderation.conftest import account, flag, means, review, sql, stamp, stars
 from tests.requester_page.dom import Node, parse
 
 ORIGIN = "http://testserver.local"  # the TestClient's host: same_site() compares Origin with it
@@ -190,7 +191,7 @@ def test_sign_out_forgets_the_cookie(client):
 def test_a_queue_item_shows_what_a_moderator_needs(client, settings):
     _, bad = flagged_setup(client)
     client.patch(f"/api/v1/reviews/{bad['id']}", headers=account(client, "other"), json={"comment": "x"})  # not theirs
-    sql(settings, "UPDATE workers SET created_at = datetime('now', '-2 days') WHERE handle = 'grumpy'")
+    sql(settings, "UPDATE workers SET created_at = ? WHERE handle = 'grumpy'", stamp(datetime.now(timezone.utc) - timedelta(days=2)))
     doc = page(client)
     assert [h.text() for h in doc.find_all("h1")] == ["Flagged reviews"]
     items = doc.find_all("article")
@@ -472,7 +473,7 @@ def test_refusals_of_the_rules_are_shown_on_the_page(client, settings):
 
 def test_a_muted_moderator_can_read_but_not_decide(client, settings):
     _, bad = flagged_setup(client)
-    sql(settings, "UPDATE workers SET muted_until = datetime('now', '+1 day') WHERE handle = 'mod'")
+    sql(settings, "UPDATE workers SET muted_until = ? WHERE handle = 'mod'", stamp(datetime.now(timezone.utc) + timedelta(days=1)))
     doc = page(client)
     assert "You can read the queue, but decisions and mutes are refused" in doc.by_id("muted-warning").text()
     response = submit(client, f"/moderation/reviews/{bad['id']}/decision", {"action": "hide"})

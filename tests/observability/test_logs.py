@@ -2,6 +2,7 @@
 and request id, and nothing private (no tokens, handles, query strings or bodies)."""
 from __future__ import annotations
 
+import pytest
 import json
 import logging
 import sys
@@ -11,6 +12,8 @@ import httpx
 
 from server.observability import REQUEST_ID, JsonFormatter, TextFormatter
 from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
 QUERY_MARKER = "QSMARKER7f3a"
 HANDLE = "loghandle-private"

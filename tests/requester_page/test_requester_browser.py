@@ -29,7 +29,7 @@ def test_requester_page_in_a_real_browser(live_server: LiveServer) -> None:
                 "outcome": "approved", "comment": "<script>window.__injected = true</script>Paid, eventually."}
         response = http.post("/api/v1/reviews", json=body, headers=token)
         assert response.status_code == 201, response.text
-    add_imported(live_server.data_dir / "fairfinder.db", requester.requester_id)
+    add_imported(live_server.database_url, requester.requester_id)
     env = {**os.environ, "REQUESTER_URL": f"{live_server.url}/r/mturk/{requester.requester_id}",
            "NODE_PATH": str(listen_browser.NODE_MODULES)}
     result = subprocess.run(["node", "--test", "--test-concurrency=1", str(TEST_FILE)], cwd=ROOT, env=env,

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -15,6 +13,7 @@ from server.requesters import history, page
 from server.settings import Settings
 from tests.conftest import register
 from tests.requester_page.dom import Node, facts, parse, table_rows
+from tests.database import Sql
 
 RID = "AREQ1"
 NAME = "Careful <b>Lab</b>"
@@ -52,11 +51,10 @@ def db_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def add_imported(path: Path | None, requester: str = RID) -> None:
-    """Another community's data, as the importer stores it (direct SQL on the database file)."""
-    assert path is not None
+def add_imported(database_url: str, requester: str = RID) -> None:
+    """Another community's data, as the importer stores it (direct SQL on the database)."""
     now = datetime.now(timezone.utc)
-    with sqlite3.connect(path) as db:
+    with Sql(database_url).begin() as db:
         requester_pk = db.execute("SELECT id FROM requesters WHERE platform = 'mturk' AND external_id = ?",
                                   (requester,)).fetchone()[0]
         db.execute("INSERT INTO sources (id, name, kind, created_at) VALUES (1, 'Turkopticon', 'turkopticon2', ?)",
@@ -97,7 +95,7 @@ def seeded(client: TestClient, settings: Settings) -> TestClient:
     # this month: a review without timings, 30 minutes worked -> $6.00/h, 1 sample
     review(client, carol, "Rate sentences", 300, worked_seconds=1800, outcome="approved", ratings={"pay": 3},
            flags=["attention_checks"], comment="<script>alert('x')</script> & more\nsecond line")
-    add_imported(settings.sqlite_path())
+    add_imported(settings.database_url)
     return client
 
 

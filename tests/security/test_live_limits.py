@@ -11,6 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
+
 IP_LIMIT, WRITE_LIMIT, REGISTER_LIMIT = 40, 3, 3
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 
