@@ -123,11 +123,23 @@ def _check_summary(record: Record, summary: dict) -> None:
         raise _fail(record, f"summary: {error}") from None
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def check_record(record: Record) -> tuple[Record, int]:
     """The record as it will be stored, and how many unknown flags were dropped from it.
 
     Raises ImportError_ naming the record for anything we would not accept from a worker either.
     """
+    if _holds_nul(msgspec.to_builtins(record)):  # no field of ours takes it, and PostgreSQL cannot store it
+        raise _fail(record, "a text field contains the NUL character (\\u0000)")
     if isinstance(record, DeletedRecord):
         if record.kind == "review":
             if not record.id or len(record.id) > 128:

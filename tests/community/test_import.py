@@ -197,7 +197,17 @@ def bad_outcome(path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("spoil, message", [(truncated, "truncated"), (bad_schema, "upgrade"), (bad_outcome, "paid")])
+def nul_comment(path: Path) -> Path:
+    lines = gzip.decompress(path.read_bytes()).split(b"\n")
+    lines = [line.replace(b'"comment":"', b'"comment":"\\u0000', 1) if b'"type":"review"' in line else line
+             for line in lines]
+    out = path.with_name("nul.jsonl.gz")
+    out.write_bytes(gzip.compress(b"\n".join(lines)))
+    return out
+
+
+@pytest.mark.parametrize("spoil, message", [(truncated, "truncated"), (bad_schema, "upgrade"), (bad_outcome, "paid"),
+                                            (nul_comment, "NUL")])
 def test_a_bad_dump_changes_nothing(client, settings, peer, tmp_path, spoil, message):
     seed_peer(peer)
     good = dump_of(peer, tmp_path)
