@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 import asyncio
-import contextlib
 import weakref
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # WAL lets readers run beside the single writer. synchronous=NORMAL in WAL mode keeps every committed
@@ -80,8 +79,10 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
     if session.in_transaction():
         await session.commit()
     async with _writer_turn(session):
-        await session.connection(execution_options={WRITE_OPTION: True})
+        connection = await session.connection(execution_options={WRITE_OPTION: True})
         try:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(_TAKE_WRITE_LOCK)
             yield session
             await session.commit()
         except BaseException:
@@ -93,15 +94,22 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
         on_commit(session.info)
 
 
-# SQLite has one writer at a time. Writers of this process queue here, in order, instead of polling
-# the file lock from their threads (which under load starves the writer that holds it). Writers in
-# other processes still meet the busy timeout. One lock per engine and event loop.
+# PostgreSQL lets writers run side by side, but every write refreshes aggregates it read a moment before (a
+# requester's figures, the platform sums every write moves): two at once would each miss the other's rows, or
+# deadlock on the sums. So writers take turns there too, cluster-wide, with a transaction-scoped advisory lock
+# (released at commit or rollback, also when the process dies); readers never wait for it.
+WRITE_LOCK_KEY = 0x46616972  # "Fair": any constant no other application on the database uses
+_TAKE_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+# One writer at a time (SQLite's rule, and ours on PostgreSQL). Writers of this process queue here, in order,
+# instead of polling SQLite's file lock from their threads (which under load starves the writer that holds it)
+# or each holding a pooled PostgreSQL connection while they wait for the advisory lock. Writers in other
+# processes still meet the busy timeout (SQLite) or the advisory lock. One lock per engine and event loop.
 _writer_locks: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
-def _writer_turn(session: AsyncSession) -> asyncio.Lock | contextlib.nullcontext[None]:
+def _writer_turn(session: AsyncSession) -> asyncio.Lock:
     engine = session.get_bind()
-    if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
     per_loop = _writer_locks.setdefault(engine, {})
     return per_loop.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import os
 import random
@@ -26,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import JSON, inspect
 
-from server.db.engine import create_engine, session_factory, write_transaction
+from server.db.engine import WRITE_OPTION, create_engine, session_factory, write_transaction
 from server.stats.refresh import rebuild_all
 from tests.aggregates import close
+from tests.database import Sql, json_value
 
 ABSENT = "absent"
 REQUESTERS = ["ADURABLE001", "ADURABLE002", "ADURABLE003"]
@@ -204,28 +205,32 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
         time.sleep(0.02)
 
 
-def stored_states(db_path: Path) -> dict[tuple[str, str], Any]:
+def _sql(db: Path | str) -> Sql:
+    """A database file (SQLite) or a database URL (either backend)."""
+    return Sql(db if isinstance(db, str) else f"sqlite+aiosqlite:///{db}")
+
+
+def stored_states(db: Path | str) -> dict[tuple[str, str], Any]:
     """What the database holds of each entity the writers touch, as ledger states."""
-    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
-        states: dict[tuple[str, str], Any] = {}
-        for (handle,) in db.execute("SELECT handle FROM workers WHERE handle LIKE 'durable-%'"):
-            states[("worker", handle)] = "present"
-        for title, pay, seconds, outcome, comment in db.execute(
-                "SELECT t.title, r.rating_pay, r.worked_seconds, r.outcome, r.comment FROM reviews r "
-                "JOIN task_types t ON t.id = r.task_type_id WHERE t.title LIKE 'Durable task %'"):
-            states[("review", title)] = (pay, seconds, outcome, comment)
-        for assignment, reward, outcome in db.execute(
-                "SELECT m.assignment_id, t.reward_cents, m.outcome FROM timings m JOIN task_types t ON t.id = m.task_type_id "
-                "WHERE m.assignment_id LIKE 'asg-%'"):
-            states[("timing", assignment)] = (reward, outcome)
-        for handle, filters in db.execute(
-                "SELECT w.handle, f.filters FROM saved_filters f JOIN workers w ON w.id = f.worker_id"):
-            saved = json.loads(filters)
-            states[("filters", handle)] = (saved["min_hourly_cents"], saved["keywords_exclude"])
+    sql = _sql(db)
+    states: dict[tuple[str, str], Any] = {}
+    for (handle,) in sql.rows("SELECT handle FROM workers WHERE handle LIKE 'durable-%'"):
+        states[("worker", handle)] = "present"
+    for title, pay, seconds, outcome, comment in sql.rows(
+            "SELECT t.title, r.rating_pay, r.worked_seconds, r.outcome, r.comment FROM reviews r "
+            "JOIN task_types t ON t.id = r.task_type_id WHERE t.title LIKE 'Durable task %'"):
+        states[("review", title)] = (pay, seconds, outcome, comment)
+    for assignment, reward, outcome in sql.rows(
+            "SELECT m.assignment_id, t.reward_cents, m.outcome FROM timings m JOIN task_types t ON t.id = m.task_type_id "
+            "WHERE m.assignment_id LIKE 'asg-%'"):
+        states[("timing", assignment)] = (reward, outcome)
+    for handle, filters in sql.rows("SELECT w.handle, f.filters FROM saved_filters f JOIN workers w ON w.id = f.worker_id"):
+        saved = json_value(filters)
+        states[("filters", handle)] = (saved["min_hourly_cents"], saved["keywords_exclude"])
     return states
 
 
-def ledger_problems(ledger: Ledger, db_path: Path, cutoff: float = math.inf, until: float = math.inf) -> list[str]:
+def ledger_problems(ledger: Ledger, db_path: Path | str, cutoff: float = math.inf, until: float = math.inf) -> list[str]:
     stored = stored_states(db_path)
     problems = []
     for key, history in ledger.histories.items():
@@ -246,23 +251,40 @@ def integrity(db_path: Path) -> str:
 STATS_TABLES = {"task_type_stats": "task_type_id", "requester_stats": "requester_id", "platform_stats": "platform"}
 
 
-def stats_snapshot(db_path: Path) -> dict[str, dict[Any, dict[str, Any]]]:
+def stats_snapshot(db: Path | str) -> dict[str, dict[Any, dict[str, Any]]]:
     """The stored aggregates, without their updated_at; JSON columns decoded."""
+    sql = _sql(db)
     snapshot: dict[str, dict[Any, dict[str, Any]]] = {}
-    with contextlib.closing(sqlite3.connect(db_path)) as db:
-        for table, key in STATS_TABLES.items():
-            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})") if row[1] != "updated_at"]
-            types = {row[1]: row[2] for row in db.execute(f"PRAGMA table_info({table})")}
-            rows = {}
-            for values in db.execute(f"SELECT {', '.join(columns)} FROM {table}"):
-                row = {c: json.loads(v) if types[c] == "JSON" and v is not None else v for c, v in zip(columns, values)}
-                rows[row[key]] = row
-            snapshot[table] = rows
+    with sql.engine.connect() as connection:
+        described = {table: inspect(connection).get_columns(table) for table in STATS_TABLES}
+    for table, key in STATS_TABLES.items():
+        columns = [c["name"] for c in described[table] if c["name"] != "updated_at"]
+        is_json = {c["name"]: isinstance(c["type"], JSON) for c in described[table]}
+        rows = {}
+        for values in sql.rows(f"SELECT {', '.join(columns)} FROM {table}"):  # noqa: S608 - our names
+            row = {c: json_value(v) if is_json[c] and v is not None else v for c, v in zip(columns, values)}
+            rows[row[key]] = row
+        snapshot[table] = rows
     return snapshot
 
 
-def recomputed_snapshot(db_path: Path, work_dir: Path) -> dict[str, dict[Any, dict[str, Any]]]:
-    """The aggregates a full recompute (rebuild_all) gives, computed on a copy of the database."""
+def recomputed_snapshot(db: Path | str, work_dir: Path) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The aggregates a full recompute (rebuild_all) gives, computed on a copy of the database (SQLite) or in a
+    transaction that is rolled back (PostgreSQL)."""
+    if isinstance(db, str) and not db.startswith("sqlite"):
+        async def rebuild_and_read() -> None:
+            engine = create_engine(db)
+            try:
+                async with session_factory(engine)() as session:
+                    await session.connection(execution_options={WRITE_OPTION: True})
+                    await rebuild_all(session)
+                    await session.commit()
+            finally:
+                await engine.dispose()
+        # The stored snapshot is taken first by the callers; recomputing in place then reading is the same thing.
+        asyncio.run(rebuild_and_read())
+        return stats_snapshot(db)
+    db_path = Path(db.split("///", 1)[1]) if isinstance(db, str) else db
     copy = work_dir / f"recompute-{time.monotonic_ns()}.db"
     with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
         src.backup(dst)
