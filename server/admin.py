@@ -1,6 +1,8 @@
 """Routes for the people who run a community server (an admin token: `fairfinder set-role HANDLE admin`)."""
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -38,6 +40,13 @@ class JobRunOut(msgspec.Struct, kw_only=True):
     attempts: int
     message: str
     counts: dict[str, Any]
+    runner: str | None = None  # "host:pid" of the process that ran it
+
+
+class ProcessOut(msgspec.Struct, kw_only=True):
+    pid: int
+    host: str
+    since: datetime | None = None  # when it took over the scheduler
 
 
 class SourceOut(msgspec.Struct, kw_only=True):
@@ -50,7 +59,9 @@ class SourceOut(msgspec.Struct, kw_only=True):
 
 
 class JobsOut(msgspec.Struct, kw_only=True):
-    scheduler_running: bool
+    scheduler_running: bool  # in the process that answered (`process`)
+    leader: ProcessOut | None = None  # the process that runs the scheduler (one per database; docs/deploying.md)
+    process: ProcessOut | None = None  # the process that answered
     planned: list[PlannedJob]
     sources: list[SourceOut]
     runs: list[JobRunOut]  # newest first
@@ -73,11 +84,15 @@ class AdminController(Controller):
         runs = list(await db_session.scalars(query))
         sources = list(await db_session.scalars(select(Source).order_by(Source.name)))
         scheduler = getattr(state, "scheduler", None)
+        cluster = getattr(state, "cluster", None)
+        leader = await cluster.leader() if cluster is not None else None
         return JobsOut(
             scheduler_running=scheduler is not None and scheduler.scheduler.running,
+            leader=ProcessOut(pid=leader.pid, host=leader.host, since=leader.since) if leader is not None else None,
+            process=ProcessOut(pid=os.getpid(), host=socket.gethostname()),
             planned=[PlannedJob(**p) for p in scheduler.planned()] if scheduler is not None else [],  # type: ignore[arg-type]
             sources=[SourceOut(name=s.name, kind=s.kind, url=s.url, last_import_at=s.last_import_at,
                                last_full_import_at=s.last_full_import_at, has_cursor=s.cursor is not None) for s in sources],
             runs=[JobRunOut(id=r.id, job=r.job, started_at=r.started_at, finished_at=r.finished_at, status=r.status,
-                            attempts=r.attempts, message=r.message, counts=r.counts or {}) for r in runs],
+                            attempts=r.attempts, message=r.message, counts=r.counts or {}, runner=r.runner) for r in runs],
         )

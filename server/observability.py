@@ -22,7 +22,7 @@ from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from litestar.utils.path import normalize_path
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info,
-                               gc_collector, generate_latest, platform_collector, process_collector)
+                               gc_collector, generate_latest, multiprocess, platform_collector, process_collector)
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -142,18 +142,23 @@ def uvicorn_log_config(log_format: str, level: str) -> dict[str, Any]:
 # --- metrics -------------------------------------------------------------------------------------
 
 # Our own registry (not prometheus_client's global one): only what this module defines, plus the process figures.
-# Each server process counts for itself (`serve --workers N` gives N sets of counters; docs/monitoring.md).
+# Several processes (`serve --workers N` sets PROMETHEUS_MULTIPROC_DIR before they start): each writes its values
+# to files in that folder, and a scrape, whichever process answers it, adds them all up (prometheus_client's
+# multiprocess mode). The process_* and python_gc_* figures describe one process, so they are left out then.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 REGISTRY = CollectorRegistry()
-process_collector.ProcessCollector(registry=REGISTRY)
-platform_collector.PlatformCollector(registry=REGISTRY)
-gc_collector.GCCollector(registry=REGISTRY)
+if not MULTIPROCESS:
+    process_collector.ProcessCollector(registry=REGISTRY)
+    gc_collector.GCCollector(registry=REGISTRY)
+PLATFORM = platform_collector.PlatformCollector(registry=REGISTRY)
 
 HTTP_REQUESTS = Counter("fairfinder_http_requests", "HTTP requests answered, by method, route template and status.",
                         ["method", "route", "status"], registry=REGISTRY)
 HTTP_DURATION = Histogram("fairfinder_http_request_duration_seconds",
                           "Time from the request's arrival to the end of its answer.", ["method", "route", "status"],
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY)
-HTTP_IN_PROGRESS = Gauge("fairfinder_http_requests_in_progress", "Requests being answered now.", registry=REGISTRY)
+HTTP_IN_PROGRESS = Gauge("fairfinder_http_requests_in_progress", "Requests being answered now.", registry=REGISTRY,
+                         multiprocess_mode="livesum")
 RATE_LIMITED = Counter("fairfinder_rate_limited", "Requests refused with 429, by the limit that refused them.",
                        ["limit"], registry=REGISTRY)
 JOB_RUNS = Counter("fairfinder_job_runs", "Scheduler job runs, by job and outcome (ok, partial, failed).",
@@ -162,12 +167,34 @@ JOB_DURATION = Histogram("fairfinder_job_duration_seconds", "How long scheduler 
                          buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0), registry=REGISTRY)
 JOB_LAST_FINISHED = Gauge("fairfinder_job_last_finished_timestamp_seconds",
                           "When a job last finished with this outcome (Unix time).", ["job", "status"],
-                          registry=REGISTRY)
+                          registry=REGISTRY, multiprocess_mode="max")
 DATABASE_UP = Gauge("fairfinder_database_up", "1 when the database answered the last check, else 0.",
-                    registry=REGISTRY)
+                    registry=REGISTRY, multiprocess_mode="mostrecent")
 MIGRATIONS_CURRENT = Gauge("fairfinder_database_migrations_current",
-                           "1 when the database is at the migration this code needs, else 0.", registry=REGISTRY)
-Info("fairfinder_build", "The running version.", registry=REGISTRY).info({"version": __version__})
+                           "1 when the database is at the migration this code needs, else 0.", registry=REGISTRY,
+                           multiprocess_mode="mostrecent")
+BUILD = Info("fairfinder_build", "The running version.", registry=REGISTRY)
+BUILD.info({"version": __version__})
+_scraped: list[CollectorRegistry] = []
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What /metrics reports: this process's registry, or every process's values in multiprocess mode."""
+    if not MULTIPROCESS:
+        return REGISTRY
+    if not _scraped:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(PLATFORM)
+        registry.register(BUILD)  # Info has no multiprocess form; the version is the same in every process
+        _scraped.append(registry)
+    return _scraped[0]
+
+
+def process_exited() -> None:
+    """Called when the app stops: in multiprocess mode this process's live gauges leave the sums."""
+    if MULTIPROCESS:
+        multiprocess.mark_process_dead(os.getpid())
 
 # Prometheus' classic text format (what generate_latest writes); Litestar adds the charset to text/ types.
 METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
@@ -348,7 +375,8 @@ async def metrics(request: Request[Any, Any, Any], state: State) -> Response[byt
     if expected and not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
         raise ApiError(401, "unauthorized", "This address needs the metrics token.")
     await readiness(state.engine)  # refreshes the database gauges
-    return Response(generate_latest(REGISTRY), media_type=METRICS_MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+    return Response(generate_latest(scrape_registry()), media_type=METRICS_MEDIA_TYPE,
+                    headers={"Cache-Control": "no-store"})
 
 
 OBSERVABILITY_ROUTES = [ready, metrics]

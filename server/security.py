@@ -108,7 +108,8 @@ class Decision(NamedTuple):
 
 
 class RateLimiter:
-    """Fixed-window counters in this process's memory: `limit` hits per key per `window` seconds."""
+    """Fixed-window counters in this process's memory: `limit` hits per key per `window` seconds.
+    With several processes each counts for itself; server/cluster/ratelimit.py shares them (PostgreSQL)."""
 
     MAX_KEYS = 100_000  # past this, expired windows are swept; a flood of fresh keys resets the table
 
@@ -203,6 +204,12 @@ def _merge_vary(headers: list[tuple[bytes, bytes]], value: bytes) -> None:
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def has_nul(scope: dict[str, Any]) -> bool:
+    """A NUL in the path (decoded) or in the query string (raw or %-encoded)."""
+    query = scope.get("query_string") or b""
+    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query
+
+
 def is_json_type(content_type: str | None) -> bool:
     """No declared type (the body is read as JSON), application/json or application/<something>+json."""
     if content_type is None or not content_type.strip():
@@ -214,10 +221,13 @@ def is_json_type(content_type: str | None) -> bool:
 class SecurityLayer:
     """ASGI: size limits → rate limits → CORS preflight → the app, adding CORS and security headers on the way out."""
 
-    def __init__(self, app: Callable[..., Any], settings: Settings, on_refusal: Callable[[str], None] | None = None) -> None:
+    def __init__(self, app: Callable[..., Any], settings: Settings, on_refusal: Callable[[str], None] | None = None,
+                 shared_limits: Any = None) -> None:
         self.app = app
         self.settings = settings
-        self.limits = Limits(settings) if settings.rate_limits_enabled else None
+        # shared_limits: counters every process sees (server/cluster/ratelimit.py); else this process's memory.
+        self.shared_limits = shared_limits if settings.rate_limits_enabled else None
+        self.limits = Limits(settings) if settings.rate_limits_enabled and self.shared_limits is None else None
         self.on_refusal = on_refusal or (lambda _name: None)
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
@@ -242,8 +252,15 @@ class SecurityLayer:
             await _reply(send, 431, "headers_too_large",
                          f"The request headers are larger than this server accepts ({self.settings.max_header_bytes} bytes).")
             return
-        if self.limits is not None and path not in EXEMPT_PATHS:
-            name, decision = self.limits.check(method, path, client_address(scope), bearer_token(scope))
+        if has_nul(scope):
+            # No id, name or query value holds NUL, and PostgreSQL refuses it in text: say so, before any lookup.
+            await _reply(send, 400, "invalid_text", "The address must not contain the NUL character (%00).")
+            return
+        if (self.limits is not None or self.shared_limits is not None) and path not in EXEMPT_PATHS:
+            if self.shared_limits is not None:
+                name, decision = await self.shared_limits.check(method, path, client_address(scope), bearer_token(scope))
+            else:
+                name, decision = self.limits.check(method, path, client_address(scope), bearer_token(scope))  # type: ignore[union-attr]
             extra.extend(rate_headers(decision))
             if not decision.allowed:
                 self.on_refusal(name)
