@@ -28,7 +28,7 @@ from server.moderation.rules import (
 )
 from server.paging import is_row_id
 from server.reviews.vocab import RATING_DIMENSIONS
-from server.stats.refresh import refresh_requester
+from server.stats.settle import requester_changed
 
 # A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.
 SETTLED = "restored"
@@ -99,7 +99,7 @@ async def flag_review(session: AsyncSession, worker: Worker, review_id: int, rea
         session.add(ModerationAction(action="hide", moderator_id=decider, review_id=review.id,
                                      note=f"flags: {', '.join(reasons)}", created_at=now))
         await session.flush()
-        await refresh_requester(session, review.requester_id)
+        await requester_changed(session, review.requester_id)
     return flag, review
 
 
@@ -138,7 +138,7 @@ async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, c
             session.add(ModerationAction(action="hold", moderator_id=None, review_id=r.id, created_at=now,
                                          note=f"burst: {members} low reviews from new accounts in {hours} h"))
     await session.flush()
-    await refresh_requester(session, review.requester_id)
+    await requester_changed(session, review.requester_id)
     return to_hold
 
 
@@ -169,7 +169,7 @@ async def decide(session: AsyncSession, moderator: Worker, review_id: int, actio
                                  note=note.strip(), created_at=now))
     await session.flush()
     if changed:
-        await refresh_requester(session, review.requester_id)
+        await requester_changed(session, review.requester_id)
     return review, resolved.rowcount or 0, now
 
 

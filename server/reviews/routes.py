@@ -14,6 +14,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
@@ -27,7 +28,7 @@ from server.paging import is_row_id, newest_first
 from server.reviews.structs import (FORMER_MEMBER, Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut,
                                     TaskOut)
 from server.reviews.vocab import RATING_DIMENSIONS
-from server.stats.refresh import refresh_requester
+from server.stats.settle import requester_changed
 from server.tasks.records import record_requester, record_tasks
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
@@ -103,6 +104,12 @@ async def _review_for(session: AsyncSession, viewer: Worker | None, review_id: i
     return review
 
 
+async def _existing_review(session: AsyncSession, worker_id: int, requester_id: int, task_type_id: int | None) -> int | None:
+    return await session.scalar(select(Review.id).where(
+        Review.worker_id == worker_id, Review.requester_id == requester_id,
+        Review.task_type_id == task_type_id if task_type_id is not None else Review.task_type_id.is_(None)))
+
+
 async def _own_review(session: AsyncSession, worker: Worker, review_id: int) -> Review:
     review = await session.get(Review, review_id) if is_row_id(review_id) else None
     if review is None or not can_see(review, worker):
@@ -123,35 +130,42 @@ class ReviewController(Controller):
     async def create(self, data: ReviewIn, worker: Worker, db_session: AsyncSession) -> ReviewOut:
         ensure_not_muted(worker)
         seconds = _seconds(data.worked_seconds, data.minutes_worked)
-        async with write_transaction(db_session):
-            task_type = None
-            if data.task is not None:
-                task = Task(platform=data.platform, requester_id=data.requester_id, requester_name=data.requester_name,
-                            title=data.task.title, reward_cents=data.task.reward_cents, currency=data.task.currency,
-                            hit_set_id=data.task.hit_set_id)
-                recorded = await record_tasks(db_session, [task], in_transaction=True)
-                requester, task_type = recorded.requesters[0], recorded.task_types[0]
-            else:
-                requester = await record_requester(db_session, data.platform, data.requester_id, data.requester_name)
-            existing = await db_session.scalar(select(Review.id).where(
-                Review.worker_id == worker.id,
-                Review.requester_id == requester.id,
-                Review.task_type_id == task_type.id if task_type else Review.task_type_id.is_(None)))
-            if existing is not None:
-                raise ApiError(409, "review_exists",
-                               f"You already reviewed this; edit review {existing} instead (PATCH /api/v1/reviews/{existing}).")
-            review = Review(
-                worker_id=worker.id, requester_id=requester.id, task_type_id=task_type.id if task_type else None,
-                worked_seconds=seconds, outcome=data.outcome, approval_seconds=data.approval_seconds,
-                bonus_cents=data.bonus_cents, flags=sorted(set(data.flags)), comment=data.comment,
-                **{f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS},
-            )
-            db_session.add(review)
-            await db_session.flush()
-            # A held review must never have counted: hold before the aggregates are computed.
-            if not await hold_burst(db_session, review, worker, created=True):
-                await refresh_requester(db_session, requester.id)
-        return review_out(review, requester, task_type, worker.handle, 0)
+        worker_id, handle = worker.id, worker.handle
+        reviewed: tuple[int, int | None] | None = None  # (requester, task type) once known
+        try:
+            async with write_transaction(db_session):
+                task_type = None
+                if data.task is not None:
+                    task = Task(platform=data.platform, requester_id=data.requester_id,
+                                requester_name=data.requester_name, title=data.task.title,
+                                reward_cents=data.task.reward_cents, currency=data.task.currency,
+                                hit_set_id=data.task.hit_set_id)
+                    recorded = await record_tasks(db_session, [task], in_transaction=True)
+                    requester, task_type = recorded.requesters[0], recorded.task_types[0]
+                else:
+                    requester = await record_requester(db_session, data.platform, data.requester_id,
+                                                       data.requester_name)
+                reviewed = (requester.id, task_type.id if task_type else None)
+                review = Review(
+                    worker_id=worker_id, requester_id=requester.id, task_type_id=reviewed[1],
+                    worked_seconds=seconds, outcome=data.outcome, approval_seconds=data.approval_seconds,
+                    bonus_cents=data.bonus_cents, flags=sorted(set(data.flags)), comment=data.comment,
+                    **{f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS},
+                )
+                db_session.add(review)
+                # One review per worker per task type (or requester): the unique indexes check it as the row
+                # goes in, which saves a query on every review; a second one is answered 409 below.
+                await db_session.flush()
+                # A held review must never have counted: hold before the aggregates are computed.
+                if not await hold_burst(db_session, review, worker, created=True):
+                    await requester_changed(db_session, requester.id)
+        except IntegrityError:
+            existing = await _existing_review(db_session, worker_id, *reviewed) if reviewed else None
+            if existing is None:
+                raise
+            raise ApiError(409, "review_exists",
+                           f"You already reviewed this; edit review {existing} instead (PATCH /api/v1/reviews/{existing}).") from None
+        return review_out(review, requester, task_type, handle, 0)
 
     @get("/{review_id:int}", responses=error_responses(401, 404), dependencies={"viewer": Provide(provide_optional_worker)},
          summary="One review", description="Held and hidden reviews: only to their author and to moderators (token).")
@@ -195,7 +209,7 @@ class ReviewController(Controller):
             await db_session.flush()
             # An edit that turns a review low can complete a burst as well as a new review can.
             if was_low or not await hold_burst(db_session, review, worker, created=False):
-                await refresh_requester(db_session, review.requester_id)
+                await requester_changed(db_session, review.requester_id)
         return (await load_review_outs(db_session, [review]))[0]
 
     @delete("/{review_id:int}", status_code=204, responses=error_responses(401, 403, 404), dependencies={"worker": Provide(provide_worker)},
@@ -209,7 +223,7 @@ class ReviewController(Controller):
                 db_session.add(Tombstone(kind="review", ref_id=review.id))
             await db_session.delete(review)
             await db_session.flush()
-            await refresh_requester(db_session, requester_id)
+            await requester_changed(db_session, requester_id)
 
     @post("/{review_id:int}/flags", status_code=201, responses=error_responses(401, 403, 404, 409, 413, 422),
           dependencies={"worker": Provide(provide_worker)}, summary="Flag a review that breaks the rules",

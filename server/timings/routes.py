@@ -18,7 +18,7 @@ from server.db.models import Requester, TaskType, Timing, Worker
 from server.errors import ApiError, error_responses, not_found
 from server.paging import is_row_id, newest_first
 from server.reviews.structs import Cents, Currency, RequesterId, Title
-from server.stats.refresh import refresh_requester
+from server.stats.settle import requester_changed
 from server.tasks.records import record_tasks
 from server.workers.structs import Platform
 
@@ -127,7 +127,7 @@ class TimingController(Controller):
                             accepted_at=accepted, ended_at=ended, seconds=seconds, outcome=data.outcome)
             db_session.add(timing)
             await db_session.flush()
-            await refresh_requester(db_session, recorded.requesters[0].id)
+            await requester_changed(db_session, recorded.requesters[0].id)
         return Response((await _timing_out(db_session, [timing]))[0], status_code=201)
 
     @get("/me/timings", responses=error_responses(400, 401), summary="Your own timings, newest first")
@@ -150,4 +150,4 @@ class TimingController(Controller):
             await db_session.delete(timing)
             await db_session.flush()
             assert task_type is not None
-            await refresh_requester(db_session, task_type.requester_id)
+            await requester_changed(db_session, task_type.requester_id)

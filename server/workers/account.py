@@ -29,7 +29,7 @@ from server.db.models import (
     utcnow,
 )
 from server.reviews.vocab import RATING_DIMENSIONS
-from server.stats.refresh import refresh_requester
+from server.stats.settle import requester_changed
 from server.workers.structs import (
     ExportAccount,
     ExportFlag,
@@ -188,5 +188,5 @@ async def delete_account(session: AsyncSession, worker: Worker, mode: DeleteMode
             .execution_options(synchronize_session=False))
     await session.flush()
     for requester_id in sorted(requesters):
-        await refresh_requester(session, requester_id)
+        await requester_changed(session, requester_id)
     return requesters
