@@ -1,18 +1,25 @@
 """Synthetic benchmark data: requesters, task types, workers, reviews and timings, then aggregates.
 
-    python bench/generate.py --requesters 10000 --reviews 100000 [--timings N] [--workers N] [--seed 1]
-                             [--database-url sqlite+aiosqlite:///path/x.db | FAIRFINDER_DATA_DIR=dir] [--force]
+    python bench/generate.py [--requesters 50000] [--task-types 300000] [--reviews 1000000] [--timings 2000000]
+                             [--workers N] [--seed 1] [--no-rebuild] [--force]
+                             [--database-url URL | --postgres]   (default DATABASE_URL, else FAIRFINDER_DATA_DIR)
 
-The database must be new (or is replaced with --force): it is migrated with the project's own Alembic
-migrations, filled with bulk `executemany` inserts through SQLAlchemy Core (the model tables, so the
-stored formats are the application's own), and then every aggregate is built with
-`server.stats.refresh.rebuild_all`, exactly as `fairfinder recompute` does. Both phases are timed.
+The defaults are issue 7's default scale. The database must be new, or migrated and still empty (an
+empty PostgreSQL database, a fresh test database), or is emptied first with --force. It is migrated
+with the project's own Alembic migrations, filled in one transaction (SQLite: `executemany` on the
+sqlite3 driver; PostgreSQL: `COPY` through psycopg, then the id sequences are moved past the rows and
+the tables ANALYZEd), and then every aggregate is built with `server.stats.refresh.rebuild_all`,
+exactly as `fairfinder recompute` runs it. The two phases are timed apart. `--postgres` runs the whole
+thing on a throwaway PostgreSQL cluster (tests/postgres.py) that is deleted afterwards: it measures
+the generation, it keeps nothing.
 
 The shape is skewed like a real marketplace: requester activity follows a Zipf-like law (a few
 requesters post most of the work and get most of the reviews), busy requesters have many task types,
 and a few workers write most reviews. Rows are real rows (is_demo = False) but every identifier is
 plainly synthetic: requesters are `bench-req-…`, workers `bench-worker-…`, hit sets `bench-hs-…`.
-Everything follows from --seed and the sizes, so the same options give the same database.
+Everything follows from --seed and the sizes, so the same options give the same rows on either
+database. Times are fixed around 2025-06-01 (EPOCH), so the data are reproducible; it also means no
+generated review is "recent" (90 days) when the benchmarks run.
 """
 from __future__ import annotations
 
@@ -26,9 +33,9 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,50 +52,71 @@ from rich.progress import (  # noqa: E402
     TimeRemainingColumn,
 )
 from sqlalchemy import create_engine as create_sync_engine  # noqa: E402
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import inspect, make_url, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from scrapers.durations import stated_seconds_from_text  # noqa: E402
-from server.db.models import Requester, Review, TaskType, Timing, Worker  # noqa: E402
 from server.tasks.identity import title_key  # noqa: E402
 
-# Bump when the generated data changes shape, so cached databases (bench/annotate.py) are rebuilt.
-GENERATOR_VERSION = 1
+# Bump when the generated data changes shape, so cached databases (bench/results/) are generated again.
+GENERATOR_VERSION = 2
 BATCH = 20_000
-REQUESTER_ZIPF = 1.1  # weight of the requester of rank r ∝ 1 / r^1.1
+REQUESTER_ZIPF = 1.1  # activity (reviews, timings) of the requester of rank r ∝ 1 / r^1.1
+TYPE_SHARE_POWER = 0.8  # task types beyond the first ∝ activity^0.8: busy requesters have many, not all
 WORKER_ZIPF = 0.9  # weight of the worker of rank r ∝ 1 / r^0.9
 TYPE_ZIPF = 1.0  # within a requester, task type of rank k ∝ 1 / k
 PROLIFIC_SHARE = 0.15
 REQUESTER_LEVEL_REVIEWS = 0.03  # reviews of a requester as a whole (no task type)
-EPOCH = datetime(2025, 6, 1, tzinfo=timezone.utc)  # "now" of the data, fixed so the data are reproducible
+TIMINGS_PER_REVIEW = 2  # default --timings: issue 7's 2,000,000 per 1,000,000 reviews
+TASK_TYPES_PER_REVIEW = 0.3  # default --task-types: 300,000 per 1,000,000 reviews
+EPOCH = datetime(2025, 6, 1)  # "now" of the data (naive UTC), fixed so the data are reproducible
+TABLES = ("requesters", "task_types", "workers", "reviews", "timings")
 
 
 @dataclass(frozen=True)
 class Sizes:
-    requesters: int = 10_000
-    reviews: int = 100_000
-    timings: int | None = None  # default: as many as reviews
+    """Positional order is kept for older callers: (requesters, reviews, timings, workers, seed, task_types)."""
+
+    requesters: int = 50_000
+    reviews: int = 1_000_000
+    timings: int | None = None  # default: 2 per review
     workers: int | None = None  # default: reviews / 20 (at least 50)
     seed: int = 1
+    task_types: int | None = None  # default: 0.3 per review, at least one per requester
 
     def resolved(self) -> Sizes:
+        task_types = round(self.reviews * TASK_TYPES_PER_REVIEW) if self.task_types is None else self.task_types
         return Sizes(requesters=self.requesters, reviews=self.reviews,
-                     timings=self.reviews if self.timings is None else self.timings,
-                     workers=max(50, self.reviews // 20) if self.workers is None else self.workers, seed=self.seed)
+                     timings=self.reviews * TIMINGS_PER_REVIEW if self.timings is None else self.timings,
+                     workers=max(50, self.reviews // 20) if self.workers is None else self.workers, seed=self.seed,
+                     task_types=max(self.requesters, task_types) if self.task_types is None else task_types)
 
     def key(self) -> str:
         s = self.resolved()
-        return f"r{s.requesters}-v{s.reviews}-t{s.timings}-w{s.workers}-s{s.seed}-g{GENERATOR_VERSION}"
+        return (f"r{s.requesters}-y{s.task_types}-v{s.reviews}-t{s.timings}-w{s.workers}-s{s.seed}"
+                f"-g{GENERATOR_VERSION}")
+
+    def check(self) -> str | None:
+        """What is wrong with these sizes, or None."""
+        s = self.resolved()
+        if min(s.requesters, s.reviews, s.workers or 0) < 1 or min(s.timings or 0, s.task_types or 0) < 0:
+            return "--requesters, --reviews and --workers must be positive, --timings not negative"
+        if (s.task_types or 0) < s.requesters:
+            return f"--task-types ({s.task_types:,}) must be at least --requesters ({s.requesters:,}): one each"
+        return None
 
 
 @dataclass
 class Report:
     sizes: dict
+    database: str = "sqlite"  # sqlite | postgresql
     counts: dict = field(default_factory=dict)
     generate_seconds: float = 0.0  # planning rows in Python + bulk inserts
-    insert_seconds: float = 0.0  # of which: the inserts
+    insert_seconds: float = 0.0  # of which: the load (reviews and timings are made as they stream in), indexes, commit
+    generate_cpu_seconds: float = 0.0  # this process's CPU time for the rows: on a busy machine, wall time says less
     rebuild_seconds: float | None = None  # rebuild_all over all requesters
     rebuilt_requesters: int = 0
-    database_bytes: int = 0
+    database_bytes: int = 0  # file (SQLite, after a checkpoint) or pg_database_size
 
 
 # --- the marketplace ----------------------------------------------------------------------------
@@ -130,6 +158,27 @@ COMMENTS = ["Fair pay, quick approval.", "Took longer than stated.", "Instructio
 FLAG_SETS = [["underpaid"], ["attention_checks"], ["broken"], ["timer_too_short"], ["writing_required"],
              ["webcam_or_phone", "needs_sight"], ["personal_data"], ["unpaid_screener"], ["captcha"],
              ["screen_reader_ok"], ["needs_hearing"]]
+TIMING_OUTCOMES = (("submitted", 0.80), ("returned", 0.86), ("approved", 0.94), ("pending", 0.97),
+                   ("rejected", 0.995), ("blocked", 1.0))
+
+# Columns written, in the order of the row tuples below. Columns left out take their server default.
+COLUMNS = {
+    "requesters": ("id", "platform", "external_id", "name", "is_demo", "first_seen_at"),
+    "task_types": ("id", "requester_id", "title", "title_key", "reward_cents", "currency", "latest_hit_set_id",
+                   "stated_seconds", "is_demo", "first_seen_at"),
+    "workers": ("id", "handle", "role", "is_demo", "created_at"),
+    "reviews": ("id", "worker_id", "requester_id", "task_type_id", "rating_pay", "rating_fairness", "rating_speed",
+                "rating_communication", "worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags",
+                "comment", "is_demo", "created_at", "updated_at", "status"),
+    "timings": ("id", "worker_id", "task_type_id", "assignment_id", "accepted_at", "ended_at", "seconds", "outcome",
+                "is_demo", "created_at"),
+}
+
+
+def stamp(moment: datetime) -> str:
+    """A naive UTC datetime as both databases read it: SQLAlchemy's SQLite format; PostgreSQL (session
+    time zone UTC) parses the same text."""
+    return moment.isoformat(" ", "microseconds")
 
 
 @dataclass
@@ -149,8 +198,25 @@ def _pick(rng: random.Random, cum: list[float]) -> int:
     return bisect.bisect_right(cum, rng.random() * cum[-1])
 
 
+def task_type_counts(requesters: int, task_types: int) -> list[int]:
+    """Task types per requester (by Zipf rank): one each, the rest shared in proportion to the requester's
+    activity^TYPE_SHARE_POWER, rounded by largest remainder so the total is exact. Pure."""
+    weights = [rank ** (-REQUESTER_ZIPF * TYPE_SHARE_POWER) for rank in range(1, requesters + 1)]
+    total, extra = math.fsum(weights), task_types - requesters
+    shares = [extra * w / total for w in weights]
+    counts = [1 + int(share) for share in shares]
+    left = task_types - sum(counts)
+    for i in sorted(range(requesters), key=lambda i: int(shares[i]) - shares[i])[:left]:
+        counts[i] += 1
+    return counts
+
+
 class Plan:
-    """All rows, decided up front from the seed. Requester i (0-based) has Zipf rank i + 1."""
+    """All rows, decided up front from the seed. Requester i (0-based) has Zipf rank i + 1.
+
+    Rows are tuples in COLUMNS order, with datetimes already as text (stamp) and flags as JSON text,
+    so the writers pass them to the driver as they are.
+    """
 
     def __init__(self, sizes: Sizes) -> None:
         self.sizes = sizes = sizes.resolved()
@@ -158,27 +224,25 @@ class Plan:
         self.rng = rng
         self.requester_cum = _zipf_cum(sizes.requesters, REQUESTER_ZIPF)
         self.worker_cum = _zipf_cum(sizes.workers, WORKER_ZIPF)
-        self.requesters: list[dict] = []
+        self.requesters: list[tuple] = []
         self.types: list[_Type] = []
-        self.type_rows: list[dict] = []
+        self.type_rows: list[tuple] = []
         self.types_of: list[list[int]] = []  # requester index → indexes into self.types
         self.approval: list[float] = []  # requester index → probability a decided task is approved
         self.blocky: list[bool] = []
-        for i in range(sizes.requesters):
+        for i, n_types in enumerate(task_type_counts(sizes.requesters, sizes.task_types)):
             platform = "prolific" if rng.random() < PROLIFIC_SHARE else "mturk"
-            self.requesters.append({
-                "id": i + 1, "platform": platform, "external_id": f"bench-req-{i + 1:06d}",
-                "name": f"Bench requester {i + 1:06d}", "is_demo": False,
-                "first_seen_at": EPOCH - timedelta(days=rng.uniform(0, 900)),
-            })
+            first_seen = EPOCH - timedelta(days=rng.uniform(0, 900))
+            self.requesters.append((i + 1, platform, f"bench-req-{i + 1:06d}", f"Bench requester {i + 1:06d}", False,
+                                    stamp(first_seen)))
             self.approval.append(rng.choice([0.995, 0.99, 0.98, 0.95, 0.9, 0.8, 0.6]))
             self.blocky.append(rng.random() < 0.01)
-            # Busy requesters post many kinds of work: 1-4 task types, plus up to ~150 for the busiest.
-            n_types = rng.randint(1, 4) + int(150 * (i + 1) ** -0.8)
-            self.types_of.append(self._task_types(i, platform, n_types))
+            self.types_of.append(self._task_types(i, platform, first_seen, n_types))
         self.type_cum = {i: _zipf_cum(len(t), TYPE_ZIPF) for i, t in enumerate(self.types_of) if len(t) > 1}
+        self.pair = len(self.types) + len(self.requesters) + 1  # packs (worker, id) into one int key
+        self.reviewed_pairs: list[int] = []  # worker * pair + task type index, of the reviews made
 
-    def _task_types(self, requester: int, platform: str, n: int) -> list[int]:
+    def _task_types(self, requester: int, platform: str, first_seen: datetime, n: int) -> list[int]:
         rng = self.rng
         seen: set[tuple[str, int]] = set()
         indexes = []
@@ -201,20 +265,19 @@ class Plan:
                     title = template.format(n=count, x=thing)
                     typical = max(15.0, per_item * count * rng.uniform(0.5, 1.5))
                     reward = rng.randint(*reward_range) * max(1, count // 5)
-            base, copy = title, 1
-            while (title, reward) in seen:  # identity is (requester, title, reward, currency)
+            base, copy, key = title, 1, title_key(title)
+            while (key, reward) in seen:  # identity is (requester, title key, reward, currency)
                 copy += 1
                 title = f"{base} [set {copy}]"
-            seen.add((title, reward))
+                key = title_key(title)
+            seen.add((key, reward))
             type_id = len(self.types) + 1
             flags = rng.choice(FLAG_SETS) if rng.random() < 0.08 else []
             self.types.append(_Type(type_id, requester, typical, reward, flags))
-            self.type_rows.append({
-                "id": type_id, "requester_id": requester + 1, "title": title, "title_key": title_key(title),
-                "reward_cents": reward, "currency": "GBP" if platform == "prolific" else "USD",
-                "latest_hit_set_id": f"bench-hs-{type_id:07d}", "stated_seconds": stated_seconds_from_text(title),
-                "is_demo": False, "first_seen_at": self.requesters[requester]["first_seen_at"] + timedelta(days=rng.uniform(0, 60)),
-            })
+            self.type_rows.append((
+                type_id, requester + 1, title, key, reward, "GBP" if platform == "prolific" else "USD",
+                f"bench-hs-{type_id:07d}", stated_seconds_from_text(title), False,
+                stamp(first_seen + timedelta(days=rng.uniform(0, 60)))))
             indexes.append(type_id - 1)
         return indexes
 
@@ -226,30 +289,29 @@ class Plan:
     def pick_worker(self) -> int:
         return _pick(self.rng, self.worker_cum) + 1
 
-    def workers(self) -> Iterator[dict]:
+    def workers(self) -> Iterator[tuple]:
         for i in range(self.sizes.workers):
-            yield {"id": i + 1, "handle": f"bench-worker-{i + 1:06d}", "role": "worker", "is_demo": False,
-                   "created_at": EPOCH - timedelta(days=self.rng.uniform(0, 700))}
+            yield (i + 1, f"bench-worker-{i + 1:06d}", "worker", False,
+                   stamp(EPOCH - timedelta(days=self.rng.uniform(0, 700))))
 
-    def reviews(self) -> Iterator[dict]:
+    def reviews(self) -> Iterator[tuple]:
         """Unique per (worker, task type), or per (worker, requester) for requester-level reviews."""
-        rng, seen = self.rng, set()
+        rng, seen, pair = self.rng, set(), self.pair
         made = attempts = 0
-        self.reviewed_pairs: list[tuple[int, _Type]] = []
         while made < self.sizes.reviews and attempts < self.sizes.reviews * 20:
             attempts += 1
             task_type, worker = self.pick_type(), self.pick_worker()
             whole_requester = rng.random() < REQUESTER_LEVEL_REVIEWS
-            key = ("r", worker, task_type.requester) if whole_requester else ("t", worker, task_type.id)
+            key = -(worker * pair + task_type.requester) if whole_requester else worker * pair + task_type.id
             if key in seen:
                 continue
             seen.add(key)
             made += 1
             if not whole_requester:
-                self.reviewed_pairs.append((worker, task_type))
+                self.reviewed_pairs.append(worker * pair + task_type.id - 1)
             yield self._review(made, worker, task_type, whole_requester)
 
-    def _review(self, review_id: int, worker: int, task_type: _Type, whole_requester: bool) -> dict:
+    def _review(self, review_id: int, worker: int, task_type: _Type, whole_requester: bool) -> tuple:
         rng = self.rng
         seconds = max(10.0, rng.lognormvariate(math.log(task_type.typical_seconds), 0.45))
         draw = rng.random()
@@ -264,48 +326,46 @@ class Plan:
         else:
             outcome = "approved" if rng.random() < self.approval[task_type.requester] else "rejected"
         rate = task_type.reward_cents * 3600 / seconds  # cents/h
+        gauss = rng.gauss
 
         def rating(base: float) -> int:
-            return max(1, min(5, round(rng.gauss(base, 0.9))))
+            return max(1, min(5, round(gauss(base, 0.9))))
 
         updated = EPOCH - timedelta(days=rng.expovariate(1 / 120))
-        return {
-            "id": review_id, "worker_id": worker, "requester_id": task_type.requester + 1,
-            "task_type_id": None if whole_requester else task_type.id,
-            "rating_pay": rating(1 + 4 * min(1.0, rate / 1500)),
-            "rating_fairness": rating(2 if outcome in ("rejected", "blocked") else 4.5),
-            "rating_speed": rating(4), "rating_communication": rating(3.5) if rng.random() < 0.5 else None,
-            "worked_seconds": round(seconds) if rng.random() < 0.9 else None, "outcome": outcome,
-            "approval_seconds": round(rng.uniform(600, 3 * 86400)) if outcome == "approved" and rng.random() < 0.7 else None,
-            "bonus_cents": rng.randint(5, 100) if rng.random() < 0.05 else None,
-            "flags": [f for f in task_type.flags if rng.random() < 0.6] + (["blocked"] if outcome == "blocked" else []),
-            "comment": rng.choice(COMMENTS), "is_demo": False,
-            "created_at": updated - timedelta(days=rng.choice([0, 0, 0, rng.uniform(0, 30)])), "updated_at": updated,
-        }
+        created = updated - timedelta(days=rng.choice([0, 0, 0, rng.uniform(0, 30)]))
+        flags = [f for f in task_type.flags if rng.random() < 0.6]
+        return (
+            review_id, worker, task_type.requester + 1, None if whole_requester else task_type.id,
+            rating(1 + 4 * min(1.0, rate / 1500)), rating(2 if outcome in ("rejected", "blocked") else 4.5), rating(4),
+            rating(3.5) if rng.random() < 0.5 else None,
+            round(seconds) if rng.random() < 0.9 else None, outcome,
+            round(rng.uniform(600, 3 * 86400)) if outcome == "approved" and rng.random() < 0.7 else None,
+            rng.randint(5, 100) if rng.random() < 0.05 else None,
+            json.dumps(flags), rng.choice(COMMENTS), False, stamp(created), stamp(updated), "visible",
+        )
 
-    def timings(self) -> Iterator[dict]:
+    def timings(self) -> Iterator[tuple]:
         """Half from workers who also reviewed the task type (the extension timed what they reviewed)."""
-        rng = self.rng
-        pairs = getattr(self, "reviewed_pairs", [])
-        for i in range(self.sizes.timings):
+        rng, pairs, types, pair = self.rng, self.reviewed_pairs, self.types, self.pair
+        for i in range(1, self.sizes.timings + 1):
             if pairs and rng.random() < 0.5:
-                worker, task_type = pairs[rng.randrange(len(pairs))]
+                worker, type_index = divmod(pairs[rng.randrange(len(pairs))], pair)
+                task_type = types[type_index]
             else:
                 worker, task_type = self.pick_worker(), self.pick_type()
             seconds = max(5.0, rng.lognormvariate(math.log(task_type.typical_seconds), 0.5))
             ended = EPOCH - timedelta(days=rng.expovariate(1 / 120))
             draw = rng.random()
-            outcome = ("submitted" if draw < 0.80 else "returned" if draw < 0.86 else "approved" if draw < 0.94
-                       else "pending" if draw < 0.97 else "rejected" if draw < 0.995 else "blocked")
-            yield {"id": i + 1, "worker_id": worker, "task_type_id": task_type.id, "assignment_id": f"bench-asg-{i + 1:09d}",
-                   "accepted_at": ended - timedelta(seconds=seconds), "ended_at": ended, "seconds": round(seconds, 2),
-                   "outcome": outcome, "is_demo": False, "created_at": ended}
+            outcome = next(name for name, upto in TIMING_OUTCOMES if draw < upto)
+            ended_text = stamp(ended)
+            yield (i, worker, task_type.id, f"bench-asg-{i:09d}", stamp(ended - timedelta(seconds=seconds)), ended_text,
+                   round(seconds, 2), outcome, False, ended_text)
 
 
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
@@ -316,10 +376,23 @@ def _progress(console: Console) -> Progress:
                     TimeRemainingColumn(), console=console, transient=False)
 
 
+def backend_of(database_url: str) -> str:
+    if database_url.startswith("sqlite"):
+        return "sqlite"
+    if database_url.startswith("postgresql"):
+        return "postgresql"
+    raise SystemExit(f"bench data goes into SQLite or PostgreSQL, not {database_url.split(':', 1)[0]!r}")
+
+
 def sqlite_path(database_url: str) -> Path:
     if not database_url.startswith("sqlite") or "///" not in database_url:
-        raise SystemExit(f"bench data needs a SQLite file URL, not {database_url!r}")
+        raise SystemExit(f"expected a SQLite file URL, not {database_url!r}")
     return Path(database_url.split("///", 1)[1].split("?", 1)[0])
+
+
+def libpq_url(database_url: str) -> str:
+    """postgresql+asyncpg://… as a plain libpq URL for psycopg.connect."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def database_url_from(args_url: str | None) -> str:
@@ -331,61 +404,153 @@ def database_url_from(args_url: str | None) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'fairfinder.db'}"
 
 
-def _fresh_database(database_url: str, force: bool, console: Console) -> Path:
+def _sync_engine(database_url: str):  # type: ignore[no-untyped-def]
+    from server.db.migrate import sync_url  # noqa: PLC0415
+
+    return create_sync_engine(sync_url(database_url), poolclass=NullPool)
+
+
+def tables_with_rows(database_url: str) -> list[str]:
+    """Tables that hold at least one row (Alembic's own left out); [] for an empty or unmigrated database."""
+    engine = _sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            names = [n for n in inspect(connection).get_table_names() if n != "alembic_version" and not n.startswith("sqlite_")]
+            return [n for n in names if connection.execute(text(f'SELECT 1 FROM "{n}" LIMIT 1')).first()]  # noqa: S608
+    finally:
+        engine.dispose()
+
+
+def prepare_database(database_url: str, force: bool, console: Console) -> None:
+    """Make the database migrated and empty: a new one, an empty (migrated or not) one, or --force."""
     from server.db.migrate import upgrade  # noqa: PLC0415
 
-    path = sqlite_path(database_url)
-    if path.exists():
-        if not force:
-            raise SystemExit(f"{path} exists; bench data goes into a new database (use --force to replace it)")
-        console.print(f"Replacing {path}")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    backend = backend_of(database_url)
+    if backend == "sqlite":
+        path = sqlite_path(database_url)
+        if force and path.exists():
+            console.print(f"Replacing {path}")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    full = tables_with_rows(database_url) if backend == "postgresql" or sqlite_path(database_url).exists() else []
+    if full and not force:
+        raise SystemExit(f"the database holds data ({', '.join(full)}); bench data goes into an empty one "
+                         "(use --force to empty it)")
+    if full:  # PostgreSQL with --force
+        console.print(f"Emptying {', '.join(full)}")
+        engine = _sync_engine(database_url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {', '.join(f'{chr(34)}{n}{chr(34)}' for n in full)} RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
     upgrade(database_url)
-    return path
+
+
+class SqliteLoader:
+    """Every row in one transaction on the sqlite3 driver. The file is new, so the rollback journal can live
+    in memory and nothing is synced until the end; WAL (the server's mode) is switched on afterwards.
+    The tables' own indexes are dropped for the load and created again before the commit: building an
+    index from sorted keys once is several times faster than a million random B-tree inserts."""
+
+    def __init__(self, database_url: str) -> None:
+        import sqlite3  # noqa: PLC0415
+
+        self.connection = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
+        for pragma in ("PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", "PRAGMA foreign_keys=ON",
+                       "PRAGMA cache_size=-262144"):
+            self.connection.execute(pragma)
+        self.connection.execute("BEGIN")
+        self.indexes = self.connection.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+            f"AND tbl_name IN ({', '.join('?' * len(TABLES))})", TABLES).fetchall()
+        for name, _ in self.indexes:
+            self.connection.execute(f'DROP INDEX "{name}"')
+
+    def load(self, table: str, rows: Iterable[tuple], advance: Callable[[int], None]) -> int:
+        columns = COLUMNS[table]
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+        done = 0
+        for batch in _batches(rows, BATCH):
+            self.connection.executemany(sql, batch)
+            done += len(batch)
+            advance(len(batch))
+        return done
+
+    def finish(self) -> None:
+        for _, sql in self.indexes:
+            self.connection.execute(sql)
+        self.connection.execute("COMMIT")
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.close()
+
+
+class PostgresLoader:
+    """Every row in one transaction with COPY (psycopg). As on SQLite, the indexes that back no constraint
+    are dropped for the load and created again before the commit. Afterwards the id sequences are moved
+    past the rows (COPY gives explicit ids, so the server's next insert must not reuse one) and the
+    tables ANALYZEd, as autovacuum would soon do."""
+
+    def __init__(self, database_url: str) -> None:
+        import psycopg  # noqa: PLC0415 - only the PostgreSQL runs need it
+
+        self.connection = psycopg.connect(libpq_url(database_url))
+        self.connection.execute("SET TimeZone = 'UTC'")  # stamp() text is UTC
+        self.connection.execute("SET maintenance_work_mem = '256MB'")  # index builds sort in memory
+        self.indexes = self.connection.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE t.relname = ANY(%s) AND n.nspname = current_schema() "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", (list(TABLES),)).fetchall()
+        for name, _ in self.indexes:
+            self.connection.execute(f"DROP INDEX {name}")
+
+    def load(self, table: str, rows: Iterable[tuple], advance: Callable[[int], None]) -> int:
+        done = 0
+        with self.connection.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:  # noqa: S608 - fixed names
+            for batch in _batches(rows, BATCH):
+                for row in batch:
+                    copy.write_row(row)
+                done += len(batch)
+                advance(len(batch))
+        return done
+
+    def finish(self) -> None:
+        for _, definition in self.indexes:
+            self.connection.execute(definition)
+        for table in TABLES:
+            self.connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")  # noqa: S608
+        self.connection.commit()
+        self.connection.autocommit = True
+        self.connection.execute(f"ANALYZE {', '.join(TABLES)}")
+        self.connection.close()
 
 
 def insert_all(database_url: str, plan: Plan, console: Console) -> tuple[dict[str, int], float]:
-    """Bulk-insert every planned row (Core executemany, BATCH rows per statement). Returns counts, insert time."""
-    from server.db.migrate import sync_url  # noqa: PLC0415
-
-    engine = create_sync_engine(sync_url(database_url))
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=OFF", "PRAGMA foreign_keys=ON",
-                       "PRAGMA cache_size=-200000"):
-            cursor.execute(pragma)
-        cursor.close()
-
+    """Write every planned row. Returns the counts and the time spent in the database driver's calls
+    plus planning the rows that stream (reviews, timings): the whole load."""
     sizes = plan.sizes
+    loader = SqliteLoader(database_url) if backend_of(database_url) == "sqlite" else PostgresLoader(database_url)
     tables = [
-        ("requesters", Requester, plan.requesters, len(plan.requesters)),
-        ("task types", TaskType, plan.type_rows, len(plan.type_rows)),
-        ("workers", Worker, plan.workers(), sizes.workers),
-        ("reviews", Review, plan.reviews(), sizes.reviews),
-        ("timings", Timing, plan.timings(), sizes.timings),
+        ("requesters", plan.requesters, len(plan.requesters)),
+        ("task_types", plan.type_rows, len(plan.type_rows)),
+        ("workers", plan.workers(), sizes.workers),
+        ("reviews", plan.reviews(), sizes.reviews),
+        ("timings", plan.timings(), sizes.timings),
     ]
     counts: dict[str, int] = {}
-    insert_seconds = 0.0
-    try:
-        with _progress(console) as progress, engine.begin() as connection:
-            for label, model, rows, total in tables:
-                bar = progress.add_task(f"Inserting {label}", total=total)
-                done = 0
-                for batch in _batches(rows, BATCH):
-                    started = time.perf_counter()
-                    connection.execute(model.__table__.insert(), batch)
-                    insert_seconds += time.perf_counter() - started
-                    done += len(batch)
-                    progress.update(bar, completed=done)
-                progress.update(bar, total=done)
-                counts[label.replace(" ", "_")] = done
-    finally:
-        engine.dispose()
-    return counts, insert_seconds
+    started = time.perf_counter()
+    with _progress(console) as progress:
+        for table, rows, total in tables:
+            bar = progress.add_task(f"Inserting {table.replace('_', ' ')}", total=total)
+            counts[table] = loader.load(table, rows, lambda n, bar=bar: progress.advance(bar, n))
+            progress.update(bar, total=counts[table], completed=counts[table])
+    with console.status("Committing"):
+        loader.finish()
+    return counts, time.perf_counter() - started
 
 
 async def rebuild(database_url: str, console: Console) -> tuple[int, float]:
@@ -406,72 +571,110 @@ async def rebuild(database_url: str, console: Console) -> tuple[int, float]:
         await engine.dispose()
 
 
-def _finish(path: Path) -> None:
-    """Fold the WAL into the main file so the database is one file that can be copied."""
-    import sqlite3  # noqa: PLC0415
+def checkpoint(database_url: str) -> None:
+    """SQLite: fold the WAL into the main file, so the database is one file that can be copied and measured."""
+    if backend_of(database_url) == "sqlite":
+        import sqlite3  # noqa: PLC0415
 
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with sqlite3.connect(sqlite_path(database_url)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def database_bytes(database_url: str) -> int:
+    """The database's size on disk: the SQLite file (and its WAL), or pg_database_size."""
+    if backend_of(database_url) == "sqlite":
+        path = sqlite_path(database_url)
+        return sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists())
+    engine = _sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def generate(database_url: str, sizes: Sizes, *, console: Console | None = None, force: bool = False,
              rebuild_aggregates: bool = True) -> Report:
     console = console or Console(stderr=True)
     sizes = sizes.resolved()
-    report = Report(sizes=asdict(sizes))
-    path = _fresh_database(database_url, force, console)
-    started = time.perf_counter()
+    if problem := sizes.check():
+        raise SystemExit(problem)
+    report = Report(sizes=asdict(sizes), database=backend_of(database_url))
+    prepare_database(database_url, force, console)
+    started, cpu_started = time.perf_counter(), time.process_time()
     with console.status("Planning requesters and task types"):
         plan = Plan(sizes)
     report.counts, report.insert_seconds = insert_all(database_url, plan, console)
     report.generate_seconds = time.perf_counter() - started
+    report.generate_cpu_seconds = time.process_time() - cpu_started
     console.print(f"Generated {', '.join(f'{n:,} {what}' for what, n in report.counts.items())} "
-                  f"in {report.generate_seconds:.1f} s (inserts {report.insert_seconds:.1f} s)")
+                  f"in {report.generate_seconds:.1f} s (inserts {report.insert_seconds:.1f} s; "
+                  f"CPU {report.generate_cpu_seconds:.1f} s)")
     if rebuild_aggregates:
         report.rebuilt_requesters, report.rebuild_seconds = asyncio.run(rebuild(database_url, console))
         console.print(f"rebuild_all: {report.rebuilt_requesters:,} requesters in {report.rebuild_seconds:.1f} s "
-                      f"({report.rebuild_seconds / max(1, report.rebuilt_requesters) * 1000:.1f} ms each)")
-    _finish(path)
-    report.database_bytes = path.stat().st_size
+                      f"({report.rebuild_seconds / max(1, report.rebuilt_requesters) * 1000:.2f} ms each)")
+    checkpoint(database_url)
+    report.database_bytes = database_bytes(database_url)
     report.counts |= _stats_counts(database_url)
     return report
 
 
 def _stats_counts(database_url: str) -> dict[str, int]:
-    from server.db.migrate import sync_url  # noqa: PLC0415
-
-    engine = create_sync_engine(sync_url(database_url))
+    engine = _sync_engine(database_url)
     try:
         with engine.connect() as connection:
-            return {name: connection.execute(select(func.count()).select_from(text(name))).scalar_one()
+            return {name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()  # noqa: S608
                     for name in ("task_type_stats", "requester_stats")}
     finally:
         engine.dispose()
 
 
 def add_size_arguments(parser: argparse.ArgumentParser) -> None:
-    """The data-size options, shared with bench/annotate.py."""
+    """The data-size options, shared with the other bench scripts (read them back with sizes_from_args)."""
     parser.add_argument("--requesters", type=int, default=Sizes.requesters)
+    parser.add_argument("--task-types", type=int, default=None,
+                        help="default: 0.3 per review (300,000 at the default scale), at least one per requester")
     parser.add_argument("--reviews", type=int, default=Sizes.reviews)
-    parser.add_argument("--timings", type=int, default=None, help="default: as many as reviews")
+    parser.add_argument("--timings", type=int, default=None, help="default: 2 per review")
     parser.add_argument("--workers", type=int, default=None, help="worker accounts; default: reviews / 20")
     parser.add_argument("--seed", type=int, default=Sizes.seed)
+
+
+def sizes_from_args(args: argparse.Namespace) -> Sizes:
+    return Sizes(requesters=args.requesters, reviews=args.reviews, timings=args.timings, workers=args.workers,
+                 seed=args.seed, task_types=getattr(args, "task_types", None))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     add_size_arguments(parser)
-    parser.add_argument("--database-url", default=None,
-                        help="a SQLite URL; default DATABASE_URL, else FAIRFINDER_DATA_DIR/fairfinder.db")
-    parser.add_argument("--force", action="store_true", help="replace the database file if it exists")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", default=None,
+                       help="sqlite+aiosqlite:///file.db or postgresql+asyncpg://…; default DATABASE_URL, "
+                            "else FAIRFINDER_DATA_DIR/fairfinder.db")
+    where.add_argument("--postgres", action="store_true",
+                       help="generate into a throwaway PostgreSQL cluster, deleted afterwards (measures only)")
+    parser.add_argument("--force", action="store_true", help="replace (SQLite) or empty (PostgreSQL) a database that holds data")
     parser.add_argument("--no-rebuild", action="store_true", help="skip rebuild_all (aggregates stay empty)")
     parser.add_argument("--report", type=Path, default=None, help="also write the timings and counts as JSON here")
     args = parser.parse_args(argv)
-    if min(args.requesters, args.reviews) < 1:
-        parser.error("--requesters and --reviews must be positive")
-    sizes = Sizes(args.requesters, args.reviews, args.timings, args.workers, args.seed)
-    report = generate(database_url_from(args.database_url), sizes, force=args.force,
-                      rebuild_aggregates=not args.no_rebuild)
+    sizes = sizes_from_args(args)
+    if problem := sizes.check():
+        parser.error(problem)
+    cluster = None
+    if args.postgres:
+        from tests.postgres import start_cluster  # noqa: PLC0415
+
+        cluster = start_cluster()
+        database_url = cluster.create_database("bench")
+    else:
+        database_url = database_url_from(args.database_url)
+    try:
+        report = generate(database_url, sizes, force=args.force, rebuild_aggregates=not args.no_rebuild)
+    finally:
+        if cluster is not None:
+            cluster.stop()
     if args.report:
         args.report.write_text(json.dumps(asdict(report), indent=2))
     print(json.dumps(asdict(report), indent=2))

@@ -1,12 +1,22 @@
-"""A closed-loop HTTP load generator for loopback benchmarks, run as its own process.
+"""An HTTP load generator for loopback benchmarks, run as its own process: closed loop, or open loop at a rate.
 
     python bench/loadgen.py --url http://127.0.0.1:PORT --path /api/v1/annotate --bodies pages.jsonl
                             [--concurrency 16] [--duration 20] [--max-requests 1000000] [--client raw|httpx]
+                            [--rate 200 [--fresh fresh.jsonl --fresh-every 20]]
 
-N connections (keep-alive, HTTP/1.1) each send one request, wait for the whole response, and send the
-next, for a fixed duration; the bodies are taken in turn from a shared cycle over the file (one JSON
-object per line: {"body": ..., "headers": {...}}). Prints one JSON object: requests, requests/s,
-latency percentiles in milliseconds, and the count of every non-200 status.
+Closed loop (default): N connections (keep-alive, HTTP/1.1) each send one request, wait for the whole
+response, and send the next, for a fixed duration; the bodies are taken in turn from a shared cycle over
+the file (one JSON object per line: {"body": ..., "headers": {...}}).
+
+Open loop (`--rate R`, raw client): request i is due at start + i/R whatever the server does, for
+--duration seconds; up to --concurrency connections carry them (a due request waits for a free one).
+Latency is measured from the request's *scheduled* time, not from when a connection was free to send
+it, so a server that falls behind is charged for the queue it causes (no coordinated omission: a
+closed-loop client would just send less). With `--fresh F --fresh-every K`, every K-th request takes the
+next body of F (each once, e.g. pages nobody has shown yet) instead of the next of --bodies.
+
+Prints one JSON object: requests, requests/s, latency percentiles in milliseconds, and the count of
+every non-200 status.
 
 Two clients: `raw` (default) writes prebuilt request bytes on asyncio streams and reads the response
 by Content-Length/chunked framing, so one core sustains several thousand requests/s and the client
@@ -36,9 +46,14 @@ class Stats:
         self.statuses: dict[int, int] = {}
         self.errors: dict[str, int] = {}
         self.response_bytes = 0
+        self.schedule_lag: list[float] = []  # open loop: how late the client itself queued each request
+        self.fresh_from: int | None = None  # open loop: body indices from here on are --fresh bodies
+        self.fresh: list[float] = []
 
     def record(self, status: int, seconds: float, size: int, body: int) -> None:
         self.latencies.append(seconds)
+        if self.fresh_from is not None and body >= self.fresh_from:
+            self.fresh.append(seconds)
         if body in self.sent:
             self.repeat_view.append(seconds)
         else:
@@ -62,7 +77,7 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 def _percentiles(values: list[float]) -> dict[str, float | None]:
     ordered = sorted(values)
     return {f"p{round(q * 100)}_ms": (round(v * 1000, 2) if (v := percentile(ordered, q)) is not None else None)
-            for q in (0.5, 0.99)}
+            for q in (0.5, 0.9, 0.99)}
 
 
 def load_bodies(path: str) -> list[tuple[bytes, dict[str, str]]]:
@@ -153,6 +168,64 @@ async def run_raw(url: str, path: str, bodies: list[tuple[bytes, dict[str, str]]
     return time.perf_counter() - started
 
 
+# --- open loop at a fixed rate (raw client) ------------------------------------------------------
+
+
+async def run_rate(url: str, path: str, bodies: list[tuple[bytes, dict[str, str]]], concurrency: int,
+                   duration: float, max_requests: int, stats: Stats, rate: float,
+                   fresh: list[tuple[bytes, dict[str, str]]], fresh_every: int) -> float:
+    """Send request i at start + i/rate on the first free of `concurrency` connections; its latency
+    counts from start + i/rate. Returns the time until the last response (or timeout)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    requests = [build_request(parts.netloc, path, body, headers) for body, headers in [*bodies, *fresh]]
+    total = min(max_requests, int(duration * rate))
+    due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+    # Connections are opened before the clock starts: the schedule measures requests, not TCP handshakes.
+    opened = await asyncio.gather(*(asyncio.open_connection(host, port) for _ in range(concurrency)))
+    started = time.perf_counter()
+
+    async def schedule() -> None:
+        cycle, fresh_next = itertools.cycle(range(len(bodies))), 0
+        for i in range(total):
+            at = started + i / rate
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            stats.schedule_lag.append(max(0.0, time.perf_counter() - at))
+            if fresh_every and (i + 1) % fresh_every == 0 and fresh_next < len(fresh):
+                index, fresh_next = len(bodies) + fresh_next, fresh_next + 1
+            else:
+                index = next(cycle)
+            due.put_nowait((index, at))
+        for _ in range(concurrency):
+            due.put_nowait(None)
+
+    async def connection(reader: asyncio.StreamReader | None, writer: asyncio.StreamWriter | None) -> None:
+        try:
+            while (item := await due.get()) is not None:
+                index, at = item
+                try:
+                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                        if writer is None:
+                            reader, writer = await asyncio.open_connection(host, port)
+                        writer.write(requests[index])
+                        status, size, keep_alive = await read_response(reader)
+                        stats.record(status, time.perf_counter() - at, size, index)
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as error:
+                    stats.error(error)
+                    keep_alive = False
+                if not keep_alive and writer is not None:
+                    writer.close()
+                    reader = writer = None
+        finally:
+            if writer is not None:
+                writer.close()
+
+    await asyncio.gather(schedule(), *(connection(reader, writer) for reader, writer in opened))
+    return time.perf_counter() - started
+
+
 # --- httpx client -------------------------------------------------------------------------------
 
 
@@ -193,15 +266,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: requests per second on a fixed schedule (raw client); latency from the scheduled time")
+    parser.add_argument("--fresh", default=None, help="open loop: JSON lines of bodies each sent once, every --fresh-every-th request")
+    parser.add_argument("--fresh-every", type=int, default=0)
     args = parser.parse_args(argv)
     host = urlsplit(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("only loopback URLs are allowed")
     if not (1 <= args.concurrency <= 1024 and 0 < args.duration <= 3600):
         parser.error("--concurrency must be 1..1024 and --duration 0..3600 s")
+    if args.rate is not None and not (0 < args.rate <= 100_000 and args.client == "raw"):
+        parser.error("--rate must be 0..100000 requests/s, with the raw client")
+    if (args.fresh is None) != (args.fresh_every == 0) or args.fresh_every < 0 or (args.fresh and args.rate is None):
+        parser.error("--fresh and --fresh-every (> 0) go together, with --rate")
     bodies = load_bodies(args.bodies)
+    fresh = load_bodies(args.fresh) if args.fresh else []
     stats = Stats()
-    run = run_raw if args.client == "raw" else run_httpx
+    stats.fresh_from = len(bodies) if fresh else None
+    if args.rate is not None:
+        async def run(*common):  # type: ignore[no-untyped-def]
+            return await run_rate(*common, rate=args.rate, fresh=fresh, fresh_every=args.fresh_every)
+    else:
+        run = run_raw if args.client == "raw" else run_httpx
     try:
         import uvloop  # noqa: PLC0415
 
@@ -214,8 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     latencies = sorted(stats.latencies)
     ms = lambda value: round(value * 1000, 2) if value is not None else None  # noqa: E731
     ok = stats.statuses.get(200, 0)
+    lag = sorted(stats.schedule_lag)
     print(json.dumps({
         "path": args.path, "client": args.client, "loop": loop_name, "concurrency": args.concurrency,
+        "mode": "open" if args.rate is not None else "closed", "rate": args.rate,
+        "fresh_every": args.fresh_every or None, "fresh": {"requests": len(stats.fresh), **_percentiles(stats.fresh)},
+        "schedule_lag_p99_ms": ms(percentile(lag, 0.99)) if lag else None,
         "duration_s": round(elapsed, 3), "client_cpu": round((time.process_time() - cpu_started) / elapsed, 3), "requests": len(latencies), "ok": ok,
         "requests_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else None,
         "p50_ms": ms(percentile(latencies, 0.50)), "p90_ms": ms(percentile(latencies, 0.90)),

@@ -143,6 +143,10 @@ def _round(value: float | None) -> float | None:
 
 def _needs_recording(tasks: list[Task], refs: list[TaskRef | None]) -> list[int]:
     """Tasks to pass through the database: unseen ones, and batches whose hit_set_id the page shows anew."""
+    # The common page: every task known and listed under the batch we know; then no type can be stale.
+    if all(ref is not None and task.hit_set_id and ref.latest_hit_set_id == task.hit_set_id
+           for task, ref in zip(tasks, refs)):
+        return []
     shown: dict[int, set[str]] = {}
     for task, ref in zip(tasks, refs):
         if ref is not None and task.hit_set_id:
@@ -159,7 +163,8 @@ def _spelling(task: Task) -> tuple[str, str, str, int, str]:
 
 async def _resolve(session: AsyncSession, tasks: list[Task], cache: AnnotateCache,
                    recorder: TaskRecorder | None) -> list[TaskRef]:
-    refs: list[TaskRef | None] = [cache.as_spelled.get(_spelling(t)) for t in tasks]
+    spelled = cache.as_spelled.data.get  # a plain dict read per task: this is annotate's hottest line
+    refs: list[TaskRef | None] = [spelled((t.platform, t.requester_id, t.title, t.reward_cents, t.currency)) for t in tasks]
     for i, task in enumerate(tasks):
         if refs[i] is None:
             refs[i] = cache.tasks.get(task_key(task))
@@ -212,20 +217,25 @@ def _type_view(type_facts: TypeFacts, weights: Weights) -> tuple[pay.SampleSumma
     return found
 
 
-def _hourly(task: Task, ref: TaskRef, requester: RequesterFacts, type_facts: TypeFacts,
-            platform: Platform, weights: Weights) -> tuple[pay.Hourly, HourlyOut, bool, RequesterSummary, list[str]]:
-    """The pay figures of one task, computed once per task type, inputs and weights (annotate is lookups)."""
+def _hourly(task: Task, ref: TaskRef, requester: RequesterFacts, type_facts: TypeFacts, platform: Platform,
+            weights: Weights) -> tuple[Any, pay.Hourly, dict[int, HourlyOut], bool, RequesterSummary, list[str]]:
+    """The pay figures of one task, computed once per task type, inputs and weights and kept in
+    `type_facts.computed` (annotate_tasks reads them there itself: it is lookups). The third item
+    memoizes the answer's `hourly` per target wage: its band is the only part the target changes."""
     stated = task.stated_seconds or ref.stated_seconds
-    inputs = (task.reward_cents, task.currency, stated, weights)
-    found = type_facts.computed.get(inputs)
-    if found is None or found[0] is not platform.prior:
-        summary, prior = _requester_view(requester, platform, weights)
-        samples, flags = _type_view(type_facts, weights)
-        hourly = pay.effective_hourly(samples, task.reward_cents, prior, platform.prior, stated_seconds=stated)
-        avoid = should_avoid(flags, summary.blocks)
-        found = (platform.prior, hourly, hourly_out(hourly, task.currency, ""), avoid, summary, flags)
-        type_facts.computed[inputs] = found
-    return found[1], found[2], found[3], found[4], found[5]
+    summary, prior = _requester_view(requester, platform, weights)
+    samples, flags = _type_view(type_facts, weights)
+    hourly = pay.effective_hourly(samples, task.reward_cents, prior, platform.prior, stated_seconds=stated)
+    found = (platform.prior, hourly, {}, should_avoid(flags, summary.blocks), summary, flags)
+    type_facts.computed[(task.reward_cents, task.currency, stated, weights)] = found
+    return found
+
+
+def _banded(found: tuple[Any, pay.Hourly, dict[int, HourlyOut], bool, RequesterSummary, list[str]], currency: str,
+            target: int) -> HourlyOut:
+    hourly, avoid = found[1], found[3]
+    out = found[2][target] = hourly_out(hourly, currency, pay.band(hourly.cents_per_hour, target, avoid=avoid))
+    return out
 
 
 async def _platform(session: AsyncSession, name: str, cache: AnnotateCache, now: float) -> Platform:
@@ -236,25 +246,34 @@ async def _platform(session: AsyncSession, name: str, cache: AnnotateCache, now:
     return found
 
 
+async def _sources_exist(session: AsyncSession, cache: AnnotateCache, now: float) -> bool:
+    """Whether any other community is known; while none is, their figures need no query (tasks/cache.py)."""
+    found = cache.has_sources(now)
+    if found is None:
+        changes = cache.changes  # before reading, as for the requesters' versions
+        found = (await session.execute(select(Source.id).limit(1))).first() is not None
+        cache.put_sources(changes, now, found)
+    return found
+
+
 async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform: Platform, cache: AnnotateCache,
                            now: float) -> dict[int, RequesterFacts]:
     facts: dict[int, RequesterFacts] = {}
-    missing: list[int] = []
-    for ref in refs:
-        pk = ref.requester_pk
-        if pk in facts or pk in missing:
-            continue
+    missing: set[int] = set()
+    for pk in {ref.requester_pk for ref in refs}:
         cached = cache.requester(pk, now)
         if cached is None:
-            missing.append(pk)
+            missing.add(pk)
         else:
             facts[pk] = cached
+    imported_exist = None
     if missing:
         versions = {pk: cache.version(pk) for pk in missing}  # taken before reading: see tasks/cache.py
         rows = (await session.execute(
             select(Requester, RequesterStats).outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
             .where(Requester.id.in_(missing)))).all()
-        imported = await load_imported(session, missing)
+        imported_exist = await _sources_exist(session, cache, now)
+        imported = await load_imported(session, missing) if imported_exist else {}
         for requester, stats in rows:
             loaded = RequesterFacts(requester=requester, stats=stats, imported=imported.get(requester.id, []))
             facts[requester.id] = loaded
@@ -266,21 +285,26 @@ async def _requester_facts(session: AsyncSession, refs: list[TaskRef], platform:
             .where(TaskTypeStats.task_type_id.in_(missing_types)))).all()
         stats_by_type = {row[0]: row for row in rows}
         imported_by_type: dict[int, list] = {}
-        for name, type_id, summary, flag_counts, reviews in (await session.execute(
+        if imported_exist is None:
+            imported_exist = await _sources_exist(session, cache, now)
+        for name, type_id, summary, flag_counts, reviews in [] if not imported_exist else (await session.execute(
                 select(Source.name, SourceTaskTypeStats.task_type_id, SourceTaskTypeStats.summary,
                        SourceTaskTypeStats.flag_counts, SourceTaskTypeStats.reviews)
                 .join(Source, Source.id == SourceTaskTypeStats.source_id)
                 .where(SourceTaskTypeStats.task_type_id.in_(missing_types)).order_by(Source.name))).all():
             imported_by_type.setdefault(type_id, []).append((name, sample_summary(summary), flag_counts or {}, reviews))
+        found: dict[int, dict[int, TypeFacts]] = {}
         for ref in refs:
             if ref.task_type_id in missing_types:
                 row = stats_by_type.get(ref.task_type_id)
-                facts[ref.requester_pk].types[ref.task_type_id] = TypeFacts(
+                found.setdefault(ref.requester_pk, {})[ref.task_type_id] = TypeFacts(
                     summary=sample_summary(row[1]) if row else None,
                     flag_counts=(row[2] or {}) if row else {},
                     reviews=row[3] if row else 0,
                     imported=imported_by_type.get(ref.task_type_id, []),
                 )
+        for pk, types in found.items():
+            cache.put_types(pk, facts[pk], types)
     return facts
 
 
@@ -298,16 +322,23 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
     facts = await _requester_facts(session, refs, platform_info, cache, moment)
     inert = filters_are_inert(filters)
     weights = weights_of(filters)
+    target, prior = filters.target_cents_per_hour, platform_info.prior
     annotations = []
+    # Per task: two dict reads for memoized figures (see _hourly); the function calls are inlined here
+    # because this loop runs 100 times per request.
     for index, (task, ref) in enumerate(zip(tasks, refs)):
         requester = facts[ref.requester_pk]
         type_facts = requester.types[ref.task_type_id]
-        hourly, out, avoid, summary, flags = _hourly(task, ref, requester, type_facts, platform_info, weights)
-        band = pay.band(hourly.cents_per_hour, filters.target_cents_per_hour, avoid=avoid)
+        found = type_facts.computed.get((task.reward_cents, task.currency, task.stated_seconds or ref.stated_seconds, weights))
+        if found is None or found[0] is not prior:
+            found = _hourly(task, ref, requester, type_facts, platform_info, weights)
+        hourly, flags, out = found[1], found[5], found[2].get(target)
+        if out is None:
+            out = _banded(found, task.currency, target)
         annotations.append(Annotation(
             index=index, task_type_id=ref.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
             requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
-            hourly=msgspec.structs.replace(out, band=band), requester=summary, flags=flags,
+            hourly=out, requester=found[4], flags=flags,
             verdict=SHOWN if inert else verdict(task, hourly.cents_per_hour, hourly.duration_seconds,
                                                 flags, filters, now),
         ))

@@ -8,15 +8,24 @@ What is cached, and how it stays true:
   loaded under an older version is ignored. A reader that loaded data before a commit cannot store it
   after: it stores under the version it saw before reading, which the commit has bumped.
 * platform priors: refreshed at most every `ttl` seconds; they move slowly and only feed shrinkage.
+* whether other communities exist at all (any `sources` row): while none does, annotate skips the two
+  queries for their figures. Kept like the platforms (ttl, dropped on every change): an import's
+  commit notes the requesters it touched, which drops it.
 
 Other server processes' writes are not seen by this process's versions: with several processes every
 entry also expires after `ttl` seconds, which bounds how stale a figure can be.
+
+Memory is bounded by entry counts, sized from what an entry costs (measured at the default benchmark
+scale, docs/benchmarks.md "Profiling"): a requester's facts ~7 KB (its ORM rows, summary and prior),
+a task type's facts ~2 KB (decoded statistics and what was computed from them), a task's identity
+~1 KB (both spellings). The defaults hold at most ~80 + 60 + 60 MB, whatever the database's size.
+The oldest entries go first; requester facts older than `ttl` are dropped as new ones arrive.
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -68,36 +77,56 @@ class RequesterFacts:
 
 
 class Bounded(Generic[K, V]):
-    """A dict that forgets its oldest entries past `limit` (enough for a cache of small values)."""
+    """A dict that forgets its oldest entries past `limit` (enough for a cache of small values);
+    `on_drop` hears of every value that leaves other than by clear()."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, on_drop: Callable[[V], None] | None = None) -> None:
         self.limit = limit
         self.data: OrderedDict[K, V] = OrderedDict()
+        self.on_drop = on_drop
 
     def get(self, key: K) -> V | None:
         return self.data.get(key)
 
     def put(self, key: K, value: V) -> None:
+        old = self.data.pop(key, None)
+        if old is not None and self.on_drop:
+            self.on_drop(old)
         self.data[key] = value
-        if len(self.data) > self.limit:
-            self.data.popitem(last=False)
+        while len(self.data) > self.limit:
+            self.drop_oldest()
+
+    def drop_oldest(self) -> None:
+        _, value = self.data.popitem(last=False)
+        if self.on_drop:
+            self.on_drop(value)
+
+    def oldest(self) -> V | None:
+        return next(iter(self.data.values()), None)
 
     def pop(self, key: K) -> None:
-        self.data.pop(key, None)
+        value = self.data.pop(key, None)
+        if value is not None and self.on_drop:
+            self.on_drop(value)
 
     def clear(self) -> None:
         self.data.clear()
 
 
 class AnnotateCache:
-    def __init__(self, ttl: float = DEFAULT_TTL, max_tasks: int = 200_000, max_requesters: int = 50_000) -> None:
+    def __init__(self, ttl: float = DEFAULT_TTL, max_tasks: int = 60_000, max_requesters: int = 12_000,
+                 max_type_facts: int = 30_000) -> None:
         self.ttl = ttl
         self.tasks: Bounded[TaskKey, TaskRef] = Bounded(max_tasks)
         # The same refs by the task's fields as the page spelled them: skips normalizing known titles.
         self.as_spelled: Bounded[tuple[str, str, str, int, str], TaskRef] = Bounded(max_tasks)
-        self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters)
+        self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped)
+        self.max_type_facts = max_type_facts
+        self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
         self.platforms: dict[str, tuple[float, Platform]] = {}
+        self.sources: tuple[float, bool] | None = None  # (loaded at, any other community known)
         self.versions: dict[int, int] = {}
+        self.changes = 0  # calls of changed(): a flag read before one is not stored after it
 
     # -- versions ------------------------------------------------------------------------------
     def version(self, requester_pk: int) -> int:
@@ -108,6 +137,8 @@ class AnnotateCache:
             self.versions[pk] = self.versions.get(pk, 0) + 1
             self.requesters.pop(pk)
         self.platforms.clear()  # a write moves the platform sums; cheap to reload
+        self.sources = None
+        self.changes += 1
 
     # -- requester facts -----------------------------------------------------------------------
     def requester(self, requester_pk: int, now: float) -> RequesterFacts | None:
@@ -123,6 +154,23 @@ class AnnotateCache:
     def put_requester(self, requester_pk: int, version: int, loaded_at: float, facts: RequesterFacts) -> None:
         if version == self.version(requester_pk):
             self.requesters.put(requester_pk, (version, loaded_at, facts))
+            self.type_facts += len(facts.types)
+            # Entries go in in load order, so the expired ones are at the front.
+            while (oldest := self.requesters.oldest()) is not None and loaded_at - oldest[1] > self.ttl:
+                self.requesters.drop_oldest()
+
+    def put_types(self, requester_pk: int, facts: RequesterFacts, found: dict[int, TypeFacts]) -> None:
+        """Add task types' facts to a requester's (counted against `max_type_facts` while cached)."""
+        added = len(found.keys() - facts.types.keys())
+        facts.types.update(found)
+        entry = self.requesters.get(requester_pk)
+        if entry is not None and entry[2] is facts:
+            self.type_facts += added
+            while self.type_facts > self.max_type_facts and len(self.requesters.data) > 1:
+                self.requesters.drop_oldest()
+
+    def _dropped(self, entry: tuple[int, float, RequesterFacts]) -> None:
+        self.type_facts -= len(entry[2].types)
 
     # -- platforms -----------------------------------------------------------------------------
     def platform(self, name: str, now: float) -> Platform | None:
@@ -134,6 +182,17 @@ class AnnotateCache:
     def put_platform(self, name: str, loaded_at: float, platform: Platform) -> None:
         self.platforms[name] = (loaded_at, platform)
 
+    def has_sources(self, now: float) -> bool | None:
+        """Whether any other community is known (None: not loaded, or older than ttl)."""
+        if self.sources is None or now - self.sources[0] > self.ttl:
+            return None
+        return self.sources[1]
+
+    def put_sources(self, changes: int, loaded_at: float, any_source: bool) -> None:
+        """`changes`: the counter as it was before reading (see `requester`'s versions)."""
+        if changes == self.changes:
+            self.sources = (loaded_at, any_source)
+
     def after_commit(self, info: dict[str, Any]) -> None:
         """Installed as the sessions' ON_COMMIT hook (server/db/engine.py) by the app factory."""
         changed = info.pop(CHANGED_REQUESTERS, None)
@@ -144,7 +203,9 @@ class AnnotateCache:
         self.tasks.clear()
         self.as_spelled.clear()
         self.requesters.clear()
+        self.type_facts = 0
         self.platforms.clear()
+        self.sources = None
 
 
 def clock() -> float:

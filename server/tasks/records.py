@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType
-from server.db.upsert import insert_ignore
 from server.tasks.identity import TaskKey, task_key
+
+
+REQUESTERS_PER_QUERY = 200
 
 
 async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, str]]) -> dict[tuple[str, str], Requester]:
@@ -30,19 +33,29 @@ async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, st
 async def find_task_types(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TaskType]:
     """Task types by (requester row id, title_key, reward, currency).
 
-    `requester_id IN (…) AND title_key IN (…)` walks the unique index on both lists; the few rows that
-    match one list but not the pairing are dropped here.
+    One `(requester_id = ? AND title_key IN (…) AND reward_cents IN (…)) OR …` term per requester: each
+    walks the unique index for its own titles and rewards. (A single `requester_id IN (…) AND title_key IN (…)` matched the cross
+    product: at the default benchmark scale a busy requester has ~11,000 task types under ~1,300 titles,
+    so a page read back thousands of rows, ~250 ms of CPU, for its 100: docs/benchmarks.md "Profiling".)
+    The few rows that pair one of its titles with another of its rewards are dropped here.
     """
     if not keys:
         return {}
     wanted = {(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys}
-    rows = await session.scalars(
-        select(TaskType).where(
-            TaskType.requester_id.in_({w[0] for w in wanted}),
-            TaskType.title_key.in_({w[1] for w in wanted}),
-        )
-    )
-    found = {(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows}
+    titles: dict[int, set[str]] = {}
+    rewards: dict[int, set[int]] = {}
+    for rid, title_key, reward_cents, _ in wanted:
+        titles.setdefault(rid, set()).add(title_key)
+        rewards.setdefault(rid, set()).add(reward_cents)
+    found: dict[tuple[int, str, int, str], TaskType] = {}
+    by_requester = sorted(titles.items())
+    # SQLite parses a chain of ORs as a tree as deep as the chain, and refuses one deeper than 1,000.
+    for start in range(0, len(by_requester), REQUESTERS_PER_QUERY):
+        rows = await session.scalars(select(TaskType).where(or_(*(
+            and_(TaskType.requester_id == rid, TaskType.title_key.in_(sorted(keys_of_requester)),
+                 TaskType.reward_cents.in_(sorted(rewards[rid])))
+            for rid, keys_of_requester in by_requester[start:start + REQUESTERS_PER_QUERY]))))
+        found.update({(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows})
     return {key: row for key, row in found.items() if key in wanted}
 
 
@@ -79,7 +92,8 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
                        in_transaction: bool = False) -> Recorded:
     """Find or create the requester and task type of every task. Writes only when something is new.
 
-    Reads first: a page of known tasks (the common case) costs two indexed SELECTs and no write lock.
+    Reads first: a page of known tasks (the common case) costs two indexed SELECTs and no write lock;
+    then only the rows the read did not find are written and read back.
     With `in_transaction`, the caller already holds a write transaction and commits it.
     """
     keys = [task_key(t) for t in tasks]
@@ -89,22 +103,32 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
         return recorded
 
     async def write() -> Recorded:
-        await insert_ignore(session, Requester, _dedupe([
-            {"platform": k.platform, "external_id": k.requester_id, "name": (t.requester_name or "")[:200], "is_demo": is_demo}
-            for t, k in zip(tasks, keys)
-        ], ("platform", "external_id")))
-        found = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
-        await insert_ignore(session, TaskType, _dedupe([
-            {
-                "requester_id": found[(k.platform, k.requester_id)].id,
-                "title": t.title[:500], "title_key": k.title_key[:500], "reward_cents": k.reward_cents,
-                "currency": k.currency, "latest_hit_set_id": t.hit_set_id, "stated_seconds": t.stated_seconds,
-                "is_demo": is_demo,
-            }
-            for t, k in zip(tasks, keys)
-        ], ("requester_id", "title_key", "reward_cents", "currency")))
-        requesters_now, types_now = await _lookup(session, tasks, keys)
-        result = _complete(keys, requesters_now, types_now)
+        # Only what the read did not find is inserted and read back: a page with a few unseen tasks
+        # costs a few rows, not a second pass over the whole page. ON CONFLICT DO NOTHING and the
+        # read-back cover rows another writer added after our read.
+        new_requesters = {(k.platform, k.requester_id) for k in keys} - requesters.keys()
+        if new_requesters:
+            await _insert_ignore_many(session, Requester, _dedupe([
+                {"platform": k.platform, "external_id": k.requester_id, "name": (t.requester_name or "")[:200],
+                 "is_demo": is_demo}
+                for t, k in zip(tasks, keys) if (k.platform, k.requester_id) in new_requesters
+            ], ("platform", "external_id")))
+            requesters.update(await find_requesters(session, new_requesters))
+        new_types = [(t, k, requesters[(k.platform, k.requester_id)].id) for t, k in zip(tasks, keys)
+                     if (requesters[(k.platform, k.requester_id)].id, k.title_key, k.reward_cents, k.currency)
+                     not in task_types]
+        if new_types:
+            await _insert_ignore_many(session, TaskType, _dedupe([
+                {
+                    "requester_id": requester_id,
+                    "title": t.title[:500], "title_key": k.title_key[:500], "reward_cents": k.reward_cents,
+                    "currency": k.currency, "latest_hit_set_id": t.hit_set_id, "stated_seconds": t.stated_seconds,
+                    "is_demo": is_demo,
+                }
+                for t, k, requester_id in new_types
+            ], ("requester_id", "title_key", "reward_cents", "currency")))
+            task_types.update(await find_task_types(session, [(requester_id, k) for _, k, requester_id in new_types]))
+        result = _complete(keys, requesters, task_types)
         assert result is not None
         for task_type, hit_set_id in _stale_hit_sets(tasks, result.task_types).items():
             await session.execute(update(TaskType).where(TaskType.id == task_type.id).values(latest_hit_set_id=hit_set_id))
@@ -136,6 +160,16 @@ def _stale_hit_sets(tasks: Sequence[Task], task_types: Sequence[TaskType]) -> di
     }
 
 
+async def _insert_ignore_many(session: AsyncSession, model: type, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING as one executemany of a fixed statement. A multi-row VALUES list
+    (server/db/upsert.py) is a new SQL text for every row count, so SQLAlchemy compiles it afresh each
+    time: ~5 ms of CPU per page with unseen tasks, the largest part of recording them (docs/benchmarks.md)."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
 def _dedupe(rows: list[dict], key_fields: tuple[str, ...]) -> list[dict]:
     seen: dict[tuple, dict] = {}
     for row in rows:
@@ -147,5 +181,5 @@ async def record_requester(session: AsyncSession, platform: str, external_id: st
                            *, is_demo: bool = False) -> Requester:
     """Find or create one requester. The caller holds the write transaction."""
     key = (platform, external_id.strip())
-    await insert_ignore(session, Requester, [{"platform": key[0], "external_id": key[1], "name": name[:200], "is_demo": is_demo}])
+    await _insert_ignore_many(session, Requester, [{"platform": key[0], "external_id": key[1], "name": name[:200], "is_demo": is_demo}])
     return (await find_requesters(session, {key}))[key]

@@ -82,3 +82,25 @@ def test_no_call_is_left_waiting(tmp_path: Path, pages: int) -> None:
         assert not recorder.waiting
 
     asyncio.run(_run(tmp_path, body))
+
+
+def test_a_batch_from_more_requesters_than_one_query_takes_finds_exactly_its_own_rows(tmp_path: Path) -> None:
+    """Task types are looked up per requester and title in chunks (SQLite caps an OR chain's depth at 1,000);
+    another reward of the same title is another task type."""
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        tasks = [Task(platform="mturk", requester_id=f"AREQ{n}", title="Same survey", reward_cents=10 + n % 3)
+                 for n in range(1_100)]
+        first = await recorder.record(tasks)
+        other_rewards = [Task(platform="mturk", requester_id=t.requester_id, title=t.title, reward_cents=t.reward_cents + 5)
+                         for t in tasks[:50]]
+        await recorder.record(other_rewards)
+        again = await recorder.record(tasks)  # all known now: read only
+        assert [r.task_type_id for r in again] == [r.task_type_id for r in first]
+        assert len({r.task_type_id for r in first}) == 1_100
+        async with session_factory(engine)() as session:
+            rows = {t.id: t for t in (await session.scalars(select(TaskType))).all()}
+        assert len(rows) == 1_150
+        for task, ref in zip(tasks, again, strict=True):
+            assert rows[ref.task_type_id].reward_cents == task.reward_cents
+
+    asyncio.run(_run(tmp_path, body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from server.db.engine import CHANGED_REQUESTERS
 from server.db.models import Requester
 from server.requesters.summary import platform_from_row
-from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts
+from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts, TypeFacts
 
 
 def facts(name: str = "R") -> RequesterFacts:
@@ -60,3 +60,39 @@ def test_no_ttl_means_nothing_is_reused():
     cache = AnnotateCache(ttl=0.0)
     cache.put_requester(7, 0, 10.0, facts())
     assert cache.requester(7, 10.000001) is None
+
+
+def type_facts() -> TypeFacts:
+    return TypeFacts(summary=None, flag_counts={}, reviews=0)
+
+
+def test_task_types_facts_are_bounded_across_requesters():
+    cache = AnnotateCache(ttl=60, max_type_facts=3)
+    first, second = facts("first"), facts("second")
+    cache.put_requester(1, 0, 0.0, first)
+    cache.put_types(1, first, {10: type_facts(), 11: type_facts()})
+    cache.put_requester(2, 0, 0.0, second)
+    cache.put_types(2, second, {20: type_facts(), 21: type_facts()})  # 4 > 3: the oldest requester goes
+    assert cache.requester(1, 1.0) is None and cache.requester(2, 1.0) is second
+    assert cache.type_facts == 2 and set(second.types) == {20, 21}
+    cache.changed({2})
+    assert cache.type_facts == 0
+
+
+def test_expired_requesters_are_dropped_as_new_ones_arrive():
+    cache = AnnotateCache(ttl=5)
+    cache.put_requester(1, 0, 0.0, facts("old"))
+    cache.put_requester(2, 0, 10.0, facts("new"))
+    assert list(cache.requesters.data) == [2]
+
+
+def test_whether_other_communities_exist_is_not_stored_after_a_change():
+    cache = AnnotateCache(ttl=60)
+    changes_seen_before_reading = cache.changes
+    cache.changed({7})  # an import commits while the reader is reading
+    cache.put_sources(changes_seen_before_reading, 0.0, False)
+    assert cache.has_sources(1.0) is None
+    cache.put_sources(cache.changes, 0.0, False)
+    assert cache.has_sources(1.0) is False and cache.has_sources(61.0) is None
+    cache.changed({7})
+    assert cache.has_sources(1.0) is None
