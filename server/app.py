@@ -17,6 +17,10 @@ from sqlalchemy import text
 
 from server import __version__
 from server.admin import AdminController
+from server.cluster.changes import publish_changes
+from server.cluster.pg import is_postgresql
+from server.cluster.ratelimit import SharedLimits
+from server.cluster.runtime import ClusterRuntime
 from server.compat.routes import COMPAT_ROUTES
 from server.community.export import EXPORT_ROUTES
 from server.db.engine import create_engine, session_factory
@@ -27,12 +31,13 @@ from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
 from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
 from server.moderation.routes import ModerationController
-from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, rate_limited
+from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
 from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.security import SecurityLayer
 from server.settings import Settings, load_settings
+from server.stats.settle import configure_settling, settle
 from server.tasks.annotate import annotate
 from server.tasks.cache import AnnotateCache
 from server.tasks.recorder import TaskRecorder
@@ -85,14 +90,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         scheduler = None
         if settings.scheduler_enabled:
             scheduler = app.state.scheduler = Scheduler(settings, app.state.sessionmaker)
-            scheduler.start()
+        else:
+            await settle(app.state.sessionmaker)  # markers a former run left (its settle job does this otherwise)
+        # With several processes only the elected one runs the scheduler (server/cluster, docs/deploying.md).
+        await app.state.cluster.start(scheduler)
         log.info("Fairfinder %s ready", __version__)
         try:
             yield
         finally:
+            await app.state.cluster.stop()
             if scheduler is not None:
                 await scheduler.shutdown()
             await engine.dispose()
+            process_exited()
 
     route_handlers: list = [
         index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
@@ -130,10 +140,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     _fix_options_allow(app)
     # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
-    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, on_refusal=rate_limited))
+    shared_limits = (SharedLimits(settings) if settings.rate_limits_enabled and settings.rate_limit_store == "database"
+                     else None)
+    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, on_refusal=rate_limited,
+                                                     shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
     app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
+    configure_settling(app.state.sessionmaker, settings.sync_refresh_rows)  # big requesters: server/stats/settle.py
+    if is_postgresql(settings.database_url):
+        publish_changes(app.state.sessionmaker)  # other processes drop what these commits change from their caches
+    app.state.cluster = ClusterRuntime(settings, cache, shared_limits)
     app.state.task_recorder = TaskRecorder(app.state.sessionmaker)
     return app

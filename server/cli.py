@@ -5,6 +5,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -63,9 +64,16 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on [default: FAIRFINDER_HOST or 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [default: FAIRFINDER_PORT or 8000].")
-@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes (uvicorn workers); docs/deploying.md.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Serve the API (OpenAPI docs at /schema). The database must be migrated."""
+    """Serve the API (OpenAPI docs at /schema). The database must be migrated.
+
+    With --workers N the processes act as one service: one of them runs the scheduler, /metrics adds up
+    all of them, and on PostgreSQL rate limits and cache invalidation are shared too (docs/deploying.md).
+    """
+    import shutil  # noqa: PLC0415
+
     import uvicorn
 
     settings = _settings()
@@ -73,13 +81,39 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from server.observability import uvicorn_log_config
     from server.security import HTTP_PROTOCOL, head_limit
 
-    # Proxy headers only from the proxies named in FAIRFINDER_FORWARDED_ALLOW_IPS (docs/security.md): the client
-    # address feeds the rate limits. uvicorn's access log is off: ours (fairfinder.access) leaves out query strings.
-    uvicorn.run("server.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
-                log_level=settings.log_level.lower(), server_header=False, access_log=False,
-                log_config=uvicorn_log_config(settings.log_format, settings.log_level),
-                proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
-                http=HTTP_PROTOCOL, h11_max_incomplete_event_size=head_limit(settings))
+    metrics_dir = _multiprocess_metrics(workers)
+    try:
+        # Proxy headers only from the proxies named in FAIRFINDER_FORWARDED_ALLOW_IPS (docs/security.md): the client
+        # address feeds the rate limits. uvicorn's access log is off: ours (fairfinder.access) leaves out query strings.
+        uvicorn.run("server.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
+                    log_level=settings.log_level.lower(), server_header=False, access_log=False,
+                    log_config=uvicorn_log_config(settings.log_format, settings.log_level),
+                    proxy_headers=bool(settings.forwarded_allow_ips),
+                    forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                    http=HTTP_PROTOCOL, h11_max_incomplete_event_size=head_limit(settings))
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_metrics(workers: int) -> Path | None:
+    """prometheus_client's multiprocess mode for several workers: a fresh folder where each process writes its
+    values, named in PROMETHEUS_MULTIPROC_DIR before the workers start (they inherit it). Returns the folder
+    to delete afterwards; a folder given by the operator is emptied of old values but kept."""
+    import tempfile  # noqa: PLC0415
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):  # values of an earlier run would be added to this one's
+            stale.unlink(missing_ok=True)
+        return None
+    if workers < 2:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="fairfinder-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 @main.command()
@@ -146,9 +180,10 @@ async def _recompute(settings: Settings) -> None:
         async with session_factory(engine)() as session:
             with _progress() as progress:
                 bar = progress.add_task("Rebuilding aggregates", total=None)
+                started = time.perf_counter()
                 async with write_transaction(session):
                     done = await rebuild_all(session, lambda n, total: progress.update(bar, completed=n, total=total))
-        console.print(f"Rebuilt aggregates of {done} requesters.")
+        console.print(f"Rebuilt aggregates of {done} requesters in {time.perf_counter() - started:.1f} s.")
     finally:
         await engine.dispose()
 
@@ -317,7 +352,7 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
 
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
     from server.db.models import Review, Worker  # noqa: PLC0415
-    from server.stats.refresh import refresh_requester  # noqa: PLC0415
+    from server.stats.settle import requester_changed  # noqa: PLC0415
 
     engine = create_engine(settings.database_url)
     try:
@@ -326,7 +361,7 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
             # A role changes how much a new account's ratings weigh (server/moderation/rules.py): recount them.
             for requester_id in sorted(set(await session.scalars(
                     select(Review.requester_id).join(Worker, Worker.id == Review.worker_id).where(Worker.handle == handle)))):
-                await refresh_requester(session, requester_id)
+                await requester_changed(session, requester_id)
         if not result.rowcount:
             console.print(f"[red]No worker has the handle {handle!r}.[/red]")
             return 1

@@ -4,15 +4,21 @@ Jobs:
 * `import:<source>` for every configured source (settings.sources, docs/community.md);
 * `refresh-recent`: recompute requesters whose "last 90 days" figures aged since the last run;
 * `purge-timings`: delete raw timings older than the retention period and recompute what they fed;
-* `backup` (SQLite only): an online backup into the backup folder, keeping the newest few (docs/backups.md).
+* `backup` (SQLite only): an online backup into the backup folder, keeping the newest few (docs/backups.md);
+* `settle-aggregates`: recompute big requesters written since their last settling (server/stats/settle.py).
 
 Each run is recorded in `job_runs` (GET /api/v1/admin/jobs) and logged in one line. A job never runs
 twice at once, a run that fails is retried at its next interval, and one failing source never stops the
 others (each source is its own job).
+
+With several server processes only one runs the scheduler (server/cluster/leader.py starts and stops it).
+Each run holds its job's lock while it runs, so it never overlaps a run that a former leader left going, and
+a job's first run after a start or a hand-over comes one interval after its last recorded start, not at once.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,25 +26,28 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete, desc, select
+from sqlalchemy import delete, desc, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scrapers.http import FetchError, PoliteFetcher
 from scrapers.ratings import ImportError_
 from server import observability
+from server.cluster.pg import process_name
 from server.community.runner import Outcome, import_source, make_fetcher
 from server.db import backup as db_backup
 from server.db.engine import write_transaction
 from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
 from server.moderation.rules import NEW_ACCOUNT_AGE, matured_between
 from server.settings import Settings, SourceConfig
-from server.stats.refresh import RECENT, refresh_requester
+from server.stats.refresh import RECENT
+from server.stats.settle import oldest_marker_age, requester_changed, settle
 
 log = logging.getLogger("fairfinder.jobs")
 
 REFRESH_JOB = "refresh-recent"
 PURGE_JOB = "purge-timings"
 BACKUP_JOB = "backup"
+SETTLE_JOB = "settle-aggregates"
 FIRST_RUN_DELAY = timedelta(seconds=2)  # let the server finish starting before the first imports
 CHUNK = 200  # requesters refreshed per write transaction: workers' writes never wait long
 
@@ -47,7 +56,7 @@ async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
                      work: Callable[[], Awaitable[Outcome]]) -> JobRun:
     """Run `work`, keeping its start, end and outcome in job_runs and in the log."""
     async with sessionmaker() as session, write_transaction(session):
-        run = JobRun(job=job, started_at=utcnow(), status="running")
+        run = JobRun(job=job, started_at=utcnow(), status="running", runner=process_name())
         session.add(run)
     started = time.monotonic()
     try:
@@ -101,7 +110,7 @@ async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retentio
             select(TaskType.requester_id).join(Timing, Timing.task_type_id == TaskType.id).where(Timing.ended_at < cutoff))))
         result = await session.execute(delete(Timing).where(Timing.ended_at < cutoff))
         for requester_id in ids:
-            await refresh_requester(session, requester_id)
+            await requester_changed(session, requester_id)
     return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": result.rowcount or 0,
                                                                               "requesters": len(ids)})
 
@@ -124,7 +133,7 @@ async def _refresh(sessionmaker: async_sessionmaker[AsyncSession], ids: list[int
     for start in range(0, len(ids), CHUNK):
         async with sessionmaker() as session, write_transaction(session):
             for requester_id in ids[start:start + CHUNK]:
-                await refresh_requester(session, requester_id)
+                await requester_changed(session, requester_id)
 
 
 async def last_ok_start(sessionmaker: async_sessionmaker[AsyncSession], job: str) -> datetime | None:
@@ -133,35 +142,91 @@ async def last_ok_start(sessionmaker: async_sessionmaker[AsyncSession], job: str
                                     .order_by(desc(JobRun.started_at)).limit(1))
 
 
+async def last_starts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, datetime]:
+    """Each job's latest recorded start, by any process."""
+    async with sessionmaker() as session:
+        rows = await session.execute(select(JobRun.job, func.max(JobRun.started_at)).group_by(JobRun.job))
+        return {job: started for job, started in rows if started is not None}
+
+
+def first_run(earliest: datetime, last_start: datetime | None, seconds: float) -> datetime:
+    """A job's first run in this process: one interval after its last start anywhere, and not before `earliest`
+    (the server has finished starting). A restart or a hand-over does not restart the clock."""
+    return earliest if last_start is None else max(earliest, last_start + timedelta(seconds=seconds))
+
+
+async def close_orphans(sessionmaker: async_sessionmaker[AsyncSession], job: str) -> None:
+    """Runs still marked running while we hold the job's lock belong to a process that stopped mid-run."""
+    running = (JobRun.job == job, JobRun.status == "running")
+    async with sessionmaker() as session:
+        if await session.scalar(select(JobRun.id).where(*running).limit(1)) is None:
+            return  # the usual case: no write (some jobs run every few seconds)
+        async with write_transaction(session):
+            await session.execute(update(JobRun).where(*running).values(
+                status="failed", finished_at=utcnow(), message="interrupted: the process running it stopped"))
+
+
+JobLock = Callable[[str], contextlib.AbstractAsyncContextManager[bool]]
+
+
+@contextlib.asynccontextmanager
+async def _no_lock(_job: str):  # type: ignore[no-untyped-def]
+    yield True
+
+
 class Scheduler:
-    """The server's jobs, started and stopped with the app (server/app.py lifespan)."""
+    """The server's jobs, started while this process leads (server/cluster) and stopped with the app."""
 
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         self.fetcher: PoliteFetcher | None = None
+        self.job_lock: JobLock = _no_lock  # server/cluster sets the per-job lock of its election
+        self._stopping = False
 
-    def start(self) -> None:
+    async def start(self) -> None:
         settings = self.settings
-        self.fetcher = make_fetcher(settings)
+        if self.fetcher is None:
+            self.fetcher = make_fetcher(settings)
+        starts = await last_starts(self.sessionmaker)
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)  # a stopped one cannot start again
+        self._stopping = False
         first = datetime.now(timezone.utc) + FIRST_RUN_DELAY
         for config in settings.sources:
             if config.enabled:
                 seconds = config.interval_minutes * 60 if config.interval_minutes else settings.import_interval_seconds
-                self._add(f"import:{config.name}", self._import_job(config), seconds, first)
-        self._add(REFRESH_JOB, self._refresh_job, settings.refresh_interval_seconds, first + timedelta(seconds=1))
-        self._add(PURGE_JOB, self._purge_job, 24 * 3600.0, first + timedelta(seconds=2))
+                name = f"import:{config.name}"
+                self._add(name, self._import_job(config), seconds, first_run(first, starts.get(name), seconds))
+        self._add(REFRESH_JOB, self._refresh_job, settings.refresh_interval_seconds,
+                  first_run(first + timedelta(seconds=1), starts.get(REFRESH_JOB), settings.refresh_interval_seconds))
+        self._add(PURGE_JOB, self._purge_job, 24 * 3600.0,
+                  first_run(first + timedelta(seconds=2), starts.get(PURGE_JOB), 24 * 3600.0))
         if settings.backup_interval_hours > 0 and settings.sqlite_path() is not None:
             interval = timedelta(hours=settings.backup_interval_hours)
             existing = [path.name for path in db_backup.scheduled_backups(settings.backups_path)]
             due = db_backup.next_scheduled_run(existing, interval, datetime.now(timezone.utc), first + timedelta(seconds=3))
             self._add(BACKUP_JOB, self._backup_job, interval.total_seconds(), due)
+        self._add(SETTLE_JOB, self._settle_job, settings.settle_seconds, first_run(first, None, settings.settle_seconds))
         self.scheduler.start()
 
     def _add(self, name: str, func: Callable[[], Awaitable[object]], seconds: float, first: datetime) -> None:
-        self.scheduler.add_job(func, IntervalTrigger(seconds=seconds), id=name, name=name, next_run_time=first,
-                               max_instances=1, coalesce=True, misfire_grace_time=None)
+        self.scheduler.add_job(self._locked(name, func), IntervalTrigger(seconds=seconds), id=name, name=name,
+                               next_run_time=first, max_instances=1, coalesce=True, misfire_grace_time=None)
+
+    def _locked(self, name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+        async def run() -> object:
+            try:
+                async with self.job_lock(name) as granted:
+                    if not granted:
+                        log.info("job %s skipped: another process is still running it", name)
+                        return None
+                    await close_orphans(self.sessionmaker, name)
+                    return await func()
+            except Exception as error:  # noqa: BLE001 - no lock (database away): try at the next interval
+                log.warning("job %s not run: %s", name, type(error).__name__)
+                return None
+        return run
 
     def _import_job(self, config: SourceConfig) -> Callable[[], Awaitable[JobRun]]:
         async def run() -> JobRun:
@@ -178,6 +243,16 @@ class Scheduler:
         return await record_run(self.sessionmaker, PURGE_JOB,
                                 lambda: purge_timings(self.sessionmaker, self.settings.timings_retention_days))
 
+    async def _settle_job(self) -> JobRun | None:
+        """Recorded only when there was something to settle (it runs every few seconds)."""
+        if await oldest_marker_age(self.sessionmaker) is None:
+            return None
+
+        async def work() -> Outcome:
+            report = await settle(self.sessionmaker)
+            return Outcome("ok", report.message(), report.counts())
+        return await record_run(self.sessionmaker, SETTLE_JOB, work)
+
     async def _backup_job(self) -> JobRun:
         return await record_run(self.sessionmaker, BACKUP_JOB, lambda: backup_now(self.settings))
 
@@ -186,8 +261,16 @@ class Scheduler:
         return [{"name": job.id, "next_run_at": job.next_run_time,
                  "interval_seconds": job.trigger.interval.total_seconds()} for job in self.scheduler.get_jobs()]
 
-    async def shutdown(self) -> None:
-        if self.scheduler.running:
+    async def stop(self) -> None:
+        """No new runs; a run under way finishes (it holds its job's lock until then)."""
+        # AsyncIOScheduler.shutdown only queues the shutdown on the loop, so `running` stays true until it ran:
+        # remember the first call instead, or a second stop (leadership lost, then app shutdown) raises.
+        if self.scheduler.running and not self._stopping:
+            self._stopping = True
             self.scheduler.shutdown(wait=False)
+
+    async def shutdown(self) -> None:
+        await self.stop()
         if self.fetcher is not None:
             await self.fetcher.aclose()
+            self.fetcher = None

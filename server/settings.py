@@ -80,6 +80,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     backup_interval_hours: float = 24.0  # 0 turns them off
     backup_dir: Path | None = None  # None: <data_dir>/backups
     backup_keep: int = 7  # the newest scheduled backups kept; the job deletes only older ones it made itself
+    # Several server processes as one service (server/cluster, docs/deploying.md). Rate-limit counters live in
+    # this process's memory, or in the database where every process sees them (PostgreSQL only).
+    rate_limit_store: Literal["memory", "database"] = "memory"
+    # How often a process that does not run the scheduler tries to take over, and the one that does checks its lock.
+    scheduler_retry_seconds: float = 5.0
+    # Aggregates of big requesters (server/stats/settle.py): a write to a requester with at least this many reviews
+    # + samples only marks it, and the scheduler's settle job recomputes it every settle_seconds. 0: every write
+    # recomputes at once (in-process Settings(); load_settings: 1,000 while the scheduler runs).
+    sync_refresh_rows: int = 0
+    settle_seconds: float = 10.0
 
     def __repr__(self) -> str:  # never print the secret, even by accident in a traceback
         return f"Settings(database_url={_redact_url(self.database_url)!r}, data_dir={str(self.data_dir)!r}, host={self.host!r}, port={self.port})"
@@ -150,6 +160,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
     settings = msgspec.structs.replace(settings, **_web_settings(env))
     settings = msgspec.structs.replace(settings, **_backup_settings(env))
+    settings = msgspec.structs.replace(settings, **_cluster_settings(env, settings.is_sqlite))
+    settings = msgspec.structs.replace(settings, **_settle_settings(env, settings.scheduler_enabled))
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)
 
@@ -226,6 +238,48 @@ def _backup_settings(env: dict[str, str]) -> dict[str, object]:
     folder = (env.get("FAIRFINDER_BACKUP_DIR") or "").strip()
     return {"backup_interval_hours": interval, "backup_dir": Path(folder).resolve() if folder else None,
             "backup_keep": keep}
+
+
+def _cluster_settings(env: dict[str, str], is_sqlite: bool) -> dict[str, object]:
+    """FAIRFINDER_RATE_LIMIT_STORE (memory | database; default database on PostgreSQL) and
+    FAIRFINDER_SCHEDULER_RETRY (seconds) — docs/deploying.md."""
+    store = (env.get("FAIRFINDER_RATE_LIMIT_STORE") or ("memory" if is_sqlite else "database")).strip().lower()
+    if store not in ("memory", "database"):
+        raise SettingsError(f"FAIRFINDER_RATE_LIMIT_STORE: {store!r} is neither memory nor database")
+    if store == "database" and is_sqlite:
+        # Every request would take SQLite's single write lock; with SQLite the limits are per process.
+        raise SettingsError("FAIRFINDER_RATE_LIMIT_STORE=database needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://…)")
+    try:
+        retry = float(env.get("FAIRFINDER_SCHEDULER_RETRY", "5"))
+    except ValueError:
+        retry = -1.0
+    if not 0 < retry <= 3600:
+        raise SettingsError(f"FAIRFINDER_SCHEDULER_RETRY: {env.get('FAIRFINDER_SCHEDULER_RETRY')!r} is not a number of "
+                            "seconds between 0 and 3600")
+    return {"rate_limit_store": store, "scheduler_retry_seconds": retry}
+
+
+def _settle_settings(env: dict[str, str], scheduler_enabled: bool) -> dict[str, object]:
+    """FAIRFINDER_SYNC_REFRESH_ROWS (default 1000; 0: every write recomputes at once) and FAIRFINDER_SETTLE_SECONDS
+    (default 10). Marked requesters are settled by the scheduler: without it every write recomputes at once."""
+    try:
+        rows = int(env.get("FAIRFINDER_SYNC_REFRESH_ROWS") or ("1000" if scheduler_enabled else "0"))
+    except ValueError:
+        rows = -1
+    if rows < 0:
+        raise SettingsError(f"FAIRFINDER_SYNC_REFRESH_ROWS: {env.get('FAIRFINDER_SYNC_REFRESH_ROWS')!r} is not a "
+                            "number of rows (0: every write recomputes its requester at once)")
+    if rows and not scheduler_enabled:
+        raise SettingsError("FAIRFINDER_SYNC_REFRESH_ROWS needs the scheduler, which settles big requesters: "
+                            "set FAIRFINDER_SCHEDULER=on, or FAIRFINDER_SYNC_REFRESH_ROWS=0")
+    try:
+        seconds = float(env.get("FAIRFINDER_SETTLE_SECONDS", "10"))
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise SettingsError(f"FAIRFINDER_SETTLE_SECONDS: {env.get('FAIRFINDER_SETTLE_SECONDS')!r} is not a number of "
+                            "seconds between 0 and 3600")
+    return {"sync_refresh_rows": rows, "settle_seconds": seconds}
 
 
 def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, ...]:

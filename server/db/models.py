@@ -276,6 +276,16 @@ class RequesterStats(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DirtyRequester(Base):
+    """A big requester written since its aggregates were last settled (server/stats/settle.py)."""
+
+    __tablename__ = "dirty_requesters"
+
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)  # the first write not settled: how stale it may be
+    changes: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every write: the settler sees one it missed
+
+
 class PlatformStats(Base):
     """Sums over a platform's requesters: the prior that small samples are pulled toward."""
 
@@ -410,3 +420,16 @@ class JobRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     message: Mapped[str] = mapped_column(Text, default="")
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    runner: Mapped[str | None] = mapped_column(String(100), default=None)  # "host:pid" of the process that ran it
+
+
+class RateLimitWindow(Base):
+    """A fixed-window request counter that every server process shares (FAIRFINDER_RATE_LIMIT_STORE=database,
+    server/cluster/ratelimit.py). Times are milliseconds on the database's clock. UNLOGGED on PostgreSQL."""
+
+    __tablename__ = "rate_limit_windows"
+
+    bucket: Mapped[str] = mapped_column(String(100), primary_key=True)  # "<limit>:<address or token digest>"
+    window_start: Mapped[int] = mapped_column(BigInteger)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)  # swept once past
