@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, MediaType, get
 from litestar.di import Provide
@@ -14,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from server import __version__
 from server.admin import AdminController
@@ -78,6 +80,16 @@ def _fix_options_allow(app: Litestar) -> None:
                         cell.cell_contents = route
 
 
+async def _settle_at_start(sessionmaker: Any) -> None:
+    """Settle the markers a former run left (with the scheduler on, its settle job does it). A database that is
+    not migrated yet has no markers table: the server still starts, and /ready says what is wrong."""
+    try:
+        await settle(sessionmaker)
+    except SQLAlchemyError as error:
+        log.warning("could not settle big requesters at start (%s); /ready tells whether migrations are missing",
+                    type(error).__name__)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
@@ -91,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.scheduler_enabled:
             scheduler = app.state.scheduler = Scheduler(settings, app.state.sessionmaker)
         else:
-            await settle(app.state.sessionmaker)  # markers a former run left (its settle job does this otherwise)
+            await _settle_at_start(app.state.sessionmaker)
         # With several processes only the elected one runs the scheduler (server/cluster, docs/deploying.md).
         await app.state.cluster.start(scheduler)
         log.info("Fairfinder %s ready", __version__)
