@@ -55,7 +55,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.common import (  # noqa: E402
-    DATABASES,
+    add_run_arguments,
     DOCS,
     RssSampler,
     Server,
@@ -593,9 +593,8 @@ def write_docs(result: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=DATABASES, default="sqlite",
-                        help="sqlite: a copy of the cached generated file; postgresql: a throwaway cluster filled by the generator")
     add_size_arguments(parser)
+    add_run_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run (five runs)")
     parser.add_argument("--tasks", type=int, default=100, help="tasks per page (the API takes at most 100)")
@@ -613,10 +612,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signed-in", type=float, default=0.0, help="share of pages sent with a worker's token")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="load generator client")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to separate CPUs")
-    parser.add_argument("--regenerate", action="store_true", help="generate the data again even when cached")
-    parser.add_argument("--keep", action="store_true", help="keep the run folder (database copy, bodies, server log)")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
-    parser.add_argument("--json", type=Path, default=None, help="also write the full result as JSON here")
     args = parser.parse_args(argv)
     if not (1 <= args.tasks <= 100 and 0 <= args.unseen <= args.tasks and 1 <= args.pages <= 100_000
             and 1 <= args.concurrency <= 512 and 0 < args.duration <= 600 and 0 <= args.signed_in <= 1

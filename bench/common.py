@@ -397,6 +397,33 @@ def machine() -> dict:
             "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
+def add_run_arguments(parser: Any) -> None:
+    """The options every benchmark script takes besides the sizes: where the data lives and where results go."""
+    parser.add_argument("--database", choices=DATABASES, default="sqlite",
+                        help="sqlite: a copy of the cached generated file; postgresql: a throwaway cluster filled by the generator")
+    parser.add_argument("--regenerate", action="store_true", help="generate the SQLite data again even when cached")
+    parser.add_argument("--keep", action="store_true", help="keep the run folder (bench/results/run-*: data copy, server log)")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
+    parser.add_argument("--json", type=Path, default=None, help="also write the full result as JSON here")
+
+
+def provenance_lines(result: dict, counts: dict) -> list[str]:
+    """The closing lines of a result section: how to reproduce it, when, where, on which data."""
+    g = result["generation"]
+    return [
+        f"- Command: `{result['command']}`",
+        f"- Date: {result['date']}; code: {result['revision']}",
+        f"- Machine: {machine_line(result['machine'])}",
+        f"- Data: {sizes_line(result['sizes'], counts)}",
+        f"- Generation (`bench/generate.py`): {g['generate_seconds']:,.1f} s for the rows"
+        + (f" (inserts {g['insert_seconds']:,.1f} s)" if g.get("insert_seconds") is not None else "")
+        + (f", `rebuild_all` {g['rebuild_seconds']:,.1f} s when generated" if g.get("rebuild_seconds") is not None else "")
+        + ("; cached database, times from when it was generated" if result["generation_reused"] else "")
+        + (f"; copying it for this run took {result['load_seconds']:,.1f} s" if result["database"] == "sqlite" else
+           f"; starting the cluster and loading it took {result['load_seconds']:,.1f} s in all"),
+    ]
+
+
 def machine_line(m: dict) -> str:
     return (f"{m['nproc']} CPUs ({m['cpu']}), {m['memory_mib'] / 1024:.0f} GiB RAM, {m['system']}, Python {m['python']}; "
             f"load average before the run {', '.join(f'{x:.2f}' for x in m['loadavg'])}")

@@ -52,7 +52,8 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from bench.common import (  # noqa: E402
-    DATABASES,
+    add_run_arguments,
+    provenance_lines,
     DOCS,
     Server,
     bench_database,
@@ -62,13 +63,11 @@ from bench.common import (  # noqa: E402
     git_revision,
     is_default_scale,
     machine,
-    machine_line,
     mib,
     now_utc,
     reproduce_command,
     row_counts,
     run_loadgen,
-    sizes_line,
     snapshot_aggregates,
     write_section,
 )
@@ -363,7 +362,7 @@ def _rate(value: float) -> str:
 
 
 def markdown_section(result: dict) -> str:
-    runs, counts, g, o, guard = result["runs"], result["counts"], result["generation"], result["options"], result["guard"]
+    runs, counts, o, guard = result["runs"], result["counts"], result["options"], result["guard"]
     name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["database"]]
     checks = targets(result)
     verdict = ("; ".join(f"{'meets' if met else '**misses**'} the target of {what}" for what, met in checks) if checks else
@@ -424,15 +423,7 @@ def markdown_section(result: dict) -> str:
            if pins["server"] is not None else "no CPU pinning")
         + ("; PostgreSQL's own processes are not pinned" if result["database"] != "sqlite" else "")
         + f". Baseline drift between runs 1 and 3: {result['baseline_drift']:.1%}.",
-        f"- Command: `{result['command']}`",
-        f"- Date: {result['date']}; code: {result['revision']}",
-        f"- Machine: {machine_line(result['machine'])}",
-        f"- Data: {sizes_line(result['sizes'], counts)}",
-        f"- Generation (`bench/generate.py`): {g['generate_seconds']:,.1f} s for the rows"
-        + (f", `rebuild_all` {g['rebuild_seconds']:,.1f} s" if g.get("rebuild_seconds") is not None else "")
-        + ("; cached database, times from when it was generated" if result["generation_reused"] else "")
-        + (f"; copying it for this run took {result['load_seconds']:,.1f} s" if result["database"] == "sqlite" else
-           f"; starting the cluster and loading it took {result['load_seconds']:,.1f} s in all"),
+        *provenance_lines(result, counts),
         f"<!-- bench:{sid}:end -->",
     ]
     return "\n".join(lines)
@@ -441,16 +432,12 @@ def markdown_section(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     add_size_arguments(parser)
-    parser.add_argument("--database", choices=DATABASES, default="sqlite")
+    add_run_arguments(parser)
     parser.add_argument("--workers-online", type=int, default=200, help="worker accounts posting reviews")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run (three runs)")
     parser.add_argument("--sample", type=int, default=300, help="touched requesters checked against a full recompute")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to separate CPUs")
-    parser.add_argument("--regenerate", action="store_true", help="generate the SQLite data again even when cached")
-    parser.add_argument("--keep", action="store_true", help="keep the run folder (bench/results/run-*)")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
-    parser.add_argument("--json", type=Path, default=None, help="also write the full result as JSON here")
     args = parser.parse_args(argv)
     if problem := sizes_from_args(args).check():
         parser.error(problem)

@@ -40,7 +40,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
-    DATABASES,
+    add_run_arguments,
+    provenance_lines,
     DOCS,
     bench_database,
     console,
@@ -48,12 +49,10 @@ from bench.common import (  # noqa: E402
     git_revision,
     is_default_scale,
     machine,
-    machine_line,
     mib,
     now_utc,
     reproduce_command,
     row_counts,
-    sizes_line,
     snapshot_aggregates,
     status_kib,
     write_section,
@@ -203,7 +202,7 @@ def target_verdict(result: dict) -> tuple[bool | None, str]:
 
 
 def markdown_section(result: dict) -> str:
-    runs, counts, g = result["runs"], result["counts"], result["generation"]
+    runs, counts = result["runs"], result["counts"]
     rebuild, guard = runs["rebuild"], runs["rebuild"]["guard"]
     name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["database"]]
     _, verdict = target_verdict(result)
@@ -244,15 +243,7 @@ def markdown_section(result: dict) -> str:
         f"- Scan drift between runs 1 and 3: {result['scan_drift']:.1%}. CPU s: user + system time of the run's own "
         "process" + (" (PostgreSQL's server processes work beside it and are not counted)" if result["database"] != "sqlite"
                      else "") + "; rebuild seconds run from BEGIN to COMMIT, without Python's start-up.",
-        f"- Command: `{result['command']}`",
-        f"- Date: {result['date']}; code: {result['revision']}",
-        f"- Machine: {machine_line(result['machine'])}",
-        f"- Data: {sizes_line(result['sizes'], counts)}",
-        f"- Generation (`bench/generate.py`): {g['generate_seconds']:,.1f} s for the rows (inserts {g['insert_seconds']:,.1f} s)"
-        + (f", `rebuild_all` {g['rebuild_seconds']:,.1f} s when generated" if g.get("rebuild_seconds") is not None else "")
-        + ("; cached database, times from when it was generated" if result["generation_reused"] else "")
-        + (f"; copying it for this run took {result['load_seconds']:,.1f} s" if result["database"] == "sqlite" else
-           f"; starting the cluster and loading it took {result['load_seconds']:,.1f} s in all"),
+        *provenance_lines(result, counts),
         f"<!-- bench:{sid}:end -->",
     ]
     return "\n".join(lines)
@@ -261,12 +252,8 @@ def markdown_section(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     add_size_arguments(parser)
-    parser.add_argument("--database", choices=DATABASES, default="sqlite")
+    add_run_arguments(parser)
     parser.add_argument("--sample", type=int, default=300, help="requesters the guard recomputes one by one")
-    parser.add_argument("--regenerate", action="store_true", help="generate the SQLite data again even when cached")
-    parser.add_argument("--keep", action="store_true", help="keep the run folder (bench/results/run-*)")
-    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
-    parser.add_argument("--json", type=Path, default=None, help="also write the full result as JSON here")
     parser.add_argument("--child", choices=("scan", "rebuild"), help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
