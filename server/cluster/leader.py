@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from server.cluster.pg import connect
+from server.processes import is_alive
 
 log = logging.getLogger("fairfinder.cluster")
 
@@ -266,16 +267,6 @@ class FileLeadership(Leadership):
             holder = Holder.parse(self.path.read_text())
         except (FileNotFoundError, UnicodeDecodeError):
             return None
-        if holder is not None and holder.host == socket.gethostname() and not _alive(holder.pid):
+        if holder is not None and holder.host == socket.gethostname() and not is_alive(holder.pid):
             return None
         return holder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+from server.processes import is_alive
+
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STEP_PAGES = 1024  # pages copied per step (4 MiB at the default page size): the progress bar's grain
@@ -297,19 +299,9 @@ def _remove_stale_partials(backup_dir: Path) -> None:
     """Half-written copies left by a server killed during a scheduled backup (their process is gone)."""
     for path in backup_dir.glob(f".{SCHEDULED_PREFIX}*.partial*"):
         match = _PARTIAL.search(path.name)
-        if match and not _process_alive(int(match.group(1))):
+        if match and not is_alive(int(match.group(1))):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _connect(path: Path, *, read_only: bool, create: bool = False) -> sqlite3.Connection:
