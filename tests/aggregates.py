@@ -4,6 +4,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sqlalchemy import select
+
+from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
+
 
 def close(a: Any, b: Any) -> bool:
     """Equal, with floats compared to a tolerance (sums built by additions in another order)."""
@@ -14,3 +18,19 @@ def close(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
     return a == b
+
+
+async def read_aggregates(session: Any) -> dict[str, Any]:
+    """Every stored aggregate row, by its key, without its updated_at: what `close` compares."""
+    def rows(objects: Any, key: str, fields: list[str]) -> dict[Any, dict[str, Any]]:
+        return {getattr(o, key): {f: getattr(o, f) for f in fields} for o in objects}
+
+    return {
+        "task_types": rows(await session.scalars(select(TaskTypeStats)), "task_type_id",
+                           ["samples", "reviews", "summary", "flag_counts"]),
+        "requesters": rows(await session.scalars(select(RequesterStats)), "requester_id",
+                           ["reviews", "summary", "ratings", "rejections", "blocks", "approval_seconds",
+                            "median_hourly_cents", "recent", "flag_counts"]),
+        "platforms": rows(await session.scalars(select(PlatformStats)), "platform",
+                          ["n_completed", "sum_log_seconds", "approved", "decided", "ratings"]),
+    }

@@ -8,15 +8,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from server.db.engine import WRITE_OPTION, create_engine, session_factory, write_transaction
-from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
 from server.settings import Settings
 from server.stats.refresh import rebuild_all, refresh_requester
 from tests.conftest import backdate_account
 from tests.database import Sql
 from tests.aggregates import close as _close
+from tests.aggregates import read_aggregates
 
 
 def sql(settings: Settings, statement: str, *params: Any) -> list[tuple]:
@@ -90,21 +90,6 @@ def refresh(client: TestClient, requester_ids: Iterable[int]) -> None:
             await refresh_requester(session, requester_id)
 
     run_in_app(client, work)
-
-
-async def read_aggregates(session: Any) -> dict[str, Any]:
-    def rows(objects: Any, key: str, fields: list[str]) -> dict[Any, dict[str, Any]]:
-        return {getattr(o, key): {f: getattr(o, f) for f in fields} for o in objects}
-
-    return {
-        "task_types": rows(await session.scalars(select(TaskTypeStats)), "task_type_id",
-                           ["samples", "reviews", "summary", "flag_counts"]),
-        "requesters": rows(await session.scalars(select(RequesterStats)), "requester_id",
-                           ["reviews", "summary", "ratings", "rejections", "blocks", "approval_seconds",
-                            "median_hourly_cents", "recent", "flag_counts"]),
-        "platforms": rows(await session.scalars(select(PlatformStats)), "platform",
-                          ["n_completed", "sum_log_seconds", "approved", "decided", "ratings"]),
-    }
 
 
 def aggregates(client: TestClient) -> dict[str, Any]:

@@ -12,16 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from litestar.testing import TestClient
-from sqlalchemy import select
 
 from server.app import create_app
 from server.db.engine import create_engine, session_factory, write_transaction
-from server.db.models import PlatformStats, RequesterStats, TaskTypeStats
 from server.settings import Settings
 from server.stats import refresh
 from server.stats.refresh import rebuild_all
 from tests.conftest import TEST_SECRET, register
 from tests.aggregates import close as _close
+from tests.aggregates import read_aggregates
 from tests.database import Backend
 
 REQUESTERS = ["A1", "A2"]
@@ -34,17 +33,7 @@ async def _snapshot(database_url: str) -> dict[str, Any]:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            def rows(objects, key, fields):
-                return {getattr(o, key): {f: getattr(o, f) for f in fields} for o in objects}
-            return {
-                "task_types": rows(await session.scalars(select(TaskTypeStats)), "task_type_id",
-                                   ["samples", "reviews", "summary", "flag_counts"]),
-                "requesters": rows(await session.scalars(select(RequesterStats)), "requester_id",
-                                   ["reviews", "summary", "ratings", "rejections", "blocks", "approval_seconds",
-                                    "median_hourly_cents", "recent", "flag_counts"]),
-                "platforms": rows(await session.scalars(select(PlatformStats)), "platform",
-                                  ["n_completed", "sum_log_seconds", "approved", "decided", "ratings"]),
-            }
+            return await read_aggregates(session)
     finally:
         await engine.dispose()
 
