@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: run test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
+.PHONY: runtime-deps run test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,16 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need (curl runs the README tour; chromium and openssl run the extension's
+# Debian packages the server needs to run: Pango, HarfBuzz and a font for WeasyPrint, which renders the work
+# certificate as a PDF (everything else works without them; the PDF then answers 503 pdf_unavailable).
+RUNTIME_DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Debian packages the tests need as well (curl runs the README tour; chromium and openssl run the extension's
 # browser tests; espeak-ng and vorbis-tools the voice suite; postgresql the second test run, on a throwaway
-# cluster the tests start themselves: tests/postgres.py). Installed only when missing.
-DEBIAN_PACKAGES := curl chromium openssl espeak-ng vorbis-tools postgresql
+# cluster the tests start themselves: tests/postgres.py; poppler-utils reads the certificate PDF back).
+# Installed only when missing.
+DEBIAN_PACKAGES := $(RUNTIME_DEBIAN_PACKAGES) curl chromium openssl espeak-ng vorbis-tools postgresql poppler-utils
+runtime-deps:
+	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(RUNTIME_DEBIAN_PACKAGES)"
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -35,7 +41,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-migrate: install
+migrate: install runtime-deps
 	$(BIN)/fairfinder migrate
 
 demo: migrate

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 import unicodedata
 from typing import Annotated
 
@@ -54,3 +55,38 @@ class PayloadError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+# States of a task in a worker's own history, in platform-neutral terms (docs/earnings.md):
+# pending (submitted, not yet decided), approved (MTurk Approved or Paid), rejected, returned (returned,
+# abandoned or timed out: worked, never paid), screened_out (Prolific: screened out, maybe paid a little).
+HISTORY_STATES = ("pending", "approved", "rejected", "returned", "screened_out")
+HistoryState = Annotated[str, msgspec.Meta(pattern=r"^(pending|approved|rejected|returned|screened_out)$")]
+
+
+class HistoryItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One task from a worker's own platform history (MTurk status_details, Prolific submissions)."""
+
+    platform: Annotated[str, msgspec.Meta(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+    assignment_id: Id  # MTurk assignment id, Prolific submission id: the key of idempotent re-import
+    task_id: Annotated[str, msgspec.Meta(max_length=128, pattern=NO_NUL)] | None = None  # HIT id, study id
+    requester_id: Id
+    requester_name: Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)] = ""
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
+    reward_cents: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+    bonus_cents: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "USD"
+    state: HistoryState
+    work_date: date  # the platform's day: MTurk's status_details date, Prolific's completion (else start) date in UTC
+    started_at: datetime | None = None  # Prolific gives both; MTurk's history page gives neither
+    ended_at: datetime | None = None
+    requester_feedback: Text = ""  # what the requester wrote to the worker about this task, if anything
+
+
+class HistoryPage(msgspec.Struct, kw_only=True):
+    """One page of a history listing, with what the pager said (to know whether more pages follow)."""
+
+    items: list[HistoryItem]
+    page_number: int = 1
+    total_results: int | None = None  # over all pages, when the platform says
+    has_more: bool = False

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models. The schema itself is owned by the Alembic migrations in ./migrations."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -9,6 +9,7 @@ from sqlalchemy import (
     MetaData,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -243,6 +244,39 @@ class Timing(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkHistoryItem(Base):
+    """One task from the worker's own platform history (MTurk status_details, Prolific submissions), imported
+    by the extension (server/history/). Private to its worker like timings; kept until they delete it, so a
+    work certificate can cover years. Times measured by a matching timing are copied in at import, because raw
+    timings are purged after FAIRFINDER_TIMINGS_RETENTION_DAYS."""
+
+    __tablename__ = "work_history"
+    __table_args__ = (
+        UniqueConstraint("worker_id", "platform", "assignment_id"),
+        Index("ix_work_history_worker_day", "worker_id", "work_date"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    assignment_id: Mapped[str] = mapped_column(String(128))  # MTurk assignment id, Prolific submission id
+    task_id: Mapped[str | None] = mapped_column(String(128), default=None)  # MTurk HIT id, Prolific study id
+    requester_id: Mapped[str] = mapped_column(String(128))
+    requester_name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    reward_cents: Mapped[int] = mapped_column(Integer)
+    bonus_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | returned | screened_out
+    work_date: Mapped[date] = mapped_column(Date)  # the platform's day (MTurk's status_details date)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    requester_feedback: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TaskTypeStats(Base):
