@@ -26,8 +26,10 @@ from server.db.models import (
     Tombstone,
     Worker,
     WorkerPlatformId,
+    WorkHistoryItem,
     utcnow,
 )
+from server.history.structs import history_item_out
 from server.reviews.vocab import RATING_DIMENSIONS
 from server.stats.settle import requester_changed
 from server.workers.structs import (
@@ -119,6 +121,9 @@ async def build_export(session: AsyncSession, worker: Worker, now: datetime | No
             .join(Requester, Requester.id == TaskType.requester_id)
             .where(Timing.worker_id == worker_id).order_by(Timing.id))).all()
     ]
+    history = [history_item_out(row) for row in await session.scalars(
+        select(WorkHistoryItem).where(WorkHistoryItem.worker_id == worker_id)
+        .order_by(WorkHistoryItem.work_date, WorkHistoryItem.id))]
     saved = await session.get(SavedFilters, worker_id)
     flags = [ExportFlag(id=f.id, review_id=f.review_id, reason=f.reason, note=f.note, created_at=f.created_at,
                         resolved_at=f.resolved_at)
@@ -137,7 +142,7 @@ async def build_export(session: AsyncSession, worker: Worker, now: datetime | No
         generated_at=now or utcnow(), notes=EXPORT_NOTES,
         account=ExportAccount(id=worker.id, handle=worker.handle, role=worker.role, created_at=worker.created_at,
                               muted_until=worker.muted_until, mute_reason=worker.mute_reason or ""),
-        platforms=platforms, tokens=tokens, reviews=reviews, timings=timings,
+        platforms=platforms, tokens=tokens, reviews=reviews, timings=timings, history=history,
         saved_filters=ExportSavedFilters(filters=dict(saved.filters or {}), updated_at=saved.updated_at) if saved else None,
         flags=flags, moderation=moderation)
 
@@ -174,7 +179,7 @@ async def delete_account(session: AsyncSession, worker: Worker, mode: DeleteMode
                               .execution_options(synchronize_session=False))
         await session.execute(delete(Review).where(Review.worker_id == worker_id)
                               .execution_options(synchronize_session=False))
-    for model in (Timing, Token, WorkerPlatformId, SavedFilters):
+    for model in (Timing, WorkHistoryItem, Token, WorkerPlatformId, SavedFilters):
         await session.execute(delete(model).where(model.worker_id == worker_id)
                               .execution_options(synchronize_session=False))
     if mode == "delete":

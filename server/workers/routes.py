@@ -154,7 +154,8 @@ class MeController(Controller):
     @delete("/", status_code=204, responses=error_responses(400, 401),
             summary="Delete your account (reviews=delete removes your reviews, reviews=keep leaves them anonymized)",
             description="One transaction. `reviews=delete` deletes the account and everything of it: reviews, "
-                        "timings, tokens, linked platform IDs, saved filters and the flags you made. `reviews=keep` "
+                        "timings, imported work history, tokens, linked platform IDs, saved filters and the flags "
+                        "you made. `reviews=keep` "
                         "deletes the same except the reviews, which stay, shown by \"former member\". Either way "
                         "your tokens stop working and your handle is free again. The parameter is required so "
                         "that nothing is deleted by accident. See docs/privacy.md.")

@@ -9,6 +9,7 @@ import msgspec
 from litestar.openapi.spec import Operation
 
 from server.filters import Filters, ListRule
+from server.history.structs import HistoryItemOut
 from server.text import COPIED, WRITTEN
 
 Handle = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",
@@ -179,6 +180,7 @@ class WorkerExport(msgspec.Struct, kw_only=True):
     tokens: list[TokenOut]  # metadata only; a token's value is shown once and only its hash is kept
     reviews: list[ExportReview]
     timings: list[ExportTiming]
+    history: list[HistoryItemOut]  # the imported platform history (server/history/), oldest day first
     saved_filters: ExportSavedFilters | None
     flags: list[ExportFlag]
     moderation: list[ExportModeration]

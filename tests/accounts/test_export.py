@@ -28,7 +28,7 @@ def test_export_holds_exactly_the_workers_data(client: TestClient, settings: Set
 
     assert document["format"] == "fairfinder.worker-export" and document["format_version"] == 1
     assert set(document) == {"format", "format_version", "generated_at", "notes", "account", "platforms", "tokens",
-                             "reviews", "timings", "saved_filters", "flags", "moderation"}
+                             "reviews", "timings", "history", "saved_filters", "flags", "moderation"}
     account = document["account"]
     assert account["id"] == c.leaver_id and account["handle"] == LEAVER and account["role"] == "worker"
     assert account["created_at"].startswith("2020-01-01")  # the test set-up backdated it

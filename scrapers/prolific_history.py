@@ -1,0 +1,334 @@
+"""A worker's own Prolific history: a page of submissions -> `HistoryPage`.
+
+No captured payload exists: the accepted shapes are *transcribed* from Prolific's public API documentation
+(the researcher `Submission` object) and the participant app's nesting of the study in each submission. They
+are deliberately tolerant; verify against a live capture before relying on optional fields.
+
+Containers (JSON bytes/str, or already decoded):
+
+    {"results": [submission, ...],
+     "_links": {"next": {"href": "...?page=3"},    has_more when a next link is a non-empty string
+                "self": {"href": "...?page=2"}},
+     "next": "...",                                (Django REST style; the same)
+     "meta": {"count": 57} | "count": 57}          -> total_results
+    [submission, ...]                              a bare list: no paging information
+
+`page_number` is the `page` query parameter of `_links.self.href`, else that of the next link minus one, else 1.
+
+Fields read from each submission (all others are ignored; `participant_id` is never read or kept):
+
+    id (required)                     -> assignment_id (the key of idempotent re-import)
+    status (required)                 -> state, see STATES; ACTIVE and RESERVED (still in progress) are
+                                         skipped, not errors; any other unknown status is a PayloadError
+    study_id | study.id               -> task_id
+    study.name | study_name (required)-> title
+    study.researcher {id, name}       -> requester_id (required), requester_name
+      | researcher {id, name} | researcher_id + researcher_name
+    reward <int> | reward {amount, currency} (the submission's own, preferred)
+      | study.reward <int> | study.reward {amount, currency}
+                                      -> reward_cents, currency (required; amounts are minor units, i.e.
+                                         pence/cents; currency defaults to GBP, or a top-level `currency`)
+    bonus_payments [<int> | {amount}] -> bonus_cents (their sum), else
+      bonus <int> | bonus {amount}
+    started_at, completed_at          ISO 8601 times (a time without zone is read as UTC, as Prolific's are)
+    time_taken                        seconds (whole or not; rounded)
+
+Times: started_at/ended_at come from started_at/completed_at. With only completed_at and time_taken,
+started_at = completed_at - time_taken; with only started_at and time_taken, ended_at = started_at +
+time_taken. A completion before the start is an error. work_date = the UTC date of completed_at, else of
+started_at: one of them is required.
+
+States: APPROVED -> approved; AWAITING REVIEW and PROCESSING -> pending; REJECTED -> rejected; RETURNED and
+TIMED-OUT -> returned; SCREENED OUT -> screened_out. Case, and '_', '-' or spaces between the words do not
+matter ("TIMED_OUT", "timed-out", "Awaiting review").
+
+Field rules (types, numeric strings, ids of 1-128 letters, digits, '-', '_', text cleaning, money bounds)
+are those of `scrapers._payload`, described in `scrapers.mturk`. Raises `PayloadError` (and nothing else)
+naming the first bad field as a dotted path, e.g. `results[2].study.researcher.id`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from scrapers._payload import (
+    MAX_COUNT,
+    MAX_REWARD_MINOR,
+    describe_type,
+    get_field,
+    is_absent,
+    join_path,
+    load_json,
+    optional_count,
+    optional_currency,
+    optional_id,
+    optional_object,
+    optional_text,
+    require_object,
+    required_id,
+    required_text,
+    task_list,
+    to_decimal,
+    to_minor_units,
+)
+from scrapers.model import HistoryItem, HistoryPage, PayloadError
+from scrapers.mturk_history import MAX_NAME_CHARS, MAX_TITLE_CHARS, shorten
+
+__all__ = ["DEFAULT_CURRENCY", "IN_PROGRESS", "STATES", "parse_submissions"]
+
+DEFAULT_CURRENCY = "GBP"
+STATES = {
+    "APPROVED": "approved",
+    "AWAITING REVIEW": "pending",
+    "PROCESSING": "pending",
+    "REJECTED": "rejected",
+    "RETURNED": "returned",
+    "TIMED OUT": "returned",
+    "SCREENED OUT": "screened_out",
+}
+IN_PROGRESS = frozenset({"ACTIVE", "RESERVED"})  # skipped: not work done yet
+_SEPARATORS = re.compile(r"[\s_-]+")
+_MAX_DATETIME_CHARS = 64
+
+
+def _status(submission: Mapping, path: str) -> str | None:
+    """The history state, or None for a submission still in progress."""
+    full = join_path(path, "status")
+    value = get_field(submission, "status")
+    if is_absent(value):
+        raise PayloadError(full, "is required")
+    if not isinstance(value, str):
+        raise PayloadError(full, f"must be a string, not {describe_type(value)}")
+    key = _SEPARATORS.sub(" ", value).strip().upper()
+    if key in IN_PROGRESS:
+        return None
+    state = STATES.get(key)
+    if state is None:
+        raise PayloadError(full, f"unknown status {value.strip()[:40]!r} (known: {', '.join(sorted(STATES))}, "
+                                 f"and {', '.join(sorted(IN_PROGRESS))}, which are skipped)")
+    return state
+
+
+def _minor(value: Any, path: str) -> int:
+    """Minor units (pence, cents) from a number or an {amount} object."""
+    if isinstance(value, Mapping):
+        amount = get_field(value, "amount")
+        if is_absent(amount):
+            raise PayloadError(join_path(path, "amount"), "is required")
+        return to_minor_units(amount, join_path(path, "amount"), scale=1)
+    if isinstance(value, (list, tuple)):
+        raise PayloadError(path, "must be a number or an {amount, currency} object, not a list")
+    return to_minor_units(value, path, scale=1)
+
+
+def _reward(submission: Mapping, study: Mapping | None, path: str) -> tuple[int, str]:
+    default = optional_currency(submission, "currency", path, DEFAULT_CURRENCY)
+    for owner, owner_path in ((submission, path), (study, join_path(path, "study"))):
+        if owner is None:
+            continue
+        value = get_field(owner, "reward")
+        if is_absent(value):
+            continue
+        full = join_path(owner_path, "reward")
+        cents = _minor(value, full)
+        currency = default
+        if isinstance(value, Mapping):
+            for key in ("currency", "currency_code"):
+                if not is_absent(get_field(value, key)):
+                    currency = optional_currency(value, key, full, default)
+                    break
+        return cents, currency
+    raise PayloadError(join_path(path, "reward"), "is required")
+
+
+def _bonus(submission: Mapping, path: str) -> int:
+    payments = get_field(submission, "bonus_payments")
+    if not is_absent(payments):
+        full = join_path(path, "bonus_payments")
+        if not isinstance(payments, (list, tuple)):
+            raise PayloadError(full, f"must be a list, not {describe_type(payments)}")
+        total = sum(_minor(payment, join_path(full, i)) for i, payment in enumerate(payments))
+    else:
+        bonus = get_field(submission, "bonus")
+        total = 0 if is_absent(bonus) else _minor(bonus, join_path(path, "bonus"))
+    if total > MAX_REWARD_MINOR:
+        raise PayloadError(join_path(path, "bonus_payments"), "add up to an implausibly large bonus")
+    return total
+
+
+def _requester(submission: Mapping, study: Mapping | None, path: str) -> tuple[str, str]:
+    for owner, owner_path in ((study, join_path(path, "study")), (submission, path)):
+        if owner is None:
+            continue
+        researcher = optional_object(owner, "researcher", owner_path)
+        if researcher is not None:
+            researcher_path = join_path(owner_path, "researcher")
+            requester_id = required_id(researcher, "id", researcher_path)
+            return requester_id, optional_text(researcher, "name", researcher_path)
+    if not is_absent(get_field(submission, "researcher_id")):
+        return required_id(submission, "researcher_id", path), optional_text(submission, "researcher_name", path)
+    where = join_path(path, "study") if study is not None else path
+    raise PayloadError(join_path(join_path(where, "researcher"), "id"), "is required")
+
+
+def _title(submission: Mapping, study: Mapping | None, path: str) -> str:
+    if study is not None and not is_absent(get_field(study, "name")):
+        return required_text(study, "name", join_path(path, "study"))
+    if not is_absent(get_field(submission, "study_name")):
+        return required_text(submission, "study_name", path)
+    where = join_path(path, "study") if study is not None else path
+    raise PayloadError(join_path(where, "name"), "is required (or study_name)")
+
+
+def _study_id(submission: Mapping, study: Mapping | None, path: str) -> str | None:
+    value = optional_id(submission, "study_id", path)
+    if value is None and study is not None:
+        value = optional_id(study, "id", join_path(path, "study"))
+    return value
+
+
+def _moment(submission: Mapping, key: str, path: str) -> datetime | None:
+    value = get_field(submission, key)
+    if is_absent(value):
+        return None
+    full = join_path(path, key)
+    if not isinstance(value, str):
+        raise PayloadError(full, f"must be a string (an ISO 8601 time), not {describe_type(value)}")
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > _MAX_DATETIME_CHARS:
+        raise PayloadError(full, "must be an ISO 8601 time")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PayloadError(full, "must be an ISO 8601 time, e.g. 2026-01-31T10:00:00Z") from None
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise PayloadError(full, "is out of range") from None
+
+
+def _seconds(submission: Mapping, path: str) -> Decimal | None:
+    value = get_field(submission, "time_taken")
+    if is_absent(value):
+        return None
+    full = join_path(path, "time_taken")
+    seconds = to_decimal(value, full)
+    if seconds < 0:
+        raise PayloadError(full, "must not be negative")
+    if seconds >= MAX_COUNT:
+        raise PayloadError(full, "is implausibly large")
+    return seconds
+
+
+def _times(submission: Mapping, path: str) -> tuple[datetime | None, datetime | None, date]:
+    started = stated_start = _moment(submission, "started_at", path)
+    ended = completed = _moment(submission, "completed_at", path)
+    taken = _seconds(submission, path)
+    try:
+        if taken is not None and started is None and ended is not None:
+            started = ended - timedelta(seconds=round(taken))
+        elif taken is not None and ended is None and started is not None:
+            ended = started + timedelta(seconds=round(taken))
+    except OverflowError:
+        raise PayloadError(join_path(path, "time_taken"), "is out of range") from None
+    if started is not None and ended is not None and ended < started:
+        raise PayloadError(join_path(path, "completed_at"), "lies before started_at")
+    if completed is None and stated_start is None:
+        raise PayloadError(join_path(path, "completed_at"), "is required (or started_at)")
+    day = completed or stated_start
+    assert day is not None
+    return started, ended, day.date()
+
+
+def _parse_submission(raw: Any, path: str) -> HistoryItem | None:
+    submission = require_object(raw, path)
+    state = _status(submission, path)
+    if state is None:
+        return None
+    assignment_id = required_id(submission, "id", path)
+    study = optional_object(submission, "study", path)
+    requester_id, requester_name = _requester(submission, study, path)
+    title = shorten(_title(submission, study, path), MAX_TITLE_CHARS)
+    reward_cents, currency = _reward(submission, study, path)
+    started, ended, work_date = _times(submission, path)
+    return HistoryItem(
+        platform="prolific",
+        assignment_id=assignment_id,
+        task_id=_study_id(submission, study, path),
+        requester_id=requester_id,
+        requester_name=shorten(requester_name, MAX_NAME_CHARS),
+        title=title,
+        reward_cents=reward_cents,
+        bonus_cents=_bonus(submission, path),
+        currency=currency,
+        state=state,
+        work_date=work_date,
+        started_at=started,
+        ended_at=ended,
+    )
+
+
+def _link(data: Mapping, name: str) -> str | None:
+    """`_links.<name>.href` (or `_links.<name>` as a string); for "next" also a top-level `next` string."""
+    links = optional_object(data, "_links", "")
+    if links is not None:
+        value = get_field(links, name)
+        path = f"_links.{name}"
+        if isinstance(value, Mapping):
+            value, path = get_field(value, "href"), f"{path}.href"
+        if not is_absent(value):
+            if not isinstance(value, str):
+                raise PayloadError(path, f"must be a string, not {describe_type(value)}")
+            if value.strip():
+                return value.strip()
+    if name == "next":
+        value = get_field(data, "next")
+        if not is_absent(value):
+            if not isinstance(value, str):
+                raise PayloadError("next", f"must be a string, not {describe_type(value)}")
+            if value.strip():
+                return value.strip()
+    return None
+
+
+def _page_of(link: str) -> int | None:
+    """The `page` query parameter of a link, when it is a plausible page number."""
+    try:
+        values = parse_qs(urlsplit(link).query).get("page", [])
+    except ValueError:
+        return None
+    if values and values[0].isascii() and values[0].isdigit() and len(values[0]) <= 9 and int(values[0]) >= 1:
+        return int(values[0])
+    return None
+
+
+def parse_submissions(payload: bytes | str | dict | list) -> HistoryPage:
+    """The finished submissions of one page, in list order (in-progress ones left out), and the paging."""
+    data = load_json(payload)
+    submissions, prefix = task_list(data, ("results",))
+    items = [item for i, raw in enumerate(submissions)
+             if (item := _parse_submission(raw, join_path(prefix, i))) is not None]
+    if not isinstance(data, Mapping):
+        return HistoryPage(items=items, page_number=1, total_results=None, has_more=False)
+    link = _link(data, "next")
+    this = _link(data, "self")
+    page_number = _page_of(this) if this else None
+    if page_number is None and link:
+        after = _page_of(link)
+        page_number = after - 1 if after else None
+    page_number = max(page_number or 1, 1)
+    meta = optional_object(data, "meta", "")
+    total = optional_count(meta, "count", "meta") if meta is not None else None
+    if total is None:
+        total = optional_count(data, "count", "")
+    return HistoryPage(items=items, page_number=page_number, total_results=total,
+                       has_more=link is not None)
+
