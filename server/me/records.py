@@ -50,10 +50,10 @@ async def load_work_items(session: AsyncSession, worker_id: int, start: date, en
     assignment_ids = sorted({t.assignment_id for t in timings if t.assignment_id})
     in_history: set[tuple[str, str]] = set()
     for chunk in range(0, len(assignment_ids), 500):
-        in_history |= set((await session.execute(
+        in_history |= {(platform, assignment_id) for platform, assignment_id in await session.execute(
             select(WorkHistoryItem.platform, WorkHistoryItem.assignment_id)
             .where(WorkHistoryItem.worker_id == worker_id,
-                   WorkHistoryItem.assignment_id.in_(assignment_ids[chunk:chunk + 500])))).tuples())
+                   WorkHistoryItem.assignment_id.in_(assignment_ids[chunk:chunk + 500])))}
 
     items: list[WorkItem] = []
     for row in history:

@@ -112,10 +112,10 @@ class Viewer:
         return is_moderator(self.role)
 
 
-def csrf_token(secret: str, token: str) -> str:
+def csrf_token(secret: str, token: str, purpose: str = "moderation") -> str:
     """The hidden field of a session's forms. Keyed with the server secret over the token's hash, so a page
     never carries the token, nobody without the secret can make one, and signing in anew changes it."""
-    return hmac.new(secret.encode(), b"fairfinder moderation csrf:" + hash_token(token).encode(),
+    return hmac.new(secret.encode(), f"fairfinder {purpose} csrf:".encode() + hash_token(token).encode(),
                     hashlib.sha256).hexdigest()
 
 
