@@ -57,7 +57,8 @@ def main() -> None:
     others listed in docs/community.md. Web security (CORS, rate limits, FAIRFINDER_RATE_LIMITS=off,
     FAIRFINDER_FORWARDED_ALLOW_IPS): docs/security.md. Logs (FAIRFINDER_LOG_FORMAT=json|text) and
     metrics: docs/monitoring.md. Backups (`backup`, `restore`; scheduled ones: FAIRFINDER_BACKUP_INTERVAL,
-    FAIRFINDER_BACKUP_DIR, FAIRFINDER_BACKUP_KEEP): docs/backups.md.
+    FAIRFINDER_BACKUP_DIR, FAIRFINDER_BACKUP_KEEP): docs/backups.md. Work certificates
+    (FAIRFINDER_PUBLIC_URL, `certificate verify`): docs/certificate.md.
     """
 
 
@@ -472,6 +473,45 @@ def restore(src: Path, yes: bool) -> None:
     console.print(f"Restored {src} (schema {restored}) into {live}, now at schema {now_at}." + kept)
     if now_at != restored:  # upgraded: recompute under this version's rules (see `migrate`)
         asyncio.run(_recompute(settings))
+
+
+@main.group()
+def certificate() -> None:
+    """Work certificates (docs/certificate.md)."""
+
+
+@certificate.command(name="verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def certificate_verify(file: Path) -> None:
+    """Check a work certificate (the signed JSON) with this server's key, offline: exit status 0 when it is
+    genuine and unchanged, 1 when it is not (the reason is printed). Needs this server's secret
+    (FAIRFINDER_SECRET or the stored one), nothing else: no database, no network."""
+    from server.certificate import signing  # noqa: PLC0415
+    from server.certificate.routes import MAX_VERIFY_BYTES  # noqa: PLC0415
+
+    settings = _settings()
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_VERIFY_BYTES + 1)
+    except OSError as error:
+        console.print(f"[red]Not verified: cannot read {file}: {error.strerror or error}.[/red]")
+        sys.exit(1)
+    if data.startswith(b"%PDF"):
+        console.print(f"[red]Not verified: {file} is a PDF.[/red] Its signed certificate is attached inside it: "
+                      "extract it with `pdfdetach -saveall` and verify work-certificate.json.")
+        sys.exit(1)
+    if len(data) > MAX_VERIFY_BYTES:
+        console.print(f"[red]Not verified: {file} is larger than a certificate can be "
+                      f"({MAX_VERIFY_BYTES // 1024} KiB).[/red]")
+        sys.exit(1)
+    key = signing.derive_key(settings.secret)
+    try:
+        verified = signing.verify_bytes(data, {key.key_id: key.public})
+    except signing.VerificationError as error:
+        console.print(f"[red]Not valid ({error.reason}):[/red] {error.message}", highlight=False)
+        sys.exit(1)
+    name = f"{verified.issuer_name} ({verified.issuer})" if verified.issuer_name else verified.issuer
+    click.echo(f"Valid: issued by {name} on {verified.issued}, signed with key {verified.key_id}, unchanged since.")
 
 
 def _sqlite_file(settings: Settings, command: str) -> Path:

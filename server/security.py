@@ -22,14 +22,17 @@ from server.settings import Settings
 # --- what is open to any web page ----------------------------------------------------------------
 
 # The Turkopticon-compatible routes (scripts on worker.mturk.com read them; server/compat/routes.py sets `*`
-# itself) and the open ratings dump (public open data) answer any origin. Nothing here takes a token.
-OPEN_PATHS = frozenset({"/api/multi-attrs.php", "/requesters", "/api/v1/export/ratings"})
+# itself), the open ratings dump (public open data) and what a verifier of work certificates reads (the signing
+# key, the schema, the JSON-LD context) answer any origin. Nothing here takes a token.
+OPEN_PATHS = frozenset({"/api/multi-attrs.php", "/requesters", "/api/v1/export/ratings",
+                        "/api/v1/certificates/keys", "/api/v1/certificates/schema/v1.json",
+                        "/api/v1/certificates/context/v1.json"})
 OPEN_PREFIXES = ("/requesters/",)
 # Probes and scrapes are never rate limited: a load balancer must see a busy server as alive.
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
 REGISTER_PATH = "/api/v1/workers"
-# POSTs that only read: the extension annotates every page it shows, which is not a write.
-READ_POSTS = frozenset({"/api/v1/annotate"})
+# POSTs that only read: the extension annotates every page it shows, and verifying a certificate changes nothing.
+READ_POSTS = frozenset({"/api/v1/annotate", "/api/v1/certificates/verify"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CORS_METHODS = "DELETE, GET, HEAD, PATCH, POST, PUT"

@@ -90,6 +90,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # recomputes at once (in-process Settings(); load_settings: 1,000 while the scheduler runs).
     sync_refresh_rows: int = 0
     settle_seconds: float = 10.0
+    # The address people reach this server at (FAIRFINDER_PUBLIC_URL, e.g. https://fair.example.org): the issuer
+    # of work certificates and the base of the links they carry (docs/certificate.md). Empty: http://<host>:<port>.
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """FAIRFINDER_PUBLIC_URL, else the address this process listens on; never from a request's Host header."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def __repr__(self) -> str:  # never print the secret, even by accident in a traceback
         return f"Settings(database_url={_redact_url(self.database_url)!r}, data_dir={str(self.data_dir)!r}, host={self.host!r}, port={self.port})"
@@ -162,6 +170,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     settings = msgspec.structs.replace(settings, **_backup_settings(env))
     settings = msgspec.structs.replace(settings, **_cluster_settings(env, settings.is_sqlite))
     settings = msgspec.structs.replace(settings, **_settle_settings(env, settings.scheduler_enabled))
+    settings = msgspec.structs.replace(settings, public_url=_public_url(env.get("FAIRFINDER_PUBLIC_URL")))
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)
 
@@ -280,6 +289,14 @@ def _settle_settings(env: dict[str, str], scheduler_enabled: bool) -> dict[str, 
         raise SettingsError(f"FAIRFINDER_SETTLE_SECONDS: {env.get('FAIRFINDER_SETTLE_SECONDS')!r} is not a number of "
                             "seconds between 0 and 3600")
     return {"sync_refresh_rows": rows, "settle_seconds": seconds}
+
+
+def _public_url(value: str | None) -> str:
+    """FAIRFINDER_PUBLIC_URL: an http(s) URL without query or fragment, kept without its trailing slash."""
+    url = (value or "").strip().rstrip("/")
+    if url and not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", url):
+        raise SettingsError(f"FAIRFINDER_PUBLIC_URL: {url!r} is not an address like https://fair.example.org")
+    return url
 
 
 def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, ...]:

@@ -1,0 +1,1 @@
+"""The portable work certificate: a signed credential (JSON) and a tagged PDF."""
