@@ -29,7 +29,10 @@ from server.db.engine import create_engine, session_factory
 from server.deps import provide_db_session, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.jobs import Scheduler
+from server.certificate.routes import CERTIFICATE_ROUTES, CERTIFICATE_TEMPLATE_DIR
+from server.history.routes import HISTORY_ROUTES
 from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
+from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
 from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
 from server.moderation.routes import ModerationController
@@ -120,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
         ModerationController,
         RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
-        *MODERATION_PAGE_ROUTES,
+        *MODERATION_PAGE_ROUTES, *HISTORY_ROUTES, *ME_ROUTES, *CERTIFICATE_ROUTES,
     ]
     route_handlers += OBSERVABILITY_ROUTES  # /ready, /metrics
     if settings.enable_bench_routes:
@@ -131,7 +134,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR, MODERATION_TEMPLATE_DIR],
+        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR, MODERATION_TEMPLATE_DIR, ME_TEMPLATE_DIR,
+                                                  CERTIFICATE_TEMPLATE_DIR],
                                        engine=JinjaTemplateEngine),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
