@@ -2,10 +2,11 @@
 // Chromium runs it as a service worker (importScripts below); Firefox as an event page, where the
 // manifest's `background.scripts` has already loaded the same libraries.
 if (typeof importScripts === "function") {
-  importScripts("lib/format.js", "lib/settings.js", "lib/store.js", "lib/api.js", "lib/rows.js", "lib/timing.js");
+  importScripts("lib/format.js", "lib/settings.js", "lib/store.js", "lib/api.js", "lib/rows.js", "lib/timing.js",
+    "lib/history.js");
 }
 
-const { api, store, rows, timing } = globalThis.Fairfinder;
+const { api, store, rows, timing, history } = globalThis.Fairfinder;
 // Firefox offers the promise-based `browser` namespace; Chromium `chrome` (also promise-based in MV3).
 const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -100,6 +101,104 @@ async function sendTimings(timings) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// The worker's own history: the MTurk sync of the last 45 days (one at a time, progress in storage
+// under `historySync`) and Prolific submissions captured on app.prolific.com (`prolificImport`).
+
+const MTURK_TIMEOUT_MS = 20_000;
+let historyRun = null; // {cancel: boolean, wake: () => void} while a sync runs in this background
+
+// A sync that was running when this background stopped (browser closed, extension reloaded) cannot go
+// on: say so, instead of showing it running forever. Starting a sync waits for this first.
+const historyReady = ext.storage.local.get("historySync").then(async ({ historySync }) => {
+  if (historySync && historySync.running && !historyRun) {
+    await ext.storage.local.set({ historySync: history.interrupted(historySync, new Date().toISOString()) });
+  }
+}).catch((error) => console.warn("Fairfinder: could not check the history sync state", error));
+
+async function fetchMturk(url) {
+  // redirect "manual": signed out, MTurk redirects to Amazon's sign-in page, which the extension may not
+  // read; the redirect itself is the sign.
+  const response = await fetch(url, {
+    credentials: "include", redirect: "manual", cache: "no-store",
+    headers: { Accept: "application/json" }, signal: AbortSignal.timeout(MTURK_TIMEOUT_MS),
+  });
+  const text = response.type === "opaqueredirect" ? "" : await response.text();
+  return { type: response.type, status: response.status, url: response.url, contentType: response.headers.get("content-type") || "", text };
+}
+
+async function startHistorySync() {
+  await historyReady;
+  if (historyRun) {
+    const { historySync } = await ext.storage.local.get("historySync");
+    return { started: false, state: historySync || null };
+  }
+  const run = { cancel: false, wake: () => {} };
+  historyRun = run; // taken before any wait: two quick starts make one sync
+  const first = history.newSyncState("mturk", new Date().toISOString());
+  let settings;
+  try {
+    ({ settings } = await store.load());
+    if (!settings.token) {
+      throw new api.ServerError(401, "not_signed_in", "Sign in to Fairfinder first: your history is kept in your account.");
+    }
+    await ext.storage.local.set({ historySync: first });
+  } catch (error) {
+    historyRun = null;
+    throw error;
+  }
+  const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+  const sleep = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    run.wake = () => { clearTimeout(timer); resolve(); };
+  });
+  history.runMturkSync({
+    fetchMturk,
+    upload: (body) => client.postHistory(body),
+    sleep,
+    report: (state) => ext.storage.local.set({ historySync: state }),
+    cancelled: () => run.cancel,
+    now: () => Date.now(),
+  }).catch((error) => console.error("Fairfinder: the history sync failed", error))
+    .finally(() => { if (historyRun === run) historyRun = null; });
+  return { started: true, state: first };
+}
+
+const PROLIFIC_VISIT_MS = 10 * 60 * 1000;
+let lastProlific = { key: null, at: 0 };
+let prolificQueue = Promise.resolve();
+
+async function importProlific(payload) {
+  const { settings } = await store.load();
+  if (!settings.prolificImport) return { imported: false, reason: "off" };
+  if (!settings.token) return { imported: false, reason: "not_signed_in" };
+  const body = history.prolificBody(payload);
+  if (!body) return { imported: false, reason: "not_submissions" };
+  // The app asks again on every visit: the same answer within a minute is not sent twice.
+  const key = `${settings.serverUrl}|${rows.fingerprint(payload)}`;
+  if (key === lastProlific.key && Date.now() - lastProlific.at < 60_000) return { imported: false, reason: "repeat" };
+  lastProlific = { key, at: Date.now() };
+  const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+  try {
+    const answer = await client.postHistory(body);
+    // One visit loads several pages: their counts add up while the visit lasts (ten minutes).
+    const { prolificImport: last } = await ext.storage.local.get("prolificImport");
+    const now = Date.now();
+    const sameVisit = last && !last.error && now - Date.parse(last.at) < PROLIFIC_VISIT_MS;
+    const record = { at: new Date(now).toISOString(), received: 0, added: 0, updated: 0, unchanged: 0, error: null };
+    for (const key of ["received", "added", "updated", "unchanged"]) {
+      record[key] = (sameVisit ? last[key] || 0 : 0) + (Number.isFinite(answer[key]) ? answer[key] : 0);
+    }
+    await ext.storage.local.set({ prolificImport: record });
+    return { imported: true, result: answer };
+  } catch (error) {
+    lastProlific = { key: null, at: 0 }; // a failed import may be tried again
+    const record = { at: new Date().toISOString(), error: error instanceof api.ServerError ? error.toJSON() : { message: String(error) } };
+    await ext.storage.local.set({ prolificImport: record });
+    throw error;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // Messages from content scripts and extension pages.
 
 function failure(error) {
@@ -160,6 +259,27 @@ const handlers = {
     return { timings: made };
   },
 
+  async "history-sync"() {
+    return startHistorySync();
+  },
+
+  async "history-sync-cancel"() {
+    const run = historyRun;
+    if (!run) return { cancelled: false };
+    run.cancel = true;
+    run.wake(); // a back-off wait ends now
+    return { cancelled: true };
+  },
+
+  async "prolific-submissions"({ payload }, sender) {
+    // Only the capture script on Prolific's own pages sends these.
+    if (!sender || !String(sender.url || "").startsWith("https://app.prolific.com/")) return { imported: false, reason: "sender" };
+    // One at a time: each import adds its counts to the visit's record.
+    const run = prolificQueue.then(() => importProlific(payload));
+    prolificQueue = run.catch(() => undefined);
+    return run;
+  },
+
   async "measured-minutes"({ task }) {
     const { recentTimings = [] } = await ext.storage.local.get("recentTimings");
     return { minutes: timing.measuredMinutes(recentTimings, task) };
@@ -179,6 +299,13 @@ ext.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
   if (changes.settings || changes.filters) annotateCache.clear();
   if (changes.settings && changes.settings.newValue?.token && !changes.settings.oldValue?.token) flushOutbox();
+  // Signed out (or into another account, or another server): a running history sync stops.
+  const before = changes.settings?.oldValue;
+  const after = changes.settings?.newValue;
+  if (historyRun && changes.settings && (before?.token !== after?.token || before?.serverUrl !== after?.serverUrl)) {
+    historyRun.cancel = true;
+    historyRun.wake();
+  }
 });
 
 ext.runtime.onInstalled.addListener(async ({ reason }) => {

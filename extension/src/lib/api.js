@@ -125,6 +125,15 @@
       return this.request("DELETE", `/api/v1/me/timings/${encodeURIComponent(id)}`);
     }
 
+    /** One page of the worker's platform history (raw MTurk status_details or Prolific submissions JSON). */
+    postHistory(body) {
+      return this.request("POST", "/api/v1/me/history", { body });
+    }
+
+    listHistory({ limit = 50, cursor = null, platform = null } = {}) {
+      return this.request("GET", "/api/v1/me/history", { query: { limit, cursor, platform } });
+    }
+
     health() {
       return this.request("GET", "/health", { auth: false });
     }

@@ -18,6 +18,7 @@
     handle: null, // the worker's pseudonym, shown in the options page
     timingEnabled: false, // automatic timing is opt-in
     onboarded: false, // the first-run explanation has been shown
+    prolificImport: false, // send the Prolific submissions the worker opens to their history (opt-in)
   });
 
   // The server's `Filters` wire format with its defaults.

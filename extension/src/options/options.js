@@ -1,9 +1,9 @@
-// The options page: welcome, server, account, filters, privacy and the worker's own timings.
+// The options page: welcome, server, account, filters, privacy, work history and the worker's own timings.
 // Every text from the server or the worker goes into the page with textContent, never as HTML.
 (function () {
   "use strict";
 
-  const { settings: settingsLib, api, store, filtersForm: ff } = globalThis.Fairfinder;
+  const { settings: settingsLib, api, store, filtersForm: ff, history: historyLib } = globalThis.Fairfinder;
   const $ = (id) => document.getElementById(id);
 
   let settings = { ...settingsLib.DEFAULT_SETTINGS };
@@ -12,6 +12,9 @@
   let lastWrittenFilters = null; // JSON of the filters this page saved, to tell our writes from others'
   let timingsCursor = null;
   let timingsGeneration = 0; // a newer (re)load makes older answers stale
+  let historySync = null; // the MTurk sync's progress as the background stores it (`historySync`)
+  let historyCancelling = false;
+  let prolificRecord = null; // the last Prolific import (`prolificImport`)
 
   const signedIn = () => Boolean(settings.token);
   const client = (extra = {}) => new api.Client({ serverUrl: settings.serverUrl, token: settings.token, ...extra });
@@ -765,6 +768,114 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Work history: the MTurk sync (run by the background) and the Prolific switch
+
+  const SIGN_IN_FIRST = "Sign in to Fairfinder first (Account, above): your history is kept in your account.";
+
+  function historyStatusKind(state) {
+    if (!state || state.running) return "";
+    if (state.outcome === "failed") return "error";
+    return state.outcome === "done" && !(state.failedDays || []).length ? "ok" : "";
+  }
+
+  function renderHistory() {
+    const state = historySync;
+    const running = Boolean(state && state.running);
+    const button = $("history-sync");
+    const cancel = $("history-cancel");
+    $("history-sign-in-hint").hidden = signedIn();
+    button.setAttribute("aria-describedby", signedIn() ? "history-hint" : "history-sign-in-hint history-hint");
+    busy(button, running || !signedIn());
+    const cancelFocused = document.activeElement === cancel;
+    cancel.hidden = !running;
+    if (!running) historyCancelling = false;
+    if (cancelFocused && !running) button.focus();
+
+    $("history-progress-field").hidden = !state;
+    if (state) {
+      const total = Math.max(0, state.daysTotal || 0);
+      const progress = $("history-progress");
+      progress.max = Math.max(1, total);
+      progress.value = !running && state.outcome === "done" ? progress.max : Math.min(state.daysDone || 0, progress.max);
+      let label;
+      if (running) label = total ? `Day ${Math.min(state.daysDone + 1, total)} of ${total}` : "Starting the sync";
+      else if (!total) label = "No days synced";
+      else label = `${state.daysDone} of ${total === 1 ? "1 day" : `${total} days`} synced`;
+      $("history-progress-label").textContent = label;
+    }
+
+    const text = running && historyCancelling ? "Cancelling after the current request…" : historyLib.progressText(state);
+    const region = $("history-status");
+    if (region.textContent !== text) say("history-status", text, historyStatusKind(state));
+
+    const failed = (state && !running && state.failedDays) || [];
+    const list = $("history-failed");
+    list.replaceChildren(...failed.map((f) => {
+      const item = document.createElement("li");
+      item.textContent = `${f.day}: ${f.message}`;
+      return item;
+    }));
+    list.hidden = failed.length === 0;
+
+    const finished = state && !running && state.finishedAt ? Date.parse(state.finishedAt) : NaN;
+    $("history-last").hidden = Number.isNaN(finished);
+    $("history-last").textContent = Number.isNaN(finished) ? "" : `Last sync ended ${dateFormat.format(new Date(finished))}.`;
+
+    $("history-dashboard").href = `${settings.serverUrl}/me`;
+    $("prolific-import").checked = Boolean(settings.prolificImport);
+    const prolificText = historyLib.prolificText(prolificRecord);
+    if ($("prolific-status").textContent !== prolificText && prolificText) {
+      say("prolific-status", prolificText, prolificRecord && prolificRecord.error ? "error" : "");
+    }
+  }
+
+  async function onHistorySync() {
+    const button = $("history-sync");
+    if (!signedIn()) {
+      say("history-status", SIGN_IN_FIRST, "error");
+      return;
+    }
+    if (isBusy(button)) return;
+    busy(button, true);
+    say("history-status", "Starting the sync…");
+    let answer;
+    try {
+      answer = await chrome.runtime.sendMessage({ type: "history-sync" });
+    } catch (error) {
+      answer = { ok: false, error: { message: errorText(error) } };
+    }
+    if (!answer || !answer.ok) {
+      busy(button, false);
+      const message = answer && answer.error ? answer.error.message : "the extension did not answer.";
+      say("history-status", `The sync did not start: ${message}`, "error");
+      return;
+    }
+    historySync = answer.state;
+    renderHistory();
+    if (!answer.started) say("history-status", `A sync is already running. ${historyLib.progressText(historySync)}`);
+  }
+
+  async function onHistoryCancel() {
+    historyCancelling = true;
+    say("history-status", "Cancelling after the current request…");
+    try {
+      await chrome.runtime.sendMessage({ type: "history-sync-cancel" });
+    } catch (error) {
+      historyCancelling = false;
+      say("history-status", `The sync could not be cancelled: ${errorText(error)}`, "error");
+    }
+  }
+
+  async function onProlificImport(event) {
+    const on = event.target.checked;
+    settings = await store.saveSettings({ prolificImport: on });
+    say("prolific-status", on
+      ? (signedIn() ? "On: the submissions you open on Prolific are added to your history."
+        : `On, once you are signed in. ${SIGN_IN_FIRST}`)
+      : "Off: nothing from Prolific is sent.", "ok");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Wiring
 
   function renderAll() {
@@ -773,6 +884,7 @@
     renderTimingSwitches();
     renderAccount();
     fillFiltersForm(filters);
+    renderHistory();
   }
 
   function onStorageChanged(changes, area) {
@@ -785,10 +897,16 @@
       }
       renderTimingSwitches();
       renderAccount();
+      renderHistory();
       if (before.token !== settings.token) {
         if (!settings.token) $("new-token").hidden = true;
         loadTimings(true);
       }
+    }
+    if (changes.historySync || changes.prolificImport) {
+      if (changes.historySync) historySync = changes.historySync.newValue || null;
+      if (changes.prolificImport) prolificRecord = changes.prolificImport.newValue || null;
+      renderHistory();
     }
     if (changes.filters) {
       const next = settingsLib.filtersWithDefaults(changes.filters.newValue);
@@ -806,6 +924,7 @@
     const loaded = await store.load();
     settings = loaded.settings;
     filters = loaded.filters;
+    ({ historySync = null, prolificImport: prolificRecord = null } = await chrome.storage.local.get(["historySync", "prolificImport"]));
     renderAll();
 
     for (const box of document.querySelectorAll("[data-timing-switch]")) box.addEventListener("change", onTimingSwitch);
@@ -839,6 +958,10 @@
 
     $("forget").addEventListener("click", onForget);
     $("forget-dialog").addEventListener("close", onForgetClosed);
+
+    $("history-sync").addEventListener("click", onHistorySync);
+    $("history-cancel").addEventListener("click", onHistoryCancel);
+    $("prolific-import").addEventListener("change", onProlificImport);
 
     $("timings-more").addEventListener("click", () => {
       if (!isBusy($("timings-more"))) loadTimings(false);

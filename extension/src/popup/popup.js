@@ -1,13 +1,15 @@
-// The toolbar popup: who is signed in, whether the server answers, a quick target wage, the timing switch.
+// The toolbar popup: who is signed in, whether the server answers, a quick target wage, the timing switch,
+// the earnings dashboard and a running history sync's progress.
 (function () {
   "use strict";
 
-  const { settings: settingsLib, api, store, filtersForm: ff } = globalThis.Fairfinder;
+  const { settings: settingsLib, api, store, filtersForm: ff, history: historyLib } = globalThis.Fairfinder;
   const $ = (id) => document.getElementById(id);
   const HEALTH_TIMEOUT_MS = 3000;
 
   let settings = { ...settingsLib.DEFAULT_SETTINGS };
   let filters = { ...settingsLib.DEFAULT_FILTERS };
+  let historySync = null;
 
   function say(id, text, kind = "") {
     const region = $(id);
@@ -40,6 +42,9 @@
     $("who").textContent = settings.token ? `Signed in as ${settings.handle || "(unknown)"}` : "Not signed in";
     $("server-url").textContent = settings.serverUrl;
     $("listen-link").href = `${settings.serverUrl}/listen`; // the server's page for screen readers
+    $("dashboard-link").href = `${settings.serverUrl}/me`;
+    const line = historyLib.popupLine(historySync);
+    if ($("history-line").textContent !== line) $("history-line").textContent = line;
     $("timing").checked = Boolean(settings.timingEnabled);
     if (document.activeElement !== $("target")) $("target").value = ff.formatMoney(filters.target_cents_per_hour);
   }
@@ -115,6 +120,7 @@
     const loaded = await store.load();
     settings = loaded.settings;
     filters = loaded.filters;
+    ({ historySync = null } = await chrome.storage.local.get("historySync"));
     render();
     $("target-form").addEventListener("submit", onSaveTarget);
     $("timing").addEventListener("change", onTiming);
@@ -127,6 +133,7 @@
         if (settings.serverUrl !== before) checkServer();
       }
       if (changes.filters) filters = settingsLib.filtersWithDefaults(changes.filters.newValue);
+      if (changes.historySync) historySync = changes.historySync.newValue || null;
       render();
     });
     document.documentElement.dataset.ready = "true";

@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { mturkDays } = require('../../src/lib/history.js');
 
 const MASTERS_QUALIFICATION_ID = '2F1QJWKUDD8XADTFD2Q0G6UTO95ALH';
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -137,6 +138,98 @@ function loadStudies(root) {
   return JSON.parse(fs.readFileSync(file, 'utf8')).results;
 }
 
+// ---------------------------------------------------------------------------------------------- work history
+
+const HISTORY_FIXTURE = path.join(__dirname, 'mturk-status-details.json');
+const PROLIFIC_SUBMISSIONS_FIXTURE = path.join(__dirname, 'prolific-submissions.json');
+const SIGN_IN_URL = 'https://www.amazon.com/ap/signin?openid.return_to=https%3A%2F%2Fworker.mturk.com%2F';
+
+/**
+ * The worker's MTurk history (status_details pages and the dashboard) from mturk-status-details.json:
+ * its `days_ago` become MTurk dates (Pacific time) of the run.
+ */
+function buildWorkHistory(fixture = JSON.parse(fs.readFileSync(HISTORY_FIXTURE, 'utf8')), now = Date.now()) {
+  const days = mturkDays(now);
+  const byDate = new Map();
+  for (const entry of fixture.days) byDate.set(days[entry.days_ago], structuredClone(entry.results));
+  const pageSize = fixture.page_size || 20;
+  return {
+    pageSize,
+    days, // the 45 MTurk dates of the run, newest first
+    byDate, // date -> results (all pages)
+    /** Every result, for checking what a sync uploaded. */
+    all() { return [...byDate.entries()].flatMap(([date, results]) => results.map((r) => ({ date, ...r }))); },
+    /** Change a result (by assignment id), e.g. {state: 'Approved'}. */
+    update(assignmentId, changes) {
+      for (const results of byDate.values()) {
+        const found = results.find((r) => r.assignment_id === assignmentId);
+        if (found) return Object.assign(found, changes);
+      }
+      throw new Error(`no result with assignment_id ${assignmentId}`);
+    },
+    page(date, pageNumber) {
+      const results = byDate.get(date) || [];
+      const number = Math.max(1, pageNumber || 1);
+      const slice = results.slice((number - 1) * pageSize, number * pageSize);
+      return { page_number: number, num_results: slice.length, total_num_results: results.length, results: structuredClone(slice) };
+    },
+    dashboard() {
+      const count = (results, states) => results.filter((r) => states.includes(r.state)).length;
+      const dollarsOf = (results, states) => Math.round(results.filter((r) => states.includes(r.state))
+        .reduce((sum, r) => sum + r.reward.amount_in_dollars * 100, 0)) / 100;
+      return {
+        available_earnings: { amount_in_dollars: 12.34, currency_code: 'USD' },
+        hits_overview: { approved: 0, approval_rate: 0.99, pending: 0, rejected: 0, rejection_rate: 0.01 },
+        earnings_to_date: { approved: 123.45, bonuses: 6.5, total_earnings: 129.95 },
+        daily_hit_statistics_overview: days.map((date) => {
+          const results = byDate.get(date) || [];
+          return {
+            date,
+            submitted: results.length,
+            approved: count(results, ['Approved', 'Paid']),
+            rejected: count(results, ['Rejected']),
+            pending: count(results, ['Submitted', 'Pending']),
+            hits_rewards: dollarsOf(results, ['Approved', 'Paid']),
+            bonus_rewards: 0,
+            earnings: dollarsOf(results, ['Approved', 'Paid']),
+          };
+        }),
+      };
+    },
+  };
+}
+
+function loadProlificSubmissions() {
+  return JSON.parse(fs.readFileSync(PROLIFIC_SUBMISSIONS_FIXTURE, 'utf8')).pages;
+}
+
+// The participant app's submissions page: it loads its list from the app's API, page 1 with fetch and
+// the next page with XMLHttpRequest (as apps built on axios do), like the real single-page app.
+const PROLIFIC_SUBMISSIONS_PAGE = `<h1>Submissions</h1>
+<p id="loaded" role="status">Loading…</p>
+<ul id="submissions"></ul>
+<script>
+(async () => {
+  const list = document.getElementById('submissions');
+  const show = (page) => { for (const s of page.results) { const li = document.createElement('li'); li.textContent = s.study.name + ': ' + s.status; list.append(li); } };
+  const first = await (await fetch('/api/v1/participant/submissions/?page=1', { headers: { accept: 'application/json' } })).json();
+  show(first);
+  const next = first._links && first._links.next && first._links.next.href;
+  if (next) {
+    const second = await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('GET', next);
+      xhr.responseType = 'json';
+      xhr.onload = () => resolve(xhr.response);
+      xhr.onerror = reject;
+      xhr.send();
+    });
+    show(second);
+  }
+  document.getElementById('loaded').textContent = 'Loaded ' + list.children.length + ' submissions';
+})();
+</script>`;
+
 // ---------------------------------------------------------------------------------------------- markup
 
 const CSS = `
@@ -223,6 +316,10 @@ async function startFakePlatform(options) {
   const assignments = new Map(); // assignment_id -> {assignment_id, task_id, hit_set_id, accepted_at, deadline}
   const history = [];
   let embedJson = true;
+  const workHistory = buildWorkHistory(options.workHistory);
+  const prolificSubmissions = options.prolificSubmissions || loadProlificSubmissions();
+  let signedIn = true; // false: every worker.mturk.com page redirects to Amazon's sign-in
+  const historyRequests = []; // {path, at}: dashboard and status_details requests, to check pacing
 
   const taskById = (hitSetId) => tasks.find((t) => t.hit_set_id === hitSetId);
 
@@ -381,8 +478,23 @@ ${rows}
     return html(res, 200, 'Your HITs queue', body);
   }
 
+  function statusDetails(res, url, date) {
+    if (url.searchParams.get('format') !== 'json') {
+      return html(res, 200, 'Status details', `<h1>HITs submitted on ${escapeHtml(date)}</h1>`);
+    }
+    return json(res, 200, workHistory.page(date, parseInt(url.searchParams.get('page_number'), 10) || 1));
+  }
+
   function prolific(req, res, url) {
     if (req.method !== 'GET') return notFound(res, true);
+    if (/^\/api\/v1\/participant\/submissions\/?$/.test(url.pathname)) {
+      const number = parseInt(url.searchParams.get('page'), 10) || 1;
+      const found = prolificSubmissions[number - 1];
+      return found ? json(res, 200, found) : json(res, 404, { error: { detail: 'Not found.' } });
+    }
+    if (url.pathname === '/submissions' || url.pathname === '/submissions/') {
+      return html(res, 200, 'Submissions | Prolific', PROLIFIC_SUBMISSIONS_PAGE, true);
+    }
     if (url.pathname === '/studies' || url.pathname === '/studies/') {
       const items = studies.map((s) => {
         const { amount, currency } = studyReward(s);
@@ -416,7 +528,13 @@ ${rows}
     if (host === PROLIFIC_HOST) return prolific(req, res, url);
     const p = url.pathname.replace(/\/+$/, '') || '/';
     let m;
+    if (p === '/dashboard' || p.startsWith('/status_details/')) historyRequests.push({ path: url.pathname + url.search, at: Date.now() });
+    if (!signedIn) return redirect(res, SIGN_IN_URL);
     if (req.method === 'GET') {
+      if (p === '/dashboard') {
+        return url.searchParams.get('format') === 'json' ? json(res, 200, workHistory.dashboard()) : html(res, 200, 'Dashboard', '<h1>Dashboard</h1>');
+      }
+      if ((m = p.match(/^\/status_details\/(\d{4}-\d{2}-\d{2})$/))) return statusDetails(res, url, m[1]);
       if (p === '/' || p === '/projects') return search(res, url, null);
       if ((m = p.match(/^\/requesters\/([A-Z0-9]+)\/projects$/))) return search(res, url, m[1]);
       if (p === '/tasks') return url.searchParams.get('format') === 'json' ? json(res, 200, { tasks: queue() }) : queuePage(res);
@@ -474,6 +592,11 @@ ${rows}
     history,
     queue,
     setEmbedJson(value) { embedJson = Boolean(value); },
+    workHistory,
+    prolificSubmissions,
+    historyRequests,
+    /** Signed out, every worker.mturk.com request is redirected to Amazon's sign-in page. */
+    setSignedIn(value) { signedIn = Boolean(value); },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(() => resolve()));
@@ -481,4 +604,4 @@ ${rows}
   };
 }
 
-module.exports = { startFakePlatform, buildTasks, loadSeedTasks, escapeHtml, MASTERS_QUALIFICATION_ID };
+module.exports = { startFakePlatform, buildTasks, buildWorkHistory, loadSeedTasks, escapeHtml, MASTERS_QUALIFICATION_ID };
