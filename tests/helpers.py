@@ -3,6 +3,7 @@ and an account whose token has been used once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,15 @@ def sign_up(client: TestClient, handle: str) -> dict[str, str]:
     headers = register(client, handle)
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     return headers
+
+
+def stamp(moment: datetime) -> str:
+    """A datetime as the models store it (naive UTC text; both databases read it)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def worker_id(client: TestClient, headers: dict[str, str]) -> int:
+    """The account id behind a token's Authorization headers."""
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200, response.text
+    return int(response.json()["id"])

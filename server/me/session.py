@@ -22,10 +22,8 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import CacheControlHeader, FormMultiDict
-from litestar.exceptions import HTTPException
 from litestar.response.redirect import Redirect
 from litestar.static_files import create_static_files_router
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import use_token
@@ -34,6 +32,7 @@ from server.listen.routes import MAX_TOKEN_CHARS, same_site
 from server.listen.routes import STATIC_DIR as LISTEN_STATIC_DIR
 from server.listen.routes import render as listen_render
 from server.moderation.page import csrf_token
+from server.page_errors import page_exception_handlers
 from server.static import versioned_url
 
 log = logging.getLogger("fairfinder.me")
@@ -156,34 +155,8 @@ async def checked_form(request: Request, db_session: AsyncSession) -> tuple[Work
 # Errors that reach a /me controller: an HTML page, never a stack trace
 
 
-def handle_database(request: Request, exc: OperationalError) -> Response[str]:
-    if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
-        log.warning("database busy on %s of a /me page", request.method)
-        response = message_page(request, 503, "The server is busy",
-                                "Fairfinder's database is busy right now. Nothing was changed. Try again in a moment.")
-        response.headers["Retry-After"] = "1"
-        return response
-    return handle_unexpected(request, exc)
-
-
-def handle_http(request: Request, exc: HTTPException) -> Response[str]:
-    if exc.status_code == 413:
-        return message_page(request, 413, "Too much was sent", "The form sent more than this server accepts.")
-    if exc.status_code < 500:
-        return message_page(request, exc.status_code, "That did not work",
-                            "The request could not be read. Go back to your earnings page and try again.")
-    return handle_unexpected(request, exc)
-
-
-def handle_unexpected(request: Request, exc: Exception) -> Response[str]:
-    # No path or form in the log line: they may carry the worker's dates and choices.
-    log.exception("unhandled error on %s of a /me page", request.method)
-    return message_page(request, 500, "Something went wrong",
-                        "Something went wrong on our side. It has been logged. Try again in a moment.")
-
-
-EXCEPTION_HANDLERS: dict[Any, Any] = {OperationalError: handle_database, HTTPException: handle_http,
-                                      Exception: handle_unexpected}
+EXCEPTION_HANDLERS = page_exception_handlers(message_page, log, page="a /me page",
+                                             back="Go back to your earnings page and try again.")
 
 
 # ------------------------------------------------------------------------------------------------

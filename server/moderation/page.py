@@ -24,11 +24,9 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, FormMultiDict
-from litestar.exceptions import HTTPException
 from litestar.response.redirect import Redirect
 from litestar.static_files import create_static_files_router
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accessibility.speech import say_count, say_duration
@@ -42,6 +40,7 @@ from server.moderation import actions
 from server.moderation.queue import AUTOMATIC, QUEUE_KINDS, load_log, load_queue, queue_items
 from server.moderation.rules import is_moderator, is_muted, may_mute
 from server.moderation.structs import LogEntry, QueueItem
+from server.page_errors import page_exception_handlers
 from server.paging import decode_cursor, is_row_id
 from server.requesters.page import flags_words, outcome_words, page_path, ratings_words, sentence_case
 from server.static import versioned_url
@@ -471,31 +470,9 @@ async def redisplay(request: Request, session: AsyncSession, viewer: Viewer, pla
 # Errors that reach the controller
 
 
-def handle_database(request: Request, exc: OperationalError) -> Response[str]:
-    if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
-        log.warning("database busy on %s of the moderation page", request.method)
-        response = message_page(request, 503, "The server is busy",
-                                "Fairfinder's database is busy right now. Nothing was changed. Try again in a moment.")
-        response.headers["Retry-After"] = "1"
-        return response
-    return handle_unexpected(request, exc)
-
-
-def handle_http(request: Request, exc: HTTPException) -> Response[str]:
-    if exc.status_code == 413:
-        return message_page(request, 413, "Too much was sent", "The form sent more than this server accepts.")
-    if exc.status_code < 500:
-        return message_page(request, exc.status_code, "That did not work",
-                            "The request could not be read. Go back to the moderation page and try again.")
-    return handle_unexpected(request, exc)
-
-
-def handle_unexpected(request: Request, exc: Exception) -> Response[str]:
-    # No request data in the log line: paths and forms of this page name reviews and carry notes.
-    log.exception("unhandled error on %s of the moderation page", request.method)
-    return message_page(request, 500, "Something went wrong",
-                        "Something went wrong on our side. It has been logged. Nothing you sent may have been "
-                        "saved: reload the page to see the queue as it is.")
+EXCEPTION_HANDLERS = page_exception_handlers(
+    message_page, log, page="the moderation page", back="Go back to the moderation page and try again.",
+    after_failure="Nothing you sent may have been saved: reload the page to see the queue as it is.")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -534,7 +511,7 @@ class ModerationPageController(Controller):
     path = "/moderation"
     tags = ["moderation page"]
     include_in_schema = False
-    exception_handlers = {OperationalError: handle_database, HTTPException: handle_http, Exception: handle_unexpected}
+    exception_handlers = EXCEPTION_HANDLERS
 
     @get("/", media_type=MediaType.HTML, summary="The moderation queue as an HTML page")
     async def queue(self, request: Request, db_session: AsyncSession) -> Response[str]:

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from litestar.testing import TestClient
 
-from tests.helpers import Db
-
-
-def stamp(moment: datetime) -> str:
-    """A datetime as the models store it (naive UTC text; both databases read it)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def worker_id(client: TestClient, headers: dict[str, str]) -> int:
-    response = client.get("/api/v1/me", headers=headers)
-    assert response.status_code == 200, response.text
-    return int(response.json()["id"])
+from tests.helpers import Db, stamp
 
 
 def add_history(db: Db, worker: int, assignment: str, title: str, state: str, day: date, *, reward: int = 100,

@@ -14,7 +14,8 @@ from litestar.testing import TestClient
 
 from server.certificate import signing
 from tests.api.conftest import BAD_AUTH, assert_error
-from tests.certificate.history import add_history, D1, record, worker_id
+from tests.certificate.history import add_history, D1, record
+from tests.helpers import worker_id
 from tests.helpers import Db
 
 URL = "/api/v1/me/certificate.json"

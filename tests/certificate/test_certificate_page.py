@@ -6,7 +6,8 @@ import json
 import pytest
 from litestar.testing import TestClient
 
-from tests.certificate.history import record, worker_id
+from tests.certificate.history import record
+from tests.helpers import worker_id
 from tests.helpers import Db
 from tests.requester_page.dom import Node, parse
 

@@ -17,7 +17,8 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.api.conftest import assert_error
-from tests.certificate.history import record, worker_id
+from tests.certificate.history import record
+from tests.helpers import worker_id
 from tests.helpers import Db, check_response
 
 URL = "/api/v1/me/certificate.pdf"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from tests.certificate.history import record, worker_id
+from tests.certificate.history import record
+from tests.helpers import worker_id
 from tests.conftest import ROOT, TEST_SECRET
 from tests.helpers import Db
 

@@ -3,15 +3,12 @@ direct SQL, and the constructed platform pages of tests/fixtures/history/ (READM
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from litestar.testing import TestClient
+# The API suite's checked client (no 5xx, no stack trace), direct SQL and two workers, shared rather than copied.
+from tests.api.conftest import alice, bob, client, db  # noqa: F401
 
-from server.settings import Settings
-from tests.helpers import Db, check_response, sign_up
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "history"
 DAY1, DAY2 = "2026-10-27", "2026-10-28"
@@ -28,24 +25,3 @@ def mturk_page(day: str, part: str) -> Any:
 
 def prolific_page(number: int) -> Any:
     return fixture(f"prolific_submissions_page{number}.json")
-
-
-@pytest.fixture
-def client(client: TestClient) -> Iterator[TestClient]:
-    client.event_hooks["response"].append(check_response)
-    yield client
-
-
-@pytest.fixture
-def db(settings: Settings) -> Db:
-    return Db(settings.database_url)
-
-
-@pytest.fixture
-def alice(client: TestClient) -> dict[str, str]:
-    return sign_up(client, "alice")
-
-
-@pytest.fixture
-def bob(client: TestClient) -> dict[str, str]:
-    return sign_up(client, "bob")

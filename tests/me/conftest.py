@@ -1,32 +1,6 @@
-"""Fixtures of the /me tests: the checked client (no 5xx, no stack trace, one error shape), two workers, direct
-SQL, and the worked example of docs/earnings.md written as a worker's history rows and timings."""
+"""Fixtures of the /me tests: the checked client (no 5xx, no stack trace, one error shape), two workers and direct
+SQL. The worked example of docs/earnings.md, written as a worker's history rows and timings, is in example.py."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from litestar.testing import TestClient
-
-from server.settings import Settings
-from tests.helpers import Db, check_response, sign_up
-
-
-@pytest.fixture
-def client(client: TestClient) -> Iterator[TestClient]:
-    client.event_hooks["response"].append(check_response)
-    yield client
-
-
-@pytest.fixture
-def db(settings: Settings) -> Db:
-    return Db(settings.database_url)
-
-
-@pytest.fixture
-def alice(client: TestClient) -> dict[str, str]:
-    return sign_up(client, "alice")
-
-
-@pytest.fixture
-def bob(client: TestClient) -> dict[str, str]:
-    return sign_up(client, "bob")
+# The API suite's checked client (no 5xx, no stack trace), direct SQL and two workers, shared rather than copied.
+from tests.api.conftest import alice, bob, client, db  # noqa: F401

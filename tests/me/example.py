@@ -17,7 +17,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.helpers import Db
+from tests.helpers import Db, stamp, worker_id
 
 DAY = date(2026, 1, 14)
 WEEK = date(2026, 1, 12)  # its Monday
@@ -31,17 +31,6 @@ def at(hh: int, mm: int, day: date = DAY) -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def stamp(moment: datetime) -> str:
-    """A datetime as the models store it (naive UTC text; both databases read it)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def worker_id(client: TestClient, headers: dict[str, str]) -> int:
-    response = client.get("/api/v1/me", headers=headers)
-    assert response.status_code == 200, response.text
-    return int(response.json()["id"])
 
 
 def add_history(db: Db, worker: int, assignment: str, requester: tuple[str, str], title: str, reward: int, state: str,

@@ -12,7 +12,8 @@ import httpx
 
 from tests.conftest import ROOT, LiveServer, register
 from tests.listen import test_listen_browser as listen_browser  # its tool checks; a module, so not collected twice
-from tests.me.example import BAD, SHOP, at, iso, stamp
+from tests.helpers import stamp
+from tests.me.example import BAD, SHOP, at, iso
 
 TEST_FILE = ROOT / "tests" / "me" / "browser" / "me.test.js"
 

@@ -9,7 +9,8 @@ from litestar.testing import TestClient
 
 from server.me.session import COOKIE
 from tests.helpers import Db
-from tests.me.example import PERIOD, SHOP, add_history, worked_example, worker_id
+from tests.helpers import worker_id
+from tests.me.example import PERIOD, SHOP, add_history, worked_example
 from tests.requester_page.dom import Node, facts, parse, table_rows
 
 

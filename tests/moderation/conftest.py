@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from server.db.engine import create_engine, session_factory
 from server.settings import Settings
 from tests.api.conftest import a_review
-from tests.helpers import check_response
+from tests.helpers import check_response, stamp
 from tests.conftest import register
 from tests.database import Sql
 
@@ -27,11 +27,6 @@ def client(client: TestClient) -> Iterator[TestClient]:
 
 def sql(settings: Settings, query: str, *params: Any) -> list[tuple]:
     return Sql(settings.database_url).execute(query, *params)
-
-
-def stamp(moment: datetime) -> str:
-    """A datetime as the models store it (naive UTC)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def account(client: TestClient, handle: str, role: str = "worker", *, new: bool = False) -> dict[str, str]:

@@ -13,7 +13,8 @@ from litestar.testing import TestClient
 
 from server.moderation.page import COOKIE, csrf_token
 from tests.conftest import TEST_SECRET
-from tests.moderation.conftest import account, flag, means, review, sql, stamp, stars
+from tests.helpers import stamp
+from tests.moderation.conftest import account, flag, means, review, sql, stars
 from tests.requester_page.dom import Node, parse
 
 ORIGIN = "http://testserver.local"  # the TestClient's host: same_site() compares Origin with it

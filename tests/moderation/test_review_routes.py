@@ -5,7 +5,8 @@ import pytest
 from datetime import datetime, timezone
 
 from tests.api.conftest import a_review, assert_error
-from tests.moderation.conftest import account, decide, flag, review, sql, stamp, stars
+from tests.helpers import stamp
+from tests.moderation.conftest import account, decide, flag, review, sql, stars
 
 MUTE = {"days": 2, "reason": "insults in comments"}
 
