@@ -119,7 +119,9 @@ def test_files_are_well_formed(name: str) -> None:
     seen: set[tuple[str, str]] = set()
     for row in rows:
         assert isinstance(row["text"], str) and row["text"].strip(), row
-        assert row["field"] in {"title", "description"}, row
+        # unseen.jsonl also holds sentences of HIT preview pages ("instructions"): the text a worker reads
+        # before accepting, where requesters state durations in full sentences.
+        assert row["field"] in ({"title", "description"} if name == "corpus.jsonl" else {"title", "description", "instructions"}), row
         label = row["stated_seconds"]
         assert label is None or (type(label) is int and label > 0), row
         assert row["kind"] in KINDS, row
@@ -139,10 +141,12 @@ def test_corpus_is_big_enough_and_covers_the_traps() -> None:
     unseen = _rows("unseen.jsonl")
     assert len(corpus) + len(unseen) >= 300
     assert len(corpus) >= 200
-    for rows in (corpus, unseen):
-        assert sum(r["kind"] == "duration" for r in rows) >= 20
-        assert sum(r["kind"] == "media" for r in rows) >= 5
-        assert sum(r["kind"] == "none" for r in rows) >= 50
+    for rows, min_media in ((corpus, 20), (unseen, 3)):
+        assert sum(r["kind"] == "duration" for r in rows) >= 40
+        # Real media-length HIT texts outside the capture the rules were tuned on are rare in public
+        # sources; the unseen file holds the few found (README.md).
+        assert sum(r["kind"] == "media" for r in rows) >= min_media
+        assert sum(r["kind"] == "none" for r in rows) >= 100
     holdout = [r for r in corpus if r["split"] == "holdout"]
     assert 0.2 <= len(holdout) / len(corpus) <= 0.4
 
