@@ -11,8 +11,8 @@ What counts as a stated duration (rules; tests/unit/test_durations.py has one te
    Units are hours, minutes and seconds (h/hr/hrs/hour, m/min/mins/minute, sec/secs/second). Days,
    weeks, months and years are never task durations ("next 6 days", "18 years or older").
 2. A range reads as its upper bound, the worst case a worker should plan for: "5-10 min" -> 600,
-   "10 to 15 minutes" -> 900, "a minute or two" -> 120. A "range" whose first number is bigger than the
-   second is not one ("Study 2018 - 10 minutes" -> 600).
+   "10 to 15 minutes" -> 900, "between 1 hour and 1 hour 20 minutes" -> 4800, "a minute or two" -> 120.
+   A "range" whose first number is bigger than the second is not one ("Study 2018 - 10 minutes" -> 600).
 3. A bound reads as the bound: "takes less than 1 minute", "under 5 min", "no more than 10 minutes",
    "up to 20 minutes", "at least 10 minutes" -> 60, 300, 600, 1200, 600. "A few minutes" is too vague
    and states nothing.
@@ -28,9 +28,12 @@ What counts as a stated duration (rules; tests/unit/test_durations.py has one te
    The task's own estimate elsewhere in the text is still read: "Watch a 2-minute video (~ 10 minutes)"
    -> 600. CloudResearch's estimate appended to a title, "(~ N minutes)" at its very end, always counts
    ("Rate short videos(~ 5 minutes)" -> 300): it is the requester's estimate for the whole task.
-6. Never a time limit, a delay or a rate: figures after "you have", "time limit", "allotted",
-   "allowed", "within", "expires in", "after", "every", "per", "/", "past", "last", "next", "approved
-   in" or "paid in" are skipped ("You have 60 minutes to complete a 10 minute survey" -> 600).
+6. Never a time limit, a delay, a pause or a rate: figures after "you have", "time limit", "allotted",
+   "allowed", "within", "expires in", "after", "every", "per", "/", "past", "the last", "next",
+   "approved in", "paid in" or "open/available/accepted for" are skipped ("You have 60 minutes to
+   complete a 10 minute survey" -> 600; "will only open to be accepted for 10 minutes, but it will last
+   1 hour" -> 3600), and so are figures followed by "break", "pause", "delay" or "wait" ("with 1 second
+   break"). "Make sure you have about 30 minutes free" states what the task needs, so it counts (1800).
 7. Money ("$1.50", "£2/hr"), rates ("$7/hr", "12 per hour"), years ("2018"), ages ("18-24"), counts
    ("13 videos", "5 questions"), ids and clock times ("23:11:57") are not durations.
 8. Results are rounded to whole seconds and capped at MAX_STATED_SECONDS (24 hours); zero is "nothing
@@ -83,6 +86,12 @@ _RANGE_RE = re.compile(
     rf"{_RANGE_SEP}(?P<hi>{_AMOUNT}){_SEP}" + _UNIT.format(name="unit"),
 )
 _SINGLE_RE = re.compile(rf"(?P<n>{_AMOUNT}){_SEP}" + _UNIT.format(name="unit"))
+# "between 1 hour and 1 hour 20 minutes", "between 10 and 15 minutes"
+_BETWEEN_RE = re.compile(
+    rf"\bbetween\s+(?P<lo>{_AMOUNT})(?:{_SEP}(?P<lounit>hours?|hrs?|minutes?|mins?|seconds?|secs?)(?![a-z]))?"
+    r"(?:\s+\d{1,2}\s*(?:minutes?|mins?)(?![a-z]))?"
+    rf"\s+and\s+(?P<hi>{_AMOUNT}){_SEP}" + _UNIT.format(name="unit"),
+)
 _HALF_HOUR_RE = re.compile(r"\bhalf(?:\s+an|-an|\s*a)?[\s-]*hour\b")
 # "an hour and a half", "1 hour and a half"
 _HOUR_AND_HALF_RE = re.compile(r"\b(?:an|one|1)[\s-]+(?:hour|hr)[\s-]+and[\s-]+a[\s-]+half\b")
@@ -153,11 +162,17 @@ _APPENDED_ESTIMATE_AFTER_RE = re.compile(r"\s*\)\s*$")
 _LIMIT_BEFORE_RE = re.compile(
     r"(?:\byou\s+(?:will\s+|would\s+)?(?:have|get)|\byou've\s+got|\btime[\s-]*limit(?:\s+(?:of|is))?"
     r"|\ballott?ed(?:\s+time)?(?:\s+(?:of|is))?|\ballow(?:s|ed)?(?:\s+you)?|\bwithin|\bexpires?(?:\s+in)?"
-    r"|\bexpiring\s+in|\bdeadline(?:\s+(?:of|is))?|\bafter|\bevery|\bper|/|\bpast|\blast|\bnext"
+    r"|\bexpiring\s+in|\bdeadline(?:\s+(?:of|is))?|\bafter|\bevery|\bper|/|\bpast|\bthe\s+last|\bnext"
+    # how long a HIT stays up, not how long it takes: "will only open to be accepted for 10 minutes"
+    r"|\b(?:open|opens|available|accepted|posted|live)(?:\s+to\s+be\s+accepted)?\s+for"
     r"|\bapprov\w*\s+(?:in|within|after)|\bpaid\s+(?:in|within|after)|\bmax(?:imum)?\s+time(?:\s+(?:of|is))?)"
     r"\s*(?:[:=]\s*)?(?:(?:about|approximately|~|up\s+to|less\s+than|under|at\s+least|only|just|over)\s*)?"
     r"(?:an?\s+)?$"
 )
+
+# A pause inside the task, not its length: "one after each other with 1 second break".
+_PAUSE_AFTER_RE = re.compile(r"(?:\s*-\s*|\s+)(?:long\s+)?(?:breaks?|pauses?|delays?|waits?|intervals?|gaps?|rests?|countdown)\b")
+_FREE_TIME_AFTER_RE = re.compile(r"\s+(?:free|available|to\s+spare|uninterrupted|of\s+(?:free|uninterrupted)\s+time)\b")
 
 
 class _Mention(NamedTuple):
@@ -219,6 +234,16 @@ def _mentions(text: str) -> list[_Mention]:
             found.append(_Mention(m.start(), end, seconds))
         # Otherwise ("Study 2018 - 10 minutes") the single-number pass below finds the real figure.
 
+    for m in _BETWEEN_RE.finditer(text):
+        lo, hi = _amount(m.group("lo")), _amount(m.group("hi"))
+        if lo is None or hi is None:
+            continue
+        unit = m.group("unit")[0]
+        lo_unit = m.group("lounit")[0] if m.group("lounit") else unit
+        seconds, end = _with_smaller_units(text, unit, hi * _UNIT_SECONDS[unit], m.end())
+        if lo * _UNIT_SECONDS[lo_unit] <= seconds:
+            found.append(_Mention(m.start(), end, seconds))
+
     for m in _SINGLE_RE.finditer(text):
         n = _amount(m.group("n"))
         if n is None:
@@ -262,8 +287,11 @@ def _is_media_length(text: str, mention: _Mention) -> bool:
 
 
 def _is_limit(text: str, mention: _Mention) -> bool:
+    if _PAUSE_AFTER_RE.match(text, mention.end):
+        return True
     before = text[max(0, mention.start - _CONTEXT_CHARS):mention.start]
-    return bool(_LIMIT_BEFORE_RE.search(before))
+    # "make sure you have about 30 minutes free": the time the task needs, not a limit.
+    return bool(_LIMIT_BEFORE_RE.search(before)) and not _FREE_TIME_AFTER_RE.match(text, mention.end)
 
 
 def stated_seconds_from_text(text: str) -> int | None:

@@ -74,6 +74,9 @@ def test_days_weeks_months_years_are_not_task_durations(text: str) -> None:
         ("takes a minute or two", 120),
         ("30 sec - 2 min", 120),
         ("Study 2018 - 10 minutes", 600),  # 2018 > 10: not a range, the year is ignored
+        ("The task will take between 1 hour and 1 hour 20 minutes to complete.", 4800),
+        ("between 10 and 15 minutes", 900),
+        ("between 15 minutes and 10 minutes", 900),  # not a range: the first figure is read
     ],
 )
 def test_range_is_its_upper_bound(text: str, seconds: int) -> None:
@@ -182,6 +185,15 @@ def test_task_estimates_beside_media_are_read(text: str, seconds: int) -> None:
         ("Earn $1 per 10 minutes", None),
         ("$0.50/5 min", None),
         ("Only workers active in the past 24 hours", None),
+        ("Only workers active in the last 24 hours", None),
+        ("The HIT will only open to be accepted for 10 minutes, but it will last 1 hour)", 3600),
+        ("Available for 2 hours only", None),
+        # pauses inside the task
+        ("Both clips are played one after the other with 1 second break.", None),
+        ("Take a 5-minute break halfway; the study takes 40 minutes", 2400),
+        # "last" as a verb is a duration; "have ... free" is what the task needs
+        ("The task will last about 20 minutes", 1200),
+        ("Make sure that you have about 30 minutes free to work on this task", 1800),
     ],
 )
 def test_limits_delays_and_rates_are_not_durations(text: str, seconds: int | None) -> None:

@@ -5,7 +5,9 @@ tests/fixtures/durations/README.md says where every text comes from and how it w
 - corpus.jsonl: split "tune" (the rules were written against these) and "holdout" (a fixed 30% by hash of
   the text, never used to write or adjust a rule).
 - unseen.jsonl: real HITs from other sources, collected and labelled only after the rules were committed,
-  so nobody looked at them while writing the rules.
+  so nobody looked at them while writing the rules. On those rules (commit 189ec99) it scored precision
+  0.935 (43/46) and recall 0.915 (43/47) with no media length read; the five misses were then fixed, so
+  its figures here are no longer independent (README.md).
 
 Scoring, per text: a read equal to the label is a true positive; any other read is a false positive (a
 wrong figure is as harmful as a made-up one); a labelled duration not read exactly is a false negative.
