@@ -100,7 +100,7 @@ _MINUTE_OR_TWO_RE = re.compile(r"\ba\s+(?:minute|min)\s+or\s+two\b")
 # "a minute", "an hour" only after a word that makes them a duration ("takes a minute", "less than a
 # minute"), so that "a minute" in other senses is not read.
 _ARTICLE_RE = re.compile(
-    r"\b(?:takes?|taking|took|only|just|than|under|about|around|approximately|roughly|in|within|for|"
+    r"\b(?:takes?|taking|took|only|just|than|under|about|around|approximately|roughly|within|for|"
     r"over|spend|needs?|lasts?|is)\s+(?P<art>an?)\s+(?P<unit>minute|min|hour|hr)\b"
 )
 # "1 hr 30 min", "1h30m", "1 hour and 15 minutes", "9 minutes 39 seconds": smaller units that directly
@@ -238,18 +238,18 @@ def _mentions(text: str) -> list[_Mention]:
         lo, hi = _amount(m.group("lo")), _amount(m.group("hi"))
         if lo is None or hi is None:
             continue
-        unit = m.group("unit")[0]
-        lo_unit = m.group("lounit")[0] if m.group("lounit") else unit
-        seconds, end = _with_smaller_units(text, unit, hi * _UNIT_SECONDS[unit], m.end())
-        if lo * _UNIT_SECONDS[lo_unit] <= seconds:
+        hi_letter = m.group("unit")[0]
+        lo_letter = m.group("lounit")[0] if m.group("lounit") else hi_letter
+        seconds, end = _with_smaller_units(text, hi_letter, hi * _UNIT_SECONDS[hi_letter], m.end())
+        if lo * _UNIT_SECONDS[lo_letter] <= seconds:
             found.append(_Mention(m.start(), end, seconds))
 
     for m in _SINGLE_RE.finditer(text):
         n = _amount(m.group("n"))
         if n is None:
             continue
-        unit = m.group("unit")[0]
-        seconds, end = _with_smaller_units(text, unit, n * _UNIT_SECONDS[unit], m.end())
+        letter = m.group("unit")[0]
+        seconds, end = _with_smaller_units(text, letter, n * _UNIT_SECONDS[letter], m.end())
         found.append(_Mention(m.start(), end, seconds))
 
     for m in _HALF_HOUR_RE.finditer(text):

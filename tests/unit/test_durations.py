@@ -101,7 +101,10 @@ def test_bound_is_the_bound(text: str, seconds: int) -> None:
     assert read(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["Should only take a few minutes to do.", "a couple of minutes", "minutes"])
+@pytest.mark.parametrize(
+    "text",
+    ["Should only take a few minutes to do.", "a couple of minutes", "minutes", "Results come back in an hour"],
+)
 def test_vague_amounts_state_nothing(text: str) -> None:
     assert read(text) is None
 
