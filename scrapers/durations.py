@@ -29,11 +29,12 @@ What counts as a stated duration (rules; tests/unit/test_durations.py has one te
    -> 600. CloudResearch's estimate appended to a title, "(~ N minutes)" at its very end, always counts
    ("Rate short videos(~ 5 minutes)" -> 300): it is the requester's estimate for the whole task.
 6. Never a time limit, a delay, a pause or a rate: figures after "you have", "time limit", "allotted",
-   "allowed", "within", "expires in", "after", "every", "per", "/", "past", "the last", "next",
+   "allowed", "allows you", "within", "expires in", "after", "every", "per", "/", "past", "the last", "next",
    "approved in", "paid in" or "open/available/accepted for" are skipped ("You have 60 minutes to
    complete a 10 minute survey" -> 600; "will only open to be accepted for 10 minutes, but it will last
    1 hour" -> 3600), and so are figures followed by "break", "pause", "delay" or "wait" ("with 1 second
-   break"). "Make sure you have about 30 minutes free" states what the task needs, so it counts (1800).
+   break"). "Make sure you have about 30 minutes free" and "Please allow 20 minutes" state what the task
+   needs, so they count (1800, 1200).
 7. Money ("$1.50", "£2/hr"), rates ("$7/hr", "12 per hour"), years ("2018"), ages ("18-24"), counts
    ("13 videos", "5 questions"), ids and clock times ("23:11:57") are not durations.
 8. Results are rounded to whole seconds and capped at MAX_STATED_SECONDS (24 hours); zero is "nothing
@@ -161,7 +162,8 @@ _APPENDED_ESTIMATE_AFTER_RE = re.compile(r"\s*\)\s*$")
 # --- Rule 6: time limits, delays and rates ----------------------------------------------------
 _LIMIT_BEFORE_RE = re.compile(
     r"(?:\byou\s+(?:will\s+|would\s+)?(?:have|get)|\byou've\s+got|\btime[\s-]*limit(?:\s+(?:of|is))?"
-    r"|\ballott?ed(?:\s+time)?(?:\s+(?:of|is))?|\ballow(?:s|ed)?(?:\s+you)?|\bwithin|\bexpires?(?:\s+in)?"
+    r"|\ballott?ed(?:\s+time)?(?:\s+(?:of|is))?|\ballowed(?:\s+time)?(?:\s+(?:of|is))?|\ballows?\s+you|\bwithin"
+    r"|\bexpires?(?:\s+in)?"
     r"|\bexpiring\s+in|\bdeadline(?:\s+(?:of|is))?|\bafter|\bevery|\bper|/|\bpast|\bthe\s+last|\bnext"
     # how long a HIT stays up, not how long it takes: "will only open to be accepted for 10 minutes"
     r"|\b(?:open|opens|available|accepted|posted|live)(?:\s+to\s+be\s+accepted)?\s+for"

@@ -197,6 +197,9 @@ def test_task_estimates_beside_media_are_read(text: str, seconds: int) -> None:
         # "last" as a verb is a duration; "have ... free" is what the task needs
         ("The task will last about 20 minutes", 1200),
         ("Make sure that you have about 30 minutes free to work on this task", 1800),
+        ("Please allow 20 minutes to complete this survey", 1200),
+        ("Time allowed: 60 minutes", None),
+        ("The HIT allows you 60 minutes", None),
     ],
 )
 def test_limits_delays_and_rates_are_not_durations(text: str, seconds: int | None) -> None:
