@@ -1,4 +1,4 @@
-"""Platform task-list parsers: scrapers.mturk, scrapers.prolific, scrapers.durations."""
+"""Platform task-list parsers: scrapers.mturk, scrapers.prolific."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrapers.durations import MAX_STATED_SECONDS, stated_seconds_from_text
 from scrapers.model import PayloadError, Task
 from scrapers.mturk import MASTERS_QUAL_IDS, parse_hitset_table_html, parse_search
 from scrapers.prolific import parse_studies
@@ -626,70 +625,7 @@ def test_arbitrary_bytes_and_text_only_raise_payload_error(raw):
         _only_payload_errors(fn, raw)
 
 
-# --------------------------------------------------------------------------------------------
-# Stated durations
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text, seconds",
-    [
-        ("Short survey (~ 10 minutes)", 600),
-        ("(5 minutes)", 300),
-        ("4 minute study", 240),
-        ("Five-minute survey on sleep", 300),
-        ("10-15 min", 900),
-        ("Survey 5 to 10 minutes", 600),
-        ("10–20 mins", 1200),
-        ("1 hour", 3600),
-        ("30 sec", 30),
-        ("2 hrs", 7200),
-        ("1.5 hours", 5400),
-        ("1 hr 30 min", 5400),
-        ("1h30m interview", 5400),
-        ("Quick task (10m)", 600),
-        ("About half an hour", 1800),
-        ("Takes 10 min; you have 60 minutes", 600),  # the estimate comes first
-        ("Study 2018 - 10 minutes", 600),  # the year is not a range start
-        ("$1.50 for a (3 min) survey", 180),
-        ("< 1 minute", 60),
-        ("100 hours", MAX_STATED_SECONDS),  # capped at 24h
-        # nothing stated
-        ("$1.50 bonus", None),
-        ("Earn $7.25/hr", None),
-        ("Paid 12 per hour", None),
-        ("Study 2018", None),
-        ("Music of the 1990s", None),
-        ("Label 10 images", None),
-        ("10 minimum approvals", None),
-        ("0 minutes", None),
-        ("", None),
-        ("£2.50 per 5", None),
-    ],
-)
-def test_stated_seconds_from_text(text, seconds):
-    assert stated_seconds_from_text(text) == seconds
-
-
-def test_stated_seconds_ignores_non_strings():
-    assert stated_seconds_from_text(None) is None  # type: ignore[arg-type]
-    assert stated_seconds_from_text(10) is None  # type: ignore[arg-type]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300))
-def test_stated_seconds_total_and_bounded(text):
-    result = stated_seconds_from_text(text)
-    assert result is None or (isinstance(result, int) and 0 < result <= MAX_STATED_SECONDS)
-
-
-def test_stated_seconds_is_fast_on_hostile_text():
-    import time
-
-    for text in ("1" * 200_000, "1 " * 100_000, "1-" * 100_000, "one " * 50_000, "." * 200_000):
-        start = time.perf_counter()
-        stated_seconds_from_text(text)
-        assert time.perf_counter() - start < 1.0
+# Stated durations (scrapers.durations) are tested in tests/unit/test_durations.py.
 
 
 def test_float_rounding_is_not_floating():
