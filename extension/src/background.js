@@ -322,7 +322,13 @@ const handlers = {
 
   async "prolific-submissions"({ payload }, sender) {
     // Only the capture script on Prolific's own pages sends these.
-    if (!sender || !String(sender.url || "").startsWith("https://app.prolific.com/")) return { imported: false, reason: "sender" };
+    let from = null;
+    try {
+      from = new URL(String(sender?.url || ""));
+    } catch {
+      from = null;
+    }
+    if (!from || from.protocol !== "https:" || from.hostname !== "app.prolific.com") return { imported: false, reason: "sender" };
     // One at a time: each import adds its counts to the visit's record.
     const run = prolificQueue.then(() => importProlific(payload));
     prolificQueue = run.catch(() => undefined);
