@@ -511,7 +511,7 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
   } else {
     const uuid = crypto.randomUUID();
     driver.browser = await puppeteer.launch({
-      browser: 'firefox', executablePath, headless: true, acceptInsecureCerts: true, userDataDir: profileDir,
+      browser: 'firefox', executablePath, headless: true, acceptInsecureCerts: true,
       defaultViewport: { width: 1280, height: 900 },
       extraPrefsFirefox: {
         // Every https:// request goes through the test's CONNECT proxy, which sends the platform hosts to the
@@ -523,6 +523,9 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
         // A known address for the extension's pages (moz-extension://<uuid>/).
         'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_EXTENSION_ID]: uuid }),
         'browser.shell.checkDefaultBrowser': false, 'datareporting.policy.dataSubmissionEnabled': false,
+        'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false,
+        'extensions.getAddons.cache.enabled': false, 'extensions.update.enabled': false, 'app.normandy.enabled': false,
+        'browser.region.network.url': '', 'browser.search.geoip.url': '', 'services.settings.server': 'http://127.0.0.1:9/',
       },
     });
     const id = await driver.browser.installExtension(extensionDir);

@@ -69,12 +69,24 @@ function appScript(config) {
       + '<div ' + C + ' class="details"><h2 ' + C + ' class="title" data-testid="title"><a ' + C + ' href="#">' + esc(s.name) + '</a></h2>'
       + '<div ' + C + ' class="host" data-testid="host"><span><span id="' + id + '">By</span> <span aria-labelledby="' + id + '">' + esc(s.researcher.name) + '</span></span></div></div></div>'
       + '<div ' + C + ' class="tags">'
-      + '<li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' class="reward"><span ' + T + ' class="amount" data-testid="study-tag-reward">' + esc(money(s.study_reward)) + '</span> • <span ' + T + ' class="amount" data-testid="study-tag-reward-per-hour">' + esc(money(perHour)) + '/hr</span></span></span></div></li>'
-      + '<li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' class="time" data-testid="study-tag-completion-time">' + esc(minutes(s.estimated_completion_time)) + '</span></span></div></li>'
-      + '<li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' data-testid="study-tag-places">' + places + ' places</span></span></div></li>'
-      + '<li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label">' + esc((s.study_labels || ['Survey'])[0]) + '</span></div></li>'
+      + '<x-li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' class="reward"><span ' + T + ' class="amount" data-testid="study-tag-reward">' + esc(money(s.study_reward)) + '</span> • <span ' + T + ' class="amount" data-testid="study-tag-reward-per-hour">' + esc(money(perHour)) + '/hr</span></span></span></div></x-li>'
+      + '<x-li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' class="time" data-testid="study-tag-completion-time">' + esc(minutes(s.estimated_completion_time)) + '</span></span></div></x-li>'
+      + '<x-li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label"><span ' + T + ' data-testid="study-tag-places">' + places + ' places</span></span></div></x-li>'
+      + '<x-li ' + T + ' class="tag-container tag"><div ' + T + ' class="tag"><span ' + T + ' class="label">' + esc((s.study_labels || ['Survey'])[0]) + '</span></div></x-li>'
       + '</div><div ' + C + ' class="devices" data-testid="devices"><div class="device-support-icons"><span class="device-icon" data-testid="supported-device-desktop"></span></div></div>'
       + '</div></div></li>';
+  }
+  // The live app builds its DOM with createElement, so its tag <li>s sit inside the card's <li> (the
+  // captured HTML shows it); an HTML parser would close the card instead. Tags are written <x-li> and made
+  // real <li> elements here.
+  function realize(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('x-li'), function (fake) {
+      var li = document.createElement('li');
+      Array.prototype.forEach.call(fake.attributes, function (a) { li.setAttribute(a.name, a.value); });
+      while (fake.firstChild) li.appendChild(fake.firstChild);
+      fake.replaceWith(li);
+    });
+    return root;
   }
   var studies = null;
   function list() {
@@ -86,10 +98,11 @@ function appScript(config) {
       + '<div aria-label="Number of available studies" class="available-studies-number">' + studies.length + '</div></div>';
     var questions = '<div class="base-card dynamic-questions-card" data-testid="dynamic-question-card"><div class="study-content" data-testid="base-card-content"><div class="details-group"><div class="details">'
       + '<h2 class="title" data-testid="title"><a href="#">Answer a few questions about you</a></h2><div class="host" data-testid="host">Prolific</div></div></div>'
-      + '<div class="tags"><li class="tag-container question-tag"><div class="tag"><span class="label"><span data-testid="study-tag-top-questions">3 questions</span></span></div></li></div></div></div>';
+      + '<div class="tags"><x-li class="tag-container question-tag"><div class="tag"><span class="label"><span data-testid="study-tag-top-questions">3 questions</span></span></div></x-li></div></div></div>';
     var details = studies.length ? '<div class="study-details" data-testid="study-details" aria-live="polite"><div class="selected-study" data-testid="selected-study"><div class="details-group" data-testid="details-group">'
       + '<h2 class="title">' + esc(studies[0].name) + '</h2><span data-testid="study-tag-icon"></span></div><button type="button" data-testid="reserve">Take part in this study</button></div></div>' : '';
     main.innerHTML = '<div class="study-list" data-testid="studies-list"><section class="available-studies-section">' + header + list() + '</section>' + questions + '</div>' + details;
+    realize(main);
     document.documentElement.dataset.renders = String(Number(document.documentElement.dataset.renders || 0) + 1);
   }
   // A re-render: the list's nodes replaced by new ones with the same content. [re]
@@ -98,7 +111,7 @@ function appScript(config) {
     if (!old || !studies) return;
     var fresh = document.createElement('div');
     fresh.innerHTML = list();
-    old.replaceWith(fresh.firstChild);
+    old.replaceWith(realize(fresh).firstChild);
     document.documentElement.dataset.renders = String(Number(document.documentElement.dataset.renders || 0) + 1);
   }
   function get(path, attempt) {
