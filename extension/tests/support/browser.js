@@ -304,6 +304,7 @@ class Locator {
   }
 
   async click({ timeout } = {}) {
+    await this.page.front();
     const element = await this.handle({ visible: true, timeout });
     try {
       await element.click();
@@ -313,6 +314,7 @@ class Locator {
   }
 
   async focus({ timeout } = {}) {
+    await this.page.front();
     await this.until(() => this.run('focus'), 'an element to focus', timeout);
   }
 
@@ -397,6 +399,7 @@ class PageShim {
     this.raw = page;
     this.keyboard = {
       press: async (combo) => {
+        await this.front();
         const keys = combo.split('+').map((k) => KEY_NAMES[k] || k);
         const key = keys.pop();
         for (const modifier of keys) await page.keyboard.down(modifier);
@@ -405,6 +408,14 @@ class PageShim {
       },
       type: (text) => page.keyboard.type(text),
     };
+  }
+
+  /** Only the front tab is drawn (and gets input) in a headless browser: actions bring theirs to the front. */
+  async front() {
+    if (this.driver.frontPage !== this.raw) {
+      await this.raw.bringToFront();
+      this.driver.frontPage = this.raw;
+    }
   }
 
   mainFrame() {
@@ -458,8 +469,35 @@ class PageShim {
   addScriptTag(options) { return this.raw.addScriptTag(options); }
   viewportSize() { return this.raw.viewport(); }
 
+  /**
+   * prefers-color-scheme. Chromium emulates it; Firefox over BiDi cannot, so there the page's own
+   * `@media (prefers-color-scheme: dark)` rules are copied into a style element that applies them (and removed
+   * for light): the same rules, applied without the media query.
+   */
   async emulateMedia({ colorScheme }) {
-    await this.raw.emulateMediaFeatures(colorScheme ? [{ name: 'prefers-color-scheme', value: colorScheme }] : []);
+    if (this.driver.name === 'chromium') {
+      await this.raw.emulateMediaFeatures(colorScheme ? [{ name: 'prefers-color-scheme', value: colorScheme }] : []);
+      return;
+    }
+    await this.raw.evaluate((dark) => {
+      document.getElementById('ff-test-dark')?.remove();
+      if (!dark) return;
+      const rules = [];
+      const walk = (list) => {
+        for (const rule of list) {
+          if (rule.media && /prefers-color-scheme:\s*dark/.test(rule.conditionText || rule.media.mediaText)) {
+            for (const inner of rule.cssRules) rules.push(inner.cssText);
+          } else if (rule.cssRules && !rule.media) walk(rule.cssRules);
+        }
+      };
+      for (const sheet of document.styleSheets) {
+        try { walk(sheet.cssRules); } catch { /* a sheet from elsewhere */ }
+      }
+      const style = document.createElement('style');
+      style.id = 'ff-test-dark';
+      style.textContent = rules.join('\n');
+      document.head.append(style);
+    }, colorScheme === 'dark');
   }
 
   async waitForFunction(fn, arg, { timeout = DEFAULT_TIMEOUT } = {}) {
@@ -499,7 +537,7 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
   if (name === 'chromium') {
     const rules = hosts.map((host) => `MAP ${host} 127.0.0.1:${platformPort}`).join(', ');
     driver.browser = await puppeteer.launch({
-      browser: 'chrome', executablePath, headless: true, acceptInsecureCerts: true, userDataDir: profileDir,
+      browser: 'chrome', executablePath, headless: true, acceptInsecureCerts: true, userDataDir: profileDir, protocolTimeout: 60_000,
       ignoreDefaultArgs: ['--disable-extensions'], defaultViewport: { width: 1280, height: 900 },
       args: [
         `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`, `--host-resolver-rules=${rules}`,
@@ -511,7 +549,7 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
   } else {
     const uuid = crypto.randomUUID();
     driver.browser = await puppeteer.launch({
-      browser: 'firefox', executablePath, headless: true, acceptInsecureCerts: true,
+      browser: 'firefox', executablePath, headless: true, acceptInsecureCerts: true, protocolTimeout: 60_000,
       defaultViewport: { width: 1280, height: 900 },
       extraPrefsFirefox: {
         // Every https:// request goes through the test's CONNECT proxy, which sends the platform hosts to the
@@ -549,7 +587,11 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
     }
     return out;
   };
-  driver.newPage = async () => driver.wrap(await driver.browser.newPage());
+  driver.newPage = async () => {
+    const page = await driver.browser.newPage();
+    driver.frontPage = page;
+    return driver.wrap(page);
+  };
   /** An extension page (path inside the extension), opened in a new tab. */
   driver.openExtensionPage = async (relative, control) => {
     const url = `${driver.extensionOrigin}/${relative}`;
@@ -568,6 +610,7 @@ async function launch({ name = browserName(), extensionDir, profileDir, hosts, p
         const href = await page.evaluate(() => location.href).catch(() => '');
         if (href === url) {
           await page.waitForFunction(() => document.readyState === 'complete', { polling: 50 }).catch(() => {});
+          driver.frontPage = page; // tabs.create made it the active tab
           return driver.wrap(page);
         }
       }
