@@ -495,7 +495,8 @@ class PageShim {
       }
       const style = document.createElement('style');
       style.id = 'ff-test-dark';
-      style.textContent = rules.join('\n');
+      // The browser's own colours (links, form controls) follow the used color-scheme.
+      style.textContent = `:root { color-scheme: dark !important; }\n${rules.join('\n')}`;
       document.head.append(style);
     }, colorScheme === 'dark');
   }
