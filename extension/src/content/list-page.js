@@ -191,6 +191,10 @@
           : answer.error?.message || "could not rate this list.", { retry: offline ? refresh : null });
         return;
       }
+      if (!Array.isArray(answer.result?.tasks)) {
+        overlay.notice("could not rate this list: the server's answer was not understood.", { retry: refresh });
+        return;
+      }
       if (answer.stale) busyNotice(answer.stale.retry_after || 30, answer.stale.at);
       else if (!problem) overlay.clearNotice();
       current = { rows, annotations: answer.result.tasks };
