@@ -64,7 +64,9 @@ function appScript(config) {
     var id = 'host-name-' + (++uid).toString(36) + Math.random().toString(36).slice(2, 10);
     var places = Math.max(0, s.total_available_places - s.places_taken);
     var perHour = s.study_average_reward_per_hour || { amount: 0, currency: s.study_reward.currency };
-    return '<li ' + V + ' class="list-item" data-testid="study-' + esc(s.id) + '"><div ' + C + ' class="base-card" data-testid="base-card"><div ' + C + ' class="study-content" data-testid="base-card-content">'
+    // changedIds: a site change (for the "cannot read" test): cards no longer carry the study id.
+    var testid = config.changedIds ? 'study-card' : 'study-' + esc(s.id);
+    return '<li ' + V + ' class="list-item" data-testid="' + testid + '"><div ' + C + ' class="base-card" data-testid="base-card"><div ' + C + ' class="study-content" data-testid="base-card-content">'
       + '<div ' + C + ' class="details-group"><div ' + C + ' data-testid="icon"><figure class="image-container icon institution" data-testid="base-icon"></figure></div>'
       + '<div ' + C + ' class="details"><h2 ' + C + ' class="title" data-testid="title"><a ' + C + ' href="#">' + esc(s.name) + '</a></h2>'
       + '<div ' + C + ' class="host" data-testid="host"><span><span id="' + id + '">By</span> <span aria-labelledby="' + id + '">' + esc(s.researcher.name) + '</span></span></div></div></div>'
@@ -189,7 +191,7 @@ function appPage(config) {
 function createFakeProlific({ root, studies, submissions } = {}) {
   const studiesPayload = studies || JSON.parse(fs.readFileSync(path.join(root, STUDIES_FIXTURE), 'utf8'));
   const pages = submissions || JSON.parse(fs.readFileSync(SUBMISSIONS_FIXTURE, 'utf8')).pages;
-  const defaults = { renderDelayMs: 800, pollMs: 0, throttle: 0 };
+  const defaults = { renderDelayMs: 800, pollMs: 0, throttle: 0, changedIds: false };
   let mode = { ...defaults };
   let throttleLeft = 0;
   const requests = []; // {path, status, at}: what the API answered
@@ -237,7 +239,7 @@ function createFakeProlific({ root, studies, submissions } = {}) {
     if (host === API_HOST) return apiAnswer(req, res, url);
     if (req.method !== 'GET') return send(res, 405, 'Method not allowed', 'text/plain');
     // Every app address is the same shell; the app's script decides what to draw.
-    return send(res, 200, appPage({ token: FAKE_TOKEN, renderDelayMs: mode.renderDelayMs, pollMs: mode.pollMs }), 'text/html; charset=utf-8');
+    return send(res, 200, appPage({ token: FAKE_TOKEN, renderDelayMs: mode.renderDelayMs, pollMs: mode.pollMs, changedIds: mode.changedIds }), 'text/html; charset=utf-8');
   }
 
   return {
@@ -246,7 +248,7 @@ function createFakeProlific({ root, studies, submissions } = {}) {
     studiesPayload,
     submissions: pages,
     requests,
-    /** renderDelayMs, pollMs, throttle (how many 429 answers the next studies requests get). */
+    /** renderDelayMs, pollMs, throttle (how many 429 answers the next studies requests get), changedIds. */
     setMode(changes) {
       mode = { ...mode, ...changes };
       if ('throttle' in changes) throttleLeft = changes.throttle;
