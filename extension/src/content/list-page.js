@@ -80,7 +80,8 @@
    * used once if the server cannot read `payload`. `probes()` counts what our selectors match, for the report.
    */
   function create({ platform, read, fallback = null, probes = () => ({}), shapeRoot = () => document.body, graceMs = GRACE_MS }) {
-    let current = null; // {rows, annotations}
+    let current = null; // {rows, annotations}: what is drawn
+    let dirty = false; // what is drawn is out of date (filters changed, new data, a busy server to ask again)
     let pending = null;
     let again = false; // a change arrived while a request was out
     let settleTimer = null;
@@ -163,7 +164,7 @@
 
     function busyNotice(seconds, when) {
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => { current = null; schedule(); }, Math.max(1, seconds) * 1000);
+      retryTimer = setTimeout(() => { dirty = true; schedule(); }, Math.max(1, seconds) * 1000);
       let text = `the server is busy; trying again in ${seconds} s. The list works as usual.`;
       if (when) text = `the server is busy; these ratings are from ${new Date(when).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. Trying again in ${seconds} s.`;
       else if (current) text = `the server is busy; the ratings shown stay as they were. Trying again in ${seconds} s.`;
@@ -198,6 +199,7 @@
       if (answer.stale) busyNotice(answer.stale.retry_after || 30, answer.stale.at);
       else if (!problem) overlay.clearNotice();
       current = { rows, annotations: answer.result.tasks };
+      dirty = false;
       draw();
     }
 
@@ -216,7 +218,7 @@
             current = null;
             continue;
           }
-          if (sameRows(page.rows)) {
+          if (sameRows(page.rows) && !dirty) {
             draw(); // the page dropped some of our boxes: put them back
             continue;
           }
@@ -245,7 +247,7 @@
       refresh();
       ext.storage.onChanged.addListener((changes, area) => {
         if (area === "local" && (changes.filters || changes.settings)) {
-          current = null; // the same rows, rated again
+          dirty = true; // the same rows, rated again
           schedule(); // one save writes settings and filters together
         }
       });
@@ -261,7 +263,7 @@
 
     /** The page's data changed without its DOM (a new answer from its API): rate the rows again. */
     function reset() {
-      current = null;
+      dirty = true;
       schedule();
     }
 

@@ -231,6 +231,40 @@ test('a slow server does not hold the page up', async () => {
   }
 });
 
+test('a busy server (503 with Retry-After) is left alone for that long; the overlay stays as it was', async () => {
+  await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
+  await stack.withPage(async (page) => {
+    await page.goto('https://worker.mturk.com/projects?page_size=27');
+    await waitForAnnotations(page);
+    const shown = await page.$$eval(`${ROWS} > .ff-annotation`, (els) => els.map((e) => e.getAttribute('aria-label')));
+    proxy.answer({ status: 503, headers: { 'retry-after': '3' }, body: '{"code": "unavailable", "message": "Busy."}' });
+    try {
+      const asked = proxy.count('/api/v1/annotate', 'POST');
+      // A filter change asks once, is told to wait 3 s, and keeps what is drawn.
+      await stack.configure({ filters: { min_hourly_cents: 100 } });
+      await page.locator('#ff-notice').filter({ hasText: 'the server is busy' }).waitFor({ timeout: 10_000 });
+      assert.match(await page.locator('#ff-notice').textContent(), /the ratings shown stay as they were\. Trying again in 3 s\./);
+      assert.equal(await page.locator('#ff-notice').getAttribute('role'), 'status');
+      assert.deepEqual(await page.$$eval(`${ROWS} > .ff-annotation`, (els) => els.map((e) => e.getAttribute('aria-label'))), shown);
+      // More changes and another page view while it waits: nothing reaches the server.
+      await stack.configure({ filters: { min_hourly_cents: 200 } });
+      await stack.withPage(async (other) => {
+        await other.goto('https://worker.mturk.com/projects?page_size=27');
+        // A list already rated keeps its last answer, saying from when.
+        await other.locator('#ff-notice').filter({ hasText: 'the server is busy' }).waitFor({ timeout: 10_000 });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(proxy.count('/api/v1/annotate', 'POST') - asked, 1, 'one request, then silence');
+    } finally {
+      proxy.answer(null);
+    }
+    // After the wait, one more request: the page is rated for the new filters and the notice goes.
+    await page.waitForFunction(() => !document.getElementById('ff-notice') && document.querySelectorAll('li.table-row.ff-hidden-row').length > 0,
+      null, { timeout: 15_000 });
+  });
+  await stack.configure({ filters: { min_hourly_cents: null } });
+});
+
 test('the overlay passes an accessibility audit; a screenshot goes into docs/', async () => {
   await stack.configure({ filters: { min_hourly_cents: 300, block: [] } });
   await stack.withPage(async (page) => {
