@@ -455,7 +455,7 @@ test('the welcome explains timing and the opt-in is off until chosen', async () 
     await page.waitForFunction(async () => (await (globalThis.browser ?? globalThis.chrome).storage.local.get('settings')).settings.timingEnabled === true);
     assert.equal(await page.getByLabel('Time my tasks automatically and send the timings', { exact: true }).isChecked(), true, 'Privacy shows the same setting');
     await page.getByRole('button', { name: 'Done' }).click();
-    assert.equal(await welcome.isVisible(), false);
+    await welcome.waitFor({ state: 'hidden' });
     assert.equal((await stack.storage()).settings.onboarded, true);
 
   } finally {
