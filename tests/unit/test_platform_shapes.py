@@ -46,3 +46,22 @@ def test_every_masters_qualification_mturk_suite_lists_marks_a_task_as_masters_o
     assert parse_search({"results": [result]})[0].masters_required is True
     result["project_requirements"][0]["comparator"] = "DoesNotExist"
     assert parse_search({"results": [result]})[0].masters_required is False
+
+
+def test_the_extension_sends_every_study_field_the_parser_reads():
+    """The extension cuts each captured study to STUDY_FIELDS (extension/src/lib/rows.js) before sending it: the
+    server must read the cut study exactly as the whole one, or the two disagree on the shape."""
+    import re
+
+    source = (FIXTURES.parent.parent.parent / "extension" / "src" / "lib" / "rows.js").read_text(encoding="utf-8")
+    match = re.search(r"STUDY_FIELDS = Object\.freeze\(\[(.*?)\]\)", source, re.S)
+    assert match, "STUDY_FIELDS not found in rows.js"
+    fields = re.findall(r'"([a-z_]+)"', match.group(1))
+    payload = json.loads((FIXTURES / "prolific_studies_live.json").read_text(encoding="utf-8"))
+    cut = []
+    for study in payload["results"]:
+        picked = {key: study[key] for key in fields if key in study}
+        picked["researcher"] = {"id": study["researcher"]["id"], "name": study["researcher"]["name"]}
+        cut.append(picked)
+    assert parse_studies({"results": cut}) == parse_studies(payload)
+    assert "researcher" not in fields and {"id", "name", "study_reward", "estimated_completion_time"} <= set(fields)

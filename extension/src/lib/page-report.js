@@ -30,7 +30,8 @@
     let name = String(value ?? "").trim();
     if (!name || name.length > 200) return null;
     // Runs that carry identity: 5+ digits, or 8+ letters/digits mixing both (hex ids, MTurk ids).
-    name = name.replace(/[0-9]{5,}/g, "#").replace(/[A-Za-z0-9]{8,}/g, (run) => (/[0-9]/.test(run) && /[A-Za-z]/.test(run) ? "#" : run));
+    name = name.replace(/[A-Za-z0-9]{8,}/g, (run) => (/[0-9]/.test(run) && /[A-Za-z]/.test(run) ? "#" : run))
+      .replace(/[0-9]{5,}/g, "#").replace(/#+/g, "#");
     if (!/^[A-Za-z_#-][A-Za-z0-9_#-]*$/.test(name)) return null;
     return name.slice(0, MAX_NAME);
   }
