@@ -154,7 +154,6 @@
     function judge(page) {
       const late = Date.now() - startedAt >= graceMs;
       if (page && page.rows.length && page.seen > page.rows.length) return showProblem("partial", page);
-      if (page && page.rows.length && page.dataItems > 0 && page.seen === 0) return showProblem("partial", page);
       if (page && page.rows.length) return clearProblem();
       if (page?.empty) return clearProblem(); // the platform itself says the list is empty
       if (late) showProblem("no_tasks", page);
