@@ -30,7 +30,7 @@ RUNTIME_DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 
 # browser tests; espeak-ng and vorbis-tools the voice suite; postgresql the second test run, on a throwaway
 # cluster the tests start themselves: tests/postgres.py; poppler-utils reads the certificate PDF back).
 # Installed only when missing.
-DEBIAN_PACKAGES := $(RUNTIME_DEBIAN_PACKAGES) curl chromium openssl espeak-ng vorbis-tools postgresql poppler-utils
+DEBIAN_PACKAGES := $(RUNTIME_DEBIAN_PACKAGES) curl chromium firefox-esr openssl espeak-ng vorbis-tools postgresql poppler-utils
 # Not fatal: without them (say, no root and no sudo) the server runs and only the PDF is unavailable.
 runtime-deps:
 	-@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(RUNTIME_DEBIAN_PACKAGES)"

@@ -71,9 +71,14 @@ __all__ = [
 
 MTURK_BASE_URL = "https://worker.mturk.com"
 
+# The Masters qualifications mturk-suite counts as Masters (brandonhellman/mturk-suite, formerly
+# Kadauchi/mturk-suite, hit-finder/hit-finder.js and background/hit-exporter.js @cd3b4ce9): Masters, and the
+# older Categorization and Photo Moderation Masters; plus the sandbox's Masters.
 MASTERS_QUAL_IDS: frozenset[str] = frozenset(
     {
         "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH",  # Masters, production
+        "2NDP2L92HECWY8NS8H3CK0CP5L9GHO",  # Categorization Masters, production
+        "21VZU98JHSTLZ5BPP4A9NOBJEK3DPG",  # Photo Moderation Masters, production
         "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6",  # Masters, sandbox
     }
 )

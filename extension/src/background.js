@@ -3,10 +3,10 @@
 // manifest's `background.scripts` has already loaded the same libraries.
 if (typeof importScripts === "function") {
   importScripts("lib/format.js", "lib/settings.js", "lib/store.js", "lib/api.js", "lib/rows.js", "lib/timing.js",
-    "lib/history.js");
+    "lib/history.js", "lib/page-report.js");
 }
 
-const { api, store, rows, timing, history } = globalThis.Fairfinder;
+const { api, store, rows, timing, history, pageReport } = globalThis.Fairfinder;
 // Firefox offers the promise-based `browser` namespace; Chromium `chrome` (also promise-based in MV3).
 const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -19,6 +19,19 @@ const FLUSH_ALARM = "fairfinder-flush-outbox";
 // Annotate, cached briefly in memory. Key: server, account, platform, the page's tasks and the filters.
 
 const annotateCache = new Map(); // key -> {at, promise}
+const lastAnswers = new Map(); // key -> the last answer the server gave: shown again while it is busy
+
+// One gate per server: after a 503 with Retry-After, nothing at all is sent to it until then (annotate,
+// timings, history, reports), however many pages ask.
+const gates = new Map();
+function gateFor(serverUrl) {
+  if (!gates.has(serverUrl)) gates.set(serverUrl, new api.Gate());
+  return gates.get(serverUrl);
+}
+
+function clientFor(settings, { token = settings.token } = {}) {
+  return new api.Client({ serverUrl: settings.serverUrl, token, gate: gateFor(settings.serverUrl) });
+}
 
 async function annotate(platform, payload) {
   const { settings, filters } = await store.load();
@@ -26,15 +39,26 @@ async function annotate(platform, payload) {
   const key = [settings.serverUrl, settings.token || "-", platform, rows.fingerprint(payload), rows.fingerprint(filters)].join("|");
   const now = Date.now();
   const cached = annotateCache.get(key);
-  if (cached && now - cached.at < ANNOTATE_TTL_MS) return cached.promise;
-  const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+  if (cached && now - cached.at < ANNOTATE_TTL_MS) return { result: await cached.promise };
+  const client = clientFor(settings);
   // Signed in, the server applies the filters saved there (the options page keeps both copies equal);
   // signed out, the local filters travel with the request.
   const promise = client.annotate(platform, payload, signedIn ? null : filters);
   annotateCache.set(key, { at: now, promise });
   promise.catch(() => annotateCache.delete(key)); // failures are not cached
   while (annotateCache.size > ANNOTATE_CACHE_SIZE) annotateCache.delete(annotateCache.keys().next().value);
-  return promise;
+  try {
+    const result = await promise;
+    lastAnswers.delete(key);
+    lastAnswers.set(key, { at: Date.now(), result });
+    while (lastAnswers.size > ANNOTATE_CACHE_SIZE) lastAnswers.delete(lastAnswers.keys().next().value);
+    return { result };
+  } catch (error) {
+    // Busy: the page keeps what it showed; a page opened meanwhile gets the last answer for the same list.
+    const last = error instanceof api.ServerError && error.busy ? lastAnswers.get(key) : null;
+    if (last) return { result: last.result, stale: { at: new Date(last.at).toISOString(), retry_after: error.retryAfter } };
+    throw error;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -73,7 +97,7 @@ function flushOutbox() {
     try {
       const { settings } = await store.load();
       if (!settings.token) return; // kept until the worker signs in
-      const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+      const client = clientFor(settings);
       const { outbox = [] } = await ext.storage.local.get("outbox");
       const sent = [];
       for (const item of outbox) {
@@ -81,7 +105,7 @@ function flushOutbox() {
           await client.postTiming(item);
           sent.push(item);
         } catch (error) {
-          if (error.offline || error.status === 401 || error.status === 429) break; // try again later
+          if (error.offline || error.busy || error.status === 401 || error.status === 429) break; // try again later
           console.warn(`Fairfinder: the server refused a timing (${error.code}); dropping it.`);
         }
         await updateTimingState((state) => ({ state: timing.settle(state, item.assignment_id) }));
@@ -146,7 +170,7 @@ async function startHistorySync() {
     historyRun = null;
     throw error;
   }
-  const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+  const client = clientFor(settings);
   const sleep = (ms) => new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     run.wake = () => { clearTimeout(timer); resolve(); };
@@ -177,7 +201,7 @@ async function importProlific(payload) {
   const key = `${settings.serverUrl}|${rows.fingerprint(payload)}`;
   if (key === lastProlific.key && Date.now() - lastProlific.at < 60_000) return { imported: false, reason: "repeat" };
   lastProlific = { key, at: Date.now() };
-  const client = new api.Client({ serverUrl: settings.serverUrl, token: settings.token });
+  const client = clientFor(settings);
   try {
     const answer = await client.postHistory(body);
     // One visit loads several pages: their counts add up while the visit lasts (ten minutes).
@@ -203,15 +227,40 @@ async function importProlific(payload) {
 
 function failure(error) {
   if (error instanceof api.ServerError) {
-    return { ok: false, error: error.toJSON(), offline: error.offline };
+    return { ok: false, error: error.toJSON(), offline: error.offline, busy: error.busy, retryAfter: error.retryAfter };
   }
   console.error("Fairfinder background:", error);
   return { ok: false, error: { code: "extension_error", message: "Something went wrong in the extension." }, offline: false };
 }
 
+// The toolbar badge says when a page the extension covers could not be read (per tab).
+async function setPageStatus(tabId, state) {
+  if (!Number.isInteger(tabId) || !ext.action) return;
+  const unreadable = state === "unreadable" || state === "partial";
+  try {
+    await ext.action.setBadgeText({ tabId, text: unreadable ? "!" : "" });
+    if (unreadable) await ext.action.setBadgeBackgroundColor({ tabId, color: "#a1261b" });
+    await ext.action.setTitle({ tabId, title: unreadable ? "Fairfinder cannot read all tasks on this page" : "Fairfinder" });
+  } catch {
+    // The tab is gone.
+  }
+}
+
 const handlers = {
   async annotate({ platform, payload }) {
-    return { result: await annotate(platform, payload) };
+    return annotate(platform, payload);
+  },
+
+  async "page-status"({ state }, sender) {
+    await setPageStatus(sender?.tab?.id, state);
+    return {};
+  },
+
+  async "page-report"({ report }) {
+    // Cleaned again here, so that nothing a page could add travels with it; the version is ours.
+    const clean = pageReport.sanitize(report, { extensionVersion: ext.runtime.getManifest().version });
+    const { settings } = await store.load();
+    return { stored: await clientFor(settings, { token: null }).postPageReport(clean) };
   },
 
   async review({ review }) {
@@ -231,8 +280,8 @@ const handlers = {
     return { tracking: true };
   },
 
-  async left({ assignment_id, at }) {
-    await updateTimingState((state) => ({ state: timing.leave(state, assignment_id, at) }));
+  async left({ assignment_id, at, returning }) {
+    await updateTimingState((state) => ({ state: timing.leave(state, assignment_id, at, { returning }) }));
     return {};
   },
 
@@ -273,7 +322,13 @@ const handlers = {
 
   async "prolific-submissions"({ payload }, sender) {
     // Only the capture script on Prolific's own pages sends these.
-    if (!sender || !String(sender.url || "").startsWith("https://app.prolific.com/")) return { imported: false, reason: "sender" };
+    let from = null;
+    try {
+      from = new URL(String(sender?.url || ""));
+    } catch {
+      from = null;
+    }
+    if (!from || from.protocol !== "https:" || from.hostname !== "app.prolific.com") return { imported: false, reason: "sender" };
     // One at a time: each import adds its counts to the visit's record.
     const run = prolificQueue.then(() => importProlific(payload));
     prolificQueue = run.catch(() => undefined);

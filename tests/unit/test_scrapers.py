@@ -172,7 +172,9 @@ def test_mturk_hitset_table_html_empty_table():
 
 
 def test_masters_ids():
-    assert MASTERS_QUAL_IDS == {"2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"}
+    # Production Masters, Categorization and Photo Moderation Masters (as mturk-suite lists them), sandbox Masters.
+    assert MASTERS_QUAL_IDS == {"2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "2NDP2L92HECWY8NS8H3CK0CP5L9GHO",
+                                "21VZU98JHSTLZ5BPP4A9NOBJEK3DPG", "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"}
 
 
 def _one(**fields) -> dict:

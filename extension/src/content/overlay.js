@@ -99,8 +99,10 @@
 
   // --------------------------------------------------------------------------------------------
   // The notice: one small, dismissible status line in a corner; never covers the platform's controls.
+  // `quiet`: a passing state (the server is busy), drawn lighter; `problem`: the page could not be read;
+  // `retry`: a Retry button; `actions`: more buttons [{label, run}].
 
-  function notice(message, { retry } = {}) {
+  function notice(message, { retry, quiet = false, problem = false, actions = [] } = {}) {
     let box = document.getElementById("ff-notice");
     if (!box) {
       box = el("div", "ff-notice");
@@ -108,7 +110,15 @@
       box.setAttribute("role", "status");
       document.body.append(box);
     }
+    box.classList.toggle("ff-notice-quiet", quiet);
+    box.classList.toggle("ff-notice-problem", problem);
     box.replaceChildren(el("span", "ff-notice-text", `Fairfinder: ${message}`));
+    for (const action of actions) {
+      const button = el("button", "ff-notice-button", action.label);
+      button.type = "button";
+      button.addEventListener("click", () => action.run(button));
+      box.append(button);
+    }
     if (retry) {
       const again = el("button", "ff-notice-button", "Retry");
       again.type = "button";
@@ -130,5 +140,63 @@
     document.getElementById("ff-notice")?.remove();
   }
 
-  (root.Fairfinder ||= {}).overlay = { render, clear, notice, clearNotice, el };
+  /**
+   * The page-shape report before it goes: exactly the JSON that would be sent, and Send / Cancel. `send()`
+   * resolves {ok, message}; the dialog shows the message and closes on Close or Escape.
+   */
+  function reportDialog(json, { send }) {
+    document.getElementById("ff-report")?.remove();
+    const opener = document.activeElement;
+    const dialog = el("dialog", "ff-dialog ff-report");
+    dialog.id = "ff-report";
+    dialog.setAttribute("aria-labelledby", "ff-report-title");
+    const title = el("h2", null, "Report this page's shape");
+    title.id = "ff-report-title";
+    const intro = el("p", null, "Fairfinder could not read this page. This report tells its makers how the page is built "
+      + "(names of elements, classes and test ids, and counts), so a change of the site is known quickly. It holds no "
+      + "text, no ids, no addresses and nothing about you. It is sent without your account. This is all of it:");
+    const pre = el("pre", "ff-report-json", json);
+    pre.tabIndex = 0;
+    pre.setAttribute("aria-label", "The report, as it would be sent");
+    const status = el("p", "ff-form-status");
+    status.setAttribute("role", "status");
+    const actions = el("div", "ff-actions");
+    const sendButton = el("button", "ff-primary", "Send this report");
+    sendButton.type = "button";
+    const cancel = el("button", null, "Cancel");
+    cancel.type = "button";
+    actions.append(cancel, sendButton);
+    dialog.append(title, intro, pre, status, actions);
+    document.body.append(dialog);
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+      if (opener && opener.isConnected) opener.focus();
+    };
+    cancel.addEventListener("click", close);
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      close();
+    });
+    sendButton.addEventListener("click", async () => {
+      sendButton.disabled = true;
+      status.classList.remove("ff-error");
+      status.textContent = "Sending…";
+      const answer = await send();
+      status.textContent = answer.message;
+      status.classList.toggle("ff-error", !answer.ok);
+      if (answer.ok) {
+        sendButton.remove();
+        cancel.textContent = "Close";
+      } else {
+        sendButton.disabled = false;
+      }
+      cancel.focus();
+    });
+    dialog.showModal();
+    cancel.focus();
+    return dialog;
+  }
+
+  (root.Fairfinder ||= {}).overlay = { render, clear, notice, clearNotice, reportDialog, el };
 })(globalThis);

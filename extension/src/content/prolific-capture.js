@@ -1,25 +1,32 @@
 // app.prolific.com, in the page's own world (manifest "world": "MAIN", document_start): Prolific's app
-// loads the worker's submissions from its own API with its own credentials, which the extension cannot
-// borrow. So this script watches the app's requests: the JSON answer of a GET whose URL path mentions
-// /submissions is handed, unchanged, to prolific-history.js (the extension's side) by window.postMessage.
-// Nothing else is read, nothing is changed: the app gets its answers exactly as before. Whether anything
-// is sent anywhere is decided on the extension's side (off unless the worker turned it on).
+// loads its lists from its own API (internal-api.prolific.com) with its own credentials, which the extension
+// cannot borrow. So this script watches the app's requests: the JSON answer of a successful GET of
+//   /api/v1/participant/studies/      the studies the worker may take (researcher ids are only here, not in
+//                                     the page), read by prolific.js to rate the study cards;
+//   .../submissions/                  the worker's submissions, for their history (prolific-bridge.js sends
+//                                     them on only when the worker turned that on)
+// is handed, unchanged, to the extension's side (prolific-bridge.js) by window.postMessage. Nothing else is
+// read, nothing is changed: the app gets its answers exactly as before (a 429 or any error is left alone).
 (function () {
   "use strict";
 
-  const TAG = "fairfinder:prolific-submissions";
+  const TAGS = { submissions: "fairfinder:prolific-submissions", studies: "fairfinder:prolific-studies" };
 
-  function isSubmissions(url) {
+  /** Which list a URL is, or null. */
+  function kindOf(url) {
     try {
-      return /\/submissions(\/|$)/.test(new URL(url, location.href).pathname);
+      const path = new URL(url, location.href).pathname;
+      if (/\/participant\/studies\/?$/.test(path)) return "studies";
+      if (/\/submissions(\/|$)/.test(path)) return "submissions";
     } catch {
-      return false;
+      // not a URL
     }
+    return null;
   }
 
-  function report(url, payload) {
+  function report(kind, url, payload) {
     if (payload === null || typeof payload !== "object") return;
-    window.postMessage({ [TAG]: true, url: String(url), payload }, location.origin);
+    window.postMessage({ [TAGS[kind]]: true, url: String(url), payload }, location.origin);
   }
 
   const originalFetch = window.fetch;
@@ -30,10 +37,11 @@
         const request = typeof Request === "function" && input instanceof Request ? input : null;
         const url = request ? request.url : String(input);
         const method = String((init && init.method) || (request ? request.method : "GET")).toUpperCase();
-        if (method === "GET" && isSubmissions(url)) {
+        const kind = method === "GET" ? kindOf(url) : null;
+        if (kind) {
           promise.then((response) => {
             if (!response.ok || !/json/i.test(response.headers.get("content-type") || "")) return;
-            response.clone().json().then((payload) => report(response.url || url, payload), () => {});
+            response.clone().json().then((payload) => report(kind, response.url || url, payload), () => {});
           }, () => {});
         }
       } catch {
@@ -46,24 +54,25 @@
   // Apps built on XMLHttpRequest (axios and friends) get the same treatment.
   const XHR = window.XMLHttpRequest;
   if (typeof XHR === "function") {
-    const watched = new WeakMap(); // xhr -> url of a GET of submissions
+    const watched = new WeakMap(); // xhr -> {url, kind} of a GET of a list
     const open = XHR.prototype.open;
     XHR.prototype.open = function (method, url) {
       try {
-        if (String(method).toUpperCase() === "GET" && isSubmissions(url)) {
+        const kind = String(method).toUpperCase() === "GET" ? kindOf(url) : null;
+        if (kind) {
           if (!watched.has(this)) {
             this.addEventListener("load", () => {
               const target = watched.get(this);
               if (!target || this.status < 200 || this.status >= 300) return;
               try {
-                if (this.responseType === "json") report(this.responseURL || target, this.response);
-                else if (this.responseType === "" || this.responseType === "text") report(this.responseURL || target, JSON.parse(this.responseText));
+                if (this.responseType === "json") report(target.kind, this.responseURL || target.url, this.response);
+                else if (this.responseType === "" || this.responseType === "text") report(target.kind, this.responseURL || target.url, JSON.parse(this.responseText));
               } catch {
-                // Not JSON: not a submissions list.
+                // Not JSON: not a list.
               }
             });
           }
-          watched.set(this, String(url));
+          watched.set(this, { url: String(url), kind });
         } else {
           watched.delete(this);
         }

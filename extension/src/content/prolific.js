@@ -1,42 +1,66 @@
-// app.prolific.com: annotate the studies list. Prolific is a single-page app without page JSON in the
-// document, so studies are read from their cards as they appear.
+// app.prolific.com: annotate the studies list.
+//
+// Prolific's participant app is a Vue single-page app: it fetches its studies from
+// internal-api.prolific.com/api/v1/participant/studies/, renders the list after that, and re-renders it
+// (new nodes, same content) as it polls. A card (`li[data-testid="study-<id>"]`) names its researcher only by
+// name, so the studies are read from the JSON the app fetched (prolific-capture.js and prolific-bridge.js keep
+// it), and the DOM is used only to find each study's card by its id. Sources: /work/shared/notes/platforms.md.
 (function (root) {
   "use strict";
 
-  const { rows: parse, listPage } = root.Fairfinder;
-  const CARD = "li.study, [data-testid^='study-']";
+  const { rows: parse, listPage, prolificStudies: captured } = root.Fairfinder;
+  const CARD = "li[data-testid^='study-']";
 
-  function read() {
+  function cards() {
     const found = [];
     for (const card of document.querySelectorAll(CARD)) {
-      if (found.some((f) => f.row === card || f.row.contains(card))) continue;
-      const testId = card.getAttribute("data-testid") || "";
-      const researcher = card.querySelector(".study-researcher");
-      const task = parse.prolificTaskFromCard({
-        studyId: testId.startsWith("study-") ? testId.slice(6) : card.getAttribute("data-study-id"),
-        title: card.querySelector(".study-title, h2, h3")?.textContent,
-        researcherId: card.getAttribute("data-researcher-id") || researcher?.getAttribute("data-researcher-id"),
-        researcherName: researcher?.textContent,
-        rewardText: card.querySelector(".study-reward")?.textContent,
-        timeText: card.querySelector(".study-time")?.textContent,
-        placesText: card.querySelector(".study-places")?.textContent,
-      });
-      if (task) found.push({ row: card, task });
+      const id = parse.studyIdFromTestId(card.getAttribute("data-testid"));
+      if (id && !found.some((f) => f.card.contains(card))) found.push({ card, id });
     }
-    return found.length ? { rows: found.map((f) => f.row), payload: { tasks: found.map((f) => f.task) } } : null;
+    return found;
   }
 
-  const page = listPage.create({ platform: "prolific", read });
-  if (document.querySelector(CARD)) {
-    page.start();
-  } else {
-    // The app renders its list after loading: start once the first card appears.
-    const waiting = new MutationObserver(() => {
-      if (document.querySelector(CARD)) {
-        waiting.disconnect();
-        page.start();
+  function read() {
+    const shown = cards();
+    const rows = [];
+    const studies = [];
+    for (const { card, id } of shown) {
+      const study = captured.byId.get(id);
+      const picked = study && parse.prolificStudyForServer(study);
+      if (picked) {
+        rows.push(card);
+        studies.push(picked);
       }
+    }
+    return {
+      rows,
+      payload: studies.length ? { raw: { results: studies } } : null,
+      seen: shown.length,
+      dataItems: captured.byId.size,
+      container: Boolean(document.querySelector("[data-testid='studies-list']")),
+      // The app's own answer said there are no studies, and no card is shown.
+      empty: captured.answers > 0 && captured.empty && shown.length === 0,
+    };
+  }
+
+  function probes() {
+    return {
+      studies_list: document.querySelectorAll("[data-testid='studies-list']").length,
+      study_cards: cards().length,
+      testid_study_prefix: document.querySelectorAll("[data-testid^='study-']").length,
+      studies_answers: captured.answers,
+      studies_known: captured.byId.size,
+    };
+  }
+
+  /** The studies list: /studies (and the app's home, which shows it). */
+  if (/^\/(studies\/?)?$/.test(location.pathname)) {
+    const page = listPage.create({
+      platform: "prolific", read, probes,
+      shapeRoot: () => document.querySelector("[data-testid='studies-list']") || document.getElementById("app") || document.body,
     });
-    waiting.observe(document.body, { childList: true, subtree: true });
+    page.start();
+    // A new answer from the API may change the studies without changing the DOM.
+    document.addEventListener("fairfinder:studies", () => page.reset());
   }
 })(globalThis);

@@ -9,19 +9,64 @@
   "use strict";
 
   const DEFAULT_TIMEOUT_MS = 8000;
+  const DEFAULT_BUSY_SECONDS = 30; // a 503 without a readable Retry-After
+  const MAX_BUSY_SECONDS = 3600;
+
+  /**
+   * Retry-After (seconds, or an HTTP date) -> whole seconds to wait, 1..MAX_BUSY_SECONDS; the default when
+   * missing or unreadable. `now` in ms (injected: tests never read the clock).
+   */
+  function retryAfterSeconds(header, now) {
+    const text = String(header ?? "").trim();
+    let seconds = null;
+    if (/^\d{1,10}$/.test(text)) seconds = Number(text);
+    else if (text) {
+      const at = Date.parse(text);
+      if (Number.isFinite(at)) seconds = Math.ceil((at - now) / 1000);
+    }
+    if (seconds === null || !Number.isFinite(seconds)) seconds = DEFAULT_BUSY_SECONDS;
+    return Math.min(Math.max(seconds, 1), MAX_BUSY_SECONDS);
+  }
+
+  /**
+   * One server's "busy" state, shared by every client of that server: after a 503 nothing is sent to it until
+   * the time its Retry-After named. `now()` is injected.
+   */
+  class Gate {
+    constructor(now = () => Date.now()) {
+      this.now = now;
+      this.until = 0;
+    }
+
+    /** Seconds left to wait, 0 when requests may go. */
+    wait() {
+      return Math.max(0, Math.ceil((this.until - this.now()) / 1000));
+    }
+
+    close(seconds) {
+      this.until = Math.max(this.until, this.now() + seconds * 1000);
+    }
+  }
 
   class ServerError extends Error {
-    constructor(status, code, message, { field = null, offline = false } = {}) {
+    constructor(status, code, message, { field = null, offline = false, retryAfter = null } = {}) {
       super(message);
       this.name = "ServerError";
       this.status = status; // 0 when the server was not reached
       this.code = code;
       this.field = field;
       this.offline = offline;
+      this.retryAfter = retryAfter; // seconds, for a busy server (503)
+    }
+
+    get busy() {
+      return this.retryAfter !== null;
     }
 
     toJSON() {
-      return { status: this.status, code: this.code, message: this.message, field: this.field };
+      const body = { status: this.status, code: this.code, message: this.message, field: this.field };
+      if (this.busy) body.retry_after = this.retryAfter;
+      return body;
     }
   }
 
@@ -29,14 +74,20 @@
     /**
      * @param {{serverUrl: string, token?: string|null, timeoutMs?: number, fetch?: typeof fetch}} options
      */
-    constructor({ serverUrl, token = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetch: fetchImpl = null }) {
+    constructor({ serverUrl, token = null, timeoutMs = DEFAULT_TIMEOUT_MS, fetch: fetchImpl = null, gate = null }) {
       this.serverUrl = serverUrl.replace(/\/+$/, "");
       this.token = token;
       this.timeoutMs = timeoutMs;
       this.fetch = fetchImpl || globalThis.fetch.bind(globalThis);
+      this.gate = gate; // a Gate: while the server said it is busy, nothing is sent
     }
 
     async request(method, path, { body, query, auth = true, keepalive = false } = {}) {
+      const waiting = this.gate ? this.gate.wait() : 0;
+      if (waiting > 0) {
+        throw new ServerError(503, "server_busy", `The Fairfinder server is busy; trying again in ${waiting} s.`,
+          { offline: true, retryAfter: waiting });
+      }
       const url = new URL(this.serverUrl + path);
       for (const [key, value] of Object.entries(query || {})) {
         if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
@@ -71,6 +122,12 @@
         data = text ? JSON.parse(text) : null;
       } catch {
         data = null;
+      }
+      if (response.status === 503) {
+        const seconds = retryAfterSeconds(response.headers.get("retry-after"), this.gate ? this.gate.now() : Date.now());
+        if (this.gate) this.gate.close(seconds);
+        throw new ServerError(503, "server_busy", `The Fairfinder server is busy; trying again in ${seconds} s.`,
+          { offline: true, retryAfter: seconds });
       }
       if (!response.ok) {
         const known = data && typeof data === "object" && typeof data.code === "string";
@@ -134,10 +191,15 @@
       return this.request("GET", "/api/v1/me/history", { query: { limit, cursor, platform } });
     }
 
+    /** An anonymous page-shape report (lib/page-report.js): sent without the worker's token. */
+    postPageReport(report) {
+      return this.request("POST", "/api/v1/page-reports", { body: report, auth: false });
+    }
+
     health() {
       return this.request("GET", "/health", { auth: false });
     }
   }
 
-  return { Client, ServerError, DEFAULT_TIMEOUT_MS };
+  return { Client, ServerError, Gate, retryAfterSeconds, DEFAULT_TIMEOUT_MS, DEFAULT_BUSY_SECONDS, MAX_BUSY_SECONDS };
 });

@@ -10,6 +10,12 @@
   const MTURK_ORIGIN = "https://worker.mturk.com";
   const PROLIFIC_ORIGIN = "https://app.prolific.com";
   const SYMBOL_CURRENCIES = Object.freeze({ $: "USD", "£": "GBP", "€": "EUR" });
+  // The Masters qualifications mturk-suite counts (brandonhellman/mturk-suite hit-finder/hit-finder.js @cd3b4ce9):
+  // Masters, Categorization Masters, Photo Moderation Masters; and the sandbox's Masters (scrapers/mturk.py).
+  const MASTERS_QUALIFICATION_IDS = Object.freeze(["2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "2NDP2L92HECWY8NS8H3CK0CP5L9GHO",
+    "21VZU98JHSTLZ5BPP4A9NOBJEK3DPG", "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"]);
+  // Link texts that are never a task's title: a reader that finds one of these read a button.
+  const BUTTON_WORDS = /^(preview|accept|accept & work|accept and work|work|return|details|show details)$/i;
 
   /** "$1.50" → {cents: 150, currency: "USD"}; "£2.25" → GBP; "1.50 CAD" → CAD; junk → null. */
   function parseMoney(text) {
@@ -71,13 +77,15 @@
 
   /**
    * One MTurk list row read from the DOM (no embedded JSON on the page) → Task, or null when the row
-   * lacks a requester id, a title or a readable reward.
+   * lacks a requester id, a title or a readable reward. `titleHref` is any of the row's project links
+   * (Preview or "Accept & Work"): it gives the hit_set_id, never the title, which is the plain text of the
+   * row's `.project-name-column` (a title that reads like a button was read from the wrong place: null).
    */
   function mturkTaskFromCells({ requesterHref, requesterName, titleHref, title, rewardText, hitsText }) {
     const requesterId = requesterIdFromHref(requesterHref);
     const money = parseMoney(rewardText);
     const name = clean(title);
-    if (!requesterId || !money || !name) return null;
+    if (!requesterId || !money || !name || BUTTON_WORDS.test(name)) return null;
     const task = {
       platform: "mturk",
       requester_id: requesterId,
@@ -93,6 +101,52 @@
     }
     const available = Number.parseInt(clean(hitsText).replace(/,/g, ""), 10);
     if (Number.isSafeInteger(available) && available >= 0) task.available = available;
+    return task;
+  }
+
+  /** True when a search result / queue project asks for one of the Masters qualifications (and does not exclude it). */
+  function mastersRequired(result) {
+    const requirements = [...(Array.isArray(result?.project_requirements) ? result.project_requirements : []),
+      ...(Array.isArray(result?.hit_requirements) ? result.hit_requirements : [])];
+    return requirements.some((r) => {
+      const id = clean(r?.qualification_type_id ?? r?.qualification_type?.qualification_type_id);
+      return MASTERS_QUALIFICATION_IDS.includes(id) && !["DoesNotExist", "NotEqualTo", "NotIn"].includes(r?.comparator);
+    });
+  }
+
+  /**
+   * One MTurk search result (a HitSetTable props `bodyData` item, or a queue item's `project`) → Task, or
+   * null when it lacks a requester id, a title or a reward. The server reads the same objects itself
+   * (scrapers/mturk.py); this is for pages where only some rows have them.
+   */
+  function mturkTaskFromResult(result) {
+    if (!result || typeof result !== "object") return null;
+    const cents = dollarsToCents(typeof result.monetary_reward?.amount_in_dollars === "string"
+      ? Number(result.monetary_reward.amount_in_dollars) : result.monetary_reward?.amount_in_dollars);
+    const requesterId = clean(result.requester_id);
+    const title = clean(result.title);
+    if (cents === null || !requesterId || !title) return null;
+    const task = {
+      platform: "mturk",
+      requester_id: requesterId,
+      requester_name: clean(result.requester_name).slice(0, 200),
+      title: title.slice(0, 500),
+      reward_cents: cents,
+      currency: /^[A-Z]{3}$/.test(clean(result.monetary_reward?.currency_code)) ? clean(result.monetary_reward.currency_code) : "USD",
+      masters_required: mastersRequired(result),
+    };
+    const hitSetId = clean(result.hit_set_id);
+    if (/^[A-Za-z0-9]{1,128}$/.test(hitSetId)) {
+      task.hit_set_id = hitSetId;
+      task.url = `${MTURK_ORIGIN}/projects/${hitSetId}/tasks`;
+    }
+    const description = clean(result.description);
+    if (description) task.description = description.slice(0, 2000);
+    if (Number.isSafeInteger(result.assignable_hits_count) && result.assignable_hits_count >= 0) task.available = result.assignable_hits_count;
+    if (Number.isSafeInteger(result.assignment_duration_in_seconds) && result.assignment_duration_in_seconds >= 0) {
+      task.time_allotted_seconds = result.assignment_duration_in_seconds;
+    }
+    if (typeof result.caller_meets_requirements === "boolean") task.qualified = result.caller_meets_requirements;
     return task;
   }
 
@@ -125,6 +179,31 @@
       total += Number(match[1]) * (match[2].startsWith("h") ? 3600 : 60);
     }
     return found && total > 0 ? Math.round(total) : null;
+  }
+
+  /** A Prolific card's `data-testid` ("study-676eda540ac41cc075b4e578") → the study id, or null for the tags'
+   *  and panels' own test ids ("study-tag-reward", "study-details", "study-list-title"). */
+  function studyIdFromTestId(testId) {
+    const match = String(testId ?? "").match(/^study-([A-Za-z0-9]{10,64})$/);
+    return match ? match[1] : null;
+  }
+
+  // What the server's parse_studies reads of a study (scrapers/prolific.py, its docstring): the extension
+  // sends only these, as the app received them, so the two agree on one shape and nothing else leaves.
+  const STUDY_FIELDS = Object.freeze(["id", "name", "description", "study_reward", "reward", "estimated_completion_time",
+    "maximum_allowed_time", "total_available_places", "places_taken", "peripheral_requirements"]);
+
+  /** A study of the participant studies JSON, cut to what the server reads; null when it is not an object. */
+  function prolificStudyForServer(study) {
+    if (!study || typeof study !== "object" || Array.isArray(study)) return null;
+    const picked = {};
+    for (const key of STUDY_FIELDS) if (study[key] !== undefined) picked[key] = study[key];
+    const researcher = study.researcher;
+    if (researcher && typeof researcher === "object") {
+      picked.researcher = { id: researcher.id, name: researcher.name };
+      if (researcher.institution && typeof researcher.institution === "object") picked.researcher.institution = { name: researcher.institution.name };
+    }
+    return picked;
   }
 
   /** One Prolific study card read from the DOM → Task, or null. */
@@ -170,7 +249,13 @@
     hitSetIdFromHref,
     acceptedTaskFromUrl,
     mturkTaskFromCells,
+    mturkTaskFromResult,
     mturkTaskFromQueueItem,
+    mastersRequired,
+    MASTERS_QUALIFICATION_IDS,
+    studyIdFromTestId,
+    prolificStudyForServer,
+    STUDY_FIELDS,
     secondsFromText,
     prolificTaskFromCard,
     fingerprint,

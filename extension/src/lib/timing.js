@@ -34,11 +34,14 @@
     return { ...state, assignments: { ...state.assignments, [assignment_id]: entry } };
   }
 
-  /** The worker left the task's page (it may come back; the last time counts). */
-  function leave(state, assignmentId, at) {
+  /**
+   * The worker left the task's page (it may come back; the last time counts). `returning`: they had just
+   * pressed Return, so if the assignment is gone from the queue next time, it was returned, not submitted.
+   */
+  function leave(state, assignmentId, at, { returning = false } = {}) {
     const known = state.assignments[assignmentId];
     if (!known || ms(at) === null) return state;
-    return { ...state, assignments: { ...state.assignments, [assignmentId]: { ...known, left_at: at } } };
+    return { ...state, assignments: { ...state.assignments, [assignmentId]: { ...known, left_at: at, returning: Boolean(returning) } } };
   }
 
   /** The timing payload for POST /api/v1/timings (the server's TimingIn), or null when it makes no sense. */
@@ -78,7 +81,8 @@
 
   /**
    * Compare the open assignments with the platform's queue. Those gone from it were submitted when the
-   * worker left their page; those whose deadline passed first expired (no timing: nobody knows how long
+   * worker left their page (returned, when they left it just after pressing Return); those whose deadline
+   * passed first expired (no timing: nobody knows how long
    * the worker really worked). Very old entries are forgotten.
    */
   function reconcile(state, queueAssignmentIds, now) {
@@ -95,7 +99,7 @@
       const endedAt = entry.left_at || now;
       next = withoutAssignment(next, entry.assignment_id);
       if (deadline !== null && ms(endedAt) > deadline) continue;
-      const timing = timingOf(entry, "submitted", endedAt);
+      const timing = timingOf(entry, entry.returning ? "returned" : "submitted", endedAt);
       if (timing) timings.push(timing);
     }
     return { state: next, timings };

@@ -313,11 +313,21 @@ test('Prolific submissions the worker opens are imported only when the switch is
     }
     const importable = submissions.filter((s) => !['ACTIVE', 'RESERVED'].includes(s.status));
     assert.deepEqual(items.map((i) => i.assignment_id).sort(), importable.map((s) => s.id).sort());
+    // Page 1 is in the current shape: submission_reward, submission_bonuses and an adjustment (both are pay).
     const approved = items.find((i) => i.assignment_id === submissions[0].id);
     assert.equal(approved.state, 'approved');
-    assert.equal(approved.reward_cents, submissions[0].reward);
+    assert.equal(approved.reward_cents, submissions[0].submission_reward.amount);
+    assert.equal(approved.bonus_cents, submissions[0].submission_bonuses[0].amount + submissions[0].submission_adjustments[0].amount);
     assert.equal(approved.currency, 'GBP');
     assert.equal(approved.title, submissions[0].study.name);
+    // A screen-out was paid its screening payment.
+    const screened = items.find((i) => i.state === 'screened_out');
+    assert.equal(screened.reward_cents, submissions.find((s) => s.id === screened.assignment_id).screened_out_payments[0].amount);
+    // Page 2 is in the older shape: reward as an integer, bonus_payments.
+    const older = fake.prolificSubmissions[1].results[0];
+    const fromOlder = items.find((i) => i.assignment_id === older.id);
+    assert.equal(fromOlder.reward_cents, older.reward);
+    assert.equal(fromOlder.bonus_cents, older.bonus_payments.reduce((a, b) => a + b, 0));
   } finally {
     await page.close();
   }

@@ -48,10 +48,31 @@ async function openOptions() {
 }
 
 async function openPopup() {
-  const page = await stack.context.newPage();
-  await page.goto(`chrome-extension://${stack.extensionId}/src/popup/popup.html`);
+  const page = await stack.openPopup();
   await page.waitForSelector('html[data-ready="true"]');
   return page;
+}
+
+/**
+ * What the page's "Export lists" offers for download: the link's file name and the Blob it points to. Read in
+ * the page (Firefox over WebDriver BiDi has no download events), by watching URL.createObjectURL and the
+ * link's click.
+ */
+async function exported(page, press) {
+  await page.evaluate(() => {
+    const original = URL.createObjectURL;
+    window.__ffBlobs = new Map();
+    window.__ffDownloads = [];
+    URL.createObjectURL = function (blob) { const url = original.call(URL, blob); window.__ffBlobs.set(url, blob); return url; };
+    // The click on the download link is recorded instead of saving a file.
+    HTMLAnchorElement.prototype.click = function () { if (this.download) window.__ffDownloads.push({ name: this.download, href: this.href }); };
+  });
+  await press();
+  await page.waitForFunction(() => window.__ffDownloads.length > 0);
+  return page.evaluate(async () => {
+    const [download] = window.__ffDownloads;
+    return { name: download.name, text: await window.__ffBlobs.get(download.href).text() };
+  });
 }
 
 /** Wait until a live region says something containing `text`; returns its whole text. */
@@ -319,13 +340,11 @@ test('export then import round-trips the block and include lists', async () => {
   await reset({ filters: lists });
   const page = await openOptions();
   try {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export lists' }).click(),
-    ]);
-    assert.equal(download.suggestedFilename(), 'fairfinder-lists.json');
-    const file = await download.path();
-    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), lists);
+    const download = await exported(page, () => page.getByRole('button', { name: 'Export lists' }).click());
+    assert.equal(download.name, 'fairfinder-lists.json');
+    const file = `${stack.tmp}/fairfinder-lists.json`;
+    fs.writeFileSync(file, download.text);
+    assert.deepEqual(JSON.parse(download.text), lists);
 
     // A bad file: a clear message at the file field, the lists untouched.
     await page.getByLabel('Import a list file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('hello') });
@@ -433,21 +452,25 @@ test('the welcome explains timing and the opt-in is off until chosen', async () 
     const optIn = page.getByLabel('Yes, time my tasks automatically and send the timings');
     assert.equal(await optIn.isChecked(), false);
     await optIn.check();
-    await page.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings.timingEnabled === true);
+    await page.waitForFunction(async () => (await (globalThis.browser ?? globalThis.chrome).storage.local.get('settings')).settings.timingEnabled === true);
     assert.equal(await page.getByLabel('Time my tasks automatically and send the timings', { exact: true }).isChecked(), true, 'Privacy shows the same setting');
     await page.getByRole('button', { name: 'Done' }).click();
-    assert.equal(await welcome.isVisible(), false);
+    await welcome.waitFor({ state: 'hidden' });
     assert.equal((await stack.storage()).settings.onboarded, true);
 
-    // #welcome brings it back; the Privacy switch turns timing off again.
-    await page.goto(`chrome-extension://${stack.extensionId}/src/options/options.html#welcome`);
-    await page.waitForSelector('html[data-ready="true"]');
-    assert.equal(await page.locator('#welcome').isVisible(), true);
-    await page.getByLabel('Time my tasks automatically and send the timings', { exact: true }).uncheck();
-    await statusSays(page, '#timing-status', 'Automatic timing is off');
-    assert.equal((await stack.storage()).settings.timingEnabled, false);
   } finally {
     await page.close();
+  }
+  // #welcome brings it back; the Privacy switch turns timing off again.
+  const again = await stack.openOptions('#welcome');
+  try {
+    await again.waitForSelector('html[data-ready="true"]');
+    assert.equal(await again.locator('#welcome').isVisible(), true);
+    await again.getByLabel('Time my tasks automatically and send the timings', { exact: true }).uncheck();
+    await statusSays(again, '#timing-status', 'Automatic timing is off');
+    assert.equal((await stack.storage()).settings.timingEnabled, false);
+  } finally {
+    await again.close();
   }
 });
 
@@ -528,13 +551,21 @@ test('the popup shows the handle and saves the target wage to the account', asyn
     await statusSays(page, '#timing-status', 'on');
     assert.equal((await stack.storage()).settings.timingEnabled, true);
 
-    // Chromium focuses an options tab that is already open (the install's welcome tab) instead of opening one.
-    for (const open of stack.context.pages()) if (open.url().includes('/src/options/options.html')) await open.close();
-    const [options] = await Promise.all([
-      stack.context.waitForEvent('page', { predicate: (p) => p.url().includes('/src/options/options.html') }),
-      page.getByRole('button', { name: 'All settings' }).click(),
-    ]);
-    await options.close();
+    // The browser may focus an options tab that is already open (the install's welcome tab, which the tests use
+    // to reach storage) instead of opening one: either way, the options page is shown.
+    const before = new Set((await stack.pages()).map(({ page: open }) => open));
+    await page.getByRole('button', { name: 'All settings' }).click();
+    let shown = null;
+    for (let i = 0; i < 100 && !shown; i++) {
+      for (const { page: open, href } of await stack.pages()) {
+        if (!href.startsWith(`${stack.extensionOrigin}/src/options/options.html`)) continue;
+        const visible = await open.evaluate(() => document.visibilityState === 'visible').catch(() => false);
+        if (!before.has(open) || visible) shown = open;
+      }
+      if (!shown) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(shown, 'an options page was opened or brought forward');
+    if (!before.has(shown)) await shown.close();
   } finally {
     await page.close();
   }

@@ -1,7 +1,8 @@
 'use strict';
 // What a worker sees on worker.mturk.com with the extension: bands and labels on the right rows, rows
 // the filters hide and why, one annotate request per page view and per filter change, the page still
-// working with the server stopped. Real Chromium, real Fairfinder server (through a counting proxy).
+// working with the server stopped. Real Chromium or Firefox (FF_BROWSER), real Fairfinder server (through a
+// counting proxy). Reading the live page shapes (no props, late rows, pagination): mturk.test.js.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -65,7 +66,7 @@ test('every row shows the hourly, its band in words and colour, basis and n, sco
     const shown = await page.$$eval(ROWS, (rows) => rows.map((row) => {
       const box = row.querySelector(':scope > .ff-annotation');
       return {
-        title: row.querySelector('.title-column a').textContent,
+        title: row.querySelector('.project-name-column').textContent,
         hourly: box.querySelector('.ff-hourly').textContent,
         band: box.querySelector('.ff-band').textContent,
         bandClass: [...box.classList].find((c) => c.startsWith('ff-band-')),
@@ -130,7 +131,7 @@ test('a filter change re-annotates the open page once, without a reload; hidden 
     const rows = await page.$$eval(ROWS, (els) => els.map((row) => ({
       hidden: row.classList.contains('ff-hidden-row'),
       reason: row.querySelector('.ff-hidden-reason')?.textContent ?? null,
-      titleVisible: row.querySelector('.title-column').offsetParent !== null,
+      titleVisible: row.querySelector('.project-name-column').offsetParent !== null,
     })));
     const hiddenCount = expected.filter((a) => a.verdict.hidden).length;
     assert.ok(hiddenCount > 0 && hiddenCount < 27, `${hiddenCount} hidden`);
@@ -150,7 +151,7 @@ test('a filter change re-annotates the open page once, without a reload; hidden 
     await show.focus();
     await page.keyboard.press('Enter');
     assert.equal(await show.getAttribute('aria-expanded'), 'true');
-    assert.ok(await row.locator('.title-column').isVisible());
+    assert.ok(await row.locator('.project-name-column').isVisible());
     assert.ok(await row.locator('.ff-hidden-reason').isVisible(), 'the reason stays in view');
 
     // Back to no filters: everything shows again, with one more request.
@@ -174,23 +175,6 @@ test('a page view reuses a recent answer: going back does not ask the server aga
   });
 });
 
-test('without embedded JSON the rows are read from the page', async () => {
-  stack.platform.setEmbedJson(false);
-  try {
-    await stack.withPage(async (page) => {
-      await page.goto('https://worker.mturk.com/projects?page_size=20');
-      assert.equal(await page.getAttribute("[data-react-class*='hitSetTable/HitSetTable']", 'data-react-props'), null);
-      await waitForAnnotations(page, 20);
-      const titles = await page.$$eval(ROWS, (rows) => rows.map((row) => [
-        row.querySelector('.title-column a').textContent,
-        row.querySelector('.ff-review-button .ff-visually-hidden').textContent,
-      ]));
-      for (const [title, named] of titles) assert.equal(named, `: ${title}`);
-    });
-  } finally {
-    stack.platform.setEmbedJson(true);
-  }
-});
 
 test('a requester page is annotated too', async () => {
   const requesterId = stack.platform.tasks[0].requester_id;
@@ -239,12 +223,46 @@ test('a slow server does not hold the page up', async () => {
       await page.goto('https://worker.mturk.com/projects?page_size=15', { waitUntil: 'load' });
       // The platform's own links answer at once while the extension waits for the server.
       assert.equal(await page.locator(ROWS).count(), 15);
-      await page.locator(ROWS).first().locator('.title-column a').click({ timeout: 3000 });
+      await page.locator(ROWS).first().locator('.actions-column a', { hasText: 'Preview' }).click({ timeout: 3000 });
       await page.waitForURL(/\/projects\/[A-Z0-9]+\/tasks\?/);
     });
   } finally {
     proxy.setDelay(0);
   }
+});
+
+test('a busy server (503 with Retry-After) is left alone for that long; the overlay stays as it was', async () => {
+  await stack.configure({ filters: { min_hourly_cents: null, block: [] } });
+  await stack.withPage(async (page) => {
+    await page.goto('https://worker.mturk.com/projects?page_size=27');
+    await waitForAnnotations(page);
+    const shown = await page.$$eval(`${ROWS} > .ff-annotation`, (els) => els.map((e) => e.getAttribute('aria-label')));
+    proxy.answer({ status: 503, headers: { 'retry-after': '3' }, body: '{"code": "unavailable", "message": "Busy."}' });
+    try {
+      const asked = proxy.count('/api/v1/annotate', 'POST');
+      // A filter change asks once, is told to wait 3 s, and keeps what is drawn.
+      await stack.configure({ filters: { min_hourly_cents: 100 } });
+      await page.locator('#ff-notice').filter({ hasText: 'the server is busy' }).waitFor({ timeout: 10_000 });
+      assert.match(await page.locator('#ff-notice').textContent(), /the ratings shown stay as they were\. Trying again in 3 s\./);
+      assert.equal(await page.locator('#ff-notice').getAttribute('role'), 'status');
+      assert.deepEqual(await page.$$eval(`${ROWS} > .ff-annotation`, (els) => els.map((e) => e.getAttribute('aria-label'))), shown);
+      // More changes and another page view while it waits: nothing reaches the server.
+      await stack.configure({ filters: { min_hourly_cents: 200 } });
+      await stack.withPage(async (other) => {
+        await other.goto('https://worker.mturk.com/projects?page_size=27');
+        // A list already rated keeps its last answer, saying from when.
+        await other.locator('#ff-notice').filter({ hasText: 'the server is busy' }).waitFor({ timeout: 10_000 });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(proxy.count('/api/v1/annotate', 'POST') - asked, 1, 'one request, then silence');
+    } finally {
+      proxy.answer(null);
+    }
+    // After the wait, one more request: the page is rated for the new filters and the notice goes.
+    await page.waitForFunction(() => !document.getElementById('ff-notice') && document.querySelectorAll('li.table-row.ff-hidden-row').length > 0,
+      null, { timeout: 15_000 });
+  });
+  await stack.configure({ filters: { min_hourly_cents: null } });
 });
 
 test('the overlay passes an accessibility audit; a screenshot goes into docs/', async () => {
@@ -276,29 +294,4 @@ test('the overlay passes an accessibility audit; a screenshot goes into docs/', 
     assert.ok(fs.statSync(path.join(docs, 'extension-overlay.png')).size > 10_000, 'a real picture');
   });
   await stack.configure({ filters: { min_hourly_cents: null } });
-});
-
-test("Prolific's study list is annotated from its cards", async () => {
-  await stack.withPage(async (page) => {
-    await page.goto('https://app.prolific.com/studies');
-    const cards = page.locator('li.study');
-    const count = await cards.count();
-    assert.ok(count >= 2, `${count} studies`);
-    await page.waitForFunction((n) => document.querySelectorAll('li.study > .ff-annotation').length === n, count, { timeout: 15_000 });
-    const shown = await cards.evaluateAll((els) => els.map((card) => ({
-      reward: card.querySelector('.study-reward').textContent,
-      time: card.querySelector('.study-time')?.textContent ?? '',
-      hourly: card.querySelector('.ff-hourly').textContent,
-      basis: card.querySelector('.ff-basis').textContent,
-      band: card.querySelector('.ff-band').textContent,
-    })));
-    for (const card of shown) {
-      assert.ok(Object.values(format.BAND_LABELS).includes(card.band), card.band);
-      if (/\d/.test(card.time)) {
-        // Nobody has timed these studies: the figure comes from the stated time, in the reward's currency.
-        assert.equal(card.basis, "from the requester's own time estimate");
-        assert.equal(card.hourly[0], card.reward.trim()[0], `${card.hourly} in the currency of ${card.reward}`);
-      }
-    }
-  });
 });

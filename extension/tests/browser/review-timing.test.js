@@ -1,6 +1,6 @@
 'use strict';
 // A review sent from a task row arrives in the server's database; accepting and then submitting or
-// returning a task posts a timing; with timing off, nothing is sent. Real Chromium, real server.
+// returning a task posts a timing; with timing off, nothing is sent. Real Chromium or Firefox, real server.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startStack } = require('../support/stack.js');
@@ -19,9 +19,8 @@ after(async () => {
 });
 
 test('the first run opens the plain-words explanation of timing, which is off until the worker turns it on', async () => {
-  const welcome = await until('the welcome tab', async () => stack.context.pages()
-    .find((p) => p.url() === `chrome-extension://${stack.extensionId}/src/options/options.html#welcome`));
-  await welcome.waitForLoadState();
+  const welcome = await until('the welcome tab', async () => (await stack.pages())
+    .find(({ href }) => href === `${stack.extensionOrigin}/src/options/options.html#welcome`)?.page);
   const text = await welcome.locator('body').innerText();
   assert.match(text, /timing/i);
   assert.match(text, /never sent/i, 'says what is not sent');
@@ -182,6 +181,28 @@ test('accept then return posts a returned timing', async () => {
     const timing = await until('the returned timing', async () => (await timingsOf(assignmentId))[0]);
     assert.equal(timing.outcome, 'returned');
   });
+});
+
+test('a return sent by a confirm script (form.submit(), no submit event) is still a returned timing', async () => {
+  // mturk-suite's confirm-return-hit.js stops the submit event and sends the form itself: nobody else sees an
+  // event. The worker's click on Return is seen, and the assignment then leaves the queue.
+  await stack.configure({ settings: { timingEnabled: true } });
+  stack.platform.setConfirmReturn(true);
+  try {
+    await stack.withPage(async (page) => {
+      const assignmentId = await accept(page, qualified(10));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await page.getByRole('button', { name: 'Return' }).click();
+      await page.waitForURL(/\/projects(\?|$)/);
+      assert.deepEqual(stack.platform.history.at(-1), { ...stack.platform.history.at(-1), assignment_id: assignmentId, outcome: 'returned' });
+      // The list page that loads next sees the assignment gone from the queue.
+      const timing = await until('the returned timing', async () => (await timingsOf(assignmentId))[0]);
+      assert.equal(timing.outcome, 'returned');
+      assert.ok(timing.seconds >= 1 && timing.seconds < 60, `seconds ${timing.seconds}`);
+    });
+  } finally {
+    stack.platform.setConfirmReturn(false);
+  }
 });
 
 test('timings wait in the outbox while the server is down, and arrive later', async () => {

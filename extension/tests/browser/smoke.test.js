@@ -2,7 +2,6 @@
 // The harness itself: server + fake platform + Chromium with the extension, wired together.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const { startStack } = require('../support/stack.js');
@@ -17,11 +16,7 @@ after(async () => {
   if (stack) await stack.close();
 });
 
-/** Chromium's id for an unpacked extension: sha256 of its absolute path, first 32 hex digits as a..p. */
-function unpackedExtensionId(dir) {
-  const hex = crypto.createHash('sha256').update(dir).digest('hex').slice(0, 32);
-  return [...hex].map((c) => String.fromCharCode('a'.charCodeAt(0) + parseInt(c, 16))).join('');
-}
+const { unpackedExtensionId } = require('../support/browser.js');
 
 function portIsClosed(port) {
   return new Promise((resolve) => {
@@ -33,12 +28,20 @@ function portIsClosed(port) {
 
 const queueJson = (page) => page.evaluate(async () => (await fetch('/tasks?format=json')).json());
 
-test('the extension service worker runs with the unpacked extension id', async () => {
-  assert.match(stack.extensionId, /^[a-p]{32}$/);
-  assert.equal(stack.extensionId, unpackedExtensionId(stack.extensionDir));
-  assert.equal(stack.worker.url(), `chrome-extension://${stack.extensionId}/src/background.js`);
-  assert.ok(stack.context.serviceWorkers().some((w) => w.url() === stack.worker.url()));
-  assert.equal(await stack.worker.evaluate(() => chrome.runtime.getManifest().version), '0.1.0');
+test('the extension is loaded, its background answers, and its pages have the expected address', async () => {
+  if (stack.browserName === 'chromium') {
+    assert.equal(stack.extensionOrigin, `chrome-extension://${unpackedExtensionId(stack.extensionDir)}`);
+  } else {
+    assert.match(stack.extensionOrigin, /^moz-extension:\/\/[0-9a-f-]{36}$/);
+  }
+  const seen = await stack.inExtension(async () => {
+    const ext = globalThis.browser ?? globalThis.chrome;
+    const answer = await ext.runtime.sendMessage({ type: 'open-assignments' });
+    return { version: ext.runtime.getManifest().version, origin: location.origin, answer };
+  });
+  assert.equal(seen.version, '0.1.0');
+  assert.equal(seen.origin, stack.extensionOrigin);
+  assert.deepEqual(seen.answer, { ok: true, assignments: [] }, 'the background script answers messages');
 });
 
 test('https://worker.mturk.com/ is the fake task list, rows matching the embedded JSON', async () => {
@@ -48,6 +51,7 @@ test('https://worker.mturk.com/ is the fake task list, rows matching the embedde
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.ok((await page.title()).length > 0);
     assert.equal(await page.locator('li.table-row').count(), 27);
+    assert.equal(await page.locator('ol.hit-set-table > li').count(), 28, 'one element before the rows [panda]');
     const props = await page.getAttribute("[data-react-class*='hitSetTable/HitSetTable']", 'data-react-props');
     const { bodyData } = JSON.parse(props);
     assert.equal(bodyData.length, 27);
@@ -56,8 +60,13 @@ test('https://worker.mturk.com/ is the fake task list, rows matching the embedde
     assert.deepEqual(bodyData.map((r) => r.hit_set_id), stack.platform.tasks.map((t) => t.hit_set_id));
     assert.equal(bodyData.filter((r) => !r.caller_meets_requirements).length, 2);
     assert.equal(bodyData.filter((r) => r.project_requirements.some((q) => q.qualification_type_id === '2F1QJWKUDD8XADTFD2Q0G6UTO95ALH')).length, 1);
-    const titles = await page.locator('li.table-row .title-column a').allTextContents();
+    // The title is the plain text of .project-name-column; the first /projects/ link of a row is Preview.
+    const titles = await page.locator('li.table-row .project-name-column').allTextContents();
     assert.deepEqual(titles, bodyData.map((r) => r.title));
+    assert.equal(await page.locator('li.table-row .project-name-column a').count(), 0);
+    const firstLinks = await page.$$eval('li.table-row', (rows) => rows.map((row) => row.querySelector("a[href*='/projects/']").textContent));
+    assert.ok(firstLinks.every((text) => text === 'Preview'));
+    assert.deepEqual(await page.locator('li.table-row .task-column').allTextContents(), bodyData.map((r) => String(r.assignable_hits_count)));
     const pagination = await page.getAttribute("[data-react-class*='navigation/Pagination']", 'data-react-props');
     assert.deepEqual(JSON.parse(pagination), { lastPage: 1, currentPage: 1 });
 
@@ -87,13 +96,24 @@ test('https://worker.mturk.com/ is the fake task list, rows matching the embedde
   });
 });
 
-test('app.prolific.com/studies lists the fixture studies', async () => {
+test('app.prolific.com/studies renders the API\'s studies late, as cards naming the researcher only by name', async () => {
   await stack.withPage(async (page) => {
     await page.goto('https://app.prolific.com/studies');
-    assert.equal(await page.locator('ul.studies-list li.study').count(), 3);
-    const first = page.locator('li.study').first();
-    assert.equal(await first.locator('.study-reward').textContent(), '£2.25');
-    assert.equal(await first.getAttribute('data-researcher-id'), '5f1e2d3c4b5a69788796a5b4');
+    assert.equal(await page.locator("li[data-testid^='study-']").count(), 0, 'nothing before the data arrives');
+    await page.locator("[data-testid='studies-list'] li.list-item").first().waitFor();
+    assert.equal(await page.locator("ul.list > li.list-item[data-testid^='study-']").count(), 12);
+    const first = page.locator('li.list-item').first();
+    assert.equal(await first.getAttribute('data-testid'), 'study-676eda540ac41cc075b4e578');
+    assert.equal(await first.locator("[data-testid='title']").textContent(), 'Background survey');
+    assert.equal(await first.locator("[data-testid='host']").innerText(), 'By columbia.edu');
+    assert.equal(await first.locator("[data-testid='study-tag-reward']").textContent(), '$0.80');
+    assert.equal(await first.locator("[data-testid='study-tag-completion-time']").textContent(), '3 mins');
+    assert.equal(await first.locator("[data-testid='study-tag-places']").textContent(), '640 places');
+    const html = await page.evaluate(() => document.querySelector("[data-testid='studies-list']").outerHTML);
+    assert.ok(!html.includes(stack.platform.studies[0].researcher.id), 'no researcher id in the DOM');
+    assert.ok(await page.locator("[data-testid^='study-']").count() > 12 * 4, 'the prefix also matches tags and panels');
+    // The app asked its API with a token, and the API answered the JSON the extension reads.
+    assert.ok(stack.platform.prolific.requests.some((r) => r.path === '/api/v1/participant/studies/' && r.status === 200));
   });
 });
 
@@ -141,7 +161,7 @@ test('accept, submit through the HIT frame, accept and return', async () => {
   });
 });
 
-test('configure merges into chrome.storage.local; openOptions opens the options page', async () => {
+test('configure merges into storage.local; openOptions opens the options page', async () => {
   await stack.configure({ settings: { serverUrl: stack.server.url } });
   await stack.configure({ settings: { handle: 'smoke' }, filters: { target_cents_per_hour: 1200 } });
   const stored = await stack.storage();
@@ -151,7 +171,7 @@ test('configure merges into chrome.storage.local; openOptions opens the options 
 
   const options = await stack.openOptions();
   try {
-    assert.equal(options.url(), `chrome-extension://${stack.extensionId}/src/options/options.html`);
+    assert.equal(await options.evaluate(() => location.href), `${stack.extensionOrigin}/src/options/options.html`);
   } finally {
     await options.close();
   }
@@ -176,6 +196,5 @@ test('close() stops everything and removes the temporary folder', async () => {
   assert.equal(fs.existsSync(tmp), false);
   assert.ok(await portIsClosed(serverPort), 'server port closed');
   assert.ok(await portIsClosed(platformPort), 'platform port closed');
-  assert.equal(stack.context.pages().length, 0);
   await stack.close(); // a second close is harmless
 });

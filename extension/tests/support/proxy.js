@@ -1,11 +1,13 @@
 // A loopback HTTP proxy in front of the real Fairfinder server: it counts the requests the extension
-// makes (per method and path) and can hold answers back, to play a slow server. Bodies pass unchanged.
+// makes (per method and path), can hold answers back (a slow server) or answer them itself (a busy one).
+// Bodies pass unchanged.
 const http = require('node:http');
 
 async function startCountingProxy(targetUrl) {
   const target = new URL(targetUrl);
   const seen = [];
   let delayMs = 0;
+  let override = null; // {status, headers, body}: answered by the proxy itself, the server not asked
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -26,6 +28,11 @@ async function startCountingProxy(targetUrl) {
         });
         upstream.end(Buffer.concat(chunks));
       };
+      if (override) {
+        res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
+        res.end(override.body ?? '');
+        return;
+      }
       if (delayMs) setTimeout(forward, delayMs); else forward();
     });
   });
@@ -37,6 +44,8 @@ async function startCountingProxy(targetUrl) {
       return seen.filter((r) => (!path || r.path === path) && (!method || r.method === method)).length;
     },
     setDelay(ms) { delayMs = ms; },
+    /** Answer every request with this ({status, headers, body}), or pass them on again (null). */
+    answer(value) { override = value; },
     close() {
       server.closeAllConnections?.();
       return new Promise((resolve) => server.close(() => resolve()));

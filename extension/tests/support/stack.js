@@ -1,27 +1,26 @@
 'use strict';
 // The whole stack for browser tests: a real Fairfinder server process (own temporary data folder),
-// the fake worker.mturk.com / app.prolific.com over TLS, and Debian's Chromium with this folder loaded
-// as an unpacked extension (Playwright persistent context). See /work/shared/notes/browser-testing.md.
+// the fake worker.mturk.com / app.prolific.com / internal-api.prolific.com over TLS, and Debian's Chromium or
+// Firefox ESR (FF_BROWSER) with this folder loaded as an unpacked extension (tests/support/browser.js).
 //
 //   const { startStack } = require('../support/stack.js');
 //   const stack = await startStack({ demo: true });
 //   ...
 //   await stack.close();
 //
-// Missing tools (Chromium, the venv's python, openssl) make startStack throw: tests fail, never skip.
+// Missing tools (the browser, the venv's python, openssl) make startStack throw: tests fail, never skip.
 
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
-const { startFakePlatform } = require('./fake-mturk.js');
+const { startFakePlatform, HOSTS } = require('./fake-mturk.js');
+const { launch, startTunnel, browserName, requireBrowser } = require('./browser.js');
 
 const EXTENSION_DIR = path.resolve(__dirname, '../..');
 const ROOT = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
-const CHROMIUM = '/usr/bin/chromium';
-const HOSTS = ['worker.mturk.com', 'app.prolific.com'];
 
 const debug = (...args) => { if (process.env.FF_DEBUG) console.log('[stack]', ...args); };
 
@@ -30,7 +29,6 @@ function requireFile(file, what, hint) {
 }
 
 function requireTools() {
-  requireFile(CHROMIUM, 'Chromium', 'install Debian\'s chromium (`make system-deps` installs it)');
   requireFile(PYTHON, 'The Fairfinder virtualenv python', 'run `make install-dev` in the repository root first');
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
@@ -201,50 +199,14 @@ class FairfinderServer {
   }
 }
 
-async function launchBrowser({ profileDir, platformPort }) {
-  let chromium;
-  try {
-    ({ chromium } = require('playwright-core'));
-  } catch {
-    throw new Error('playwright-core is not installed: run `npm ci` in extension/');
-  }
-  const rules = HOSTS.map((host) => `MAP ${host} 127.0.0.1:${platformPort}`).join(', ');
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreHTTPSErrors: true,
-    // Playwright's default switches include --disable-extensions, which would keep ours from loading.
-    ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--headless=new',
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-      `--host-resolver-rules=${rules}`,
-      '--ignore-certificate-errors',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  return context;
-}
-
-async function findServiceWorker(context, timeout = 15_000) {
-  const isExtension = (w) => w.url().startsWith('chrome-extension://');
-  const existing = context.serviceWorkers().find(isExtension);
-  if (existing) return existing;
-  return context.waitForEvent('serviceworker', { predicate: isExtension, timeout });
-}
-
 /**
  * Start the stack. Options: demo (seed the demo data), serverEnv (extra environment for the server).
- * @returns {Promise<object>} see the README of tests/support in the module header and smoke.test.js.
+ * The browser is FF_BROWSER's (chromium by default, or firefox): tests/support/browser.js.
  */
 async function startStack({ demo = false, serverEnv = {} } = {}) {
   requireTools();
+  const name = browserName();
+  requireBrowser(name);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fairfinder-ext-'));
   const cleanups = [];
   let closed = false;
@@ -276,71 +238,71 @@ async function startStack({ demo = false, serverEnv = {} } = {}) {
     const { key, cert } = makeCertificate(tmp);
     const platform = await startFakePlatform({ key, cert, python: PYTHON, root: ROOT });
     cleanups.push(() => platform.close());
-
-    const context = await launchBrowser({ profileDir: path.join(tmp, 'profile'), platformPort: platform.port });
-    cleanups.push(() => context.close());
-
-    let worker;
-    try {
-      worker = await findServiceWorker(context);
-    } catch (err) {
-      throw new Error(`the extension's service worker did not start (${err.message}); is ${EXTENSION_DIR}/manifest.json valid?`);
+    let proxyPort = null;
+    if (name === 'firefox') {
+      const tunnel = await startTunnel({ hosts: HOSTS, targetPort: platform.port });
+      cleanups.push(() => tunnel.close());
+      proxyPort = tunnel.port;
     }
-    const extensionId = new URL(worker.url()).host;
-    context.on('serviceworker', (w) => {
-      if (w.url().startsWith(`chrome-extension://${extensionId}/`)) worker = w;
-    });
-    debug('extension', extensionId, 'platform port', platform.port);
 
-    const liveWorker = async () => {
-      const current = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
-      if (current) return current;
-      return findServiceWorker(context);
+    const driver = await launch({ name, extensionDir: EXTENSION_DIR, profileDir: path.join(tmp, 'profile'), hosts: HOSTS,
+      platformPort: platform.port, proxyPort });
+    cleanups.push(() => driver.close());
+    // The first-run tab the extension opens on install: an extension page, where storage is reached.
+    let control = await driver.waitForExtensionTab();
+    const controlPage = async () => {
+      if (control.isClosed()) control = await driver.openExtensionPage('src/options/options.html#control', control);
+      return control;
     };
+    debug(name, driver.extensionOrigin, 'platform port', platform.port);
 
     return {
       tmp,
       extensionDir: EXTENSION_DIR,
       root: ROOT,
+      browserName: name,
       server,
       platform,
-      context,
-      extensionId,
-      get worker() { return worker; },
-      /** Merge into chrome.storage.local 'settings' / 'filters'; any other key is set as given. Returns the whole storage. */
+      driver,
+      extensionOrigin: driver.extensionOrigin,
+      /** Merge into storage.local 'settings' / 'filters'; any other key is set as given. Returns the whole storage. */
       async configure(values = {}) {
-        return (await liveWorker()).evaluate(async (values) => {
-          const current = await chrome.storage.local.get(['settings', 'filters']);
+        return (await controlPage()).evaluate(async (values) => {
+          const area = (globalThis.browser ?? globalThis.chrome).storage.local;
+          const current = await area.get(['settings', 'filters']);
           const next = {};
           for (const [key, value] of Object.entries(values)) {
             const merge = (key === 'settings' || key === 'filters') && value && typeof value === 'object' && !Array.isArray(value);
             next[key] = merge ? { ...(current[key] || {}), ...value } : value;
           }
-          await chrome.storage.local.set(next);
-          return chrome.storage.local.get(null);
+          await area.set(next);
+          return area.get(null);
         }, values);
       },
       async storage() {
-        return (await liveWorker()).evaluate(() => chrome.storage.local.get(null));
+        return (await controlPage()).evaluate(() => (globalThis.browser ?? globalThis.chrome).storage.local.get(null));
       },
+      /** Evaluate in an extension page (the extension's APIs are there). */
+      async inExtension(fn, arg) {
+        return (await controlPage()).evaluate(fn, arg);
+      },
+      /** The open pages with their addresses: [{page, href}]. */
+      pages: () => driver.pages(),
+      newPage: () => driver.newPage(),
       /** Run `fn(page)` on a new tab, closed afterwards whatever happens. */
       async withPage(fn) {
-        const page = await context.newPage();
+        const page = await driver.newPage();
         try {
           return await fn(page);
         } finally {
           await page.close();
         }
       },
-      async openOptions() {
-        const page = await context.newPage();
-        await page.goto(`chrome-extension://${extensionId}/src/options/options.html`);
-        return page;
+      async openOptions(hash = '') {
+        return driver.openExtensionPage(`src/options/options.html${hash}`, await controlPage());
       },
       async openPopup() {
-        const page = await context.newPage();
-        await page.goto(`chrome-extension://${extensionId}/src/popup/popup.html`);
-        return page;
+        return driver.openExtensionPage('src/popup/popup.html', await controlPage());
       },
       close,
     };
@@ -350,4 +312,4 @@ async function startStack({ demo = false, serverEnv = {} } = {}) {
   }
 }
 
-module.exports = { startStack, FairfinderServer, freePort, EXTENSION_DIR, ROOT, PYTHON, CHROMIUM };
+module.exports = { startStack, FairfinderServer, freePort, EXTENSION_DIR, ROOT, PYTHON };

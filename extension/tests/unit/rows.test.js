@@ -87,3 +87,50 @@ test("fingerprint is stable and tells payloads apart", () => {
   assert.equal(rows.fingerprint(a), rows.fingerprint(JSON.parse(JSON.stringify(a))));
   assert.notEqual(rows.fingerprint(a), rows.fingerprint({ tasks: [{ title: "x", reward_cents: 2 }] }));
 });
+
+test("a row whose title reads like a button was read from the wrong place", () => {
+  for (const title of ["Preview", "Accept & Work", " accept ", "Work"]) {
+    assert.equal(rows.mturkTaskFromCells({ requesterHref: "/requesters/A1/projects", title, rewardText: "$0.10" }), null, title);
+  }
+});
+
+test("a search result or queue project becomes a task, with the Masters qualifications mturk-suite lists", () => {
+  const result = {
+    hit_set_id: "3BH1IVA3VJXE20OLEULG3K8PC6Q1RU", requester_id: "AGVV5AWLJY7H2", requester_name: "Ibotta Turk",
+    title: "Are these receipts the same?", description: "Tell us if two receipts are the same",
+    monetary_reward: { amount_in_dollars: 0.01, currency_code: "USD" }, assignable_hits_count: 1,
+    assignment_duration_in_seconds: 360, caller_meets_requirements: true,
+    project_requirements: [{ qualification_type_id: "2NDP2L92HECWY8NS8H3CK0CP5L9GHO", comparator: "Exists" }],
+  };
+  assert.deepEqual(rows.mturkTaskFromResult(result), {
+    platform: "mturk", requester_id: "AGVV5AWLJY7H2", requester_name: "Ibotta Turk", title: "Are these receipts the same?",
+    reward_cents: 1, currency: "USD", masters_required: true, hit_set_id: "3BH1IVA3VJXE20OLEULG3K8PC6Q1RU",
+    url: "https://worker.mturk.com/projects/3BH1IVA3VJXE20OLEULG3K8PC6Q1RU/tasks", description: "Tell us if two receipts are the same",
+    available: 1, time_allotted_seconds: 360, qualified: true,
+  });
+  for (const id of rows.MASTERS_QUALIFICATION_IDS) {
+    assert.equal(rows.mastersRequired({ project_requirements: [{ qualification_type_id: id, comparator: "Exists" }] }), true, id);
+    assert.equal(rows.mastersRequired({ hit_requirements: [{ qualification_type: { qualification_type_id: id } }] }), true, id);
+    assert.equal(rows.mastersRequired({ project_requirements: [{ qualification_type_id: id, comparator: "DoesNotExist" }] }), false);
+  }
+  assert.deepEqual(rows.MASTERS_QUALIFICATION_IDS.slice(0, 3), ["2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "2NDP2L92HECWY8NS8H3CK0CP5L9GHO", "21VZU98JHSTLZ5BPP4A9NOBJEK3DPG"]);
+  assert.equal(rows.mturkTaskFromResult({ ...result, title: " " }), null);
+  assert.equal(rows.mturkTaskFromResult({ ...result, monetary_reward: {} }), null);
+});
+
+test("a card's data-testid gives its study id; the tags' and panels' test ids give none", () => {
+  assert.equal(rows.studyIdFromTestId("study-676eda540ac41cc075b4e578"), "676eda540ac41cc075b4e578");
+  for (const other of ["study-tag-reward", "study-details", "study-list-title", "study-", "studies-list", null, "study-card"]) {
+    assert.equal(rows.studyIdFromTestId(other), null, String(other));
+  }
+});
+
+test("a study is cut to the fields the server's parse_studies reads", () => {
+  const live = require("../../../tests/fixtures/scrapers/prolific_studies_live.json").results[0];
+  const picked = rows.prolificStudyForServer(live);
+  assert.deepEqual(Object.keys(picked).sort(), [...rows.STUDY_FIELDS.filter((k) => k in live), "researcher"].sort());
+  assert.deepEqual(picked.researcher, { id: live.researcher.id, name: live.researcher.name });
+  assert.equal("previous_submission_count" in picked || "submission_started_at" in picked || "pii" in picked, false);
+  assert.equal(rows.prolificStudyForServer(null), null);
+  assert.equal(rows.prolificStudyForServer([1]), null);
+});

@@ -68,3 +68,14 @@ test("measured minutes come from the worker's own recent timing of the same task
   assert.equal(timing.measuredMinutes(recent, { ...task, reward_cents: 151 }), null);
   assert.equal(timing.measuredMinutes(undefined, task), null);
 });
+
+test("a task that left the queue just after the worker pressed Return was returned, not submitted", () => {
+  let state = timing.accept(timing.emptyState(), accepted);
+  state = timing.leave(state, "AS1", "2026-11-24T10:12:00.000Z", { returning: true });
+  const { timings } = timing.reconcile(state, [], "2026-11-24T10:13:00.000Z");
+  assert.equal(timings[0].outcome, "returned");
+  assert.equal(timings[0].ended_at, "2026-11-24T10:12:00.000Z");
+  // Leaving again without pressing Return (the return was cancelled) makes it a submit again.
+  state = timing.leave(state, "AS1", "2026-11-24T10:20:00.000Z");
+  assert.equal(timing.reconcile(state, [], "2026-11-24T10:21:00.000Z").timings[0].outcome, "submitted");
+});
