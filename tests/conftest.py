@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests import database
+from tests import clock, database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-not-for-production"
@@ -29,6 +29,8 @@ DATABASE_FIXTURES = {"settings", "client", "live_server", "database_url", "empty
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: a date computed at import time meets the same clock as the tests.
+    clock.start()
     config.addinivalue_line("markers", "database: touches the database without a database fixture (runs on both)")
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself (its files, backups, pragmas)")
 
@@ -46,7 +48,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"fairfinder test database: {database.backend_name()}"
+    start = os.environ.get(clock.START_ENV, "wall")
+    return f"fairfinder test database: {database.backend_name()}; clock starts at {start} (tests/clock.py)"
 
 
 @pytest.fixture(scope="session", autouse=True)
