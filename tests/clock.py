@@ -8,13 +8,16 @@ crosses a midnight, a month and a year, always the same ones, whatever day it is
 Processes the tests start (the server, the CLI, the benchmarks, pytest-xdist's workers) keep the same clock:
 the environment carries the fake instant and the real time it stood for, and `tests/clock_site/sitecustomize.py`
 (on PYTHONPATH) moves each new Python process to the same offset. `FAIRFINDER_TEST_NOW=wall` runs on the real
-clock; any ISO 8601 instant starts the run there (`FAIRFINDER_TEST_NOW=2026-06-30T23:59:50+00:00 make test-fast`).
+clock; any ISO 8601 instant with an offset starts the run there
+(`FAIRFINDER_TEST_NOW=2026-06-30T23:59:50+00:00 make test-fast`).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 START_ENV = "FAIRFINDER_TEST_NOW"        # the fake instant ...
@@ -23,28 +26,22 @@ DEFAULT_START = "2026-12-31T23:59:00+00:00"
 SITE = Path(__file__).resolve().parent / "clock_site"
 
 
-def offset_now(start: str, real_start: str) -> datetime:
-    """The fake now: the fake start moved on by the real time since."""
-    moment = datetime.fromisoformat(start)
-    if moment.tzinfo is None:
-        raise ValueError(f"{START_ENV} must carry a time zone offset, got {start!r}")
-    return moment + timedelta(seconds=time.time() - float(real_start))
-
-
 def start() -> datetime | None:
-    """Start the run's clock in this process and hand it to every process started from here. Returns the fake
-    start, or None on the wall clock. Called once per process (pytest_configure); harmless twice."""
+    """Put this process and every Python process started from it on the run's clock. Returns the fake start, or
+    None on the wall clock. Called from pytest_configure, before any test module is imported."""
     fake = os.environ.setdefault(START_ENV, DEFAULT_START)
     if fake == "wall":
         return None
-    real = os.environ.setdefault(REAL_ENV, repr(time.time()))
+    os.environ.setdefault(REAL_ENV, repr(time.time()))  # the real time: nothing travels before this is set
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(SITE) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE), *paths])
-    import time_machine  # noqa: PLC0415 - a dev dependency
-
-    now = offset_now(fake, real)
-    if not getattr(start, "_travelling", False):
-        time_machine.travel(now, tick=True).start()
-        start._travelling = True  # type: ignore[attr-defined]
+    site = sys.modules.get("sitecustomize")
+    if site is None or getattr(site, "__file__", None) != str(SITE / "sitecustomize.py"):
+        # This process started before PYTHONPATH named the clock (the first pytest process): load it by path.
+        spec = importlib.util.spec_from_file_location("fairfinder_test_clock_site", SITE / "sitecustomize.py")
+        assert spec and spec.loader
+        site = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(site)
+    site.travel()  # a process that loaded it at start-up (an xdist worker) is already on the clock: a no-op
     return datetime.fromisoformat(fake)

@@ -33,9 +33,23 @@ def pytest_configure(config: pytest.Config) -> None:
     clock.start()
     config.addinivalue_line("markers", "database: touches the database without a database fixture (runs on both)")
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself (its files, backups, pragmas)")
+    config.addinivalue_line("markers", "slow: seconds per test (browsers, crashes, clusters, fuzzing); not in make test-fast")
+
+
+# Folders and files whose tests take seconds each (real browsers, killed servers, clusters, fuzzing): `make test`
+# runs them, `make test-fast` leaves them out.
+SLOW_FOLDERS = {"durability", "cluster", "fuzz"}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath))
+    return "browser" in path.name or bool(SLOW_FOLDERS & set(path.relative_to(ROOT / "tests").parts[:-1]))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     if database.backend_name() != "postgresql":
         return
     keep, drop = [], []

@@ -1,15 +1,33 @@
-"""Loaded by every Python process the tests start (PYTHONPATH, see tests/clock.py): moves it to the run's clock."""
+"""Loaded by every Python process the tests start (on PYTHONPATH, see tests/clock.py): moves it to the run's clock.
+
+This file is the one implementation of that move; tests/clock.py calls `travel()` for the test process itself.
+"""
 import os
 
-if os.environ.get("FAIRFINDER_TEST_NOW", "wall") != "wall" and "FAIRFINDER_TEST_REAL_START" in os.environ:
+TRAVELLING = False
+
+
+def travel() -> bool:
+    """Move this process to the run's clock (once); False when the run is on the wall clock."""
+    global TRAVELLING
+    if TRAVELLING:
+        return True
+    start, real_start = os.environ.get("FAIRFINDER_TEST_NOW", "wall"), os.environ.get("FAIRFINDER_TEST_REAL_START")
+    if start == "wall" or real_start is None:
+        return False
     try:
         import time_machine
     except ImportError:  # a Python without the project's dev dependencies (a helper `python3 -c` in a script)
-        pass
-    else:
-        import time
-        from datetime import datetime, timedelta
+        return False
+    import time
+    from datetime import datetime, timedelta
 
-        _start = datetime.fromisoformat(os.environ["FAIRFINDER_TEST_NOW"])
-        _now = _start + timedelta(seconds=time.time() - float(os.environ["FAIRFINDER_TEST_REAL_START"]))
-        time_machine.travel(_now, tick=True).start()
+    moment = datetime.fromisoformat(start)
+    if moment.tzinfo is None:
+        raise ValueError(f"FAIRFINDER_TEST_NOW must carry a time zone offset, got {start!r}")
+    time_machine.travel(moment + timedelta(seconds=time.time() - float(real_start)), tick=True).start()
+    TRAVELLING = True
+    return True
+
+
+travel()
