@@ -50,6 +50,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _is_slow(item):
             item.add_marker(pytest.mark.slow)
+        # schemathesis names each API operation's test ("test_x[GET /health]"), but under pytest 9 they all get
+        # one node id; pytest-xdist schedules by node id, so all but one of them would silently not run.
+        if item.parent is not None and item.nodeid.rpartition("::")[2] != item.name:
+            item._id = item.parent.id.child(item.name)  # type: ignore[attr-defined]
+    seen: set[str] = set()
+    if twice := sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}):
+        raise pytest.UsageError(f"tests share a node id, so pytest-xdist would run only one of each: {twice[:5]}")
     if database.backend_name() != "postgresql":
         return
     keep, drop = [], []
