@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: runtime-deps run test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
+.PHONY: runtime-deps run test test-fast test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,17 +59,27 @@ $(EXT)/node_modules/.installed: $(EXT)/package.json $(EXT)/package-lock.json
 extension-deps: $(EXT)/node_modules/.installed
 
 # The Python suite runs twice: on SQLite (every test), then on PostgreSQL (the tests that touch the database).
+# Each run uses every core (pytest-xdist; PYTEST_JOBS=1 for one process); a module's tests stay on one worker
+# (--dist loadscope), so a module's shared server starts once. Every run starts on the same clock, a minute
+# before a new year (tests/clock.py).
+PYTEST_JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadscope
 test: install-dev system-deps extension-deps
 	$(BIN)/ruff check server scrapers accessibility tests bench
-	$(BIN)/python -m pytest
-	FAIRFINDER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
+	$(PYTEST)
+	FAIRFINDER_TEST_DATABASE=postgresql $(PYTEST)
 	npm --prefix $(EXT) test
 
+# The inner loop: SQLite only, without the real-browser, crash, cluster and fuzzing tests (marked `slow`).
+test-fast: install-dev
+	$(BIN)/ruff check server scrapers accessibility tests bench
+	$(PYTEST) -m "not slow"
+
 test-sqlite: install-dev
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-postgresql: install-dev system-deps
-	FAIRFINDER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
+	FAIRFINDER_TEST_DATABASE=postgresql $(PYTEST)
 
 # The extension as a zip for the browser stores: build/fairfinder-<version>.zip
 extension: extension-deps

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests import database
+from tests import clock, database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-not-for-production"
@@ -29,11 +29,34 @@ DATABASE_FIXTURES = {"settings", "client", "live_server", "database_url", "empty
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: a date computed at import time meets the same clock as the tests.
+    clock.start()
     config.addinivalue_line("markers", "database: touches the database without a database fixture (runs on both)")
     config.addinivalue_line("markers", "sqlite_only: about SQLite itself (its files, backups, pragmas)")
+    config.addinivalue_line("markers", "slow: seconds per test (browsers, crashes, clusters, fuzzing); not in make test-fast")
+
+
+# Folders and files whose tests take seconds each (real browsers, killed servers, clusters, fuzzing): `make test`
+# runs them, `make test-fast` leaves them out.
+SLOW_FOLDERS = {"durability", "cluster", "fuzz"}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath))
+    return "browser" in path.name or bool(SLOW_FOLDERS & set(path.relative_to(ROOT / "tests").parts[:-1]))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
+        # schemathesis names each API operation's test ("test_x[GET /health]"), but under pytest 9 they all get
+        # one node id; pytest-xdist schedules by node id, so all but one of them would silently not run.
+        if item.parent is not None and item.nodeid.rpartition("::")[2] != item.name:
+            item._id = item.parent.id.child(item.name)  # type: ignore[attr-defined]
+    seen: set[str] = set()
+    if twice := sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}):
+        raise pytest.UsageError(f"tests share a node id, so pytest-xdist would run only one of each: {twice[:5]}")
     if database.backend_name() != "postgresql":
         return
     keep, drop = [], []
@@ -46,7 +69,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"fairfinder test database: {database.backend_name()}"
+    start = os.environ.get(clock.START_ENV, "wall")
+    return f"fairfinder test database: {database.backend_name()}; clock starts at {start} (tests/clock.py)"
 
 
 @pytest.fixture(scope="session", autouse=True)

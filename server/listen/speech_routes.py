@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -183,8 +182,8 @@ class AudioRenderer:
     def prune(self, keep: Path | None = None) -> None:
         """Delete the least recently used files beyond `max_bytes` (and temp folders a crash left behind)."""
         entries = []
-        now = time.time()
         try:
+            now = _filesystem_now_ns(self.folder) / 1e9
             children = list(self.folder.iterdir())
         except FileNotFoundError:
             return
@@ -232,11 +231,18 @@ def renderer_for(state: State, settings: Settings) -> AudioRenderer:
     return renderer
 
 
+def _filesystem_now_ns(folder: Path) -> int:
+    """Now, on the clock that stamps the folder's files: file ages are measured against it, not against this
+    process's clock, which can differ (a network share's server; a test run's clock)."""
+    os.utime(folder)
+    return folder.stat().st_mtime_ns
+
+
 def _touch_atime(path: Path) -> None:
-    """Mark a cache hit for pruning without changing the file's mtime."""
+    """Mark a cache hit for pruning without changing the file's mtime (the access time on the file system's clock)."""
     try:
         info = path.stat()
-        os.utime(path, ns=(time.time_ns(), info.st_mtime_ns))
+        os.utime(path, ns=(_filesystem_now_ns(path.parent), info.st_mtime_ns))
     except OSError:
         pass
 

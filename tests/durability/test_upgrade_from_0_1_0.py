@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -138,7 +139,8 @@ def test_fairfinder_migrate_recomputes_what_the_new_rules_count_differently(tmp_
     data.mkdir()
     db_path = copy_database(FIXTURE, data / "fairfinder.db")
     with contextlib.closing(sqlite3.connect(db_path)) as db, db:
-        yesterday = db.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 day')").fetchone()[0]
+        # The test run's clock, not SQLite's 'now' (the real one): the server decides who is new by the former.
+        yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
         db.execute("UPDATE workers SET created_at = ?", (yesterday,))
     stale = copy_database(db_path, tmp_path / "stale.db")
     upgrade(f"sqlite+aiosqlite:///{stale}")  # the schema alone: the 0.1.0 aggregates stay

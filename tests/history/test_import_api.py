@@ -2,7 +2,6 @@
 only move forward, times copied from the worker's timings, and bad input that changes nothing."""
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -218,46 +217,52 @@ def _today(days: int = 0) -> str:
     return (datetime.now(timezone.utc).date() + timedelta(days=days)).isoformat()
 
 
-BAD = {
-    "unknown_state": (_broken(DAY1, "page1", 19, state="Expired"), "invalid_payload", "payload.results[19].state"),
-    "bad_reward": (_broken(DAY1, "page1", 7, reward={"amount_in_dollars": "free"}), "invalid_payload",
-                   "payload.results[7].reward.amount_in_dollars"),
-    "missing_assignment": (_broken(DAY1, "page2", 2, assignment_id=None), "invalid_payload",
-                           "payload.results[2].assignment_id"),
-    "not_json_text": ({"platform": "mturk", "date": DAY1, "payload": "{oops"}, "invalid_payload", "payload"),
-    "bad_prolific_status": ({"platform": "prolific", "payload": {"results": [
-        {**prolific_page(1)["results"][0], "status": "WHATEVER"}]}}, "invalid_payload", "payload.results[0].status"),
-    "missing_date": (mturk(DAY1, "page1", date=None), "invalid_field", "date"),
-    "future_date": (mturk(DAY1, "page1", date=_today(2)), "invalid_field", "date"),
-    "ancient_date": (mturk(DAY1, "page1", date="2004-12-31"), "invalid_field", "date"),
-    "not_a_date": (mturk(DAY1, "page1", date="27/10/2026"), "invalid_field", "date"),
-    "wrong_source": (mturk(DAY1, "page1", source="submissions"), "invalid_field", "source"),
-    "unknown_platform": (mturk(DAY1, "page1", platform="toloka"), "invalid_field", "platform"),
-    "no_payload": ({"platform": "mturk", "date": DAY1}, "invalid_field", "payload"),
-    "no_platform": ({"payload": mturk_page(DAY1, "page1")}, "invalid_field", "platform"),
-    "prolific_with_date": (prolific(1, date=DAY1), "invalid_field", "date"),
-    "future_prolific_submission": ({"platform": "prolific", "payload": [
-        {**prolific_page(1)["results"][0], "completed_at": _today(3) + "T10:00:00Z"}]}, "invalid_field", "payload"),
-    "items_and_payload": ({"items": [an_item()], "payload": mturk_page(DAY1, "page1")}, "invalid_field", "payload"),
-    "unknown_key": ({"items": [an_item()], "extra": 1}, "invalid_field", "extra"),
-    "item_state": ({"items": [an_item(), an_item(assignment_id="3B", state="paid")]}, "invalid_field",
-                   "items[1].state"),
-    "item_future_day": ({"items": [an_item(work_date=_today(2))]}, "invalid_field", "items[0].work_date"),
-    "item_ancient_day": ({"items": [an_item(work_date="1999-01-01")]}, "invalid_field", "items[0].work_date"),
-    "item_naive_time": ({"items": [an_item(started_at="2026-10-30T10:00:00")]}, "invalid_field",
-                        "items[0].started_at"),
-    "item_ends_first": ({"items": [an_item(started_at="2026-10-30T10:00:00Z", ended_at="2026-10-30T09:00:00Z")]},
-                        "invalid_field", "items[0].ended_at"),
-    "item_negative_reward": ({"items": [an_item(reward_cents=-1)]}, "invalid_field", "items[0].reward_cents"),
-    "item_unknown_field": ({"items": [an_item(participant="x")]}, "invalid_field", "items[0].participant"),
-    "item_nul_title": ({"items": [an_item(title="a\u0000b")]}, "invalid_field", "items[0].title"),
-}
+def bad_uploads() -> dict[str, tuple[Any, str, str]]:
+    """Built when a test runs, not when the module is imported: "two days ahead" must be ahead of the clock the
+    request meets, also when the run crosses midnight (tests/clock.py)."""
+    return {
+        "unknown_state": (_broken(DAY1, "page1", 19, state="Expired"), "invalid_payload", "payload.results[19].state"),
+        "bad_reward": (_broken(DAY1, "page1", 7, reward={"amount_in_dollars": "free"}), "invalid_payload",
+                       "payload.results[7].reward.amount_in_dollars"),
+        "missing_assignment": (_broken(DAY1, "page2", 2, assignment_id=None), "invalid_payload",
+                               "payload.results[2].assignment_id"),
+        "not_json_text": ({"platform": "mturk", "date": DAY1, "payload": "{oops"}, "invalid_payload", "payload"),
+        "bad_prolific_status": ({"platform": "prolific", "payload": {"results": [
+            {**prolific_page(1)["results"][0], "status": "WHATEVER"}]}}, "invalid_payload", "payload.results[0].status"),
+        "missing_date": (mturk(DAY1, "page1", date=None), "invalid_field", "date"),
+        "future_date": (mturk(DAY1, "page1", date=_today(2)), "invalid_field", "date"),
+        "ancient_date": (mturk(DAY1, "page1", date="2004-12-31"), "invalid_field", "date"),
+        "not_a_date": (mturk(DAY1, "page1", date="27/10/2026"), "invalid_field", "date"),
+        "wrong_source": (mturk(DAY1, "page1", source="submissions"), "invalid_field", "source"),
+        "unknown_platform": (mturk(DAY1, "page1", platform="toloka"), "invalid_field", "platform"),
+        "no_payload": ({"platform": "mturk", "date": DAY1}, "invalid_field", "payload"),
+        "no_platform": ({"payload": mturk_page(DAY1, "page1")}, "invalid_field", "platform"),
+        "prolific_with_date": (prolific(1, date=DAY1), "invalid_field", "date"),
+        "future_prolific_submission": ({"platform": "prolific", "payload": [
+            {**prolific_page(1)["results"][0], "completed_at": _today(3) + "T10:00:00Z"}]}, "invalid_field", "payload"),
+        "items_and_payload": ({"items": [an_item()], "payload": mturk_page(DAY1, "page1")}, "invalid_field", "payload"),
+        "unknown_key": ({"items": [an_item()], "extra": 1}, "invalid_field", "extra"),
+        "item_state": ({"items": [an_item(), an_item(assignment_id="3B", state="paid")]}, "invalid_field",
+                       "items[1].state"),
+        "item_future_day": ({"items": [an_item(work_date=_today(2))]}, "invalid_field", "items[0].work_date"),
+        "item_ancient_day": ({"items": [an_item(work_date="1999-01-01")]}, "invalid_field", "items[0].work_date"),
+        "item_naive_time": ({"items": [an_item(started_at="2026-10-30T10:00:00")]}, "invalid_field",
+                            "items[0].started_at"),
+        "item_ends_first": ({"items": [an_item(started_at="2026-10-30T10:00:00Z", ended_at="2026-10-30T09:00:00Z")]},
+                            "invalid_field", "items[0].ended_at"),
+        "item_negative_reward": ({"items": [an_item(reward_cents=-1)]}, "invalid_field", "items[0].reward_cents"),
+        "item_unknown_field": ({"items": [an_item(participant="x")]}, "invalid_field", "items[0].participant"),
+        "item_nul_title": ({"items": [an_item(title="a\u0000b")]}, "invalid_field", "items[0].title"),
+    }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
+BAD = sorted(bad_uploads())
+
+
+@pytest.mark.parametrize("case", BAD)
 def test_bad_uploads_are_refused_with_the_field_and_change_nothing(client, alice, db, case):
     upload(client, alice, mturk(DAY2, "partial"))  # something there to be left alone
-    body, code, field = copy.deepcopy(BAD[case])
+    body, code, field = bad_uploads()[case]
     before = db.dump()
     response = client.post(URL, headers=alice, json=body)
     error = assert_error(response, 422, code, field)

@@ -301,7 +301,8 @@ def test_script_text_is_never_passed_as_arguments(demo: TestClient, tmp_path: Pa
 
 def test_cache_is_pruned_oldest_first(tmp_path: Path) -> None:
     renderer = AudioRenderer(tmp_path, concurrency=2, timeout=5, max_bytes=2500)
-    now = time.time()
+    os.utime(tmp_path)
+    now = tmp_path.stat().st_mtime  # ages count on the file system's clock, not the test run's (tests/clock.py)
     for age, name in enumerate(["newest", "middle", "oldest"]):
         path = tmp_path / f"{name}.wav"
         path.write_bytes(b"x" * 1000)
