@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from server import __version__
-from server.settings import Settings, load_settings
+from server.settings import Settings, SettingsError, load_settings, settings_table
 
 console = Console(stderr=True)
 
@@ -25,13 +25,13 @@ def _progress() -> Progress:
 
 
 def _settings() -> Settings:
-    """The settings, or a clear message and exit status 2 when one cannot be used (e.g. a bad sources.toml)."""
-    from server.settings import SettingsError  # noqa: PLC0415
-
+    """The settings, or a clear message and exit status 2 when one cannot be used (e.g. FAIRFINDER_PORT=abc,
+    a bad sources.toml): the message names the variable, the value given and what is allowed."""
     try:
         return load_settings()
-    except (SettingsError, ValueError) as error:
-        console.print(f"[red]Settings: {error}[/red]")
+    except SettingsError as error:
+        console.print(f"Settings: {error}", style="red", markup=False, highlight=False)
+        console.print("`fairfinder settings` lists every setting and what it allows.", markup=False, highlight=False)
         sys.exit(2)
 
 
@@ -50,7 +50,7 @@ def _check_migrations(settings: Settings) -> None:
 def main() -> None:
     """Fairfinder: crowd reviews and effective hourly pay for microtask workers.
 
-    Settings come from the environment: DATABASE_URL (default: SQLite in ./var/fairfinder.db),
+    Settings come from the environment (`fairfinder settings` lists them all): DATABASE_URL (default: SQLite in ./var/fairfinder.db),
     FAIRFINDER_DATA_DIR (default ./var), FAIRFINDER_SECRET (generated once and kept beside the
     database when unset), FAIRFINDER_HOST, FAIRFINDER_PORT, FAIRFINDER_LOG_LEVEL. Community sharing:
     FAIRFINDER_SOURCES_FILE (default <data dir>/sources.toml), FAIRFINDER_SCHEDULER=off, and the
@@ -115,6 +115,16 @@ def _multiprocess_metrics(workers: int) -> Path | None:
     folder = Path(tempfile.mkdtemp(prefix="fairfinder-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     return folder
+
+
+@main.command(name="settings")
+@click.option("--markdown", is_flag=True, help="As the Markdown table of docs/settings.md.")
+def settings_command(markdown: bool) -> None:
+    """List every setting: its environment variable, what it sets, its default and what it allows.
+
+    All come from one declaration (server/settings.py); docs/settings.md is this list as a table.
+    """
+    click.echo(settings_table(markdown=markdown), nl=False)
 
 
 @main.command()

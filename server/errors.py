@@ -13,7 +13,10 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import OperationalError
 
+from server.domain.errors import FairfinderError
 from server.text import explain
+
+__all__ = ["ApiError", "ErrorBody", "FairfinderError", "error_response", "error_responses", "not_found"]
 
 log = logging.getLogger("fairfinder.errors")
 
