@@ -51,10 +51,10 @@ from scrapers.model import Task  # noqa: E402
 from server.db.engine import create_engine, session_factory, write_transaction  # noqa: E402
 from server.db.models import Timing, Worker, utcnow  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
-from server.filters import Filters  # noqa: E402
+from server.domain.filters import Filters  # noqa: E402
 from server.listen.items import known_tasks, listen_items  # noqa: E402
-from server.money import format_cents  # noqa: E402
-from server.stats.refresh import rebuild_all  # noqa: E402
+from server.domain.money import format_cents  # noqa: E402
+from server.domain.aggregate import rebuild_all  # noqa: E402
 from server.tasks.annotate import annotate_tasks  # noqa: E402
 from server.tasks.records import record_tasks  # noqa: E402
 

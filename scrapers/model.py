@@ -14,12 +14,12 @@ _SPACES = re.compile(r"\s+")
 def title_key(title: str) -> str:
     """The title as it identifies a task type (DESIGN §3): same words, whatever spacing or Unicode form
     the page used. Case is kept: requesters sometimes publish different tasks whose titles differ only in
-    case. Here, not in server/tasks/identity.py, so parsers (which never import the server) share it.
+    case. Here, not in server/domain/identity.py, so parsers (which never import the server) share it.
     """
     return _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
 
 # Bounds checked whenever a Task is decoded from a client (they also document the wire format). NUL is
-# refused in every stored string (PostgreSQL text cannot hold it; server/text.py has the whole rule).
+# refused in every stored string (PostgreSQL text cannot hold it; server/domain/text.py has the whole rule).
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NO_NUL)]

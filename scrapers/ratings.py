@@ -46,7 +46,7 @@ class RequesterRecord(msgspec.Struct, kw_only=True, tag="requester", tag_field="
     median_hourly_cents: float | None = None
     recent: dict[str, int] = {}  # {reviews, rejections, blocks} over the last 90 days
     flag_counts: dict[str, int] = {}
-    summary: dict[str, Any] = {}  # server.pay.SampleSummary as builtins; {} when the source has no timings
+    summary: dict[str, Any] = {}  # server.domain.pay.SampleSummary as builtins; {} when the source has no timings
     extra: dict[str, Any] = {}  # what the source said that we do not map (kept, shown nowhere yet)
     updated_at: datetime | None = None
 

@@ -184,7 +184,7 @@ def recompute() -> None:
 
 async def _recompute(settings: Settings) -> None:
     from server.db.engine import create_engine, session_factory, write_transaction
-    from server.stats.refresh import rebuild_all
+    from server.domain.aggregate import rebuild_all
 
     engine = create_engine(settings.database_url)
     try:
@@ -369,7 +369,7 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
     try:
         async with session_factory(engine)() as session, write_transaction(session):
             result = await session.execute(update(Worker).where(Worker.handle == handle).values(role=role))
-            # A role changes how much a new account's ratings weigh (server/moderation/rules.py): recount them.
+            # A role changes how much a new account's ratings weigh (server/domain/moderation.py): recount them.
             for requester_id in sorted(set(await session.scalars(
                     select(Review.requester_id).join(Worker, Worker.id == Review.worker_id).where(Worker.handle == handle)))):
                 await requester_changed(session, requester_id)

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import OperationalError
 
 from server.domain.errors import FairfinderError
-from server.text import explain
+from server.domain.text import explain
 
 __all__ = ["ApiError", "ErrorBody", "FairfinderError", "error_response", "error_responses", "not_found"]
 
@@ -83,7 +83,7 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     if problems and isinstance(problems[0], dict):
         first = problems[0]
         source = first.get("source")
-        message = explain(str(first.get("message", "invalid value")))  # regex rules of server/text.py in words
+        message = explain(str(first.get("message", "invalid value")))  # regex rules of server/domain/text.py in words
         if source == "body" and message == "'data'":  # Litestar's words for "no body at all"
             return error_response(400, "missing_body", "This request needs a JSON body.")
         field = _field_from_key(first.get("key"), message)

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.certificate.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
+from server.domain.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
 from server.certificate.signing import keys_url
 from server.certificate.view import certificate_view, long_day
 

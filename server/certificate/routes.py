@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.certificate import signing
-from server.certificate.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
-from server.certificate.options import (DEFAULT_SECTIONS, MAX_FEEDBACK, MAX_HOLDER_NAME, SECTIONS, OptionError, Options,
+from server.domain.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
+from server.domain.certificate_options import (DEFAULT_SECTIONS, MAX_FEEDBACK, MAX_HOLDER_NAME, SECTIONS, OptionError, Options,
                                         parse_options)
 from server.certificate.pdf import PdfUnavailable, render_pdf_async
 from server.certificate.queries import feedback_choices, issuer_of, signed_certificate, unsigned_certificate

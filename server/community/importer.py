@@ -7,7 +7,7 @@ the same input.
 
 Imported data keeps its source: reviews go to `imported_reviews`, aggregates to `source_requester_stats`
 and `source_task_type_stats`, all keyed by the source. This community's own aggregates never change;
-each worker decides how much other sources count (server/community/weights.py).
+each worker decides how much other sources count (server/domain/weights.py).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from scrapers.ratings import (
     TaskIdentity,
     TaskTypeRecord,
 )
-from server import pay
+from server.domain import pay
 from server.db.models import (
     ImportedReview,
     Requester,
@@ -43,9 +43,9 @@ from server.db.models import (
 )
 from server.db.upsert import insert_ignore, upsert
 from server.reviews.structs import MAX_COMMENT
-from server.reviews.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
+from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
 from server.tasks.cache import note_changed_requester
-from server.tasks.identity import task_key
+from server.domain.identity import task_key
 from server.tasks.records import find_requesters, find_task_types, record_tasks
 
 BATCH = 500
@@ -380,8 +380,8 @@ async def _apply_deletions(session: AsyncSession, source: Source, deletions: lis
 
 async def derive_source_stats(session: AsyncSession, source: Source, requester_pks: Iterable[int]) -> None:
     """Aggregates of a source that publishes only reviews (a CSV), computed from its imported reviews the
-    way this community's own are computed from its reviews (server/stats/refresh.py)."""
-    from server.stats.refresh import aggregate_reviews  # noqa: PLC0415 - refresh imports the cache module too
+    way this community's own are computed from its reviews (server/domain/aggregate.py)."""
+    from server.domain.aggregate import aggregate_reviews  # noqa: PLC0415 - refresh imports the cache module too
 
     for requester_pk in requester_pks:
         await session.execute(delete(SourceRequesterStats).where(

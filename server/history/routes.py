@@ -23,7 +23,7 @@ from server.db.models import WorkHistoryItem, Worker, utcnow
 from server.errors import ApiError, error_responses, not_found
 from server.history.store import delete_history, filtered, import_items, newest_first
 from server.history.structs import HistoryListPage, HistoryUpload, ImportResult, PageInfo, history_item_out
-from server.paging import is_row_id
+from server.domain.paging import is_row_id
 
 # No platform existed before this (MTurk opened in November 2005). A platform's day may run up to a day
 # ahead of UTC (time zones), so "today + 1" is the latest plausible day; anything later is a broken clock.

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import HistoryItem
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
 from server.errors import ApiError
-from server.paging import is_row_id
+from server.domain.paging import is_row_id
 
 # The columns an upload sets; id, worker_id, platform, assignment_id (the key) and the two stamps are not among them.
 VALUE_FIELDS = ("task_id", "requester_id", "requester_name", "title", "reward_cents", "bonus_cents", "currency",

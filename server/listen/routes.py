@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accessibility.speech import FLAG_WORDS, say_approval, say_count, say_duration, say_hourly, say_money, task_sentence
 from server.auth import use_token
 from server.db.models import Worker
-from server.filters import NEED_NAMES, Filters
+from server.domain.filters import NEED_NAMES, Filters
 from server.listen.items import ListenItem, listen_items
 from server.workers.routes import load_filters
 
@@ -39,7 +39,7 @@ COOKIE = "ff_token"
 COOKIE_PATH = "/listen"
 COOKIE_MAX_AGE = 90 * 24 * 3600
 MAX_TOKEN_CHARS = 200
-MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/filters.py caps amounts at 100 000 000 cents
+MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/domain/filters.py caps amounts at 100 000 000 cents
 
 PLATFORMS = {"mturk": "MTurk", "prolific": "Prolific"}
 VERBOSITIES = {"short": "Short: pay and time", "normal": "Normal", "full": "Full: every fact"}

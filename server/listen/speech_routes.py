@@ -33,7 +33,7 @@ from accessibility import speech
 from server.auth import provide_optional_worker
 from server.db.models import Worker
 from server.errors import ApiError, ErrorBody, error_responses
-from server.filters import Filters, Need
+from server.domain.filters import Filters, Need
 from server.listen.items import listen_items
 from server.settings import Settings
 from server.workers.routes import load_filters

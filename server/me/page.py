@@ -22,14 +22,14 @@ from server.db.engine import write_transaction
 from server.db.models import Worker
 from server.listen.routes import PLATFORMS
 from server.me.charts import Bar, bar_chart
-from server.me.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
+from server.domain.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
 from server.history.store import delete_history
 from server.me.queries import load_earnings
 from server.me.session import (EXCEPTION_HANDLERS, checked_form, page_context, render, sign_in_page,
                                signed_in_worker)
 from server.me.structs import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
 from server.me.summary import days_with_work, highest
-from server.money import format_cents
+from server.domain.money import format_cents
 
 MAX_PARAM_CHARS = 64  # what the form shows back of a value as typed
 FIELDS = ("from", "to", "tz", "gap_minutes")

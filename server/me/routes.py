@@ -14,7 +14,7 @@ from server.auth import provide_worker
 from server.db.models import Worker
 from server.errors import ApiError, error_responses
 from server.me.page import PAGE_ROUTES
-from server.me.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
+from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
 from server.me.queries import load_earnings
 from server.me.session import SESSION_ROUTES
 from server.me.structs import EarningsOut

@@ -1,6 +1,6 @@
 """The earnings summary of a period, shaped for the JSON and the page (pure: no I/O).
 
-Every figure comes from server/earnings.py. One thing is added for the breakdowns (by day, week, requester,
+Every figure comes from server/domain/earnings.py. One thing is added for the breakdowns (by day, week, requester,
 task type): where a searching gap belongs. `earnings.hourly` of a group only sees the gaps between the
 group's own tasks, so a requester's tasks done between another requester's would count that other work as
 searching, and a gap across midnight would belong to no day. Here each gap of the whole timeline (the same
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from scrapers.model import title_key
-from server.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
-from server.me.period import Period
+from server.domain.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
+from server.domain.period import Period
 from server.me.structs import (CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut,
                                WeekOut)
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ModerationAction, Review, ReviewFlag, Tombstone, Worker, utcnow
 from server.errors import ApiError, not_found
-from server.moderation.rules import (
+from server.domain.moderation import (
     BURST_WINDOW,
     BurstCandidate,
     burst_members,
@@ -26,8 +26,8 @@ from server.moderation.rules import (
     may_mute,
     should_hide,
 )
-from server.paging import is_row_id
-from server.reviews.vocab import RATING_DIMENSIONS
+from server.domain.paging import is_row_id
+from server.domain.vocab import RATING_DIMENSIONS
 from server.stats.settle import requester_changed
 
 # A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.

@@ -35,13 +35,14 @@ from server.db.engine import write_transaction
 from server.db.models import Review, ReviewRevision, Worker, utcnow
 from server.errors import ApiError
 from server.listen.routes import MAX_TOKEN_CHARS, PAGE_HEADERS, PLATFORMS, same_site
-from server.money import format_cents
+from server.domain.money import format_cents
 from server.moderation import actions
 from server.moderation.queue import AUTOMATIC, QUEUE_KINDS, load_log, load_queue, queue_items
-from server.moderation.rules import is_moderator, is_muted, may_mute
+from server.domain.moderation import is_moderator, is_muted, may_mute
 from server.moderation.structs import LogEntry, QueueItem
 from server.page_errors import page_exception_handlers
-from server.paging import decode_cursor, is_row_id
+from server.paging import decode_cursor
+from server.domain.paging import is_row_id
 from server.requesters.page import flags_words, outcome_words, page_path, ratings_words, sentence_case
 from server.static import versioned_url
 

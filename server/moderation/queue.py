@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
 from server.errors import ApiError
-from server.moderation.rules import is_new_account
+from server.domain.moderation import is_new_account
 from server.moderation.structs import LogEntry, LogPage, QueueAuthor, QueueFlag, QueueItem, QueuePage
-from server.paging import decode_cursor, encode_cursor, newest_first
+from server.paging import decode_cursor, newest_first
+from server.domain.paging import encode_cursor
 from server.reviews.routes import author_name, load_review_outs
 
 QUEUE_KINDS = ("flagged", "held", "hidden")

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.reviews.structs import ReviewOut
-from server.text import WRITTEN
+from server.domain.text import WRITTEN
 
-# The same words as server/moderation/rules.py FLAG_REASONS (a test keeps them equal).
+# The same words as server/domain/moderation.py FLAG_REASONS (a test keeps them equal).
 FlagReason = Literal["spam", "abusive", "personal_data", "fake", "off_topic", "other"]
 ReviewStatus = Literal["visible", "held", "hidden"]
 QueueKind = Literal["flagged", "held", "hidden"]

@@ -2,7 +2,7 @@
 
 No JavaScript, nothing external. The figures come from the stored aggregates (requester_stats,
 task_type_stats, platform_stats, source_requester_stats) through the same functions as the API
-(server/requesters/summary.py, server/pay.py); only the newest reviews and the monthly chart read the
+(server/domain/summary.py, server/domain/pay.py); only the newest reviews and the monthly chart read the
 requester's reviews (visible ones only, as the aggregates count them) and timings of the last 24 months,
 and only the columns they need. Comments are user text: Jinja escapes them.
 """
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accessibility.speech import say_approval, say_count, say_duration
 from scrapers.mturk import MTURK_BASE_URL
-from server import pay
+from server.domain import pay
 from server.db.models import (
     ImportedReview,
     Requester,
@@ -41,13 +41,13 @@ from server.db.models import (
     Worker,
 )
 from server.listen.routes import BAND_WORDS, PAGE_HEADERS, PLATFORMS, flag_words
-from server.money import format_cents, format_hourly
+from server.domain.money import format_cents, format_hourly
 from server.requesters import history
-from server.requesters.summary import RequesterSummary, load_platforms, sample_summary, summary_of
-from server.reviews.structs import FORMER_MEMBER
-from server.reviews.vocab import RATING_DIMENSIONS, active_flags, should_avoid
+from server.domain.summary import RequesterSummary, sample_summary, summary_of
+from server.requesters.queries import load_platforms
+from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS, active_flags, should_avoid
 from server.static import versioned_url
-from server.stats.refresh import _Report, _samples
+from server.domain.aggregate import _Report, _samples
 
 log = logging.getLogger("fairfinder.requesters.page")
 
@@ -377,7 +377,7 @@ async def history_samples(session: AsyncSession, requester_pk: int, since: datet
         if has_timings and key not in reports:
             continue  # its timings ended before `since`: they, not the remembered time, are its samples
         entry = reports.setdefault(key, (_Report(), [], reward, currency))
-        # A transient row, never added to the session: _samples reads these three fields.
+        # A transient row, never added to the session: report_samples reads these three fields.
         entry[0].review = Review(worked_seconds=worked, outcome=outcome, bonus_cents=bonus)
         if not entry[0].timings:
             entry[1].append(created_at)

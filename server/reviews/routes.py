@@ -24,10 +24,11 @@ from server.db.models import Requester, Review, ReviewRevision, TaskType, Tombst
 from server.errors import ApiError, error_responses, not_found
 from server.moderation.actions import can_see, flag_review, hold_burst, review_is_low
 from server.moderation.structs import FlagIn, FlagOut
-from server.paging import is_row_id, newest_first
-from server.reviews.structs import (FORMER_MEMBER, Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut,
+from server.domain.paging import is_row_id
+from server.paging import newest_first
+from server.reviews.structs import (Ratings, ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut,
                                     TaskOut)
-from server.reviews.vocab import RATING_DIMENSIONS
+from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS
 from server.stats.settle import requester_changed
 from server.tasks.records import record_requester, record_tasks
 

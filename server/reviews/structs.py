@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from server.text import COPIED, COPIED_NOT_BLANK, WRITTEN
+from server.domain.text import COPIED, COPIED_NOT_BLANK, WRITTEN
 from server.workers.structs import Platform
 
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (worst) to 5 (best); null for n/a")]
@@ -17,7 +17,7 @@ Flag = Literal[
     "screen_reader_ok", "needs_sight", "needs_hearing", "unextendable_time_limit", "captcha",
 ]
 # Both are stripped when stored (they are part of a task's identity), so blank ones are refused. Text copied
-# from a platform refuses NUL; what a person writes refuses other control characters too (server/text.py).
+# from a platform refuses NUL; what a person writes refuses other control characters too (server/domain/text.py).
 RequesterId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, description="the platform's requester id; not blank"),
                         COPIED_NOT_BLANK]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500, description="not blank"), COPIED_NOT_BLANK]
@@ -34,8 +34,6 @@ ApprovalSeconds = Annotated[int, msgspec.Meta(ge=0, le=365 * 24 * 3600, extra_js
 MAX_COMMENT = 4000
 Comment = Annotated[str, msgspec.Meta(max_length=MAX_COMMENT), WRITTEN]
 Minutes = Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60, extra_json_schema=_EXCLUSIVE_MINIMUM_0)]  # fractional, not 0
-# How a review's author is shown once they deleted their account and left their reviews.
-FORMER_MEMBER = "former member"
 
 
 class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

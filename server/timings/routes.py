@@ -16,7 +16,8 @@ from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType, Timing, Worker
 from server.errors import ApiError, error_responses, not_found
-from server.paging import is_row_id, newest_first
+from server.domain.paging import is_row_id
+from server.paging import newest_first
 from server.reviews.structs import Cents, Currency, RequesterId, Title
 from server.stats.settle import requester_changed
 from server.tasks.records import record_tasks

@@ -30,7 +30,7 @@ from server.db.models import (
     utcnow,
 )
 from server.history.structs import history_item_out
-from server.reviews.vocab import RATING_DIMENSIONS
+from server.domain.vocab import RATING_DIMENSIONS
 from server.stats.settle import requester_changed
 from server.workers.structs import (
     ExportAccount,

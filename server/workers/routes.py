@@ -17,8 +17,8 @@ from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
 from server.errors import ApiError, error_responses, not_found
-from server.paging import is_row_id
-from server.filters import FilterError, Filters, validate_filters
+from server.domain.paging import is_row_id
+from server.domain.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
 from server.workers.account import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
 from server.workers.structs import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,

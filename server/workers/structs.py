@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar.openapi.spec import Operation
 
-from server.filters import Filters, ListRule
+from server.domain.filters import Filters, ListRule
 from server.history.structs import HistoryItemOut
-from server.text import COPIED, WRITTEN
+from server.domain.text import COPIED, WRITTEN
 
 Handle = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",
                                       description="A pseudonym: letters, digits, '_', '.', '-'.")]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from server.db.engine import write_transaction
 from server.demo import seed_demo
-from server.filters import Filters
+from server.domain.filters import Filters
 from server.listen.items import listen_items
 from tests.conftest import register
 

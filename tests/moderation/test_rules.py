@@ -8,7 +8,7 @@ from typing import get_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.moderation.rules import (
+from server.domain.moderation import (
     BURST_SIZE,
     BURST_WINDOW,
     FLAG_REASONS,

@@ -1,9 +1,9 @@
-"""The pure pieces of the set-based aggregate rebuild (server/stats/refresh.py)."""
+"""The pure pieces of the set-based aggregate rebuild (server/domain/aggregate.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from server.stats.refresh import NO_FLAGS, chunk_by_size, requester_aggregates, visible_reviews
+from server.domain.aggregate import NO_FLAGS, chunk_by_size, requester_aggregates, visible_reviews
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.earnings import DEFAULT_GAP_LIMIT, MAX_GAP_LIMIT
+from server.domain.earnings import DEFAULT_GAP_LIMIT, MAX_GAP_LIMIT
 
 DEFAULT_DAYS = 45  # the period the extension syncs
 MAX_DAYS = 3 * 365 + 1  # three years, a leap day included

@@ -1,6 +1,6 @@
 """The work certificate as a W3C Verifiable Credential (Data Model 2.0), before it is signed. Pure, no I/O.
 
-`build_credential` turns the worker's tasks (server/me/records.py gives them as `server.earnings.WorkItem`s),
+`build_credential` turns the worker's tasks (server/me/records.py gives them as `server.domain.earnings.WorkItem`s),
 the options they chose (options.py) and the feedback they picked into the credential document; signing.py
 adds the proof. docs/certificate.md describes every field; schema.py is the JSON Schema of version 1.
 
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from server import earnings
-from server.certificate.options import SECTIONS, Options
-from server.earnings import WorkItem
-from server.work_kinds import KINDS, kind_of
+from server.domain import earnings
+from server.domain.certificate_options import SECTIONS, Options
+from server.domain.earnings import WorkItem
+from server.domain.work_kinds import KINDS, kind_of
 
 SCHEMA_VERSION = "1.0"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -90,7 +90,7 @@ def kinds_of_work(items: Iterable[WorkItem]) -> list[dict[str, object]]:
 
 
 def hours_worked(items: Sequence[WorkItem]) -> dict[str, int]:
-    """Measured time (server/earnings.py): paid work, unpaid work (returned, rejected), searching between tasks."""
+    """Measured time (server/domain/earnings.py): paid work, unpaid work (returned, rejected), searching between tasks."""
     measured = earnings.hourly(items)
     return {"paidWorkSeconds": _whole(measured.paid_seconds),
             "unpaidWorkSeconds": _whole(measured.work_seconds - measured.paid_seconds),

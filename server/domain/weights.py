@@ -2,13 +2,13 @@
 
 This community's own reviews and timings always count fully. Ratings imported from another community
 count with the worker's weight for it: `source_weights[name]` when set, else `other_communities_weight`
-(both in the worker's filters, server/filters.py). 0 leaves a source out altogether.
+(both in the worker's filters, server/domain/filters.py). 0 leaves a source out altogether.
 """
 from __future__ import annotations
 
 import msgspec
 
-from server.filters import Filters
+from server.domain.filters import Filters
 
 
 class Weights(msgspec.Struct, frozen=True):

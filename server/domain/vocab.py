@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 RATING_DIMENSIONS = ("pay", "fairness", "speed", "communication")
+# How a review's author is shown once they deleted their account and left their reviews.
+FORMER_MEMBER = "former member"
 
 OUTCOMES = ("approved", "rejected", "pending", "returned", "blocked")
 TIMING_OUTCOMES = ("submitted", "returned", "approved", "rejected", "pending", "blocked")

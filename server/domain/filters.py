@@ -18,8 +18,8 @@ from typing import Literal, get_args
 import msgspec
 
 from scrapers.model import Task
-from server.money import format_cents, format_hourly
-from server.text import text_problem
+from server.domain.money import format_cents, format_hourly
+from server.domain.text import text_problem
 
 __all__ = [
     "MAX_KEYWORD_CHARS",
@@ -200,7 +200,7 @@ def _check_keywords(field: str, keywords: list[str]) -> None:
 
 
 def _check_text(field: str, value: str, *, written: bool) -> None:
-    # NUL cannot be stored (PostgreSQL jsonb refuses it); server/text.py has the rule for every text field.
+    # NUL cannot be stored (PostgreSQL jsonb refuses it); server/domain/text.py has the rule for every text field.
     problem = text_problem(value, written=written)
     if problem is not None:
         raise FilterError(field, problem)

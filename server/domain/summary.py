@@ -1,4 +1,5 @@
-"""Requester summaries built from stored aggregates: lookups and a little arithmetic, no scans."""
+"""Requester summaries from stored aggregates: a little arithmetic over rows read elsewhere
+(server/requesters/queries.py reads them)."""
 from __future__ import annotations
 
 import math
@@ -7,13 +8,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import pay
-from server.community.weights import DEFAULT_WEIGHTS, Weights
-from server.db.models import PlatformStats, Requester, Source, SourceRequesterStats
-from server.reviews.vocab import RATING_DIMENSIONS, active_flags
+from server.domain import pay
+from server.domain.vocab import RATING_DIMENSIONS, active_flags
+from server.domain.weights import DEFAULT_WEIGHTS, Weights
 
 DEFAULT_RATING_MEAN = 3.0  # the middle of the scale, until a platform has ratings of its own
 
@@ -54,7 +52,25 @@ class Platform(msgspec.Struct, kw_only=True):
     rating_means: dict[str, float]
 
 
-def platform_from_row(platform: str, row: PlatformStats | None) -> Platform:
+class PlatformRow(Protocol):
+    """A platform's stored sums (server.db.models.PlatformStats)."""
+
+    n_completed: int
+    sum_log_seconds: float
+    approved: int
+    decided: int
+    ratings: dict[str, Any]
+
+
+class RequesterRow(Protocol):
+    """What a summary shows of the requester itself (server.db.models.Requester)."""
+
+    platform: str
+    external_id: str
+    name: str
+
+
+def platform_from_row(platform: str, row: PlatformRow | None) -> Platform:
     if row is None:
         return Platform(prior=pay.platform_prior(0, 0.0, 0, 0),
                         rating_means={d: DEFAULT_RATING_MEAN for d in RATING_DIMENSIONS})
@@ -64,12 +80,6 @@ def platform_from_row(platform: str, row: PlatformStats | None) -> Platform:
         means[dimension] = total / n if n > 0 else DEFAULT_RATING_MEAN
     return Platform(prior=pay.platform_prior(row.n_completed, row.sum_log_seconds, row.approved, row.decided),
                     rating_means=means)
-
-
-async def load_platforms(session: AsyncSession, platforms: Iterable[str]) -> dict[str, Platform]:
-    wanted = set(platforms)
-    rows = {r.platform: r for r in await session.scalars(select(PlatformStats).where(PlatformStats.platform.in_(wanted)))}
-    return {p: platform_from_row(p, rows.get(p)) for p in wanted}
 
 
 class StatsRow(Protocol):
@@ -89,10 +99,10 @@ class StatsRow(Protocol):
 Imported = Sequence[tuple[str, StatsRow]]  # (source name, its aggregates of this requester)
 
 
-def summary_of(requester: Requester, stats: StatsRow | None, platform: Platform, imported: Imported = (),
+def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platform, imported: Imported = (),
                weights: Weights = DEFAULT_WEIGHTS) -> RequesterSummary:
     """The requester as one worker sees it: this community's aggregates, plus other communities' as the
-    worker weighs them (see server/community/weights.py)."""
+    worker weighs them (see server/domain/weights.py)."""
     parts = ([(stats, 1.0)] if stats is not None else []) + [
         (row, weights.of(name)) for name, row in imported if weights.of(name) > 0]
     if not parts:
@@ -141,20 +151,6 @@ def _weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
         return kept[0][0]
     mass = math.fsum(weight for _, weight in kept)
     return math.fsum(value * weight for value, weight in kept) / mass if mass > 0 else None
-
-
-async def load_imported(session: AsyncSession, requester_pks: Iterable[int]) -> dict[int, list[tuple[str, SourceRequesterStats]]]:
-    """Other communities' aggregates of these requesters, by requester row id."""
-    found: dict[int, list[tuple[str, SourceRequesterStats]]] = {}
-    ids = list(set(requester_pks))
-    if not ids:
-        return found
-    rows = await session.execute(
-        select(Source.name, SourceRequesterStats).join(Source, Source.id == SourceRequesterStats.source_id)
-        .where(SourceRequesterStats.requester_id.in_(ids)).order_by(Source.name))
-    for name, row in rows.all():
-        found.setdefault(row.requester_id, []).append((name, row))
-    return found
 
 
 def sample_summary(data: dict[str, Any] | None) -> pay.SampleSummary | None:

@@ -22,12 +22,12 @@ from sqlalchemy import Text, delete, func, insert, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from server import pay
+from server.domain import pay
 from server.db.models import (DirtyRequester, PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats,
                               Timing, Tombstone, Worker, utcnow)
 from server.db.upsert import upsert
-from server.moderation.rules import review_weight, weighted_rating
-from server.reviews.vocab import RATING_DIMENSIONS
+from server.domain.moderation import review_weight, weighted_rating
+from server.domain.vocab import RATING_DIMENSIONS
 from server.tasks.cache import note_changed_requester
 
 RECENT = timedelta(days=90)
