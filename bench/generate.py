@@ -8,7 +8,7 @@ The defaults are issue 7's default scale. The database must be new, or migrated 
 empty PostgreSQL database, a fresh test database), or is emptied first with --force. It is migrated
 with the project's own Alembic migrations, filled in one transaction (SQLite: `executemany` on the
 sqlite3 driver; PostgreSQL: `COPY` through psycopg, then the id sequences are moved past the rows and
-the tables ANALYZEd), and then every aggregate is built with `server.domain.aggregate.rebuild_all`,
+the tables ANALYZEd), and then every aggregate is built with `server.stats.refresh.rebuild_all`,
 exactly as `fairfinder recompute` runs it. The two phases are timed apart. `--postgres` runs the whole
 thing on a throwaway PostgreSQL cluster (tests/postgres.py) that is deleted afterwards: it measures
 the generation, it keeps nothing.
@@ -556,7 +556,7 @@ def insert_all(database_url: str, plan: Plan, console: Console) -> tuple[dict[st
 async def rebuild(database_url: str, console: Console) -> tuple[int, float]:
     """`rebuild_all` in one write transaction, as `fairfinder recompute` runs it. Returns (requesters, seconds)."""
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
-    from server.domain.aggregate import rebuild_all  # noqa: PLC0415
+    from server.stats.refresh import rebuild_all  # noqa: PLC0415
 
     engine = create_engine(database_url)
     try:

@@ -226,7 +226,7 @@ async def check_kept_current(database_url: str, touched: list[str], sample: int,
 
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
     from server.db.models import Requester, RequesterStats  # noqa: PLC0415
-    from server.domain.aggregate import rebuild_all  # noqa: PLC0415
+    from server.stats.refresh import rebuild_all  # noqa: PLC0415
 
     engine = create_engine(database_url)
     try:

@@ -10,7 +10,7 @@
    - scan (the baseline): every row of reviews, timings and task types read through the same async
      engine and driver as the server (SQLAlchemy Core, rows converted to Python values) and dropped:
      what "just reading the data" costs;
-   - rebuild: `server.domain.aggregate.rebuild_all` in one write transaction, committed, timed from BEGIN to
+   - rebuild: `server.stats.refresh.rebuild_all` in one write transaction, committed, timed from BEGIN to
      COMMIT (what `fairfinder recompute` runs), and the process's peak RSS.
    The two scans sit on both sides of the rebuild, so a drift of the machine cancels in their mean.
 3. Correctness guard (untimed, in the rebuild's process after its commit): a sample of requesters (the 5
@@ -104,7 +104,7 @@ async def rebuild_and_check(database_url: str, sample: int, seed: int) -> dict:
 
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
     from server.db.models import RequesterStats  # noqa: PLC0415
-    from server.domain.aggregate import rebuild_all, refresh_requester  # noqa: PLC0415
+    from server.stats.refresh import rebuild_all, refresh_requester  # noqa: PLC0415
 
     engine = create_engine(database_url)
     try:

@@ -184,7 +184,7 @@ def recompute() -> None:
 
 async def _recompute(settings: Settings) -> None:
     from server.db.engine import create_engine, session_factory, write_transaction
-    from server.domain.aggregate import rebuild_all
+    from server.stats.refresh import rebuild_all
 
     engine = create_engine(settings.database_url)
     try:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.durations import stated_seconds_from_text
 from scrapers.model import Task
 from server.db.models import Review, Timing, Worker, utcnow
-from server.domain.aggregate import rebuild_all
+from server.stats.refresh import rebuild_all
 from server.tasks.records import record_tasks
 
 SEED_FILE = "seed_hitfinder_dashboard.tsv"

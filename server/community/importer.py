@@ -32,6 +32,7 @@ from scrapers.ratings import (
     TaskTypeRecord,
 )
 from server.domain import pay
+from server.domain.aggregate import aggregate_reviews
 from server.db.models import (
     ImportedReview,
     Requester,
@@ -381,8 +382,6 @@ async def _apply_deletions(session: AsyncSession, source: Source, deletions: lis
 async def derive_source_stats(session: AsyncSession, source: Source, requester_pks: Iterable[int]) -> None:
     """Aggregates of a source that publishes only reviews (a CSV), computed from its imported reviews the
     way this community's own are computed from its reviews (server/domain/aggregate.py)."""
-    from server.domain.aggregate import aggregate_reviews  # noqa: PLC0415 - refresh imports the cache module too
-
     for requester_pk in requester_pks:
         await session.execute(delete(SourceRequesterStats).where(
             SourceRequesterStats.source_id == source.id, SourceRequesterStats.requester_id == requester_pk))

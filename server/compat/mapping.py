@@ -394,7 +394,7 @@ class To2Period(msgspec.Struct, forbid_unknown_fields=True):
 
 class To2Aggregates(msgspec.Struct, forbid_unknown_fields=True):
     all: To2Period
-    recent: To2Period  # the reviews updated in the last 90 days (server/domain/aggregate.py RECENT)
+    recent: To2Period  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
 
 
 class To2Attributes(msgspec.Struct, forbid_unknown_fields=True):

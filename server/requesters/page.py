@@ -47,7 +47,7 @@ from server.domain.summary import RequesterSummary, sample_summary, summary_of
 from server.requesters.queries import load_platforms
 from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS, active_flags, should_avoid
 from server.static import versioned_url
-from server.domain.aggregate import _Report, _samples
+from server.domain.aggregate import Report, report_samples
 
 log = logging.getLogger("fairfinder.requesters.page")
 
@@ -367,23 +367,23 @@ async def history_samples(session: AsyncSession, requester_pk: int, since: datet
         .where(Review.requester_id == requester_pk, Review.status == "visible",
                or_(Review.created_at >= since, timed(since))))).all()
 
-    reports: dict[tuple[int, int], tuple[_Report, list[datetime], int, str]] = {}
+    reports: dict[tuple[int, int], tuple[Report, list[datetime], int, str]] = {}
     for type_id, worker_id, seconds, outcome, ended_at, reward, currency in timings:
-        entry = reports.setdefault((type_id, worker_id), (_Report(), [], reward, currency))
+        entry = reports.setdefault((type_id, worker_id), (Report(), [], reward, currency))
         entry[0].timings.append((seconds, outcome))
         entry[1].append(ended_at)
     for type_id, worker_id, worked, outcome, bonus, created_at, reward, currency, has_timings in reviews:
         key = (type_id, worker_id)
         if has_timings and key not in reports:
             continue  # its timings ended before `since`: they, not the remembered time, are its samples
-        entry = reports.setdefault(key, (_Report(), [], reward, currency))
+        entry = reports.setdefault(key, (Report(), [], reward, currency))
         # A transient row, never added to the session: report_samples reads these three fields.
         entry[0].review = Review(worked_seconds=worked, outcome=outcome, bonus_cents=bonus)
         if not entry[0].timings:
             entry[1].append(created_at)
     dated = []
     for report, moments, reward, currency in reports.values():
-        samples = _samples(reward, report)
+        samples = report_samples(reward, report)
         dated += [(moment, sample, currency) for moment, sample in zip(moments, samples)]
     return dated
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db.engine import write_transaction
 from server.db.models import DirtyRequester, Requester, RequesterStats, utcnow
-from server.domain.aggregate import compute_requester, refresh_requester, store_requester
+from server.stats.refresh import compute_requester, refresh_requester, store_requester
 
 # session.info key: reviews + samples from which a requester is settled later (0 or absent: never).
 SYNC_REFRESH_ROWS = "fairfinder_sync_refresh_rows"

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from server.db.engine import WRITE_OPTION, create_engine, session_factory, write_transaction
 from server.settings import Settings
-from server.domain.aggregate import rebuild_all, refresh_requester
+from server.stats.refresh import rebuild_all, refresh_requester
 from tests.conftest import backdate_account
 from tests.database import Sql
 from tests.aggregates import close as _close

@@ -19,7 +19,7 @@ from server.community.export import export_ratings
 from server.db.engine import create_engine, session_factory, write_transaction
 from server.demo import seed_demo
 from server.settings import Settings, load_settings
-from server.domain.aggregate import rebuild_all
+from server.stats.refresh import rebuild_all
 from tests.conftest import register
 from tests.database import Sql
 

@@ -16,8 +16,8 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.db.engine import create_engine, session_factory, write_transaction
 from server.settings import Settings
-from server.domain import aggregate as refresh
-from server.domain.aggregate import rebuild_all
+from server.stats import refresh
+from server.stats.refresh import rebuild_all
 from tests.conftest import TEST_SECRET, register
 from tests.aggregates import close as _close
 from tests.aggregates import read_aggregates

@@ -28,7 +28,7 @@ import httpx
 from sqlalchemy import JSON, inspect
 
 from server.db.engine import WRITE_OPTION, create_engine, session_factory, write_transaction
-from server.domain.aggregate import rebuild_all
+from server.stats.refresh import rebuild_all
 from tests.aggregates import close
 from tests.database import Sql, json_value
 

@@ -1,4 +1,4 @@
-"""The pure pieces of the set-based aggregate rebuild (server/domain/aggregate.py)."""
+"""The pure pieces of the set-based aggregate rebuild (server/stats/refresh.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,0 +1,262 @@
+"""Keeping aggregates current. Every write that changes a requester's data calls
+`server.stats.settle.requester_changed` in the same transaction, which runs `refresh_requester` at once
+for a small requester and leaves a big one to the settler; `rebuild_all` recomputes everything the same
+way (the two must always agree).
+
+Both read rows with Core selects (not ORM objects) and hand them to the one pure function, `aggregate`
+(server/domain/aggregate.py):
+`refresh_requester` one requester at a time, `rebuild_all` requesters in chunks of bounded size, written
+back with bulk inserts.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Text, delete, func, insert, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
+
+from server.db.models import (DirtyRequester, PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats,
+                              Timing, Tombstone, Worker, utcnow)
+from server.db.upsert import upsert
+from server.domain import pay
+from server.domain.aggregate import (OUTCOMES, Aggregates, PlatformSums, ReviewRow, chunk_by_size, requester_aggregates,
+                                     visible_reviews)
+from server.domain.vocab import RATING_DIMENSIONS
+from server.tasks.cache import note_changed_requester
+
+CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
+WRITE_BATCH = 2_000  # rows per bulk insert
+UPSERT_BATCH = 500  # rows per INSERT … ON CONFLICT statement (bound parameters stay under the drivers' limits)
+
+
+# What aggregation reads of a review, with what its author's weight depends on. `flags` comes as the stored
+# JSON text (decoded only when not empty: most reviews name no flag).
+REVIEW_COLUMNS = (Review.id, Review.worker_id, Review.requester_id, Review.task_type_id, Review.rating_pay,
+                  Review.rating_fairness, Review.rating_speed, Review.rating_communication, Review.worked_seconds,
+                  Review.outcome, Review.approval_seconds, Review.bonus_cents, Review.updated_at, Review.status,
+                  type_coerce(Review.flags, Text).label("flags_json"),
+                  Worker.created_at.label("author_created_at"), Worker.role.label("author_role"))
+
+
+def _reviews() -> Any:
+    return select(*REVIEW_COLUMNS).join(Worker, Worker.id == Review.worker_id)
+
+
+def _timings() -> Any:
+    """(requester, task type, worker, seconds, outcome) of timings; order by ORDER_TIMINGS."""
+    return (select(TaskType.requester_id, Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome)
+            .join(TaskType, TaskType.id == Timing.task_type_id))
+
+
+# Oldest first within a report; this order also lets SQLite walk its indexes without sorting.
+ORDER_TIMINGS = (TaskType.requester_id, TaskType.id, Timing.id)
+ORDER_REVIEWS = (Review.requester_id, Review.id)
+
+
+async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
+    """Recompute one requester's aggregates and those of all its task types, and move the platform sums."""
+    computed = await compute_requester(session, requester_id)
+    if computed is not None:
+        await store_requester(session, computed)
+
+
+@dataclass
+class Computed:
+    """One requester's aggregates as computed from what a session read (see store_requester)."""
+
+    requester_id: int
+    platform: str
+    is_demo: bool
+    result: Aggregates
+
+
+STREAM_ROWS = 5_000  # rows per partition when reading in the background (the event loop runs between them)
+
+
+async def compute_requester(session: AsyncSession, requester_id: int, *, background: bool = False) -> Computed | None:
+    """Read one requester's reviews and timings and compute its aggregates; None when it does not exist.
+
+    `background` (the settler): read in partitions and compute in a thread, so that a big requester
+    (seconds of work) does not stop the event loop from answering requests meanwhile.
+    """
+    requester = (await session.execute(select(Requester.platform, Requester.is_demo)
+                                       .where(Requester.id == requester_id))).first()
+    if requester is None:
+        return None
+    platform, is_demo = requester
+    await session.flush()  # the caller's pending changes are what we read
+    rewards = dict((await session.execute(
+        select(TaskType.id, TaskType.reward_cents).where(TaskType.requester_id == requester_id))).all())
+    connection = await session.connection()
+    reviews_query = _reviews().where(Review.requester_id == requester_id).order_by(*ORDER_REVIEWS)
+    timings_query = _timings().where(TaskType.requester_id == requester_id).order_by(*ORDER_TIMINGS)
+    if not background:
+        reviews = visible_reviews(await connection.execute(reviews_query))
+        timings = await connection.execute(timings_query)
+        result = requester_aggregates(rewards, reviews, (row[1:] for row in timings), utcnow())
+        return Computed(requester_id, platform, is_demo, result)
+    review_rows: list[ReviewRow] = []
+    async for part in (await connection.stream(reviews_query)).partitions(STREAM_ROWS):
+        review_rows += visible_reviews(part)  # now, so that only the compact rows are held
+    timing_rows: list[tuple[int, int, float, str]] = []
+    async for part in (await connection.stream(timings_query)).partitions(STREAM_ROWS):
+        timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome))
+                        for _, type_id, worker_id, seconds, outcome in part]
+    result = await asyncio.to_thread(requester_aggregates, rewards, review_rows, timing_rows, utcnow())
+    return Computed(requester_id, platform, is_demo, result)
+
+
+async def store_requester(session: AsyncSession, computed: Computed) -> None:
+    """Write computed aggregates over the stored ones (tombstones for task types that lost all data) and
+    move the platform sums by the difference."""
+    requester_id, platform, is_demo, result = (computed.requester_id, computed.platform, computed.is_demo,
+                                               computed.result)
+    note_changed_requester(session, requester_id)
+    had_types = set(await session.scalars(select(TaskTypeStats.task_type_id).join(
+        TaskType, TaskType.id == TaskTypeStats.task_type_id).where(TaskType.requester_id == requester_id)))
+    gone_types = sorted(had_types - result.task_types.keys())
+    if gone_types:
+        await session.execute(delete(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(gone_types))
+                              .execution_options(synchronize_session=False))
+        if not is_demo:  # the open dump never published it
+            session.add_all([Tombstone(kind="task_type", ref_id=type_id) for type_id in gone_types])
+    type_rows = [{"task_type_id": type_id, **values} for type_id, values in result.task_types.items()]
+    for start in range(0, len(type_rows), UPSERT_BATCH):
+        await upsert(session, TaskTypeStats, type_rows[start:start + UPSERT_BATCH], ["task_type_id"])
+    _forget(session, TaskTypeStats, had_types | result.task_types.keys())
+
+    old = (await session.execute(select(RequesterStats.summary, RequesterStats.ratings)
+                                 .where(RequesterStats.requester_id == requester_id))).first()
+    old_summary = pay.SampleSummary(**old.summary) if old is not None else pay.SampleSummary()
+    old_ratings = old.ratings if old is not None else {}
+    if result.requester is None:
+        if old is not None:
+            await session.execute(delete(RequesterStats).where(RequesterStats.requester_id == requester_id)
+                                  .execution_options(synchronize_session=False))
+            if not is_demo:
+                session.add(Tombstone(kind="requester", ref_id=requester_id))
+    else:
+        await upsert(session, RequesterStats, [{"requester_id": requester_id, **result.requester}], ["requester_id"])
+    _forget(session, RequesterStats, [requester_id])
+    await _move_platform_sums(session, platform, old_summary, old_ratings, result.summary, result.ratings)
+    await session.flush()
+
+
+def _forget(session: AsyncSession, model: Any, keys: Iterable[int]) -> None:
+    """Stats rows were written with Core: objects of them the session loaded earlier are stale."""
+    for key in keys:
+        stale = session.identity_map.get(identity_key(model, key))
+        if stale is not None:
+            session.expunge(stale)
+
+
+async def _move_platform_sums(session: AsyncSession, platform: str, old: pay.SampleSummary, old_ratings: dict,
+                              new: pay.SampleSummary, new_ratings: dict) -> None:
+    """Platform sums = Σ over its requesters; apply this requester's change as a difference."""
+    row = await session.get(PlatformStats, platform)
+    if row is None:
+        row = PlatformStats(platform=platform, n_completed=0, sum_log_seconds=0.0, approved=0, decided=0, ratings={})
+        session.add(row)
+    row.n_completed += new.n_completed - old.n_completed
+    row.sum_log_seconds += new.sum_log_seconds - old.sum_log_seconds
+    row.approved += new.approved - old.approved
+    row.decided += new.decided - old.decided
+    ratings = {k: list(v) for k, v in (row.ratings or {}).items()}
+    for dimension in RATING_DIMENSIONS:
+        n_old, s_old = old_ratings.get(dimension, [0, 0.0])
+        n_new, s_new = new_ratings.get(dimension, [0, 0.0])
+        n, s = ratings.get(dimension, [0, 0.0])
+        ratings[dimension] = [n + n_new - n_old, s + s_new - s_old]
+    row.ratings = ratings
+    row.updated_at = utcnow()
+
+
+async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None] | None = None) -> int:
+    """Throw all aggregates away and recompute them from reviews and timings. Returns requesters done.
+
+    The caller owns the transaction, so readers see the old aggregates until the new ones are complete.
+    The bulk delete leaves no tombstones (nearly every row comes back); only aggregates that existed
+    before and are not rebuilt get one, so incremental dumps still learn that they are gone.
+
+    Set-based: requesters are read in chunks of consecutive ids holding about CHUNK_ROWS reviews and
+    timings (a bigger requester is a chunk of its own), with three Core selects per chunk, and the results
+    are written with bulk inserts. Memory is bounded by the chunk (or the biggest requester), not the database.
+    """
+    await session.flush()
+    before_types = set(await session.scalars(select(TaskTypeStats.task_type_id)))
+    before_requesters = set(await session.scalars(select(RequesterStats.requester_id)))
+    # Markers of requesters waiting for the settler go too: everything is recomputed here.
+    for model in (TaskTypeStats, RequesterStats, PlatformStats, DirtyRequester):
+        await session.execute(delete(model).execution_options(synchronize_session=False))
+    session.expunge_all()  # stats objects loaded before are gone from the database: never flush them
+    requesters = (await session.execute(select(Requester.id, Requester.platform).order_by(Requester.id))).all()
+    sizes: Counter[int] = Counter(dict((await session.execute(
+        select(Review.requester_id, func.count()).group_by(Review.requester_id))).all()))
+    sizes.update(dict((await session.execute(
+        select(TaskType.requester_id, func.count()).join(Timing, Timing.task_type_id == TaskType.id)
+        .group_by(TaskType.requester_id))).all()))
+
+    now = utcnow()
+    platforms = {platform: PlatformSums() for _, platform in requesters}
+    done = 0
+    for chunk in chunk_by_size([(row, sizes[row[0]]) for row in requesters], CHUNK_ROWS):
+        first, last = chunk[0][0], chunk[-1][0]
+        connection = await session.connection()
+        rewards: dict[int, dict[int, int]] = defaultdict(dict)
+        for type_id, requester_id, reward in await connection.execute(
+                select(TaskType.id, TaskType.requester_id, TaskType.reward_cents)
+                .where(TaskType.requester_id.between(first, last))):
+            rewards[requester_id][type_id] = reward
+        reviews: dict[int, list[ReviewRow]] = defaultdict(list)
+        for review in visible_reviews(await connection.execute(
+                _reviews().where(Review.requester_id.between(first, last)).order_by(*ORDER_REVIEWS))):
+            reviews[review.requester_id].append(review)
+        timings: dict[int, list[tuple[int, int, float, str]]] = defaultdict(list)
+        for requester_id, type_id, worker_id, seconds, outcome in await connection.execute(
+                _timings().where(TaskType.requester_id.between(first, last)).order_by(*ORDER_TIMINGS)):
+            timings[requester_id].append((type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome)))
+
+        type_rows: list[dict[str, Any]] = []
+        requester_rows: list[dict[str, Any]] = []
+        for requester_id, platform in chunk:
+            note_changed_requester(session, requester_id)
+            result = requester_aggregates(rewards.pop(requester_id, {}), reviews.pop(requester_id, []),
+                                          timings.pop(requester_id, []), now)
+            type_rows += [{"task_type_id": type_id, **values} for type_id, values in result.task_types.items()]
+            if result.requester is not None:
+                requester_rows.append({"requester_id": requester_id, **result.requester})
+            platforms[platform].add(result.summary, result.ratings)
+        await _insert_all(session, TaskTypeStats, type_rows)
+        await _insert_all(session, RequesterStats, requester_rows)
+        done += len(chunk)
+        if progress:
+            progress(done, len(requesters))
+    await _insert_all(session, PlatformStats, [sums.row(platform, now) for platform, sums in platforms.items()])
+    await _tombstone_vanished(session, before_types, before_requesters)
+    return len(requesters)
+
+
+async def _insert_all(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), WRITE_BATCH):
+        await session.execute(insert(model.__table__), rows[start:start + WRITE_BATCH])
+
+
+async def _tombstone_vanished(session: AsyncSession, before_types: set[int], before_requesters: set[int]) -> None:
+    """Tombstones for the aggregates a rebuild did not recreate (of non-demo requesters)."""
+    gone_types = before_types - set(await session.scalars(select(TaskTypeStats.task_type_id)))
+    gone_requesters = before_requesters - set(await session.scalars(select(RequesterStats.requester_id)))
+    if gone_types:
+        gone_types = set(await session.scalars(
+            select(TaskType.id).join(Requester, Requester.id == TaskType.requester_id)
+            .where(TaskType.id.in_(gone_types), Requester.is_demo.is_(False))))
+    if gone_requesters:
+        gone_requesters = set(await session.scalars(
+            select(Requester.id).where(Requester.id.in_(gone_requesters), Requester.is_demo.is_(False))))
+    session.add_all([Tombstone(kind="task_type", ref_id=i) for i in sorted(gone_types)]
+                    + [Tombstone(kind="requester", ref_id=i) for i in sorted(gone_requesters)])
+    await session.flush()
