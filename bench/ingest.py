@@ -72,6 +72,7 @@ from bench.common import (  # noqa: E402
     write_section,
 )
 from bench.generate import COMMENTS, _sync_engine, add_size_arguments, sizes_from_args  # noqa: E402
+from server.errors import FairfinderError  # noqa: E402
 
 REVIEWS = "/api/v1/reviews"
 TARGET_REVIEWS_PER_S = 1_000.0  # issue 7 (SQLite, default scale, 2 cores)
@@ -216,7 +217,7 @@ def wait_until_settled(database_url: str, timeout: float) -> float | None:
         engine.dispose()
 
 
-class _RollBack(Exception):
+class _RollBack(FairfinderError):
     """Leaves the check's transaction without committing."""
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import msgspec
 
+from scrapers.errors import FairfinderError
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -48,7 +50,7 @@ class Task(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None  # absolute preview/accept link on the platform
 
 
-class PayloadError(ValueError):
+class PayloadError(FairfinderError, ValueError):
     """A platform payload we cannot read. `field` names the bad field as a dotted path."""
 
     def __init__(self, field: str, message: str) -> None:

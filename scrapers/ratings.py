@@ -13,11 +13,13 @@ from typing import Any, Literal
 
 import msgspec
 
+from scrapers.errors import FairfinderError
+
 SourceKind = Literal["fairfinder", "turkopticon1", "turkopticon2", "csv"]
 SOURCE_KINDS: tuple[str, ...] = ("fairfinder", "turkopticon1", "turkopticon2", "csv")
 
 
-class ImportError_(Exception):  # noqa: N801 - the builtin ImportError means something else
+class ImportError_(FairfinderError):  # noqa: N801 - the builtin ImportError means something else
     """The input cannot be imported. `where` says where (a line number, a field); nothing is applied."""
 
     def __init__(self, message: str, where: str = "") -> None:

@@ -28,7 +28,7 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     field: str | None = None
 
 
-class ApiError(HTTPException):
+class ApiError(HTTPException, FairfinderError):
     """Raise from handlers for a client error with a machine code."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:

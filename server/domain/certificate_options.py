@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.domain.errors import FairfinderError
+
 SECTIONS = ("kinds", "approval", "hours", "earnings", "feedback")
 DEFAULT_SECTIONS = frozenset({"kinds", "approval", "hours", "feedback"})
 MAX_FEEDBACK = 10
@@ -37,7 +39,7 @@ _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}$")
 _HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
-class OptionError(ValueError):
+class OptionError(FairfinderError, ValueError):
     """A parameter that cannot be used: `field` names it, the message says why in words."""
 
     def __init__(self, field: str, message: str) -> None:

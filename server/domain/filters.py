@@ -19,6 +19,7 @@ import msgspec
 
 from scrapers.model import Task
 from server.domain.money import format_cents, format_hourly
+from server.domain.errors import FairfinderError
 from server.domain.text import text_problem
 
 __all__ = [
@@ -110,7 +111,7 @@ class Verdict(msgspec.Struct):
     included: bool = False  # an include rule matched: shown whatever the reasons say
 
 
-class FilterError(ValueError):
+class FilterError(FairfinderError, ValueError):
     """Invalid filter settings. `field` is the path of the bad value, e.g. "block[2].pattern"."""
 
     def __init__(self, field: str, message: str) -> None:
