@@ -34,10 +34,10 @@ from server.history.routes import HISTORY_ROUTES
 from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
 from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
-from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
+from server.moderation.pages import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
 from server.moderation.routes import ModerationController
 from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
-from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
+from server.requesters.pages import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.security import SecurityLayer

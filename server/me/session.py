@@ -6,7 +6,7 @@ through server/auth.py `use_token` like the bearer header; an unknown or revoked
 
 Cross-site requests: every form POST checks Origin/Referer (server/listen/routes.py `same_site`), and every
 POST of a signed-in worker (except the sign-in itself, which has no session yet) must carry the session's
-CSRF token: server/moderation/page.py `csrf_token`, an HMAC of the token's hash keyed with the server secret.
+CSRF token: server/moderation/pages.py `csrf_token`, an HMAC of the token's hash keyed with the server secret.
 `checked_form` does both for any /me page.
 
 Pages under /me render with `render` (listen's, plus noindex) and extend `me_base.html`; `page_context`
@@ -31,9 +31,9 @@ from server.db.models import Worker
 from server.listen.routes import MAX_TOKEN_CHARS, same_site
 from server.listen.routes import STATIC_DIR as LISTEN_STATIC_DIR
 from server.listen.routes import render as listen_render
-from server.moderation.page import csrf_token
-from server.page_errors import page_exception_handlers
-from server.static import versioned_url
+from server.moderation.pages import csrf_token
+from server.web.errors import page_exception_handlers
+from server.web.static import versioned_url
 
 log = logging.getLogger("fairfinder.me")
 

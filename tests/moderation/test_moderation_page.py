@@ -11,7 +11,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from server.moderation.page import COOKIE, csrf_token
+from server.moderation.pages import COOKIE, csrf_token
 from tests.conftest import TEST_SECRET
 from tests.helpers import stamp
 from tests.moderation.conftest import account, flag, means, review, sql, stars

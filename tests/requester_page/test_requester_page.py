@@ -9,7 +9,8 @@ from litestar.testing import TestClient
 
 from server.db.engine import write_transaction
 from server.db.models import Requester, Review, TaskType, Timing, Worker
-from server.requesters import history, page
+from server.requesters import history
+from server.requesters import pages as page
 from server.settings import Settings
 from tests.conftest import register
 from tests.requester_page.dom import Node, facts, parse, table_rows

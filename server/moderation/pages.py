@@ -40,11 +40,11 @@ from server.moderation import actions
 from server.moderation.queue import AUTOMATIC, QUEUE_KINDS, load_log, load_queue, queue_items
 from server.domain.moderation import is_moderator, is_muted, may_mute
 from server.moderation.structs import LogEntry, QueueItem
-from server.page_errors import page_exception_handlers
+from server.web.errors import page_exception_handlers
 from server.paging import decode_cursor
 from server.domain.paging import is_row_id
-from server.requesters.page import flags_words, outcome_words, page_path, ratings_words, sentence_case
-from server.static import versioned_url
+from server.requesters.pages import flags_words, outcome_words, page_path, ratings_words, sentence_case
+from server.web.static import versioned_url
 
 log = logging.getLogger("fairfinder.moderation.page")
 

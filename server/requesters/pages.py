@@ -46,7 +46,7 @@ from server.requesters import history
 from server.domain.summary import RequesterSummary, sample_summary, summary_of
 from server.requesters.queries import load_platforms
 from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS, active_flags, should_avoid
-from server.static import versioned_url
+from server.web.static import versioned_url
 from server.domain.aggregate import Report, report_samples
 
 log = logging.getLogger("fairfinder.requesters.page")

@@ -1,0 +1,1 @@
+"""The one web layer of the server-rendered HTML pages (docs/architecture.md)."""
