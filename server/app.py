@@ -31,11 +31,12 @@ from server.errors import EXCEPTION_HANDLERS
 from server.jobs import Scheduler
 from server.certificate.routes import CERTIFICATE_ROUTES, CERTIFICATE_TEMPLATE_DIR
 from server.history.routes import HISTORY_ROUTES
-from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
+from server.listen.assets import TEMPLATE_DIR
+from server.listen.routes import LISTEN_ROUTES
 from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
 from server.moderation.pages import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
-from server.moderation.routes import ModerationController
+from server.moderation.routes import ModerationController, ReviewFlagController
 from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
 from server.requesters.pages import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
-        ModerationController,
+        ModerationController, ReviewFlagController,
         RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
         *MODERATION_PAGE_ROUTES, *HISTORY_ROUTES, *ME_ROUTES, *CERTIFICATE_ROUTES,
     ]

@@ -43,7 +43,7 @@ from server.db.models import (
     utcnow,
 )
 from server.db.upsert import insert_ignore, upsert
-from server.reviews.structs import MAX_COMMENT
+from server.reviews.schemas import MAX_COMMENT
 from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
 from server.tasks.cache import note_changed_requester
 from server.domain.identity import task_key

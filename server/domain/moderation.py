@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+
+from server.domain.vocab import RATING_DIMENSIONS
 
 ROLES = ("worker", "moderator", "admin")
 MODERATOR_ROLES = frozenset({"moderator", "admin"})
@@ -109,3 +112,32 @@ def may_mute(actor_role: str, target_role: str) -> bool:
     if target_role == "moderator":
         return actor_role == "admin"
     return False
+
+
+class SeenReview(Protocol):
+    status: str
+    worker_id: int
+
+
+class Viewer(Protocol):
+    id: int
+    role: str
+
+
+def can_see(review: SeenReview, viewer: Viewer | None) -> bool:
+    """Visible reviews are public; held and hidden ones only to their author and to moderators."""
+    if review.status == "visible":
+        return True
+    return viewer is not None and (viewer.id == review.worker_id or is_moderator(viewer.role))
+
+
+class RatedReview(Protocol):
+    rating_pay: int | None
+    rating_fairness: int | None
+    rating_speed: int | None
+    rating_communication: int | None
+    outcome: str | None
+
+
+def review_is_low(review: RatedReview) -> bool:
+    return is_low([getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS], review.outcome)

@@ -36,7 +36,7 @@ from server.errors import ApiError, ErrorBody, error_responses
 from server.domain.filters import Filters, Need
 from server.listen.items import listen_items
 from server.settings import Settings
-from server.workers.routes import load_filters
+from server.workers.queries import load_filters
 
 log = logging.getLogger("fairfinder.speech")
 

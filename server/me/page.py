@@ -14,22 +14,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import Provide
 from litestar.response.redirect import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accessibility.speech import say_count
 from server.db.engine import write_transaction
 from server.db.models import Worker
-from server.listen.routes import PLATFORMS
 from server.me.charts import Bar, bar_chart
 from server.domain.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
 from server.history.store import delete_history
 from server.me.queries import load_earnings
-from server.me.session import (EXCEPTION_HANDLERS, checked_form, page_context, render, sign_in_page,
-                               signed_in_worker)
-from server.me.structs import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
+from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, page_context, provide_me_worker, render
+from server.me.schemas import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
 from server.me.summary import days_with_work, highest
 from server.domain.money import format_cents
+from server.web.words import PLATFORMS
 
 MAX_PARAM_CHARS = 64  # what the form shows back of a value as typed
 FIELDS = ("from", "to", "tz", "gap_minutes")
@@ -250,19 +250,14 @@ class MePageController(Controller):
     include_in_schema = False
     exception_handlers = EXCEPTION_HANDLERS
 
-    @get("/", media_type=MediaType.HTML, summary="Your earnings as an accessible HTML page")
-    async def page(self, request: Request, db_session: AsyncSession) -> Response[str]:
-        worker = await signed_in_worker(request, db_session)
-        if worker is None:
-            return sign_in_page(request)
+    @get("/", media_type=MediaType.HTML, summary="Your earnings as an accessible HTML page",
+         dependencies={"worker": Provide(provide_me_worker)})
+    async def page(self, request: Request, db_session: AsyncSession, worker: Worker) -> Response[str]:
         return await earnings_page(request, db_session, worker)
 
     @post("/history/delete", media_type=MediaType.HTML, status_code=303)
     async def delete_history_form(self, request: Request, db_session: AsyncSession) -> Response[Any]:
-        checked = await checked_form(request, db_session)
-        if isinstance(checked, Response):
-            return checked
-        worker, form = checked
+        worker, form = await ME_SESSION.checked_form(request, db_session)
         if form.get(CONFIRM_FIELD) != "yes":
             return await earnings_page(request, db_session, worker, status=400, delete_error=(
                 "Tick “Yes, delete my imported history” to confirm. Nothing was deleted."))

@@ -17,7 +17,7 @@ from server.me.page import PAGE_ROUTES
 from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
 from server.me.queries import load_earnings
 from server.me.session import SESSION_ROUTES
-from server.me.structs import EarningsOut
+from server.me.schemas import EarningsOut
 
 ME_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 

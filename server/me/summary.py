@@ -16,7 +16,7 @@ from datetime import timedelta
 from scrapers.model import title_key
 from server.domain.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
 from server.domain.period import Period
-from server.me.structs import (CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut,
+from server.me.schemas import (CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut,
                                WeekOut)
 
 MAX_ROWS = 100  # of by_requester and by_task_type

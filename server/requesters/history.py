@@ -1,6 +1,6 @@
 """A requester's effective hourly pay over time: month buckets, the words for them and the chart's geometry.
 
-Pure: no I/O. server/requesters/pages.py turns reviews and timings into dated pay.Sample values (through
+Pure: no I/O. server/requesters/page.py turns reviews and timings into dated pay.Sample values (through
 server/stats/refresh.py, as the aggregates do) and draws what `chart` returns as an inline SVG.
 
 A month's rate is the pooled one, Σpay·3600 / Σseconds over that month's samples, from pay.summarize so the

@@ -33,9 +33,9 @@ from server.tasks.cache import AnnotateCache, RequesterFacts, TaskRef, TypeFacts
 from server.domain.identity import task_key
 from server.tasks.recorder import TaskRecorder
 from server.tasks.records import record_tasks
-from server.workers.routes import load_filters
-from server.workers.structs import FiltersIn
-from server.workers.structs import Platform as PlatformName
+from server.workers.queries import load_filters
+from server.workers.schemas import FiltersIn
+from server.workers.schemas import Platform as PlatformName
 
 MAX_TASKS = 100
 SHOWN = Verdict(hidden=False, reasons=[])  # the verdict of filters that hide nothing

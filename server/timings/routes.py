@@ -18,10 +18,10 @@ from server.db.models import Requester, TaskType, Timing, Worker
 from server.errors import ApiError, error_responses, not_found
 from server.domain.paging import is_row_id
 from server.paging import newest_first
-from server.reviews.structs import Cents, Currency, RequesterId, Title
+from server.reviews.schemas import Cents, Currency, RequesterId, Title
 from server.stats.settle import requester_changed
 from server.tasks.records import record_tasks
-from server.workers.structs import Platform
+from server.workers.schemas import Platform
 
 MAX_TIMING = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=5)

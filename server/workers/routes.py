@@ -20,8 +20,9 @@ from server.errors import ApiError, error_responses, not_found
 from server.domain.paging import is_row_id
 from server.domain.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
-from server.workers.account import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
-from server.workers.structs import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,
+from server.workers.queries import load_filters
+from server.workers.service import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
+from server.workers.schemas import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,
                                     TokenOut, WorkerExport, WorkerOut)
 
 MAX_TOKENS_PER_WORKER = 20
@@ -36,14 +37,6 @@ async def worker_out(session: AsyncSession, worker: Worker) -> WorkerOut:
     platforms = sorted(set(await session.scalars(
         select(WorkerPlatformId.platform).where(WorkerPlatformId.worker_id == worker.id))))
     return WorkerOut(id=worker.id, handle=worker.handle, role=worker.role, created_at=worker.created_at, platforms=platforms)
-
-
-async def load_filters(session: AsyncSession, worker: Worker | None) -> Filters:
-    """The worker's saved filters, or the defaults (also for anonymous callers)."""
-    if worker is None:
-        return Filters()
-    saved = await session.get(SavedFilters, worker.id)
-    return msgspec.convert(saved.filters, Filters) if saved else Filters()
 
 
 class RegistrationController(Controller):

@@ -7,7 +7,9 @@ import re
 import pytest
 from litestar.testing import TestClient
 
-from server.me.session import COOKIE
+from server.me.session import ME_SESSION
+
+COOKIE = ME_SESSION.name
 from tests.helpers import Db
 from tests.helpers import worker_id
 from tests.me.example import PERIOD, SHOP, add_history, worked_example

@@ -20,7 +20,7 @@ from server.domain.moderation import (
     may_mute,
     should_hide,
 )
-from server.moderation.structs import FlagReason
+from server.moderation.schemas import FlagReason
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 

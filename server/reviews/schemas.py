@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.domain.text import COPIED, COPIED_NOT_BLANK, WRITTEN
-from server.workers.structs import Platform
+from server.workers.schemas import Platform
 
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 (worst) to 5 (best); null for n/a")]
 Outcome = Literal["approved", "rejected", "pending", "returned", "blocked"]

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from server.reviews.structs import ReviewOut
+from server.reviews.schemas import ReviewOut
 from server.domain.text import WRITTEN
 
 # The same words as server/domain/moderation.py FLAG_REASONS (a test keeps them equal).

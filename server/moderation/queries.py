@@ -1,7 +1,7 @@
 """Moderation reads: the queue of reviews waiting for a moderator, and the moderation log.
 
 Plain async functions over a session, shared by the JSON API (routes.py) and the HTML moderation page.
-Writes are in actions.py.
+Writes are in service.py.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
 from server.errors import ApiError
 from server.domain.moderation import is_new_account
-from server.moderation.structs import LogEntry, LogPage, QueueAuthor, QueueFlag, QueueItem, QueuePage
+from server.moderation.schemas import LogEntry, LogPage, QueueAuthor, QueueFlag, QueueItem, QueuePage
 from server.paging import decode_cursor, newest_first
-from server.domain.paging import encode_cursor
-from server.reviews.routes import author_name, load_review_outs
+from server.domain.paging import encode_cursor, is_row_id
+from server.reviews.queries import author_name, load_review_outs
 
 QUEUE_KINDS = ("flagged", "held", "hidden")
 AUTOMATIC = "automatic"
@@ -99,3 +99,14 @@ async def log_entries(session: AsyncSession, actions: list[ModerationAction]) ->
                      review_id=a.review_id, worker=names.get(a.worker_id) if a.worker_id is not None else None,
                      note=a.note, created_at=a.created_at)
             for a in actions]
+
+
+async def author_handle(session: AsyncSession, review_id: int) -> str:
+    """The handle of a review's author, for service.mute and service.unmute (which find workers by handle)."""
+    review = await session.get(Review, review_id) if is_row_id(review_id) else None
+    if review is None:
+        raise ApiError(404, "not_found", "This review no longer exists.")
+    author = await session.get(Worker, review.worker_id)
+    if author is None or author.deleted_at is not None:
+        raise ApiError(404, "not_found", "The author of this review deleted their account.")
+    return author.handle

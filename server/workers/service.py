@@ -32,7 +32,7 @@ from server.db.models import (
 from server.history.structs import history_item_out
 from server.domain.vocab import RATING_DIMENSIONS
 from server.stats.settle import requester_changed
-from server.workers.structs import (
+from server.workers.schemas import (
     ExportAccount,
     ExportFlag,
     ExportModeration,

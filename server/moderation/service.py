@@ -1,8 +1,9 @@
-"""Moderation writes: flags, automatic hides and holds, moderators' decisions, mutes.
+"""Moderation writes: flags (and the automatic hides they cause), moderators' decisions, mutes.
 
 Each function runs inside the caller's write transaction (`async with write_transaction(session)`) and
-leaves the aggregates current. The JSON routes (server/moderation/routes.py, server/reviews/routes.py)
-and the HTML moderation page call the same functions. The rules themselves are in rules.py.
+leaves the aggregates current. The JSON routes (server/moderation/routes.py) and the HTML moderation pages
+call the same functions. The rules themselves are in server/domain/moderation.py; holding bursts is part of
+the review write (server/reviews/service.py).
 """
 from __future__ import annotations
 
@@ -12,60 +13,19 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import ModerationAction, Review, ReviewFlag, Tombstone, Worker, utcnow
+from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
 from server.errors import ApiError, not_found
-from server.domain.moderation import (
-    BURST_WINDOW,
-    BurstCandidate,
-    burst_members,
-    burst_to_hold,
-    is_low,
-    is_moderator,
-    is_muted,
-    is_new_account,
-    may_mute,
-    should_hide,
-)
+from server.domain.moderation import can_see, is_moderator, is_muted, may_mute, should_hide
 from server.domain.paging import is_row_id
-from server.domain.vocab import RATING_DIMENSIONS
+from server.reviews.service import set_status
 from server.stats.settle import requester_changed
-
-# A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.
-SETTLED = "restored"
-
-
-def can_see(review: Review, viewer: Worker | None) -> bool:
-    """Visible reviews are public; held and hidden ones only to their author and to moderators."""
-    if review.status == "visible":
-        return True
-    return viewer is not None and (viewer.id == review.worker_id or is_moderator(viewer.role))
-
-
-def set_status(session: AsyncSession, review: Review, status: str, now: datetime, *, published: bool = True) -> bool:
-    """Move a review to `status` following the shared status semantics; the caller refreshes its requester.
-
-    Leaving "visible" leaves a tombstone so that importers of the open dump drop it (unless it was never
-    published: a demo review, or one created in this very transaction). Returns whether it changed.
-    """
-    if review.status == status:
-        return False
-    if review.status == "visible" and published and not review.is_demo:
-        session.add(Tombstone(kind="review", ref_id=review.id))
-    review.status = status
-    review.status_changed_at = now
-    return True
-
-
-def review_is_low(review: Review) -> bool:
-    return is_low([getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS], review.outcome)
-
 
 # --- flags ------------------------------------------------------------------------------------------
 
 
 async def flag_review(session: AsyncSession, worker: Worker, review_id: int, reason: str, note: str
                       ) -> tuple[ReviewFlag, Review]:
-    """Store a worker's flag; hide the review when its open flags say so (rules.should_hide)."""
+    """Store a worker's flag; hide the review when its open flags say so (should_hide)."""
     note = note.strip()
     if reason == "other" and not note:
         raise ApiError(422, "note_required", "Say what is wrong in `note` when the reason is 'other'.", "note")
@@ -101,45 +61,6 @@ async def flag_review(session: AsyncSession, worker: Worker, review_id: int, rea
         await session.flush()
         await requester_changed(session, review.requester_id)
     return flag, review
-
-
-# --- bursts -----------------------------------------------------------------------------------------
-
-
-async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, created: bool) -> set[int]:
-    """After `review` was written low by `author`: hold the requester's burst of low reviews from new
-    accounts, if there is one (rules.burst_to_hold). Refreshes the requester when anything was held.
-
-    `created`: the review was created in this transaction, so the open dump never saw it (no tombstone).
-    A review's time in the window is when it was last written (created or edited to be low).
-    """
-    now = utcnow()
-    if not is_new_account(author.created_at, now, author.role) or not review_is_low(review):
-        return set()
-    rows = (await session.execute(
-        select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
-        .where(Review.requester_id == review.requester_id, Review.updated_at >= now - BURST_WINDOW))).all()
-    settled = set(await session.scalars(select(ModerationAction.review_id).where(
-        ModerationAction.review_id.in_([row[0].id for row in rows]),
-        ModerationAction.action.in_(("restore", "dismiss")))))
-    candidates = [
-        BurstCandidate(review_id=r.id, created_at=r.updated_at, new_account=is_new_account(created_at, now, role),
-                       low=review_is_low(r), status=SETTLED if r.status == "visible" and r.id in settled else r.status)
-        for r, created_at, role in rows
-    ]
-    to_hold = burst_to_hold(candidates, now)
-    if not to_hold:
-        return set()
-    members = len(burst_members(candidates, now))
-    hours = round(BURST_WINDOW.total_seconds() / 3600)
-    for r, _, _ in rows:
-        if r.id in to_hold:
-            set_status(session, r, "held", now, published=not (created and r.id == review.id))
-            session.add(ModerationAction(action="hold", moderator_id=None, review_id=r.id, created_at=now,
-                                         note=f"burst: {members} low reviews from new accounts in {hours} h"))
-    await session.flush()
-    await requester_changed(session, review.requester_id)
-    return to_hold
 
 
 # --- decisions --------------------------------------------------------------------------------------
