@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.db.models import JobRun, Source, Worker
+from server.feature import Feature
 from server.errors import ApiError, error_responses
 
 
@@ -96,3 +97,6 @@ class AdminController(Controller):
             runs=[JobRunOut(id=r.id, job=r.job, started_at=r.started_at, finished_at=r.finished_at, status=r.status,
                             attempts=r.attempts, message=r.message, counts=r.counts or {}, runner=r.runner) for r in runs],
         )
+
+
+FEATURE = Feature("admin", [AdminController])

@@ -35,7 +35,7 @@ from server.domain.certificate_options import (DEFAULT_SECTIONS, MAX_FEEDBACK, M
 from server.certificate.pdf import PdfUnavailable, render_pdf_async
 from server.certificate.queries import feedback_choices, issuer_of, signed_certificate, unsigned_certificate
 from server.certificate.schema import schema
-from server.certificate.structs import KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
+from server.certificate.schemas import KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
 from server.certificate.view import SECTION_NAMES, certificate_view
 from server.db.models import Worker
 from server.errors import ApiError, error_responses

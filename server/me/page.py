@@ -23,7 +23,7 @@ from server.db.engine import write_transaction
 from server.db.models import Worker
 from server.me.charts import Bar, bar_chart
 from server.domain.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
-from server.history.store import delete_history
+from server.history.service import delete_history
 from server.me.queries import load_earnings
 from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, page_context, provide_me_worker, render
 from server.me.schemas import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut

@@ -9,7 +9,7 @@ import msgspec
 from litestar.openapi.spec import Operation
 
 from server.domain.filters import Filters, ListRule
-from server.history.structs import HistoryItemOut
+from server.history.schemas import HistoryItemOut
 from server.domain.text import COPIED, WRITTEN
 
 Handle = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",

@@ -1,4 +1,4 @@
-"""Storing a worker's history: the merge rule of re-import (pure) and the batched upsert, list and delete queries.
+"""Storing a worker's history: the merge rule of re-import (pure), the batched upsert and deleting (reads: queries.py).
 
 The rule (docs/history.md): rows are keyed by (worker, platform, assignment_id). A state only moves forward:
 pending -> any decided state (approved, rejected, returned, screened_out); a decided state is never set back
@@ -10,21 +10,17 @@ same (platform, assignment_id) fill started_at/ended_at when both are empty.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import HistoryItem
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
-from server.errors import ApiError
-from server.domain.paging import is_row_id
 
 # The columns an upload sets; id, worker_id, platform, assignment_id (the key) and the two stamps are not among them.
 VALUE_FIELDS = ("task_id", "requester_id", "requester_name", "title", "reward_cents", "bonus_cents", "currency",
@@ -138,54 +134,6 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
 
 
 # --- listing -----------------------------------------------------------------------------------------------
-
-
-def encode_cursor(row: WorkHistoryItem) -> str:
-    raw = f"h{row.work_date.toordinal()}.{row.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[date, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        day, _, row_id = raw[1:].partition(".")
-        if (raw.startswith("h") and day.isascii() and day.isdigit() and row_id.isascii() and row_id.isdigit()
-                and len(day) <= 7 and len(row_id) <= 19 and is_row_id(int(row_id))):
-            return date.fromordinal(int(day)), int(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        pass
-    raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
-
-
-def filtered(worker_id: int, *, start: date | None = None, end: date | None = None, platform: str | None = None,
-             state: str | None = None) -> Select[Any]:
-    query = select(WorkHistoryItem).where(WorkHistoryItem.worker_id == worker_id)
-    if start is not None:
-        query = query.where(WorkHistoryItem.work_date >= start)
-    if end is not None:
-        query = query.where(WorkHistoryItem.work_date <= end)
-    if platform is not None:
-        query = query.where(WorkHistoryItem.platform == platform)
-    if state is not None:
-        query = query.where(WorkHistoryItem.state == state)
-    return query
-
-
-async def newest_first(session: AsyncSession, query: Select[Any], cursor: str | None, limit: int
-                       ) -> tuple[list[WorkHistoryItem], str | None]:
-    """One page by descending (work_date, id), and the cursor of the next page (None at the end)."""
-    if cursor:
-        day, row_id = decode_cursor(cursor)
-        query = query.where(or_(WorkHistoryItem.work_date < day,
-                                and_(WorkHistoryItem.work_date == day, WorkHistoryItem.id < row_id)))
-    rows = list(await session.scalars(
-        query.order_by(WorkHistoryItem.work_date.desc(), WorkHistoryItem.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1]) if more and rows else None)
-
-
-# --- deleting ----------------------------------------------------------------------------------------------
 
 
 async def delete_history(session: AsyncSession, worker_id: int, platform: str | None = None) -> int:
