@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: runtime-deps run test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
+.PHONY: runtime-deps run lint test test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,10 +60,17 @@ extension-deps: $(EXT)/node_modules/.installed
 
 # The Python suite runs twice: on SQLite (every test), then on PostgreSQL (the tests that touch the database).
 test: install-dev system-deps extension-deps
-	$(BIN)/ruff check server scrapers accessibility tests bench
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 	FAIRFINDER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 	npm --prefix $(EXT) test
+
+# Lint: ruff, the import contracts (pyproject.toml [tool.importlinter]: layers, a pure domain, no feature imports
+# another's routes) and the type checker (mypy over server, scrapers, accessibility and bench).
+lint: install-dev
+	$(BIN)/ruff check server scrapers accessibility tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test-sqlite: install-dev
 	$(BIN)/python -m pytest

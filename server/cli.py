@@ -497,7 +497,7 @@ def certificate_verify(file: Path) -> None:
     genuine and unchanged, 1 when it is not (the reason is printed). Needs this server's secret
     (FAIRFINDER_SECRET or the stored one), nothing else: no database, no network."""
     from server.certificate import signing  # noqa: PLC0415
-    from server.certificate.routes import MAX_VERIFY_BYTES  # noqa: PLC0415
+    from server.certificate.schemas import MAX_VERIFY_BYTES  # noqa: PLC0415
 
     settings = _settings()
     try:

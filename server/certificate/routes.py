@@ -35,7 +35,7 @@ from server.domain.certificate_options import (DEFAULT_SECTIONS, MAX_FEEDBACK, M
 from server.certificate.pdf import PdfUnavailable, render_pdf_async
 from server.certificate.queries import feedback_choices, issuer_of, signed_certificate, unsigned_certificate
 from server.certificate.schema import schema
-from server.certificate.schemas import KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
+from server.certificate.schemas import MAX_VERIFY_BYTES, KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
 from server.certificate.view import SECTION_NAMES, certificate_view
 from server.db.models import Worker
 from server.errors import ApiError, error_responses
@@ -45,7 +45,6 @@ from server.settings import Settings
 log = logging.getLogger("fairfinder.certificate")
 
 CERTIFICATE_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-MAX_VERIFY_BYTES = 256 * 1024  # a certificate with ten long quotes is well under 64 KiB
 DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
 CID_CONTEXT = "https://www.w3.org/ns/cid/v1"

@@ -1,7 +1,7 @@
 """Community sharing: the open ratings dump, imports from other communities, and their schedule."""
 from __future__ import annotations
 
-from server.community.export import EXPORT_ROUTES, ExportController
+from server.community.routes import EXPORT_ROUTES, ExportController
 from server.feature import Feature, controller_paths
 
 # The open ratings dump is public open data: any origin may read it.

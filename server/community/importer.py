@@ -45,7 +45,7 @@ from server.db.models import (
 from server.db.upsert import insert_ignore, upsert
 from server.reviews.schemas import MAX_COMMENT
 from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
-from server.tasks.cache import note_changed_requester
+from server.db.changed import note_changed_requester
 from server.domain.identity import task_key
 from server.tasks.records import find_requesters, find_task_types, record_tasks
 

@@ -17,18 +17,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, post
-from litestar.response.redirect import Redirect
+from litestar import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Worker
 from server.listen.assets import stylesheet_url
-from server.web.csrf import same_site
-from server.web.errors import ErrorWords, FormRefused, SignInRequired, page_exception_handlers
+from server.web.errors import ErrorWords, SignInRequired, page_exception_handlers
 from server.web.render import NOINDEX
 from server.web.render import render as web_render
 from server.web.session import CookieSession
-from server.web.static import static_files, versioned_url
+from server.web.static import versioned_url
 
 log = logging.getLogger("fairfinder.me")
 
@@ -120,38 +118,3 @@ class MePages:
 # Errors that reach a /me controller: an HTML page, never a stack trace.
 EXCEPTION_HANDLERS = page_exception_handlers(MePages(), log, ErrorWords(
     page="a /me page", unreadable="The request could not be read. Go back to your earnings page and try again."))
-
-
-# ------------------------------------------------------------------------------------------------
-# Routes
-
-
-class MeSessionController(Controller):
-    path = "/me"
-    tags = ["me page"]
-    include_in_schema = False
-    exception_handlers = EXCEPTION_HANDLERS
-
-    @post("/sign-in", media_type=MediaType.HTML, status_code=303)
-    async def sign_in(self, request: Request, db_session: AsyncSession) -> Response[Any]:
-        _, token, form = await ME_SESSION.sign_in_form(request, db_session)
-        response: Redirect = Redirect(safe_next(form.get("next")), status_code=303)
-        response.headers.update({"Cache-Control": "no-store"})
-        ME_SESSION.start(response, request, token)
-        return response
-
-    @post("/sign-out", media_type=MediaType.HTML, status_code=303)
-    async def sign_out(self, request: Request, db_session: AsyncSession) -> Response[Any]:
-        if not same_site(request):
-            raise FormRefused()
-        worker = await ME_SESSION.worker(request, db_session)
-        if worker is not None and not ME_SESSION.csrf_ok(request, await request.form()):
-            raise FormRefused(viewer=worker)
-        response: Redirect = Redirect(HOME, status_code=303)
-        ME_SESSION.end(response)
-        return response
-
-
-me_static = static_files(STATIC_PATH, STATIC_DIR, "me-static")
-
-SESSION_ROUTES = [MeSessionController, me_static]

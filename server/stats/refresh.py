@@ -27,7 +27,7 @@ from server.domain import pay
 from server.domain.aggregate import (OUTCOMES, Aggregates, PlatformSums, ReviewRow, chunk_by_size, requester_aggregates,
                                      visible_reviews)
 from server.domain.vocab import RATING_DIMENSIONS
-from server.tasks.cache import note_changed_requester
+from server.db.changed import note_changed_requester
 
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert

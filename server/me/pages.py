@@ -25,7 +25,11 @@ from server.me.charts import Bar, bar_chart
 from server.domain.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
 from server.history.service import delete_history
 from server.me.queries import load_earnings
-from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, page_context, provide_me_worker, render
+from server.me.session import (EXCEPTION_HANDLERS, HOME, ME_SESSION, STATIC_DIR, STATIC_PATH, page_context,
+                               provide_me_worker, render, safe_next)
+from server.web.csrf import same_site
+from server.web.errors import FormRefused
+from server.web.static import static_files
 from server.me.schemas import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
 from server.me.summary import days_with_work, highest
 from server.domain.money import format_cents
@@ -266,4 +270,33 @@ class MePageController(Controller):
         return Redirect("/me?" + urlencode({"notice": "history-deleted", "n": removed}) + "#history", status_code=303)
 
 
-PAGE_ROUTES = [MePageController]
+
+class MeSessionController(Controller):
+    path = "/me"
+    tags = ["me page"]
+    include_in_schema = False
+    exception_handlers = EXCEPTION_HANDLERS
+
+    @post("/sign-in", media_type=MediaType.HTML, status_code=303)
+    async def sign_in(self, request: Request, db_session: AsyncSession) -> Response[Any]:
+        _, token, form = await ME_SESSION.sign_in_form(request, db_session)
+        response: Redirect = Redirect(safe_next(form.get("next")), status_code=303)
+        response.headers.update({"Cache-Control": "no-store"})
+        ME_SESSION.start(response, request, token)
+        return response
+
+    @post("/sign-out", media_type=MediaType.HTML, status_code=303)
+    async def sign_out(self, request: Request, db_session: AsyncSession) -> Response[Any]:
+        if not same_site(request):
+            raise FormRefused()
+        worker = await ME_SESSION.worker(request, db_session)
+        if worker is not None and not ME_SESSION.csrf_ok(request, await request.form()):
+            raise FormRefused(viewer=worker)
+        response: Redirect = Redirect(HOME, status_code=303)
+        ME_SESSION.end(response)
+        return response
+
+
+me_static = static_files(STATIC_PATH, STATIC_DIR, "me-static")
+
+PAGE_ROUTES = [MeSessionController, me_static, MePageController]
