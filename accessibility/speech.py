@@ -326,7 +326,8 @@ def _pay(task: SpokenTask, verbosity: str) -> str:
         timed = f"timed by {say_count(task.n, 'worker')}"
         hourly.append(timed + (" on the requester's other tasks" if task.basis == "requester" else ""))
     lead = []
-    if _finite(task.duration_seconds) is not None and task.duration_seconds >= 0:
+    duration = _finite(task.duration_seconds)
+    if duration is not None and duration >= 0:
         lead.append(say_duration(task.duration_seconds))
     lead.append(f"pays {say_money(task.reward_cents, task.currency)}")
     joiner = ": " if rate is not None else ", "

@@ -42,6 +42,7 @@ import json
 import random
 import sys
 import time
+from typing import Any, cast
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def review_bodies(task_types: list[tuple], tokens: list[str], n: int, seed: int)
     rng = random.Random(seed)
     cumulative = list(itertools.accumulate(t[0] for t in task_types))
     used: set[tuple[int, int]] = set()
-    bodies = []
+    bodies: list[dict[str, Any]] = []
     while len(bodies) < n:
         index = bisect.bisect_right(cumulative, rng.random() * cumulative[-1])
         worker = rng.randrange(len(tokens))
@@ -185,7 +186,7 @@ def mark_periodic_jobs_done(database_url: str) -> None:
     """Record that the 90-day refresh and the timing purge just ran, as they have on a running community (the
     generator's rebuild computed every figure a moment ago). Otherwise their first run, at startup, would
     recompute every requester in the middle of the load; the settle job is the one this benchmark needs."""
-    from sqlalchemy import insert  # noqa: PLC0415
+    from sqlalchemy import Table, insert  # noqa: PLC0415
 
     from server.db.models import JobRun  # noqa: PLC0415
 
@@ -193,7 +194,7 @@ def mark_periodic_jobs_done(database_url: str) -> None:
     now = datetime.now(timezone.utc)
     try:
         with engine.begin() as connection:
-            connection.execute(insert(JobRun.__table__), [
+            connection.execute(insert(cast("Table", JobRun.__table__)), [
                 {"job": job, "started_at": now, "finished_at": now, "status": "ok", "attempts": 1,
                  "message": "marked by bench/ingest.py", "counts": {}} for job in ("refresh-recent", "purge-timings")])
     finally:

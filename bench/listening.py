@@ -32,6 +32,7 @@ import random
 import shutil
 import subprocess
 import sys
+from typing import Any
 import tempfile
 import wave
 from dataclasses import asdict, dataclass
@@ -170,7 +171,9 @@ def generated_page(n: int, seed: int) -> tuple[list[Task], list[float]]:
                                         for b in ("Labs", "Research", "Data", "Studies", "AI", "Insights")],
                                        GENERATED_REQUESTERS))]
     weights = [1 / (rank + 1) for rank in range(len(requesters))]
-    tasks, typical, seen = [], [], set()
+    tasks: list[Task] = []
+    typical: list[Any] = []
+    seen: set[Any] = set()
     while len(tasks) < n:
         template, per_item, _ = rng.choice(MTURK_KINDS)
         thing = rng.choice(THINGS)

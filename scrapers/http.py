@@ -247,7 +247,7 @@ class PoliteFetcher:
             return
         raise _Fatal(f"HTTP {status} {response.reason_phrase}".rstrip(), status)
 
-    async def _stream(self, url: str, params: Mapping[str, Any] | None, etag: str | None):
+    async def _stream(self, url: str, params: Mapping[str, Any] | None, etag: str | None) -> httpx.Response:
         request_url = httpx.URL(url, params=params) if params else httpx.URL(url)
         await self._wait_turn(request_url)
         request = self.client.build_request("GET", request_url, headers=self._headers(etag))

@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
         template_config=TemplateConfig(directory=[folder for feature in FEATURES for folder in feature.template_dirs],
                                        engine=JinjaTemplateEngine),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # handlers typed by their exception, as Litestar calls them
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,  # CORS: server/security.py (not Litestar's, which is all-or-nothing)
         openapi_config=OpenAPIConfig(
@@ -152,8 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
     shared_limits = (SharedLimits(settings, PATH_POLICY)
                      if settings.rate_limits_enabled and settings.rate_limit_store == "database" else None)
-    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, PATH_POLICY, on_refusal=rate_limited,
-                                                     shared_limits=shared_limits))
+    app.asgi_handler = RequestObserver(  # type: ignore[assignment]  # plain ASGI; Litestar types its own scope classes
+        SecurityLayer(app.asgi_handler, settings, PATH_POLICY, on_refusal=rate_limited, shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)

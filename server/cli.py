@@ -309,7 +309,7 @@ async def _import(settings: Settings, source: str, kind: str | None, name: str |
             def report(phase: str, done: int, total: int | None) -> None:
                 if phase not in bars:
                     bars[phase] = progress.add_task(phase.capitalize(), total=total)
-                progress.update(bars[phase], completed=done, total=total)  # type: ignore[arg-type]
+                progress.update(bars[phase], completed=done, total=total)  # type: ignore[arg-type]  # rich: None keeps the bar open-ended
 
             if source in configured:
                 fetcher = make_fetcher(settings)
@@ -363,6 +363,7 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
 
     from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
     from server.db.models import Review, Worker  # noqa: PLC0415
+    from server.db.upsert import rows_affected  # noqa: PLC0415
     from server.stats.settle import requester_changed  # noqa: PLC0415
 
     engine = create_engine(settings.database_url)
@@ -373,7 +374,7 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
             for requester_id in sorted(set(await session.scalars(
                     select(Review.requester_id).join(Worker, Worker.id == Review.worker_id).where(Worker.handle == handle)))):
                 await requester_changed(session, requester_id)
-        if not result.rowcount:
+        if not rows_affected(result):
             console.print(f"[red]No worker has the handle {handle!r}.[/red]")
             return 1
         console.print(f"{handle} is now {role}.")

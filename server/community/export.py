@@ -15,7 +15,7 @@ import logging
 import zlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 import msgspec
 from sqlalchemy import Select, and_, func, or_, select
@@ -171,7 +171,7 @@ def dump_filename(generated_at: datetime, since: datetime | None) -> str:
 # --- what is exported ---------------------------------------------------------------------------------
 
 
-def _requester_rows(since: datetime | None) -> Select[Any]:
+def _requester_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     stmt = (
         select(Requester.id, Requester.platform, Requester.external_id, Requester.name, RequesterStats.reviews,
                RequesterStats.ratings, RequesterStats.rejections, RequesterStats.blocks, RequesterStats.approval_seconds,
@@ -183,7 +183,7 @@ def _requester_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(RequesterStats.updated_at >= since) if since is not None else stmt
 
 
-def _task_type_rows(since: datetime | None) -> Select[Any]:
+def _task_type_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     stmt = (
         select(TaskType.id, Requester.platform, Requester.external_id, Requester.name, TaskType.title,
                TaskType.reward_cents, TaskType.currency, TaskType.latest_hit_set_id, TaskType.stated_seconds,
@@ -196,7 +196,7 @@ def _task_type_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(TaskTypeStats.updated_at >= since) if since is not None else stmt
 
 
-def _review_rows(since: datetime | None) -> Select[Any]:
+def _review_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     # Never the worker: no worker_id, no handle. Only what the review says about the work.
     stmt = (
         select(Review.id, Requester.platform, Requester.external_id, Requester.name, TaskType.id.label("task_type_id"),
@@ -216,7 +216,7 @@ def _review_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(or_(Review.updated_at >= since, Review.status_changed_at >= since))
 
 
-def _deleted_rows(since: datetime) -> Select[Any]:
+def _deleted_rows(since: datetime) -> Select[Unpack[tuple[Any, ...]]]:
     """One row per thing deleted since `since` (its latest tombstone), in tombstone order, with the identity
     the dump names it by. Left out: demo things, things whose identity is gone, and aggregates that exist
     again (their record follows in the same dump)."""
@@ -286,7 +286,7 @@ def _review_line(row: Any) -> ReviewLine:
 
 
 # (rows, the id column to page by, line builder), in the order of the dump after the deleted records.
-_KINDS: tuple[tuple[Callable[[datetime | None], Select[Any]], Any, Callable[[Any], msgspec.Struct]], ...] = (
+_KINDS: tuple[tuple[Callable[[datetime | None], Select[Unpack[tuple[Any, ...]]]], Any, Callable[[Any], msgspec.Struct]], ...] = (
     (_requester_rows, Requester.id, _requester_line),
     (_task_type_rows, TaskType.id, _task_type_line),
     (_review_rows, Review.id, _review_line),

@@ -139,7 +139,7 @@ def aggregate_reviews(reviews: Sequence[ReviewLike], rewards: Mapping[int, int],
     reports: dict[int, dict[Hashable, Report]] = defaultdict(dict)
     for index, review in enumerate(reviews):
         if review.task_type_id is not None:
-            reports[review.task_type_id][index] = Report(review=review)  # type: ignore[arg-type]
+            reports[review.task_type_id][index] = Report(review=review)
     return aggregate(reports, rewards, reviews, now)
 
 
@@ -209,7 +209,7 @@ def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow
             report = by_worker.get(review.worker_id)
             if report is None:
                 report = by_worker[review.worker_id] = Report()
-            report.review = review  # type: ignore[assignment]
+            report.review = review
     weights = [review_weight(r.author_created_at, now, r.author_role) for r in reviews]
     return aggregate(reports, rewards, reviews, now, weights)
 

@@ -15,11 +15,15 @@ computed on its own: sums of dollars and pounds mean nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from scrapers.model import title_key
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 PAID_STATES = frozenset({"approved", "pending", "screened_out"})  # screened out: Prolific may pay a little
 UNPAID_STATES = frozenset({"rejected", "returned"})
@@ -137,8 +141,8 @@ def hourly(items: Sequence[WorkItem], gap_limit: timedelta = DEFAULT_GAP_LIMIT) 
     """Effective hourly of `items` (one currency) with and without unpaid time (module docstring)."""
     timed = [item for item in items if item.timed]
     paid = [item for item in timed if item.state in PAID_STATES]
-    all_work = merge_intervals((item.started_at, item.ended_at) for item in timed)  # type: ignore[misc]
-    paid_work = merge_intervals((item.started_at, item.ended_at) for item in paid)  # type: ignore[misc]
+    all_work = merge_intervals((item.started_at, item.ended_at) for item in timed)  # type: ignore[misc]  # timed: both set
+    paid_work = merge_intervals((item.started_at, item.ended_at) for item in paid)  # type: ignore[misc]  # as above
     return Hourly(pay_cents=sum(item.pay_cents for item in paid), paid_seconds=_length(paid_work),
                   work_seconds=_length(all_work), search_seconds=search_gaps(all_work, gap_limit),
                   timed_tasks=len(timed), tasks=len(items))
@@ -163,28 +167,28 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def group(items: Iterable[WorkItem], key: Callable[[WorkItem], object]) -> dict[object, list[WorkItem]]:
+def group(items: Iterable[T], key: Callable[[T], K]) -> dict[K, list[T]]:
     """Items grouped by `key`, keys in first-seen order."""
-    groups: dict[object, list[WorkItem]] = {}
+    groups: dict[K, list[T]] = {}
     for item in items:
         groups.setdefault(key(item), []).append(item)
     return groups
 
 
 def by_day(items: Iterable[WorkItem]) -> dict[date, list[WorkItem]]:
-    return dict(sorted(group(items, lambda item: item.day).items()))  # type: ignore[arg-type]
+    return dict(sorted(group(items, lambda item: item.day).items()))
 
 
 def by_week(items: Iterable[WorkItem]) -> dict[date, list[WorkItem]]:
-    return dict(sorted(group(items, lambda item: week_start(item.day)).items()))  # type: ignore[arg-type]
+    return dict(sorted(group(items, lambda item: week_start(item.day)).items()))
 
 
 def by_requester(items: Iterable[WorkItem]) -> dict[tuple[str, str], list[WorkItem]]:
     """Keyed by (platform, requester_id)."""
-    return group(items, lambda item: (item.platform, item.requester_id))  # type: ignore[return-value]
+    return group(items, lambda item: (item.platform, item.requester_id))
 
 
 def by_task_type(items: Iterable[WorkItem]) -> dict[tuple[str, str, str, int], list[WorkItem]]:
     """Keyed by the task identity of DESIGN §3: (platform, requester_id, title, reward)."""
-    return group(items, lambda item: (item.platform, item.requester_id, title_key(item.title),  # type: ignore[return-value]
+    return group(items, lambda item: (item.platform, item.requester_id, title_key(item.title),
                                       item.reward_cents))

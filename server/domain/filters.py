@@ -472,6 +472,7 @@ def verdict(
 
     if filters.max_minutes is not None:
         estimated = _finite(duration_seconds)
+        seconds: float | None
         if estimated is not None:
             seconds, verb = estimated, "takes about"
         else:

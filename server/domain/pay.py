@@ -306,21 +306,21 @@ def combine_summaries(parts: Iterable[tuple[SampleSummary, float]]) -> SampleSum
         return math.fsum(_amount(getattr(s, name)) * w for s, w in kept)
 
     def weighted_mean(name: str, by: str) -> float | None:
-        pairs = [(_finite(getattr(s, name)), _amount(getattr(s, by)) * w) for s, w in kept]
-        pairs = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+        found = [(_finite(getattr(s, name)), _amount(getattr(s, by)) * w) for s, w in kept]
+        pairs = [(value, weight) for value, weight in found if value is not None and weight > 0]
         mass = math.fsum(weight for _, weight in pairs)
         return math.fsum(value * weight for value, weight in pairs) / mass if mass > 0 else None
 
     n_completed = total("n_completed")
     return SampleSummary(
         n=total("n"),  # type: ignore[arg-type]  # weighted counts are floats
-        n_completed=n_completed,  # type: ignore[arg-type]
-        n_returned=total("n_returned"),  # type: ignore[arg-type]
+        n_completed=n_completed,  # type: ignore[arg-type]  # as n
+        n_returned=total("n_returned"),  # type: ignore[arg-type]  # as n
         median_log_seconds=weighted_mean("median_log_seconds", "n_completed"),
-        sum_log_seconds=math.fsum(_finite(s.sum_log_seconds) * w for s, w in kept if _finite(s.sum_log_seconds) is not None),
+        sum_log_seconds=math.fsum(value * w for s, w in kept if (value := _finite(s.sum_log_seconds)) is not None),
         returned_median_seconds=weighted_mean("returned_median_seconds", "n_returned"),
-        approved=total("approved"),  # type: ignore[arg-type]
-        decided=total("decided"),  # type: ignore[arg-type]
+        approved=total("approved"),  # type: ignore[arg-type]  # as n
+        decided=total("decided"),  # type: ignore[arg-type]  # as n
         mean_bonus_cents=(weighted_mean("mean_bonus_cents", "n_completed") or 0.0) if n_completed > 0 else 0.0,
         rate_p25=weighted_mean("rate_p25", "n"),
         rate_p50=weighted_mean("rate_p50", "n"),

@@ -117,7 +117,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
         total = math.fsum(float(t) * w for (_, t), w in pairs)
         n_shown = int(sum(int(n) for (n, _), _w in pairs))
         mean = total / n_weighted if n_weighted > 0 else None
-        score = pay.rating_score(n_weighted, mean, platform.rating_means[dimension])  # type: ignore[arg-type]
+        score = pay.rating_score(n_weighted, mean, platform.rating_means[dimension])  # type: ignore[arg-type]  # a weighted (float) count
         scores[dimension] = Score(score=round(score, 3) if score is not None else None,
                                   mean=round(mean, 3) if mean is not None else None, n=n_shown)
     reviews = sum(row.reviews for row, _ in parts)

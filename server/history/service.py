@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import HistoryItem
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
+from server.db.upsert import rows_affected
 
 # The columns an upload sets; id, worker_id, platform, assignment_id (the key) and the two stamps are not among them.
 VALUE_FIELDS = ("task_id", "requester_id", "requester_name", "title", "reward_cents", "bonus_cents", "currency",
@@ -93,6 +94,7 @@ async def _measured(session: AsyncSession, worker_id: int, keys: set[Key]) -> di
              .where(Timing.worker_id == worker_id, Timing.assignment_id.in_(sorted({a for _, a in keys}))))
     return {(platform, assignment_id): (accepted, ended)
             for platform, assignment_id, accepted, ended in (await session.execute(query)).all()
+            if assignment_id is not None
             if (platform, assignment_id) in keys}
 
 
@@ -142,4 +144,4 @@ async def delete_history(session: AsyncSession, worker_id: int, platform: str | 
     if platform is not None:
         query = query.where(WorkHistoryItem.platform == platform)
     result = await session.execute(query.execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return rows_affected(result)

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, get_args
 
 import anyio
 import msgspec
@@ -98,7 +99,7 @@ def _min_hourly_cents(dollars: float | None) -> int | None:
 
 
 async def spoken_script(db_session: AsyncSession, state: State, worker: Worker | None, platform: str,
-                        verbosity: str, min_hourly: float | None, hide: list[str] | None) -> list[str]:
+                        verbosity: str, min_hourly: float | None, hide: Sequence[str] | None) -> list[str]:
     """The sentences spoken for this caller: saved filters (defaults when anonymous) with the query's overrides."""
     filters: Filters = await load_filters(db_session, worker)
     changes: dict[str, Any] = {}
@@ -292,7 +293,7 @@ class SpeechController(Controller):
                     verbosity: VerbosityQuery = "normal", min_hourly: MinHourlyQuery = None,
                     hide: HideQuery = None) -> Any:
         platform, _, extension = filename.rpartition(".")
-        if platform not in PlatformName.__args__ or extension not in AUDIO_FORMATS:
+        if platform not in get_args(PlatformName) or extension not in AUDIO_FORMATS:
             raise ApiError(404, "not_found", "No such audio: ask for /audio/mturk.wav or /audio/prolific.wav "
                                              "(or .ogg).")
         if extension == "ogg" and shutil.which("oggenc") is None:

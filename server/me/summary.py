@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any, TypeVar
 from datetime import timedelta
 
 from scrapers.model import title_key
@@ -20,6 +21,8 @@ from server.me.schemas import (CurrencyOut, DayOut, HourlyOut, MoreOut, Requeste
                                WeekOut)
 
 MAX_ROWS = 100  # of by_requester and by_task_type
+
+Row = TypeVar("Row", DayOut, WeekOut)
 
 
 def attributed_search(items: Sequence[WorkItem], gap_limit: timedelta) -> list[float]:
@@ -62,7 +65,7 @@ def _split(indexed: Sequence[tuple[WorkItem, float]]) -> tuple[list[WorkItem], l
     return [item for item, _ in indexed], [seconds for _, seconds in indexed]
 
 
-def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, object]:
+def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, Any]:
     items, searched = _split(indexed)
     totals, result = money(items), group_hourly(items, searched, gap_limit)
     return {"tasks": totals.total_tasks, "earned_cents": totals.earned_cents, "pending_cents": totals.cents["pending"],
@@ -70,7 +73,7 @@ def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta)
             "hourly_with_unpaid": rate(result.with_unpaid), "work_seconds": result.work_seconds}
 
 
-def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, object]:
+def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, Any]:
     items, searched = _split(indexed)
     totals, result = money(items), group_hourly(items, searched, gap_limit)
     name = next((item.requester_name for item in reversed(items) if item.requester_name), "")
@@ -81,7 +84,7 @@ def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta)
             "hourly_with_unpaid": rate(result.with_unpaid)}
 
 
-def _best_first(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def _best_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (-int(row["earned_cents"]), -int(row["tasks"])))
 
 
@@ -122,7 +125,7 @@ def days_with_work(rows: Sequence[DayOut]) -> list[DayOut]:
     return [row for row in rows if row.tasks]
 
 
-def highest(rows: Sequence[DayOut] | Sequence[WeekOut]) -> DayOut | WeekOut | None:
+def highest(rows: Sequence[Row]) -> Row | None:
     """The row with the most earned money (the first of equals); None when nothing was earned."""
     best = max(rows, key=lambda row: row.earned_cents, default=None)
     return best if best is not None and best.earned_cents > 0 else None

@@ -46,7 +46,7 @@ class ModerationController(Controller):
         ensure_not_muted(moderator)
         async with write_transaction(db_session):
             review, resolved, at = await service.decide(db_session, moderator, review_id, data.action, data.note)
-        return DecisionOut(review_id=review.id, action=data.action, status=review.status,  # type: ignore[arg-type]
+        return DecisionOut(review_id=review.id, action=data.action, status=review.status,  # type: ignore[arg-type]  # the column holds only ReviewStatus values
                            resolved_flags=resolved, decided_at=at)
 
     @post("/workers/{handle:str}/mute", status_code=200, responses=error_responses(401, 403, 404, 413, 422),
@@ -88,4 +88,4 @@ class ReviewFlagController(Controller):
         async with write_transaction(db_session):
             flag, review = await service.flag_review(db_session, worker, review_id, data.reason, data.note)
         return FlagOut(review_id=review.id, reason=flag.reason, note=flag.note, created_at=flag.created_at,
-                       review_status=review.status)  # type: ignore[arg-type]
+                       review_status=review.status)  # type: ignore[arg-type]  # the column holds only ReviewStatus values

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
+from server.db.upsert import rows_affected
 from server.errors import ApiError, not_found
 from server.domain.moderation import can_see, is_moderator, is_muted, may_mute, should_hide
 from server.domain.paging import is_row_id
@@ -91,7 +92,7 @@ async def decide(session: AsyncSession, moderator: Worker, review_id: int, actio
     await session.flush()
     if changed:
         await requester_changed(session, review.requester_id)
-    return review, resolved.rowcount or 0, now
+    return review, rows_affected(resolved), now
 
 
 # --- mutes ------------------------------------------------------------------------------------------

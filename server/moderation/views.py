@@ -199,7 +199,7 @@ def version_view(revised_at: datetime, snapshot: dict[str, Any], currency: str) 
         written = moment(datetime.fromisoformat(str(snapshot.get("updated_at"))))
     except ValueError:
         pass
-    ratings = snapshot.get("ratings") if isinstance(snapshot.get("ratings"), dict) else {}
+    ratings: dict[str, Any] = snapshot["ratings"] if isinstance(snapshot.get("ratings"), dict) else {}
     facts = [("Ratings", ratings_words(ratings)),
              ("Outcome", outcome_words(snapshot.get("outcome"), snapshot.get("approval_seconds")))]
     if snapshot.get("worked_seconds"):

@@ -39,7 +39,7 @@ def review_out(review: Review, requester: Requester, task_type: TaskType | None,
         created_at=review.created_at,
         updated_at=review.updated_at,
         edits=edits,
-        status=review.status,  # type: ignore[arg-type]
+        status=review.status,  # type: ignore[arg-type]  # the column holds only ReviewStatus values
     )
 
 

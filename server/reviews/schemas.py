@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
@@ -70,7 +70,7 @@ class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     outcome: Outcome | None = None
     approval_seconds: ApprovalSeconds | None = None
     bonus_cents: Cents | None = None
-    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] = []  # type: ignore[attr-defined]
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)))] = []
     comment: Comment = ""
 
 
@@ -83,7 +83,7 @@ class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     outcome: Outcome | None | msgspec.UnsetType = msgspec.UNSET
     approval_seconds: ApprovalSeconds | None | msgspec.UnsetType = msgspec.UNSET
     bonus_cents: Cents | None | msgspec.UnsetType = msgspec.UNSET
-    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(Flag.__args__))] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[attr-defined]
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)))] | msgspec.UnsetType = msgspec.UNSET
     comment: Comment | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -1,6 +1,7 @@
 """Words the pages share: platforms, pay bands, ratings, outcomes and warning flags, in plain English."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from accessibility.speech import FLAG_WORDS, say_approval
@@ -36,7 +37,7 @@ def flags_words(flags: list[str]) -> str:
     return "; ".join(flag_words(flag) for flag in flags) or "none"
 
 
-def ratings_words(values: dict[str, int | None]) -> str:
+def ratings_words(values: Mapping[str, int | None]) -> str:
     """"Pay 4 of 5, fairness 5 of 5, speed 3 of 5; communication not rated"."""
     rated = [f"{DIMENSION_NAMES[d].lower()} {values[d]} of 5" for d in RATING_DIMENSIONS if values.get(d) is not None]
     unrated = [DIMENSION_NAMES[d].lower() for d in RATING_DIMENSIONS if values.get(d) is None]

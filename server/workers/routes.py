@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
+from server.db.upsert import rows_affected
 from server.errors import ApiError, error_responses, not_found
 from server.domain.paging import is_row_id
 from server.domain.filters import FilterError, Filters, validate_filters
@@ -108,7 +109,7 @@ class MeController(Controller):
             result = await db_session.execute(
                 update(Token).where(Token.id == token_id, Token.worker_id == worker.id, Token.revoked_at.is_(None))
                 .values(revoked_at=utcnow()))
-            if result.rowcount == 0:
+            if rows_affected(result) == 0:
                 raise not_found("An active token with this id")
 
     @get("/filters", responses=error_responses(401), summary="Your saved filters (defaults until you save some)")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.openapi.spec import Operation
+from litestar.openapi.spec import Operation, RequestBody
 
 from server.domain.filters import Filters, ListRule
 from server.history.schemas import HistoryItemOut
@@ -65,7 +65,7 @@ class OptionalBodyOperation(Operation):
     """OpenAPI: the body may be left out. Litestar documents every body as required, even `data: X | None = None`."""
 
     def __post_init__(self) -> None:
-        if self.request_body is not None:
+        if isinstance(self.request_body, RequestBody):
             self.request_body.required = False
 
 
@@ -77,8 +77,9 @@ class FiltersIn(Filters, kw_only=True, forbid_unknown_fields=True):
     """Filters as a client sends them (PUT /me/filters, annotate): unknown keys are refused, so a typo
     such as "min_hourly" cannot silently save (or apply) no minimum at all."""
 
-    block: list[ListRuleIn] = []
-    include: list[ListRuleIn] = []
+    # Stricter rules in the same places: msgspec decodes into these; the saved Filters read them as ListRules.
+    block: list[ListRuleIn] = []  # type: ignore[assignment]  # a list of a subtype (lists are invariant)
+    include: list[ListRuleIn] = []  # type: ignore[assignment]  # as block
 
 
 # --- a worker's own data (GET /api/v1/me/export) -------------------------------------------------------
