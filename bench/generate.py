@@ -513,7 +513,7 @@ class PostgresLoader:
     def load(self, table: str, rows: Iterable[tuple], advance: Callable[[int], None]) -> int:
         done = 0
         with self.connection.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:  # noqa: S608 - fixed names
+                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:  # fixed names
             for batch in _batches(rows, BATCH):
                 for row in batch:
                     copy.write_row(row)

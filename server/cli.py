@@ -73,7 +73,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     With --workers N the processes act as one service: one of them runs the scheduler, /metrics adds up
     all of them, and on PostgreSQL rate limits and cache invalidation are shared too (docs/deploying.md).
     """
-    import shutil  # noqa: PLC0415
+    import shutil
 
     import uvicorn
 
@@ -101,7 +101,7 @@ def _multiprocess_metrics(workers: int) -> Path | None:
     """prometheus_client's multiprocess mode for several workers: a fresh folder where each process writes its
     values, named in PROMETHEUS_MULTIPROC_DIR before the workers start (they inherit it). Returns the folder
     to delete afterwards; a folder given by the operator is emptied of old values but kept."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
@@ -292,12 +292,12 @@ def import_(source: str, kind: str | None, name: str | None, full: bool) -> None
 
 
 async def _import(settings: Settings, source: str, kind: str | None, name: str | None, full: bool) -> int:
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from scrapers.http import FetchError  # noqa: PLC0415
-    from scrapers.ratings import ImportError_  # noqa: PLC0415
-    from server.community.runner import guess_kind, import_file, import_source, make_fetcher  # noqa: PLC0415
-    from server.db.engine import create_engine, session_factory  # noqa: PLC0415
+    from scrapers.http import FetchError
+    from scrapers.ratings import ImportError_
+    from server.community.runner import guess_kind, import_file, import_source, make_fetcher
+    from server.db.engine import create_engine, session_factory
 
     configured = {c.name: c for c in settings.sources}
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -341,7 +341,7 @@ async def _import(settings: Settings, source: str, kind: str | None, name: str |
 
 
 def _byte_progress() -> Progress:
-    from rich.progress import DownloadColumn  # noqa: PLC0415
+    from rich.progress import DownloadColumn
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console, transient=False)
@@ -359,12 +359,12 @@ def set_role(handle: str, role: str) -> None:
 
 
 async def _set_role(settings: Settings, handle: str, role: str) -> int:
-    from sqlalchemy import select, update  # noqa: PLC0415
+    from sqlalchemy import select, update
 
-    from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
-    from server.db.models import Review, Worker  # noqa: PLC0415
-    from server.db.upsert import rows_affected  # noqa: PLC0415
-    from server.stats.settle import requester_changed  # noqa: PLC0415
+    from server.db.engine import create_engine, session_factory, write_transaction
+    from server.db.models import Review, Worker
+    from server.db.upsert import rows_affected
+    from server.stats.settle import requester_changed
 
     engine = create_engine(settings.database_url)
     try:
@@ -395,7 +395,7 @@ def backup(dest: Path | None, force: bool) -> None:
     and checked, 1 failed, 2 cannot be done here (not SQLite, no database, DEST exists without --force).
     See docs/backups.md.
     """
-    from server.db.backup import BackupError, backup_database, default_backup_path  # noqa: PLC0415
+    from server.db.backup import BackupError, backup_database, default_backup_path
 
     settings = _settings()
     source = _sqlite_file(settings, "backup")
@@ -435,9 +435,9 @@ def restore(src: Path, yes: bool) -> None:
     current database is first copied to the backup folder as fairfinder-pre-restore-<time>.db. Exit status:
     0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite).
     """
-    from server.db.backup import (IN_USE, BackupError, check_database, database_in_use, known_revisions,  # noqa: PLC0415
+    from server.db.backup import (IN_USE, BackupError, check_database, database_in_use, known_revisions,
                                   restore_database)
-    from server.db.migrate import current_revision, head_revision, upgrade  # noqa: PLC0415
+    from server.db.migrate import current_revision, head_revision, upgrade
 
     settings = _settings()
     live = _sqlite_file(settings, "restore")
@@ -497,8 +497,8 @@ def certificate_verify(file: Path) -> None:
     """Check a work certificate (the signed JSON) with this server's key, offline: exit status 0 when it is
     genuine and unchanged, 1 when it is not (the reason is printed). Needs this server's secret
     (FAIRFINDER_SECRET or the stored one), nothing else: no database, no network."""
-    from server.certificate import signing  # noqa: PLC0415
-    from server.certificate.schemas import MAX_VERIFY_BYTES  # noqa: PLC0415
+    from server.certificate import signing
+    from server.certificate.schemas import MAX_VERIFY_BYTES
 
     settings = _settings()
     try:

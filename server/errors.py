@@ -123,7 +123,7 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return error_response(status, _CODES.get(status, "bad_request"), detail or "Bad request.", headers=headers or None)
 
 
-def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+def handle_recursion(_: Request[Any, Any, Any], _exc: RecursionError) -> Response[ErrorBody]:
     # A body nested past the interpreter's recursion limit ("[[[[…") fails while Litestar decodes it.
     return error_response(400, "invalid_json", "The request body is nested too deeply.")
 
@@ -145,7 +145,7 @@ def handle_database(request: Request[Any, Any, Any], exc: OperationalError) -> R
     return handle_unexpected(request, exc)
 
 
-def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+def handle_unexpected(request: Request[Any, Any, Any], _exc: Exception) -> Response[ErrorBody]:
     # Logged with the route only: request bodies may hold worker data.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "Something went wrong on our side. It has been logged.")

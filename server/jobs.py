@@ -64,7 +64,7 @@ async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
         outcome = await work()
     except (FetchError, ImportError_) as error:
         outcome = Outcome("failed", str(error), attempts=getattr(error, "attempts", 1) or 1)
-    except Exception as error:  # noqa: BLE001 - a job must record its failure, whatever it is
+    except Exception as error:  # a job must record its failure, whatever it is
         log.exception("job %s crashed", job)
         outcome = Outcome("failed", f"internal error: {type(error).__name__}")
     async with sessionmaker() as session, write_transaction(session):

@@ -64,9 +64,9 @@ class Env:
     allowed: str | None = None  # what is allowed, in words, when the type and bounds do not say it
 
 
-def env(name: str, help: str, **how: Any) -> msgspec.Meta:
+def env(name: str, text: str, **how: Any) -> msgspec.Meta:
     """The declaration of a field's variable: `port: Annotated[int, env("FAIRFINDER_PORT", "…")] = 8000`."""
-    return msgspec.Meta(description=help, extra={"env": Env(name, help, **how)})
+    return msgspec.Meta(description=text, extra={"env": Env(name, text, **how)})
 
 
 class SourceConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

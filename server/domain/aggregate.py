@@ -168,10 +168,10 @@ def visible_reviews(rows: Iterable[Any]) -> list[ReviewRow]:
     """REVIEW_COLUMNS rows → the visible reviews among them. Held (a burst) and hidden (moderation) reviews
     wait outside the aggregates (server/moderation). Filtered here, not in SQL, so that the database reads
     reviews by requester, not by status."""
-    return [ReviewRow(id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked,
+    return [ReviewRow(review_id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked,
                       outcome, approval, bonus, updated_at,
                       decode_flags(flags_json), author_created_at, author_role)
-            for (id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked, outcome,
+            for (review_id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked, outcome,
                  approval, bonus, updated_at, status, flags_json, author_created_at, author_role) in rows
             if status == "visible"]
 

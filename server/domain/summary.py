@@ -70,7 +70,7 @@ class RequesterRow(Protocol):
     name: str
 
 
-def platform_from_row(platform: str, row: PlatformRow | None) -> Platform:
+def platform_from_row(_platform: str, row: PlatformRow | None) -> Platform:
     if row is None:
         return Platform(prior=pay.platform_prior(0, 0.0, 0, 0),
                         rating_means={d: DEFAULT_RATING_MEAN for d in RATING_DIMENSIONS})

@@ -80,7 +80,7 @@ def is_busy(exc: OperationalError) -> bool:
 def page_exception_handlers(pages: Pages, log: logging.Logger, words: ErrorWords) -> dict[Any, Any]:
     """Litestar exception handlers for a page controller: its session answers and every error, as its pages."""
 
-    def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    def handle_unexpected(request: Request[Any, Any, Any], _exc: Exception) -> Response[str]:
         log.exception("unhandled error on %s of %s", request.method, words.page)
         return pages.message_page(request, 500, "Something went wrong", words.failure)
 

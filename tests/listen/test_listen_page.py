@@ -294,7 +294,7 @@ def test_signed_in_uses_saved_filters(client: TestClient) -> None:
 
 
 def test_secure_cookie_over_https(settings) -> None:
-    from server.app import create_app
+    from server.app import create_app  # noqa: PLC0415
 
     with TestClient(app=create_app(settings), base_url="https://testserver.local") as client:
         headers = register(client, "secure")

@@ -6,6 +6,7 @@ import ast
 import importlib
 from pathlib import Path
 
+from server.app import FEATURES as MOUNTED
 from server.feature import Feature
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,4 @@ def test_every_feature_shows_one_public_face() -> None:
 
 
 def test_the_app_mounts_exactly_the_features() -> None:
-    from server.app import FEATURES as MOUNTED
-
     assert {feature.name for feature in MOUNTED} >= set(FEATURES)

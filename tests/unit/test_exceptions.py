@@ -7,7 +7,11 @@ import pkgutil
 
 import scrapers
 import server
+from scrapers.model import PayloadError
+from server.certificate.signing import CanonicalizationError
+from server.domain.filters import FilterError
 from server.errors import ApiError, FairfinderError
+from server.settings import SettingsError
 
 PACKAGES = (server, scrapers)
 
@@ -32,9 +36,4 @@ def test_every_exception_class_derives_from_fairfinder_error() -> None:
 
 def test_value_errors_stay_value_errors() -> None:
     """Callers that caught ValueError before the common base still catch them."""
-    from scrapers.model import PayloadError
-    from server.certificate.signing import CanonicalizationError
-    from server.domain.filters import FilterError
-    from server.settings import SettingsError
-
     assert all(issubclass(error, ValueError) for error in (PayloadError, CanonicalizationError, FilterError, SettingsError))
