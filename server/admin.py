@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.db.models import JobRun, Source, Worker
-from server.feature import Feature
 from server.errors import ApiError, error_responses
+from server.feature import Feature
 
 
 async def provide_admin(worker: Worker) -> Worker:

@@ -17,8 +17,21 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import (__version__, admin, certificate, community, compat, history, listen, me, moderation, requesters,
-                    reviews, timings, workers)
+from server import (
+    __version__,
+    admin,
+    certificate,
+    community,
+    compat,
+    history,
+    listen,
+    me,
+    moderation,
+    requesters,
+    reviews,
+    timings,
+    workers,
+)
 from server.cluster.changes import publish_changes
 from server.cluster.pg import is_postgresql
 from server.cluster.ratelimit import SharedLimits

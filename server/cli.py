@@ -435,8 +435,7 @@ def restore(src: Path, yes: bool) -> None:
     current database is first copied to the backup folder as fairfinder-pre-restore-<time>.db. Exit status:
     0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite).
     """
-    from server.db.backup import (IN_USE, BackupError, check_database, database_in_use, known_revisions,
-                                  restore_database)
+    from server.db.backup import IN_USE, BackupError, check_database, database_in_use, known_revisions, restore_database
     from server.db.migrate import current_revision, head_revision, upgrade
 
     settings = _settings()

@@ -38,9 +38,9 @@ from server.db import backup as db_backup
 from server.db.engine import write_transaction
 from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
 from server.db.upsert import rows_affected
+from server.domain.aggregate import RECENT
 from server.domain.moderation import NEW_ACCOUNT_AGE, matured_between
 from server.settings import Settings, SourceConfig
-from server.domain.aggregate import RECENT
 from server.stats.settle import oldest_marker_age, requester_changed, settle
 
 log = logging.getLogger("fairfinder.jobs")

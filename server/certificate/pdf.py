@@ -17,10 +17,10 @@ from typing import Any
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.domain.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
-from server.domain.errors import FairfinderError
 from server.certificate.signing import keys_url
 from server.certificate.view import certificate_view, long_day
+from server.domain.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
+from server.domain.errors import FairfinderError
 
 log = logging.getLogger("fairfinder.certificate")
 

@@ -29,15 +29,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.certificate import signing
-from server.domain.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
-from server.domain.certificate_options import (DEFAULT_SECTIONS, MAX_FEEDBACK, MAX_HOLDER_NAME, SECTIONS, OptionError, Options,
-                                        parse_options)
 from server.certificate.pdf import PdfUnavailable, render_pdf_async
 from server.certificate.queries import feedback_choices, issuer_of, signed_certificate, unsigned_certificate
 from server.certificate.schema import schema
 from server.certificate.schemas import MAX_VERIFY_BYTES, KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
 from server.certificate.view import SECTION_NAMES, certificate_view
 from server.db.models import Worker
+from server.domain.certificate_options import (
+    DEFAULT_SECTIONS,
+    MAX_FEEDBACK,
+    MAX_HOLDER_NAME,
+    SECTIONS,
+    OptionError,
+    Options,
+    parse_options,
+)
+from server.domain.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
 from server.errors import ApiError, error_responses
 from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, message_page, page_context, render
 from server.settings import Settings

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.credential import CREDENTIAL_TYPE, SCHEMA_PATH, VC_CONTEXT
 from server.domain.certificate_options import SECTIONS
+from server.domain.credential import CREDENTIAL_TYPE, SCHEMA_PATH, VC_CONTEXT
 from server.domain.work_kinds import KINDS
 
 _COUNT = {"type": "integer", "minimum": 0}

@@ -6,7 +6,6 @@ from typing import Literal
 
 import msgspec
 
-
 MAX_VERIFY_BYTES = 256 * 1024  # the largest certificate read back; one with ten long quotes is well under 64 KiB
 
 class PublicKeyJwk(msgspec.Struct, kw_only=True):

@@ -31,8 +31,7 @@ from scrapers.ratings import (
     TaskIdentity,
     TaskTypeRecord,
 )
-from server.domain import pay
-from server.domain.aggregate import aggregate_reviews
+from server.db.changed import note_changed_requester
 from server.db.models import (
     ImportedReview,
     Requester,
@@ -43,10 +42,11 @@ from server.db.models import (
     utcnow,
 )
 from server.db.upsert import insert_ignore, rows_affected, upsert
-from server.reviews.schemas import MAX_COMMENT
-from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
-from server.db.changed import note_changed_requester
+from server.domain import pay
+from server.domain.aggregate import aggregate_reviews
 from server.domain.identity import task_key
+from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
+from server.reviews.schemas import MAX_COMMENT
 from server.tasks.records import find_requesters, find_task_types, record_tasks
 
 BATCH = 500

@@ -10,8 +10,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.community.export import (MEDIA_TYPE, dump_filename, etag_matches, export_with_new_session, full_dump_etag,
-                                     parse_since)
+from server.community.export import MEDIA_TYPE, dump_filename, etag_matches, export_with_new_session, full_dump_etag, parse_since
 from server.db.models import utcnow
 from server.errors import ApiError, error_responses
 from server.settings import Settings

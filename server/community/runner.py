@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from scrapers import community_csv, fairfinder_dump, turkopticon
 from scrapers.http import Attempt, PoliteFetcher
 from scrapers.ratings import SOURCE_KINDS, ImportError_, ImportMeta, Record
+from server import __version__
 from server.community.importer import ImportReport, apply_import, check_all, find_or_add_source
 from server.db.engine import write_transaction
 from server.db.models import Requester, Source, utcnow
-from server import __version__
 from server.settings import Settings, SourceConfig
 
 log = logging.getLogger("fairfinder.import")

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from server.processes import is_alive
 from server.domain.errors import FairfinderError
+from server.processes import is_alive
 
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 SQLITE_MAGIC = b"SQLite format 3\x00"

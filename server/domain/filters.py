@@ -18,8 +18,8 @@ from typing import Literal, get_args
 import msgspec
 
 from scrapers.model import Task
-from server.domain.money import format_cents, format_hourly
 from server.domain.errors import FairfinderError
+from server.domain.money import format_cents, format_hourly
 from server.domain.text import text_problem
 
 __all__ = [

@@ -10,8 +10,8 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import WorkHistoryItem
-from server.errors import ApiError
 from server.domain.paging import is_row_id
+from server.errors import ApiError
 
 
 def encode_cursor(row: WorkHistoryItem) -> str:

@@ -1,7 +1,8 @@
 """Wire format of the history import (docs/history.md): one upload body in three forms, its answer, the listing."""
 from __future__ import annotations
 
-from datetime import date as Date, datetime  # noqa: N812 - a field is called `date`
+from datetime import date as Date  # noqa: N812 - a field is called `date`
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec

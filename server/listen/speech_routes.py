@@ -13,10 +13,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
 import anyio
@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accessibility import speech
 from server.auth import provide_optional_worker
 from server.db.models import Worker
-from server.errors import ApiError, ErrorBody, error_responses
 from server.domain.filters import Filters, Need
+from server.errors import ApiError, ErrorBody, error_responses
 from server.listen.items import listen_items
 from server.settings import Settings
 from server.workers.queries import load_filters

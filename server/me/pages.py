@@ -21,18 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accessibility.speech import say_count
 from server.db.engine import write_transaction
 from server.db.models import Worker
-from server.me.charts import Bar, bar_chart
+from server.domain.money import format_cents
 from server.domain.period import DEFAULT_GAP_MINUTES, DEFAULT_ZONE, MAX_GAP_MINUTES, Period, parse_period
 from server.history.service import delete_history
+from server.me.charts import Bar, bar_chart
 from server.me.queries import load_earnings
-from server.me.session import (EXCEPTION_HANDLERS, HOME, ME_SESSION, STATIC_DIR, STATIC_PATH, page_context,
-                               provide_me_worker, render, safe_next)
+from server.me.schemas import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
+from server.me.session import (
+    EXCEPTION_HANDLERS,
+    HOME,
+    ME_SESSION,
+    STATIC_DIR,
+    STATIC_PATH,
+    page_context,
+    provide_me_worker,
+    render,
+    safe_next,
+)
+from server.me.summary import days_with_work, highest
 from server.web.csrf import same_site
 from server.web.errors import FormRefused
 from server.web.static import static_files
-from server.me.schemas import CurrencyOut, DayOut, EarningsOut, HistoryOut, WeekOut
-from server.me.summary import days_with_work, highest
-from server.domain.money import format_cents
 from server.web.words import PLATFORMS
 
 MAX_PARAM_CHARS = 64  # what the form shows back of a value as typed

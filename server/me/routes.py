@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.db.models import Worker
+from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
 from server.errors import ApiError, error_responses
 from server.me.pages import PAGE_ROUTES
-from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
 from server.me.queries import load_earnings
 from server.me.schemas import EarningsOut
 

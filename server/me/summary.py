@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, TypeVar
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from scrapers.model import title_key
 from server.domain.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
 from server.domain.period import Period
-from server.me.schemas import (CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut,
-                               WeekOut)
+from server.me.schemas import CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut, WeekOut
 
 MAX_ROWS = 100  # of by_requester and by_task_type
 

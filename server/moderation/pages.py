@@ -32,9 +32,28 @@ from server.domain.paging import is_row_id
 from server.errors import ApiError
 from server.moderation import service
 from server.moderation.queries import QUEUE_KINDS, author_handle, load_log, load_queue, queue_items
-from server.moderation.views import (ACTION_WORDS, AUTOMATIC, KIND_EMPTY, KIND_HEADINGS, KIND_INTROS, MAX_CURSOR, TABS,
-                                     FormError, Place, Viewer, error_href, item_view, moment, notice_text, number,
-                                     place_of, place_url, queue_url, valid_cursor, version_view)
+from server.moderation.views import (
+    ACTION_WORDS,
+    AUTOMATIC,
+    KIND_EMPTY,
+    KIND_HEADINGS,
+    KIND_INTROS,
+    MAX_CURSOR,
+    TABS,
+    FormError,
+    Place,
+    Viewer,
+    error_href,
+    item_view,
+    moment,
+    notice_text,
+    number,
+    place_of,
+    place_url,
+    queue_url,
+    valid_cursor,
+    version_view,
+)
 from server.web.csrf import same_site
 from server.web.errors import ErrorWords, FormRefused, NotAllowed, SignInRequired, page_exception_handlers
 from server.web.render import NOINDEX

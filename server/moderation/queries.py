@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
-from server.errors import ApiError
 from server.domain.moderation import is_new_account
+from server.domain.paging import encode_cursor, is_row_id
+from server.errors import ApiError
 from server.moderation.schemas import LogEntry, LogPage, QueueAuthor, QueueFlag, QueueItem, QueuePage
 from server.paging import decode_cursor, newest_first
-from server.domain.paging import encode_cursor, is_row_id
 from server.reviews.queries import author_name, load_review_outs
 
 QUEUE_KINDS = ("flagged", "held", "hidden")

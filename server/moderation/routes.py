@@ -17,7 +17,7 @@ from server.db.models import Worker
 from server.errors import ApiError, error_responses
 from server.moderation import service
 from server.moderation.queries import load_log, load_queue
-from server.moderation.schemas import FlagIn, FlagOut, DecisionIn, DecisionOut, LogPage, MuteIn, MuteOut, QueueKind, QueuePage
+from server.moderation.schemas import DecisionIn, DecisionOut, FlagIn, FlagOut, LogPage, MuteIn, MuteOut, QueueKind, QueuePage
 
 Cursor = Annotated[str | None, Parameter(max_length=64)]
 Limit = Annotated[int, Parameter(ge=1, le=100)]

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from server.reviews.schemas import ReviewOut
 from server.domain.text import WRITTEN
+from server.reviews.schemas import ReviewOut
 
 # The same words as server/domain/moderation.py FLAG_REASONS (a test keeps them equal).
 FlagReason = Literal["spam", "abusive", "personal_data", "fake", "off_topic", "other"]

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ModerationAction, Review, ReviewFlag, Worker, utcnow
 from server.db.upsert import rows_affected
-from server.errors import ApiError, not_found
 from server.domain.moderation import can_see, is_moderator, is_muted, may_mute, should_hide
 from server.domain.paging import is_row_id
+from server.errors import ApiError, not_found
 from server.reviews.service import set_status
 from server.stats.settle import requester_changed
 

@@ -10,17 +10,44 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accessibility.speech import say_approval, say_count
-from server.db.models import (ImportedReview, PlatformStats, Requester, RequesterStats, Review, Source,
-                              SourceRequesterStats, TaskType, TaskTypeStats, Timing, Worker)
+from server.db.models import (
+    ImportedReview,
+    PlatformStats,
+    Requester,
+    RequesterStats,
+    Review,
+    Source,
+    SourceRequesterStats,
+    TaskType,
+    TaskTypeStats,
+    Timing,
+    Worker,
+)
 from server.domain import pay
 from server.domain.aggregate import Report, report_samples
 from server.domain.money import format_cents, format_hourly
 from server.domain.summary import Platform, RequesterSummary, platform_from_row, sample_summary, summary_of
 from server.domain.vocab import RATING_DIMENSIONS, active_flags, should_avoid
 from server.requesters import history
-from server.requesters.views import (MAX_REVIEWS, MAX_SOURCES, MAX_TASK_TYPES, PLATFORM_CURRENCY,
-                                     TARGET, RequesterPage, ReviewView, SourceView, TaskRow, author_words, basis_words,
-                                     history_view, mean_words, number, requester_url, review_view, summary_sentence)
+from server.requesters.views import (
+    MAX_REVIEWS,
+    MAX_SOURCES,
+    MAX_TASK_TYPES,
+    PLATFORM_CURRENCY,
+    TARGET,
+    RequesterPage,
+    ReviewView,
+    SourceView,
+    TaskRow,
+    author_words,
+    basis_words,
+    history_view,
+    mean_words,
+    number,
+    requester_url,
+    review_view,
+    summary_sentence,
+)
 from server.web.words import BAND_WORDS, DIMENSION_NAMES, PLATFORMS, flags_words, sentence_case
 
 

@@ -20,14 +20,32 @@ from sqlalchemy import Text, delete, func, insert, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from server.db.models import (DirtyRequester, PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats,
-                              Timing, Tombstone, Worker, utcnow)
+from server.db.changed import note_changed_requester
+from server.db.models import (
+    DirtyRequester,
+    PlatformStats,
+    Requester,
+    RequesterStats,
+    Review,
+    TaskType,
+    TaskTypeStats,
+    Timing,
+    Tombstone,
+    Worker,
+    utcnow,
+)
 from server.db.upsert import upsert
 from server.domain import pay
-from server.domain.aggregate import (OUTCOMES, Aggregates, PlatformSums, ReviewRow, chunk_by_size, requester_aggregates,
-                                     visible_reviews)
+from server.domain.aggregate import (
+    OUTCOMES,
+    Aggregates,
+    PlatformSums,
+    ReviewRow,
+    chunk_by_size,
+    requester_aggregates,
+    visible_reviews,
+)
 from server.domain.vocab import RATING_DIMENSIONS
-from server.db.changed import note_changed_requester
 
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert

@@ -17,14 +17,23 @@ from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
 from server.db.upsert import rows_affected
-from server.errors import ApiError, error_responses, not_found
-from server.domain.paging import is_row_id
 from server.domain.filters import FilterError, Filters, validate_filters
+from server.domain.paging import is_row_id
+from server.errors import ApiError, error_responses, not_found
 from server.settings import Settings
 from server.workers.queries import load_filters
+from server.workers.schemas import (
+    FiltersIn,
+    NewTokenOut,
+    OptionalBodyOperation,
+    RegisteredOut,
+    RegisterIn,
+    TokenIn,
+    TokenOut,
+    WorkerExport,
+    WorkerOut,
+)
 from server.workers.service import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
-from server.workers.schemas import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,
-                                    TokenOut, WorkerExport, WorkerOut)
 
 MAX_TOKENS_PER_WORKER = 20
 

@@ -9,8 +9,8 @@ import msgspec
 from litestar.openapi.spec import Operation, RequestBody
 
 from server.domain.filters import Filters, ListRule
-from server.history.schemas import HistoryItemOut
 from server.domain.text import COPIED, WRITTEN
+from server.history.schemas import HistoryItemOut
 
 Handle = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",
                                       description="A pseudonym: letters, digits, '_', '.', '-'.")]

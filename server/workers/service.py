@@ -29,8 +29,8 @@ from server.db.models import (
     WorkHistoryItem,
     utcnow,
 )
-from server.history.schemas import history_item_out
 from server.domain.vocab import RATING_DIMENSIONS
+from server.history.schemas import history_item_out
 from server.stats.settle import requester_changed
 from server.workers.schemas import (
     ExportAccount,
