@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 EXT    := extension
 
-.PHONY: runtime-deps run test test-fast test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
+.PHONY: runtime-deps run lint test test-fast test-sqlite test-postgresql install install-dev system-deps serve migrate demo bench bench-sqlite bench-postgresql bench-listening clean extension extension-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,14 +65,21 @@ extension-deps: $(EXT)/node_modules/.installed
 PYTEST_JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadscope
 test: install-dev system-deps extension-deps
-	$(BIN)/ruff check server scrapers accessibility tests bench
+	$(MAKE) --no-print-directory lint
 	$(PYTEST)
 	FAIRFINDER_TEST_DATABASE=postgresql $(PYTEST)
 	npm --prefix $(EXT) test
 
-# The inner loop: SQLite only, without the real-browser, crash, cluster and fuzzing tests (marked `slow`).
-test-fast: install-dev
+# Lint: ruff, the import contracts (pyproject.toml [tool.importlinter]: layers, a pure domain, no feature imports
+# another's routes) and the type checker (mypy over server, scrapers, accessibility and bench).
+lint: install-dev
 	$(BIN)/ruff check server scrapers accessibility tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# The inner loop: lint, then SQLite only, without the real-browser, crash, cluster and fuzzing tests (marked `slow`).
+test-fast: install-dev
+	$(MAKE) --no-print-directory lint
 	$(PYTEST) -m "not slow"
 
 test-sqlite: install-dev

@@ -42,7 +42,7 @@ _UNITS: dict[str, tuple[str, str, str, str]] = {
     "GBP": ("pound", "pounds", "penny", "pence"),
     "EUR": ("euro", "euros", "euro cent", "euro cents"),
 }
-# Codes for_the_ear recognises after an amount ("2.00 CAD", as server/money.py writes other currencies).
+# Codes for_the_ear recognises after an amount ("2.00 CAD", as server/domain/money.py writes other currencies).
 _CODES = frozenset(
     "USD GBP EUR CAD AUD NZD CHF JPY CNY INR BRL MXN SEK NOK DKK PLN CZK HUF RON ZAR SGD HKD KRW PHP IDR "
     "MYR THB TRY ILS AED NGN KES EGP ARS CLP COP PEN UAH VND PKR BDT".split()
@@ -50,7 +50,7 @@ _CODES = frozenset(
 
 
 def _half_up(value: float | int | Decimal) -> int:
-    """Round half away from zero to a whole number (as server/money.py does)."""
+    """Round half away from zero to a whole number (as server/domain/money.py does)."""
     return int(Decimal(str(value)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
@@ -326,7 +326,8 @@ def _pay(task: SpokenTask, verbosity: str) -> str:
         timed = f"timed by {say_count(task.n, 'worker')}"
         hourly.append(timed + (" on the requester's other tasks" if task.basis == "requester" else ""))
     lead = []
-    if _finite(task.duration_seconds) is not None and task.duration_seconds >= 0:
+    duration = _finite(task.duration_seconds)
+    if duration is not None and duration >= 0:
         lead.append(say_duration(task.duration_seconds))
     lead.append(f"pays {say_money(task.reward_cents, task.currency)}")
     joiner = ": " if rate is not None else ", "

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 import math
 import random
 import re
@@ -93,7 +94,7 @@ console = Console(stderr=True)
 # --- data ---------------------------------------------------------------------------------------
 
 
-def _sync_engine(database_url: str):  # type: ignore[no-untyped-def]
+def _sync_engine(database_url: str) -> Any:
     from sqlalchemy import create_engine  # noqa: PLC0415
     from sqlalchemy.pool import NullPool  # noqa: PLC0415
 
@@ -154,7 +155,8 @@ def build_pages(catalog: tuple[list[tuple], dict[int, list[tuple]]], n_pages: in
     known = max(0, tasks_per_page - unseen)
     pages = []
     for page in range(n_pages):
-        tasks, used = [], set()
+        tasks: list[dict[str, Any]] = []
+        used: set[Any] = set()
         attempts = 0
         while len(tasks) < known and attempts < known * 50:
             attempts += 1

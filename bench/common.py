@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -175,7 +175,7 @@ def cpu_pins(enabled: bool = True) -> tuple[int | None, int | None]:
     return (cpus[0], cpus[1]) if enabled and len(cpus) >= 2 else (None, None)
 
 
-def pinned(cpu: int | None):  # type: ignore[no-untyped-def]
+def pinned(cpu: int | None) -> Callable[[], None] | None:
     """A preexec_fn that pins the child to one CPU (None: no pinning)."""
     return (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
 

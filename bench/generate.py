@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import functools
 import itertools
 import json
 import math
@@ -34,6 +35,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,7 +58,7 @@ from sqlalchemy import inspect, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from scrapers.durations import stated_seconds_from_text  # noqa: E402
-from server.tasks.identity import title_key  # noqa: E402
+from server.domain.identity import title_key  # noqa: E402
 
 # Bump when the generated data changes shape, so cached databases (bench/results/) are generated again.
 GENERATOR_VERSION = 2
@@ -220,6 +222,7 @@ class Plan:
 
     def __init__(self, sizes: Sizes) -> None:
         self.sizes = sizes = sizes.resolved()
+        assert sizes.workers is not None and sizes.task_types is not None and sizes.timings is not None  # resolved
         rng = random.Random(sizes.seed)
         self.rng = rng
         self.requester_cum = _zipf_cum(sizes.requesters, REQUESTER_ZIPF)
@@ -245,7 +248,7 @@ class Plan:
     def _task_types(self, requester: int, platform: str, first_seen: datetime, n: int) -> list[int]:
         rng = self.rng
         seen: set[tuple[str, int]] = set()
-        indexes = []
+        indexes: list[int] = []
         while len(indexes) < n:
             thing = rng.choice(THINGS)
             if platform == "prolific":
@@ -264,7 +267,8 @@ class Plan:
                     count = rng.choice([1, 3, 5, 10, 20, 25, 50])
                     title = template.format(n=count, x=thing)
                     typical = max(15.0, per_item * count * rng.uniform(0.5, 1.5))
-                    reward = rng.randint(*reward_range) * max(1, count // 5)
+                    low, high = reward_range or (1, 1)  # every kind with a count has a range
+                    reward = rng.randint(low, high) * max(1, count // 5)
             base, copy, key = title, 1, title_key(title)
             while (key, reward) in seen:  # identity is (requester, title key, reward, currency)
                 copy += 1
@@ -290,7 +294,7 @@ class Plan:
         return _pick(self.rng, self.worker_cum) + 1
 
     def workers(self) -> Iterator[tuple]:
-        for i in range(self.sizes.workers):
+        for i in range(self.sizes.workers or 0):
             yield (i + 1, f"bench-worker-{i + 1:06d}", "worker", False,
                    stamp(EPOCH - timedelta(days=self.rng.uniform(0, 700))))
 
@@ -347,7 +351,7 @@ class Plan:
     def timings(self) -> Iterator[tuple]:
         """Half from workers who also reviewed the task type (the extension timed what they reviewed)."""
         rng, pairs, types, pair = self.rng, self.reviewed_pairs, self.types, self.pair
-        for i in range(1, self.sizes.timings + 1):
+        for i in range(1, (self.sizes.timings or 0) + 1):
             if pairs and rng.random() < 0.5:
                 worker, type_index = divmod(pairs[rng.randrange(len(pairs))], pair)
                 task_type = types[type_index]
@@ -404,7 +408,7 @@ def database_url_from(args_url: str | None) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'fairfinder.db'}"
 
 
-def _sync_engine(database_url: str):  # type: ignore[no-untyped-def]
+def _sync_engine(database_url: str) -> Any:
     from server.db.migrate import sync_url  # noqa: PLC0415
 
     return create_sync_engine(sync_url(database_url), poolclass=NullPool)
@@ -509,7 +513,7 @@ class PostgresLoader:
     def load(self, table: str, rows: Iterable[tuple], advance: Callable[[int], None]) -> int:
         done = 0
         with self.connection.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:  # noqa: S608 - fixed names
+                f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:  # fixed names
             for batch in _batches(rows, BATCH):
                 for row in batch:
                     copy.write_row(row)
@@ -546,7 +550,7 @@ def insert_all(database_url: str, plan: Plan, console: Console) -> tuple[dict[st
     with _progress(console) as progress:
         for table, rows, total in tables:
             bar = progress.add_task(f"Inserting {table.replace('_', ' ')}", total=total)
-            counts[table] = loader.load(table, rows, lambda n, bar=bar: progress.advance(bar, n))
+            counts[table] = loader.load(table, rows, functools.partial(progress.advance, bar))
             progress.update(bar, total=counts[table], completed=counts[table])
     with console.status("Committing"):
         loader.finish()

@@ -42,6 +42,7 @@ import json
 import random
 import sys
 import time
+from typing import Any, cast
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -72,6 +73,7 @@ from bench.common import (  # noqa: E402
     write_section,
 )
 from bench.generate import COMMENTS, _sync_engine, add_size_arguments, sizes_from_args  # noqa: E402
+from server.errors import FairfinderError  # noqa: E402
 
 REVIEWS = "/api/v1/reviews"
 TARGET_REVIEWS_PER_S = 1_000.0  # issue 7 (SQLite, default scale, 2 cores)
@@ -109,7 +111,7 @@ def review_bodies(task_types: list[tuple], tokens: list[str], n: int, seed: int)
     rng = random.Random(seed)
     cumulative = list(itertools.accumulate(t[0] for t in task_types))
     used: set[tuple[int, int]] = set()
-    bodies = []
+    bodies: list[dict[str, Any]] = []
     while len(bodies) < n:
         index = bisect.bisect_right(cumulative, rng.random() * cumulative[-1])
         worker = rng.randrange(len(tokens))
@@ -184,7 +186,7 @@ def mark_periodic_jobs_done(database_url: str) -> None:
     """Record that the 90-day refresh and the timing purge just ran, as they have on a running community (the
     generator's rebuild computed every figure a moment ago). Otherwise their first run, at startup, would
     recompute every requester in the middle of the load; the settle job is the one this benchmark needs."""
-    from sqlalchemy import insert  # noqa: PLC0415
+    from sqlalchemy import Table, insert  # noqa: PLC0415
 
     from server.db.models import JobRun  # noqa: PLC0415
 
@@ -192,7 +194,7 @@ def mark_periodic_jobs_done(database_url: str) -> None:
     now = datetime.now(timezone.utc)
     try:
         with engine.begin() as connection:
-            connection.execute(insert(JobRun.__table__), [
+            connection.execute(insert(cast("Table", JobRun.__table__)), [
                 {"job": job, "started_at": now, "finished_at": now, "status": "ok", "attempts": 1,
                  "message": "marked by bench/ingest.py", "counts": {}} for job in ("refresh-recent", "purge-timings")])
     finally:
@@ -216,7 +218,7 @@ def wait_until_settled(database_url: str, timeout: float) -> float | None:
         engine.dispose()
 
 
-class _RollBack(Exception):
+class _RollBack(FairfinderError):
     """Leaves the check's transaction without committing."""
 
 

@@ -32,6 +32,7 @@ import random
 import shutil
 import subprocess
 import sys
+from typing import Any
 import tempfile
 import wave
 from dataclasses import asdict, dataclass
@@ -51,9 +52,9 @@ from scrapers.model import Task  # noqa: E402
 from server.db.engine import create_engine, session_factory, write_transaction  # noqa: E402
 from server.db.models import Timing, Worker, utcnow  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
-from server.filters import Filters  # noqa: E402
+from server.domain.filters import Filters  # noqa: E402
 from server.listen.items import known_tasks, listen_items  # noqa: E402
-from server.money import format_cents  # noqa: E402
+from server.domain.money import format_cents  # noqa: E402
 from server.stats.refresh import rebuild_all  # noqa: E402
 from server.tasks.annotate import annotate_tasks  # noqa: E402
 from server.tasks.records import record_tasks  # noqa: E402
@@ -170,7 +171,9 @@ def generated_page(n: int, seed: int) -> tuple[list[Task], list[float]]:
                                         for b in ("Labs", "Research", "Data", "Studies", "AI", "Insights")],
                                        GENERATED_REQUESTERS))]
     weights = [1 / (rank + 1) for rank in range(len(requesters))]
-    tasks, typical, seen = [], [], set()
+    tasks: list[Task] = []
+    typical: list[Any] = []
+    seen: set[Any] = set()
     while len(tasks) < n:
         template, per_item, _ = rng.choice(MTURK_KINDS)
         thing = rng.choice(THINGS)

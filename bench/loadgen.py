@@ -32,6 +32,8 @@ import itertools
 import json
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 REQUEST_TIMEOUT = 30.0
@@ -142,6 +144,7 @@ async def raw_connection(host: str, port: int, requests: list[bytes], order: ite
                         reader, writer = await asyncio.open_connection(host, port)
                     started = time.perf_counter()
                     writer.write(request)
+                    assert reader is not None  # opened with the writer above
                     status, size, keep_alive = await read_response(reader)
                     stats.record(status, time.perf_counter() - started, size, index)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as error:
@@ -210,6 +213,7 @@ async def run_rate(url: str, path: str, bodies: list[tuple[bytes, dict[str, str]
                         if writer is None:
                             reader, writer = await asyncio.open_connection(host, port)
                         writer.write(requests[index])
+                        assert reader is not None  # opened with the writer above
                         status, size, keep_alive = await read_response(reader)
                         stats.record(status, time.perf_counter() - at, size, index)
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError) as error:
@@ -285,14 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     stats = Stats()
     stats.fresh_from = len(bodies) if fresh else None
     if args.rate is not None:
-        async def run(*common):  # type: ignore[no-untyped-def]
-            return await run_rate(*common, rate=args.rate, fresh=fresh, fresh_every=args.fresh_every)
+        async def run(*common: Any) -> Any:
+            return await run_rate(*common, rate=args.rate, fresh=fresh, fresh_every=args.fresh_every)  # type: ignore[misc]  # common: the 7 positional arguments before them
     else:
         run = run_raw if args.client == "raw" else run_httpx
     try:
         import uvloop  # noqa: PLC0415
 
-        runner = uvloop.run
+        runner: Callable[..., Any] = uvloop.run
         loop_name = "uvloop"
     except ImportError:
         runner, loop_name = asyncio.run, "asyncio"

@@ -58,6 +58,7 @@ from bench.common import (  # noqa: E402
     write_section,
 )
 from bench.generate import add_size_arguments, sizes_from_args  # noqa: E402
+from server.errors import FairfinderError  # noqa: E402
 
 TARGET_SECONDS = 60.0  # issue 7: full rebuild of 1M reviews under 60 s (SQLite, default scale)
 SCANNED = ("reviews", "timings", "task_types")
@@ -95,7 +96,7 @@ async def scan(database_url: str) -> dict:
     return {"seconds": seconds, "rows": rows, "peak_rss_mib": _peak_rss_mib()}
 
 
-class _RollBack(Exception):
+class _RollBack(FairfinderError):
     """Leaves the guard's transaction without committing."""
 
 

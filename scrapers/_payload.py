@@ -40,6 +40,7 @@ def join_path(parent: str, key: str | int) -> str:
 
 def load_json(payload: Any) -> Any:
     """Decode bytes/str JSON; pass already-decoded dicts/lists through."""
+    data: bytes | str
     if isinstance(payload, (bytes, bytearray, memoryview)):
         data = bytes(payload)
         if data.startswith(b"\xef\xbb\xbf"):

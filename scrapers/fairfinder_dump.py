@@ -17,7 +17,7 @@ the meta line (schema and version), every record's shape and types, ratings 1..5
 fit our columns, the order of kinds (deleted, requester, task_type, review; review ids ascending), no
 record twice, and the end line's count. What is not: the vocabulary. An outcome is any string of at most
 16 characters and flags are kept as they are, known or not; the importer checks both against
-server/reviews/vocab.py (this package must not import the server) and drops what it does not know.
+server/domain/vocab.py (this package must not import the server) and drops what it does not know.
 """
 from __future__ import annotations
 

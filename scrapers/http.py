@@ -45,6 +45,8 @@ from typing import Any
 
 import httpx
 
+from scrapers.errors import FairfinderError
+
 __all__ = ["Attempt", "Download", "FetchError", "PoliteFetcher", "parse_retry_after", "user_agent"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
@@ -63,7 +65,7 @@ def user_agent(version: str) -> str:
     return f"Fairfinder/{version} (+community import)"
 
 
-class FetchError(Exception):
+class FetchError(FairfinderError):
     """The request failed for good: after `attempts` attempts, or at once for a non-retryable answer."""
 
     def __init__(self, message: str, attempts: int, status: int | None = None) -> None:
@@ -98,7 +100,7 @@ class Attempt:
     elapsed: float  # seconds this attempt took
 
 
-class _Retry(Exception):
+class _Retry(FairfinderError):
     def __init__(self, message: str, status: int | None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -106,7 +108,7 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
-class _Fatal(Exception):
+class _Fatal(FairfinderError):
     def __init__(self, message: str, status: int | None) -> None:
         super().__init__(message)
         self.message = message
@@ -245,7 +247,7 @@ class PoliteFetcher:
             return
         raise _Fatal(f"HTTP {status} {response.reason_phrase}".rstrip(), status)
 
-    async def _stream(self, url: str, params: Mapping[str, Any] | None, etag: str | None):
+    async def _stream(self, url: str, params: Mapping[str, Any] | None, etag: str | None) -> httpx.Response:
         request_url = httpx.URL(url, params=params) if params else httpx.URL(url)
         await self._wait_turn(request_url)
         request = self.client.build_request("GET", request_url, headers=self._headers(etag))

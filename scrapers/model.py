@@ -8,18 +8,20 @@ from typing import Annotated
 
 import msgspec
 
+from scrapers.errors import FairfinderError
+
 _SPACES = re.compile(r"\s+")
 
 
 def title_key(title: str) -> str:
     """The title as it identifies a task type (DESIGN §3): same words, whatever spacing or Unicode form
     the page used. Case is kept: requesters sometimes publish different tasks whose titles differ only in
-    case. Here, not in server/tasks/identity.py, so parsers (which never import the server) share it.
+    case. Here, not in server/domain/identity.py, so parsers (which never import the server) share it.
     """
     return _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
 
 # Bounds checked whenever a Task is decoded from a client (they also document the wire format). NUL is
-# refused in every stored string (PostgreSQL text cannot hold it; server/text.py has the whole rule).
+# refused in every stored string (PostgreSQL text cannot hold it; server/domain/text.py has the whole rule).
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NO_NUL)]
@@ -48,7 +50,7 @@ class Task(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None  # absolute preview/accept link on the platform
 
 
-class PayloadError(ValueError):
+class PayloadError(FairfinderError, ValueError):
     """A platform payload we cannot read. `field` names the bad field as a dotted path."""
 
     def __init__(self, field: str, message: str) -> None:

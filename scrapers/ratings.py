@@ -13,11 +13,13 @@ from typing import Any, Literal
 
 import msgspec
 
+from scrapers.errors import FairfinderError
+
 SourceKind = Literal["fairfinder", "turkopticon1", "turkopticon2", "csv"]
 SOURCE_KINDS: tuple[str, ...] = ("fairfinder", "turkopticon1", "turkopticon2", "csv")
 
 
-class ImportError_(Exception):  # noqa: N801 - the builtin ImportError means something else
+class ImportError_(FairfinderError):  # noqa: N801 - the builtin ImportError means something else
     """The input cannot be imported. `where` says where (a line number, a field); nothing is applied."""
 
     def __init__(self, message: str, where: str = "") -> None:
@@ -46,7 +48,7 @@ class RequesterRecord(msgspec.Struct, kw_only=True, tag="requester", tag_field="
     median_hourly_cents: float | None = None
     recent: dict[str, int] = {}  # {reviews, rejections, blocks} over the last 90 days
     flag_counts: dict[str, int] = {}
-    summary: dict[str, Any] = {}  # server.pay.SampleSummary as builtins; {} when the source has no timings
+    summary: dict[str, Any] = {}  # server.domain.pay.SampleSummary as builtins; {} when the source has no timings
     extra: dict[str, Any] = {}  # what the source said that we do not map (kept, shown nowhere yet)
     updated_at: datetime | None = None
 

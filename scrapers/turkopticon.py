@@ -46,7 +46,7 @@ TO2 mapping (`/requesters`)
   error.
 * name <- `attributes.name` when present (the show call omits it), else "". `aliases` -> extra.
 * `aggregates.all.reward [p, t, nt]` (p dollars and t seconds over the nt reviews that gave a time) ->
-  `summary`, a `server.pay.SampleSummary` as builtins, describing nt completed samples:
+  `summary`, a `server.domain.pay.SampleSummary` as builtins, describing nt completed samples:
   n = n_completed = nt, n_returned = 0, pooled_pay_cents = round(p * 100), pooled_seconds = t,
   median_log_seconds = ln(t / nt) and sum_log_seconds = nt * ln(t / nt) (**approximation**: the log of
   the mean duration stands for the median of the logs, which TO2 does not publish), and

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import provide_worker
 from server.db.models import JobRun, Source, Worker
 from server.errors import ApiError, error_responses
+from server.feature import Feature
 
 
 async def provide_admin(worker: Worker) -> Worker:
@@ -90,9 +91,12 @@ class AdminController(Controller):
             scheduler_running=scheduler is not None and scheduler.scheduler.running,
             leader=ProcessOut(pid=leader.pid, host=leader.host, since=leader.since) if leader is not None else None,
             process=ProcessOut(pid=os.getpid(), host=socket.gethostname()),
-            planned=[PlannedJob(**p) for p in scheduler.planned()] if scheduler is not None else [],  # type: ignore[arg-type]
+            planned=[PlannedJob(**p) for p in scheduler.planned()] if scheduler is not None else [],
             sources=[SourceOut(name=s.name, kind=s.kind, url=s.url, last_import_at=s.last_import_at,
                                last_full_import_at=s.last_full_import_at, has_cursor=s.cursor is not None) for s in sources],
             runs=[JobRunOut(id=r.id, job=r.job, started_at=r.started_at, finished_at=r.finished_at, status=r.status,
                             attempts=r.attempts, message=r.message, counts=r.counts or {}, runner=r.runner) for r in runs],
         )
+
+
+FEATURE = Feature("admin", [AdminController])

@@ -17,37 +17,37 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import __version__
-from server.admin import AdminController
+from server import (
+    __version__,
+    admin,
+    certificate,
+    community,
+    compat,
+    history,
+    listen,
+    me,
+    moderation,
+    requesters,
+    reviews,
+    timings,
+    workers,
+)
 from server.cluster.changes import publish_changes
 from server.cluster.pg import is_postgresql
 from server.cluster.ratelimit import SharedLimits
 from server.cluster.runtime import ClusterRuntime
-from server.compat.routes import COMPAT_ROUTES
-from server.community.export import EXPORT_ROUTES
 from server.db.engine import create_engine, session_factory
 from server.deps import provide_db_session, provide_settings
 from server.errors import EXCEPTION_HANDLERS
+from server.feature import Feature, paths_of
 from server.jobs import Scheduler
-from server.certificate.routes import CERTIFICATE_ROUTES, CERTIFICATE_TEMPLATE_DIR
-from server.history.routes import HISTORY_ROUTES
-from server.listen.routes import LISTEN_ROUTES, TEMPLATE_DIR
-from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
-from server.listen.speech_routes import SpeechController
-from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
-from server.moderation.routes import ModerationController
 from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
-from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
-from server.requesters.routes import RequesterController
-from server.reviews.routes import ReviewController
-from server.security import SecurityLayer
+from server.security import PathPolicy, SecurityLayer
 from server.settings import Settings, load_settings
 from server.stats.settle import configure_settling, settle
 from server.tasks.annotate import annotate
 from server.tasks.cache import AnnotateCache
 from server.tasks.recorder import TaskRecorder
-from server.timings.routes import TimingController
-from server.workers.routes import MeController, RegistrationController
 
 log = logging.getLogger("fairfinder")
 
@@ -66,6 +66,20 @@ async def index() -> dict[str, str]:
         "openapi": "/schema/openapi.json",
         "annotate": "POST /api/v1/annotate",
     }
+
+
+# The service's own routes: probes and scrapes are never rate limited (a load balancer must see a busy server as
+# alive).
+# (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
+SERVICE = Feature("service", [index, health], exempt_paths=paths_of(health))
+PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
+# Annotate only reads: the extension annotates every page it shows. (Declared here while server/tasks is being
+# reorganized, issue 16; its place is server/tasks/__init__.py.)
+ANNOTATE = Feature("annotate", [annotate], read_posts=paths_of(annotate))
+FEATURES: tuple[Feature, ...] = (SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
+                                 moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
+                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
+PATH_POLICY = PathPolicy.of(FEATURES)
 
 
 def _fix_options_allow(app: Litestar) -> None:
@@ -119,13 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
             process_exited()
 
-    route_handlers: list = [
-        index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
-        ModerationController,
-        RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
-        *MODERATION_PAGE_ROUTES, *HISTORY_ROUTES, *ME_ROUTES, *CERTIFICATE_ROUTES,
-    ]
-    route_handlers += OBSERVABILITY_ROUTES  # /ready, /metrics
+    route_handlers: list[Any] = [route for feature in FEATURES for route in feature.routes]  # /ready, /metrics last
     if settings.enable_bench_routes:
         from server.baseline import BENCH_ROUTES  # noqa: PLC0415 - only on benchmark servers
 
@@ -134,10 +142,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR, MODERATION_TEMPLATE_DIR, ME_TEMPLATE_DIR,
-                                                  CERTIFICATE_TEMPLATE_DIR],
+        template_config=TemplateConfig(directory=[folder for feature in FEATURES for folder in feature.template_dirs],
                                        engine=JinjaTemplateEngine),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # handlers typed by their exception, as Litestar calls them
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,  # CORS: server/security.py (not Litestar's, which is all-or-nothing)
         openapi_config=OpenAPIConfig(
@@ -156,10 +163,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     _fix_options_allow(app)
     # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
-    shared_limits = (SharedLimits(settings) if settings.rate_limits_enabled and settings.rate_limit_store == "database"
-                     else None)
-    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, on_refusal=rate_limited,
-                                                     shared_limits=shared_limits))
+    shared_limits = (SharedLimits(settings, PATH_POLICY)
+                     if settings.rate_limits_enabled and settings.rate_limit_store == "database" else None)
+    app.asgi_handler = RequestObserver(  # type: ignore[assignment]  # plain ASGI; Litestar types its own scope classes
+        SecurityLayer(app.asgi_handler, settings, PATH_POLICY, on_refusal=rate_limited, shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import write_transaction
 from server.db.models import Token, Worker
+from server.domain.moderation import is_moderator, is_muted
 from server.errors import ApiError
-from server.moderation.rules import is_moderator, is_muted
 
 TOKEN_PREFIX = "ff_"
 # Writing last_used_at on every request would turn reads into writes; a coarse time is enough.

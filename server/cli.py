@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from server import __version__
-from server.settings import Settings, load_settings
+from server.settings import Settings, SettingsError, load_settings, settings_table
 
 console = Console(stderr=True)
 
@@ -25,13 +25,13 @@ def _progress() -> Progress:
 
 
 def _settings() -> Settings:
-    """The settings, or a clear message and exit status 2 when one cannot be used (e.g. a bad sources.toml)."""
-    from server.settings import SettingsError  # noqa: PLC0415
-
+    """The settings, or a clear message and exit status 2 when one cannot be used (e.g. FAIRFINDER_PORT=abc,
+    a bad sources.toml): the message names the variable, the value given and what is allowed."""
     try:
         return load_settings()
-    except (SettingsError, ValueError) as error:
-        console.print(f"[red]Settings: {error}[/red]")
+    except SettingsError as error:
+        console.print(f"Settings: {error}", style="red", markup=False, highlight=False)
+        console.print("`fairfinder settings` lists every setting and what it allows.", markup=False, highlight=False)
         sys.exit(2)
 
 
@@ -50,7 +50,7 @@ def _check_migrations(settings: Settings) -> None:
 def main() -> None:
     """Fairfinder: crowd reviews and effective hourly pay for microtask workers.
 
-    Settings come from the environment: DATABASE_URL (default: SQLite in ./var/fairfinder.db),
+    Settings come from the environment (`fairfinder settings` lists them all): DATABASE_URL (default: SQLite in ./var/fairfinder.db),
     FAIRFINDER_DATA_DIR (default ./var), FAIRFINDER_SECRET (generated once and kept beside the
     database when unset), FAIRFINDER_HOST, FAIRFINDER_PORT, FAIRFINDER_LOG_LEVEL. Community sharing:
     FAIRFINDER_SOURCES_FILE (default <data dir>/sources.toml), FAIRFINDER_SCHEDULER=off, and the
@@ -73,7 +73,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     With --workers N the processes act as one service: one of them runs the scheduler, /metrics adds up
     all of them, and on PostgreSQL rate limits and cache invalidation are shared too (docs/deploying.md).
     """
-    import shutil  # noqa: PLC0415
+    import shutil
 
     import uvicorn
 
@@ -101,7 +101,7 @@ def _multiprocess_metrics(workers: int) -> Path | None:
     """prometheus_client's multiprocess mode for several workers: a fresh folder where each process writes its
     values, named in PROMETHEUS_MULTIPROC_DIR before the workers start (they inherit it). Returns the folder
     to delete afterwards; a folder given by the operator is emptied of old values but kept."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
@@ -115,6 +115,16 @@ def _multiprocess_metrics(workers: int) -> Path | None:
     folder = Path(tempfile.mkdtemp(prefix="fairfinder-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     return folder
+
+
+@main.command(name="settings")
+@click.option("--markdown", is_flag=True, help="As the Markdown table of docs/settings.md.")
+def settings_command(markdown: bool) -> None:
+    """List every setting: its environment variable, what it sets, its default and what it allows.
+
+    All come from one declaration (server/settings.py); docs/settings.md is this list as a table.
+    """
+    click.echo(settings_table(markdown=markdown), nl=False)
 
 
 @main.command()
@@ -282,12 +292,12 @@ def import_(source: str, kind: str | None, name: str | None, full: bool) -> None
 
 
 async def _import(settings: Settings, source: str, kind: str | None, name: str | None, full: bool) -> int:
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from scrapers.http import FetchError  # noqa: PLC0415
-    from scrapers.ratings import ImportError_  # noqa: PLC0415
-    from server.community.runner import guess_kind, import_file, import_source, make_fetcher  # noqa: PLC0415
-    from server.db.engine import create_engine, session_factory  # noqa: PLC0415
+    from scrapers.http import FetchError
+    from scrapers.ratings import ImportError_
+    from server.community.runner import guess_kind, import_file, import_source, make_fetcher
+    from server.db.engine import create_engine, session_factory
 
     configured = {c.name: c for c in settings.sources}
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -299,7 +309,7 @@ async def _import(settings: Settings, source: str, kind: str | None, name: str |
             def report(phase: str, done: int, total: int | None) -> None:
                 if phase not in bars:
                     bars[phase] = progress.add_task(phase.capitalize(), total=total)
-                progress.update(bars[phase], completed=done, total=total)  # type: ignore[arg-type]
+                progress.update(bars[phase], completed=done, total=total)  # type: ignore[arg-type]  # rich: None keeps the bar open-ended
 
             if source in configured:
                 fetcher = make_fetcher(settings)
@@ -331,7 +341,7 @@ async def _import(settings: Settings, source: str, kind: str | None, name: str |
 
 
 def _byte_progress() -> Progress:
-    from rich.progress import DownloadColumn  # noqa: PLC0415
+    from rich.progress import DownloadColumn
 
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console, transient=False)
@@ -349,21 +359,22 @@ def set_role(handle: str, role: str) -> None:
 
 
 async def _set_role(settings: Settings, handle: str, role: str) -> int:
-    from sqlalchemy import select, update  # noqa: PLC0415
+    from sqlalchemy import select, update
 
-    from server.db.engine import create_engine, session_factory, write_transaction  # noqa: PLC0415
-    from server.db.models import Review, Worker  # noqa: PLC0415
-    from server.stats.settle import requester_changed  # noqa: PLC0415
+    from server.db.engine import create_engine, session_factory, write_transaction
+    from server.db.models import Review, Worker
+    from server.db.upsert import rows_affected
+    from server.stats.settle import requester_changed
 
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, write_transaction(session):
             result = await session.execute(update(Worker).where(Worker.handle == handle).values(role=role))
-            # A role changes how much a new account's ratings weigh (server/moderation/rules.py): recount them.
+            # A role changes how much a new account's ratings weigh (server/domain/moderation.py): recount them.
             for requester_id in sorted(set(await session.scalars(
                     select(Review.requester_id).join(Worker, Worker.id == Review.worker_id).where(Worker.handle == handle)))):
                 await requester_changed(session, requester_id)
-        if not result.rowcount:
+        if not rows_affected(result):
             console.print(f"[red]No worker has the handle {handle!r}.[/red]")
             return 1
         console.print(f"{handle} is now {role}.")
@@ -384,7 +395,7 @@ def backup(dest: Path | None, force: bool) -> None:
     and checked, 1 failed, 2 cannot be done here (not SQLite, no database, DEST exists without --force).
     See docs/backups.md.
     """
-    from server.db.backup import BackupError, backup_database, default_backup_path  # noqa: PLC0415
+    from server.db.backup import BackupError, backup_database, default_backup_path
 
     settings = _settings()
     source = _sqlite_file(settings, "backup")
@@ -424,9 +435,8 @@ def restore(src: Path, yes: bool) -> None:
     current database is first copied to the backup folder as fairfinder-pre-restore-<time>.db. Exit status:
     0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite).
     """
-    from server.db.backup import (IN_USE, BackupError, check_database, database_in_use, known_revisions,  # noqa: PLC0415
-                                  restore_database)
-    from server.db.migrate import current_revision, head_revision, upgrade  # noqa: PLC0415
+    from server.db.backup import IN_USE, BackupError, check_database, database_in_use, known_revisions, restore_database
+    from server.db.migrate import current_revision, head_revision, upgrade
 
     settings = _settings()
     live = _sqlite_file(settings, "restore")
@@ -486,8 +496,8 @@ def certificate_verify(file: Path) -> None:
     """Check a work certificate (the signed JSON) with this server's key, offline: exit status 0 when it is
     genuine and unchanged, 1 when it is not (the reason is printed). Needs this server's secret
     (FAIRFINDER_SECRET or the stored one), nothing else: no database, no network."""
-    from server.certificate import signing  # noqa: PLC0415
-    from server.certificate.routes import MAX_VERIFY_BYTES  # noqa: PLC0415
+    from server.certificate import signing
+    from server.certificate.schemas import MAX_VERIFY_BYTES
 
     settings = _settings()
     try:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.durations import stated_seconds_from_text
 from scrapers.model import Task
-from server.db.models import Review, Timing, Worker, utcnow
+from server.db.models import Requester, Review, Timing, Worker, utcnow
 from server.stats.refresh import rebuild_all
 from server.tasks.records import record_tasks
 
@@ -67,8 +67,6 @@ def read_seed_tasks() -> list[Task]:
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
-    from server.db.models import Requester
-
     return (await session.scalar(select(func.count()).select_from(Requester))) == 0
 
 

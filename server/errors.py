@@ -13,7 +13,10 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import OperationalError
 
-from server.text import explain
+from server.domain.errors import FairfinderError
+from server.domain.text import explain
+
+__all__ = ["ApiError", "ErrorBody", "FairfinderError", "error_response", "error_responses", "not_found"]
 
 log = logging.getLogger("fairfinder.errors")
 
@@ -25,7 +28,7 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     field: str | None = None
 
 
-class ApiError(HTTPException):
+class ApiError(HTTPException, FairfinderError):
     """Raise from handlers for a client error with a machine code."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
@@ -80,7 +83,7 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     if problems and isinstance(problems[0], dict):
         first = problems[0]
         source = first.get("source")
-        message = explain(str(first.get("message", "invalid value")))  # regex rules of server/text.py in words
+        message = explain(str(first.get("message", "invalid value")))  # regex rules of server/domain/text.py in words
         if source == "body" and message == "'data'":  # Litestar's words for "no body at all"
             return error_response(400, "missing_body", "This request needs a JSON body.")
         field = _field_from_key(first.get("key"), message)
@@ -120,7 +123,7 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Error
     return error_response(status, _CODES.get(status, "bad_request"), detail or "Bad request.", headers=headers or None)
 
 
-def handle_recursion(_: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+def handle_recursion(_: Request[Any, Any, Any], _exc: RecursionError) -> Response[ErrorBody]:
     # A body nested past the interpreter's recursion limit ("[[[[…") fails while Litestar decodes it.
     return error_response(400, "invalid_json", "The request body is nested too deeply.")
 
@@ -142,7 +145,7 @@ def handle_database(request: Request[Any, Any, Any], exc: OperationalError) -> R
     return handle_unexpected(request, exc)
 
 
-def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+def handle_unexpected(request: Request[Any, Any, Any], _exc: Exception) -> Response[ErrorBody]:
     # Logged with the route only: request bodies may hold worker data.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "Something went wrong on our side. It has been logged.")

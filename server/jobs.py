@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,9 +37,10 @@ from server.community.runner import Outcome, import_source, make_fetcher
 from server.db import backup as db_backup
 from server.db.engine import write_transaction
 from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
-from server.moderation.rules import NEW_ACCOUNT_AGE, matured_between
+from server.db.upsert import rows_affected
+from server.domain.aggregate import RECENT
+from server.domain.moderation import NEW_ACCOUNT_AGE, matured_between
 from server.settings import Settings, SourceConfig
-from server.stats.refresh import RECENT
 from server.stats.settle import oldest_marker_age, requester_changed, settle
 
 log = logging.getLogger("fairfinder.jobs")
@@ -63,12 +64,13 @@ async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
         outcome = await work()
     except (FetchError, ImportError_) as error:
         outcome = Outcome("failed", str(error), attempts=getattr(error, "attempts", 1) or 1)
-    except Exception as error:  # noqa: BLE001 - a job must record its failure, whatever it is
+    except Exception as error:  # a job must record its failure, whatever it is
         log.exception("job %s crashed", job)
         outcome = Outcome("failed", f"internal error: {type(error).__name__}")
     async with sessionmaker() as session, write_transaction(session):
-        run = await session.get(JobRun, run.id)
-        assert run is not None
+        stored = await session.get(JobRun, run.id)
+        assert stored is not None
+        run = stored
         run.finished_at, run.status, run.message = utcnow(), outcome.status, outcome.message[:2000]
         run.counts, run.attempts = outcome.counts, outcome.attempts
     level = logging.WARNING if outcome.status == "failed" else logging.INFO
@@ -111,7 +113,7 @@ async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retentio
         result = await session.execute(delete(Timing).where(Timing.ended_at < cutoff))
         for requester_id in ids:
             await requester_changed(session, requester_id)
-    return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": result.rowcount or 0,
+    return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": rows_affected(result),
                                                                               "requesters": len(ids)})
 
 
@@ -170,7 +172,7 @@ JobLock = Callable[[str], contextlib.AbstractAsyncContextManager[bool]]
 
 
 @contextlib.asynccontextmanager
-async def _no_lock(_job: str):  # type: ignore[no-untyped-def]
+async def _no_lock(_job: str) -> AsyncIterator[bool]:
     yield True
 
 
@@ -232,7 +234,7 @@ class Scheduler:
         async def run() -> JobRun:
             assert self.fetcher is not None
             return await record_run(self.sessionmaker, f"import:{config.name}",
-                                    lambda: import_source(self.sessionmaker, self.settings, config, self.fetcher))  # type: ignore[arg-type]
+                                    lambda: import_source(self.sessionmaker, self.settings, config, self.fetcher))  # type: ignore[arg-type]  # fetcher: asserted above, not narrowed inside the lambda
         return run
 
     async def _refresh_job(self) -> JobRun:

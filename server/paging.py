@@ -1,36 +1,21 @@
-"""Row ids and keyset pagination shared by the list endpoints (newest first, opaque cursors)."""
+"""Keyset pagination shared by the list endpoints (newest first, opaque cursors of server/domain/paging.py)."""
 from __future__ import annotations
 
-import base64
-import binascii
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.paging import cursor_row_id, encode_cursor
 from server.errors import ApiError
-
-T = TypeVar("T")
-MAX_ROW_ID = 2**63 - 1  # a larger id names no row (and the databases refuse to bind it)
-
-
-def is_row_id(value: int) -> bool:
-    return 0 < value <= MAX_ROW_ID
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"r{last_id}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        digits = raw[1:]
-        if raw.startswith("r") and digits.isascii() and digits.isdigit() and len(digits) <= 19 and is_row_id(int(digits)):
-            return int(digits)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
+    """The row id of a cursor, or a 400 invalid_cursor for one the server did not give out."""
+    row_id = cursor_row_id(cursor)
+    if row_id is None:
+        raise ApiError(400, "invalid_cursor", "This cursor is not one the server gave out.", "cursor")
+    return row_id
 
 
 async def newest_first(session: AsyncSession, query: Select[Any], id_column: Any, cursor: str | None,

@@ -12,28 +12,51 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
 from server.errors import ErrorBody
+from server.feature import Feature
 from server.settings import Settings
 
-# --- what is open to any web page ----------------------------------------------------------------
+# --- the paths the features declare (server/feature.py) -------------------------------------------
 
-# The Turkopticon-compatible routes (scripts on worker.mturk.com read them; server/compat/routes.py sets `*`
-# itself), the open ratings dump (public open data) and what a verifier of work certificates reads (the signing
-# key, the schema, the JSON-LD context) answer any origin. Nothing here takes a token.
-OPEN_PATHS = frozenset({"/api/multi-attrs.php", "/requesters", "/api/v1/export/ratings",
-                        "/api/v1/certificates/keys", "/api/v1/certificates/schema/v1.json",
-                        "/api/v1/certificates/context/v1.json"})
-OPEN_PREFIXES = ("/requesters/",)
-# Probes and scrapes are never rate limited: a load balancer must see a busy server as alive.
-EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics"})
-REGISTER_PATH = "/api/v1/workers"
-# POSTs that only read: the extension annotates every page it shows, and verifying a certificate changes nothing.
-READ_POSTS = frozenset({"/api/v1/annotate", "/api/v1/certificates/verify"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class PathPolicy:
+    """What the features declare about their paths: open to any web page (open data, never a token), POSTs that
+    only read, never rate limited (probes: a load balancer must see a busy server as alive), registration."""
+
+    open_paths: frozenset[str] = frozenset()
+    open_prefixes: tuple[str, ...] = ()
+    read_posts: frozenset[str] = frozenset()
+    exempt_paths: frozenset[str] = frozenset()
+    register_paths: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, features: Iterable[Feature]) -> PathPolicy:
+        features = list(features)
+        return cls(open_paths=frozenset().union(*(f.open_paths for f in features)),
+                   open_prefixes=tuple(prefix for f in features for prefix in f.open_prefixes),
+                   read_posts=frozenset().union(*(f.read_posts for f in features)),
+                   exempt_paths=frozenset().union(*(f.exempt_paths for f in features)),
+                   register_paths=frozenset().union(*(f.register_paths for f in features)))
+
+    def is_open(self, path: str) -> bool:
+        return path in self.open_paths or path.startswith(self.open_prefixes)
+
+    def is_write(self, method: str, path: str) -> bool:
+        return method in WRITE_METHODS and path not in self.read_posts
+
+    def is_registration(self, method: str, path: str) -> bool:
+        return method == "POST" and path in self.register_paths
+
+    def is_limited(self, path: str) -> bool:
+        return path not in self.exempt_paths
 
 CORS_METHODS = "DELETE, GET, HEAD, PATCH, POST, PUT"
 CORS_HEADERS = frozenset({"authorization", "content-type", "if-none-match", "if-match", "x-request-id",
@@ -85,10 +108,6 @@ def docs_csp(html: bytes) -> str:
 # --- pure decisions --------------------------------------------------------------------------------
 
 
-def is_open_path(path: str) -> bool:
-    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
-
-
 def origin_allowed(origin: str, settings: Settings) -> bool:
     """Extension origins (the configured ids, or any id when none are configured) and FAIRFINDER_CORS_ORIGINS."""
     origin = origin.lower()
@@ -96,10 +115,6 @@ def origin_allowed(origin: str, settings: Settings) -> bool:
     if extension:
         return not settings.extension_ids or extension.group(2) in settings.extension_ids
     return origin in settings.cors_origins
-
-
-def is_write(method: str, path: str) -> bool:
-    return method in WRITE_METHODS and path not in READ_POSTS
 
 
 class Decision(NamedTuple):
@@ -141,7 +156,8 @@ class RateLimiter:
 class Limits:
     """The three limits of docs/security.md, applied in order: per address, registrations, writes per token."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: Settings, policy: PathPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
         self.ip = RateLimiter(*settings.rate_limit_ip, clock=clock)
         self.register = RateLimiter(*settings.rate_limit_register, clock=clock)
         self.writes = RateLimiter(*settings.rate_limit_writes, clock=clock)
@@ -149,18 +165,19 @@ class Limits:
     def check(self, method: str, path: str, address: str, token: str | None) -> tuple[str, Decision]:
         """(name, decision) of the first limit refused, else of the tightest one applied."""
         applied = [("ip", self.ip.hit(address))]
-        if applied[-1][1].allowed and method == "POST" and path == REGISTER_PATH:
+        if applied[-1][1].allowed and self.policy.is_registration(method, path):
             applied.append(("register", self.register.hit(address)))
-        if applied[-1][1].allowed and token and is_write(method, path):
-            applied.append(("writes", self.writes.hit(_token_key(token))))
+        if applied[-1][1].allowed and token and self.policy.is_write(method, path):
+            applied.append(("writes", self.writes.hit(token_key(token))))
         refused = [item for item in applied if not item[1].allowed]
         if refused:
             return refused[0]
         return min(applied, key=lambda item: (item[1].remaining / item[1].limit, item[1].remaining))
 
 
-def _token_key(token: str) -> str:
-    # Only a digest is kept in memory: a heap dump or a debugger shows no live tokens.
+def token_key(token: str) -> str:
+    """The key a token's write limit is counted under (here and in server/cluster/ratelimit.py): only a digest is
+    kept, so a heap dump, a debugger or the shared counters' table shows no live tokens."""
     return hashlib.blake2b(token.encode(), digest_size=16).hexdigest()
 
 
@@ -221,16 +238,24 @@ def is_json_type(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+class SharedCounters(Protocol):
+    """Rate-limit counters every process sees (server/cluster/ratelimit.py SharedLimits)."""
+
+    async def check(self, method: str, path: str, address: str, token: str | None) -> tuple[str, Decision]: ...
+
+
 class SecurityLayer:
     """ASGI: size limits → rate limits → CORS preflight → the app, adding CORS and security headers on the way out."""
 
-    def __init__(self, app: Callable[..., Any], settings: Settings, on_refusal: Callable[[str], None] | None = None,
-                 shared_limits: Any = None) -> None:
+    def __init__(self, app: Callable[..., Any], settings: Settings, policy: PathPolicy,
+                 on_refusal: Callable[[str], None] | None = None, shared_limits: SharedCounters | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.policy = policy
         # shared_limits: counters every process sees (server/cluster/ratelimit.py); else this process's memory.
         self.shared_limits = shared_limits if settings.rate_limits_enabled else None
-        self.limits = Limits(settings) if settings.rate_limits_enabled and self.shared_limits is None else None
+        self.limits = (Limits(settings, policy) if settings.rate_limits_enabled and self.shared_limits is None
+                       else None)
         self.on_refusal = on_refusal or (lambda _name: None)
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
@@ -240,7 +265,7 @@ class SecurityLayer:
         method = scope["method"]
         path = scope["path"].rstrip("/") or "/"  # as the router matches it: /health/ is /health
         origin = _header(scope, b"origin")
-        open_path = is_open_path(path)
+        open_path = self.policy.is_open(path)
         allowed_origin = origin if origin and not open_path and origin_allowed(origin, self.settings) else None
         extra: list[tuple[bytes, bytes]] = []
         send = self._wrap(send, path, open_path, allowed_origin, extra)
@@ -260,11 +285,12 @@ class SecurityLayer:
             # (The Turkopticon routes and the dump keep their own documented answers: they parse ids strictly.)
             await _reply(send, 400, "invalid_text", "The address must not contain the NUL character (%00).")
             return
-        if (self.limits is not None or self.shared_limits is not None) and path not in EXEMPT_PATHS:
+        if (self.limits is not None or self.shared_limits is not None) and self.policy.is_limited(path):
             if self.shared_limits is not None:
                 name, decision = await self.shared_limits.check(method, path, client_address(scope), bearer_token(scope))
             else:
-                name, decision = self.limits.check(method, path, client_address(scope), bearer_token(scope))  # type: ignore[union-attr]
+                assert self.limits is not None  # one of the two is set (the condition above)
+                name, decision = self.limits.check(method, path, client_address(scope), bearer_token(scope))
             extra.extend(rate_headers(decision))
             if not decision.allowed:
                 self.on_refusal(name)

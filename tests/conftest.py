@@ -120,7 +120,7 @@ def register(client: TestClient | httpx.Client, handle: str | None = None, *, ne
     """Register a worker; returns the Authorization header for it.
 
     In-process apps get an established account (created long ago) unless `new`: new accounts' ratings
-    count less (server/moderation/rules.py), which only the tests of that rule want to see.
+    count less (server/domain/moderation.py), which only the tests of that rule want to see.
     """
     body = {"handle": handle} if handle else {}
     response = client.post("/api/v1/workers", json=body)

@@ -113,7 +113,7 @@ class Cluster:
             try:
                 self.execute(f'CREATE DATABASE "{name}"{suffix}')
                 break
-            except Exception as error:  # noqa: BLE001 - the template is briefly busy while a copy finishes
+            except Exception as error:  # the template is briefly busy while a copy finishes
                 if "being accessed by other users" not in str(error) or attempt == 49:
                     raise
                 time.sleep(0.1)

@@ -17,9 +17,10 @@ from typing import Any
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.certificate.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
 from server.certificate.signing import keys_url
 from server.certificate.view import certificate_view, long_day
+from server.domain.credential import SCHEMA_PATH, VERIFY_PATH, Issuer
+from server.domain.errors import FairfinderError
 
 log = logging.getLogger("fairfinder.certificate")
 
@@ -29,7 +30,7 @@ _environment = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=sel
                            trim_blocks=True, lstrip_blocks=True)
 
 
-class PdfUnavailable(RuntimeError):
+class PdfUnavailable(FairfinderError, RuntimeError):
     """WeasyPrint (or the Pango library under it) is not installed on this machine."""
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.certificate import signing
-from server.certificate.credential import FeedbackQuote, Issuer, build_credential
-from server.certificate.options import OptionError, Options
-from server.db.models import Timing, WorkHistoryItem, Worker
+from server.db.models import Timing, Worker, WorkHistoryItem
+from server.domain.certificate_options import OptionError, Options
+from server.domain.credential import FeedbackQuote, Issuer, build_credential
 from server.me.records import load_work_items
 from server.settings import Settings
 

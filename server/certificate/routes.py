@@ -29,23 +29,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.certificate import signing
-from server.certificate.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
-from server.certificate.options import (DEFAULT_SECTIONS, MAX_FEEDBACK, MAX_HOLDER_NAME, SECTIONS, OptionError, Options,
-                                        parse_options)
 from server.certificate.pdf import PdfUnavailable, render_pdf_async
 from server.certificate.queries import feedback_choices, issuer_of, signed_certificate, unsigned_certificate
 from server.certificate.schema import schema
-from server.certificate.structs import KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
+from server.certificate.schemas import MAX_VERIFY_BYTES, KeysOut, PublicKeyJwk, VerificationMethod, VerifyOut
 from server.certificate.view import SECTION_NAMES, certificate_view
 from server.db.models import Worker
+from server.domain.certificate_options import (
+    DEFAULT_SECTIONS,
+    MAX_FEEDBACK,
+    MAX_HOLDER_NAME,
+    SECTIONS,
+    OptionError,
+    Options,
+    parse_options,
+)
+from server.domain.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
 from server.errors import ApiError, error_responses
-from server.me.session import EXCEPTION_HANDLERS, message_page, page_context, render, sign_in_page, signed_in_worker
+from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, message_page, page_context, render
 from server.settings import Settings
 
 log = logging.getLogger("fairfinder.certificate")
 
 CERTIFICATE_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-MAX_VERIFY_BYTES = 256 * 1024  # a certificate with ten long quotes is well under 64 KiB
 DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=3600"}
 CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
@@ -239,12 +245,10 @@ def _selected(options: Options | None, params: dict[str, str | None]) -> dict[st
             "platforms": set((params.get("platforms") or "").split(","))}
 
 
-async def _signed_in(request: Request, db_session: AsyncSession) -> Worker | Response[str]:
-    worker = await signed_in_worker(request, db_session)
-    if worker is None:
-        return sign_in_page(request, next_path="/me/certificate", status=401,
-                            notice="Sign in to make your work certificate.")
-    return worker
+async def provide_page_worker(request: Request, db_session: AsyncSession) -> Worker:
+    """The signed-in worker of the /me session; SignInRequired (the sign-in page, back here after) without one."""
+    return await ME_SESSION.require_worker(request, db_session, status=401, next_path="/me/certificate",
+                                           notice="Sign in to make your work certificate.")
 
 
 class CertificatePageController(Controller):
@@ -252,12 +256,11 @@ class CertificatePageController(Controller):
     tags = ["me page"]
     include_in_schema = False
     exception_handlers = EXCEPTION_HANDLERS
+    dependencies = {"worker": Provide(provide_page_worker)}
 
     @get("/certificate", media_type=MediaType.HTML)
-    async def form(self, request: Request, db_session: AsyncSession, settings: Settings) -> Response[str]:
-        worker = await _signed_in(request, db_session)
-        if not isinstance(worker, Worker):
-            return worker
+    async def form(self, request: Request, db_session: AsyncSession, settings: Settings, worker: Worker
+                   ) -> Response[str]:
         params = page_params(request)
         error: OptionError | None = None
         options: Options | None = None
@@ -280,11 +283,8 @@ class CertificatePageController(Controller):
             verify_url=issuer_of(settings).url(VERIFY_PATH), keys_url=signing.keys_url(issuer_of(settings).base_url))
         return render(request, "certificate_page.html", context, 200 if error is None else 400)
 
-    async def _download(self, request: Request, db_session: AsyncSession, settings: Settings, kind: str
-                        ) -> Response[Any]:
-        worker = await _signed_in(request, db_session)
-        if not isinstance(worker, Worker):
-            return worker
+    async def _download(self, request: Request, db_session: AsyncSession, settings: Settings, worker: Worker,
+                        kind: str) -> Response[Any]:
         try:
             options = parse_options(page_params(request))
             if kind == "pdf":
@@ -300,12 +300,14 @@ class CertificatePageController(Controller):
                                 f"{error} You can still download the certificate as JSON.", worker)
 
     @get("/certificate.json", media_type=MediaType.JSON)
-    async def page_json(self, request: Request, db_session: AsyncSession, settings: Settings) -> Response[Any]:
-        return await self._download(request, db_session, settings, "json")
+    async def page_json(self, request: Request, db_session: AsyncSession, settings: Settings, worker: Worker
+                        ) -> Response[Any]:
+        return await self._download(request, db_session, settings, worker, "json")
 
     @get("/certificate.pdf", media_type=PDF_MEDIA_TYPE)
-    async def page_pdf(self, request: Request, db_session: AsyncSession, settings: Settings) -> Response[Any]:
-        return await self._download(request, db_session, settings, "pdf")
+    async def page_pdf(self, request: Request, db_session: AsyncSession, settings: Settings, worker: Worker
+                       ) -> Response[Any]:
+        return await self._download(request, db_session, settings, worker, "pdf")
 
 
 CERTIFICATE_ROUTES: list = [CertificateController, CertificatePageController]

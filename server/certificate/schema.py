@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.certificate.credential import CREDENTIAL_TYPE, SCHEMA_PATH, VC_CONTEXT
-from server.certificate.options import SECTIONS
-from server.work_kinds import KINDS
+from server.domain.certificate_options import SECTIONS
+from server.domain.credential import CREDENTIAL_TYPE, SCHEMA_PATH, VC_CONTEXT
+from server.domain.work_kinds import KINDS
 
 _COUNT = {"type": "integer", "minimum": 0}
 _DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}

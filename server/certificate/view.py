@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from server.certificate.credential import platform_name
-from server.money import format_cents, format_hourly
+from server.domain.credential import platform_name
+from server.domain.money import format_cents, format_hourly
 
 SECTION_NAMES = {"kinds": "Kinds of work", "approval": "Approval rate", "hours": "Hours worked",
                  "earnings": "Earnings", "feedback": "Requester feedback"}

@@ -38,7 +38,7 @@ PING_TIMEOUT = 5.0
 
 def payloads(origin: str, ids: Iterable[int]) -> Iterator[str]:
     """'origin:1,2,3' notices, each under PostgreSQL's size limit."""
-    prefix, part = f"{origin}:", []
+    prefix, part = f"{origin}:", list[str]()
     size = len(prefix)
     for pk in sorted(ids):
         text = str(pk)
@@ -61,7 +61,7 @@ def parse(payload: str) -> tuple[str, set[int]]:
 def _notify_before_commit(session: Session) -> None:
     origin = session.info.get(PUBLISH)
     changed = session.info.get(CHANGED_REQUESTERS) if origin else None
-    if not changed:
+    if not origin or not changed:
         return
     for payload in payloads(origin, changed):  # runs inside the transaction: sent at its commit
         session.execute(select(func.pg_notify(CHANNEL, payload)))

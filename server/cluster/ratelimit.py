@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.cluster.pg import KEEPALIVE, asyncpg_dsn
-from server.security import REGISTER_PATH, Decision, _token_key, is_write
+from server.security import Decision, PathPolicy, token_key
 from server.settings import Settings
 
 log = logging.getLogger("fairfinder.cluster")
@@ -55,13 +55,13 @@ def window_ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
-def applicable(method: str, path: str, address: str, token: str | None) -> list[tuple[str, str]]:
+def applicable(method: str, path: str, address: str, token: str | None, policy: PathPolicy) -> list[tuple[str, str]]:
     """(limit, bucket) for every limit this request counts against, in the order Limits.check applies them."""
     buckets = [("ip", f"ip:{address}")]
-    if method == "POST" and path == REGISTER_PATH:
+    if policy.is_registration(method, path):
         buckets.append(("register", f"register:{address}"))
-    if token and is_write(method, path):
-        buckets.append(("writes", f"writes:{_token_key(token)}"))
+    if token and policy.is_write(method, path):
+        buckets.append(("writes", f"writes:{token_key(token)}"))
     return buckets
 
 
@@ -76,8 +76,9 @@ def decide(applied: list[tuple[str, Decision]]) -> tuple[str, Decision]:
 class SharedLimits:
     """Limits.check with the counters in the database (FAIRFINDER_RATE_LIMIT_STORE=database)."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: Settings, policy: PathPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.database_url = settings.database_url
+        self.policy = policy
         self.rates = {"ip": settings.rate_limit_ip, "register": settings.rate_limit_register,
                       "writes": settings.rate_limit_writes}
         self.clock = clock
@@ -100,7 +101,7 @@ class SharedLimits:
             await pool.close()
 
     async def check(self, method: str, path: str, address: str, token: str | None) -> tuple[str, Decision]:
-        buckets = applicable(method, path, address, token)
+        buckets = applicable(method, path, address, token, self.policy)
         now = self.clock()
         for name, bucket in buckets:
             until = self._refused.get(bucket)

@@ -15,20 +15,14 @@ import logging
 import zlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, Unpack
 
 import msgspec
-from litestar import Controller, Request, Response, get
-from litestar.datastructures import ResponseHeader
-from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
-from litestar.response import Stream
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from server.db.models import Requester, RequesterStats, Review, TaskType, TaskTypeStats, Tombstone, utcnow
-from server.errors import ApiError, error_responses
 from server.settings import Settings
 
 SCHEMA = "fairfinder.ratings"
@@ -177,7 +171,7 @@ def dump_filename(generated_at: datetime, since: datetime | None) -> str:
 # --- what is exported ---------------------------------------------------------------------------------
 
 
-def _requester_rows(since: datetime | None) -> Select[Any]:
+def _requester_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     stmt = (
         select(Requester.id, Requester.platform, Requester.external_id, Requester.name, RequesterStats.reviews,
                RequesterStats.ratings, RequesterStats.rejections, RequesterStats.blocks, RequesterStats.approval_seconds,
@@ -189,7 +183,7 @@ def _requester_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(RequesterStats.updated_at >= since) if since is not None else stmt
 
 
-def _task_type_rows(since: datetime | None) -> Select[Any]:
+def _task_type_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     stmt = (
         select(TaskType.id, Requester.platform, Requester.external_id, Requester.name, TaskType.title,
                TaskType.reward_cents, TaskType.currency, TaskType.latest_hit_set_id, TaskType.stated_seconds,
@@ -202,7 +196,7 @@ def _task_type_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(TaskTypeStats.updated_at >= since) if since is not None else stmt
 
 
-def _review_rows(since: datetime | None) -> Select[Any]:
+def _review_rows(since: datetime | None) -> Select[Unpack[tuple[Any, ...]]]:
     # Never the worker: no worker_id, no handle. Only what the review says about the work.
     stmt = (
         select(Review.id, Requester.platform, Requester.external_id, Requester.name, TaskType.id.label("task_type_id"),
@@ -222,7 +216,7 @@ def _review_rows(since: datetime | None) -> Select[Any]:
     return stmt.where(or_(Review.updated_at >= since, Review.status_changed_at >= since))
 
 
-def _deleted_rows(since: datetime) -> Select[Any]:
+def _deleted_rows(since: datetime) -> Select[Unpack[tuple[Any, ...]]]:
     """One row per thing deleted since `since` (its latest tombstone), in tombstone order, with the identity
     the dump names it by. Left out: demo things, things whose identity is gone, and aggregates that exist
     again (their record follows in the same dump)."""
@@ -292,7 +286,7 @@ def _review_line(row: Any) -> ReviewLine:
 
 
 # (rows, the id column to page by, line builder), in the order of the dump after the deleted records.
-_KINDS: tuple[tuple[Callable[[datetime | None], Select[Any]], Any, Callable[[Any], msgspec.Struct]], ...] = (
+_KINDS: tuple[tuple[Callable[[datetime | None], Select[Unpack[tuple[Any, ...]]]], Any, Callable[[Any], msgspec.Struct]], ...] = (
     (_requester_rows, Requester.id, _requester_line),
     (_task_type_rows, TaskType.id, _task_type_line),
     (_review_rows, Review.id, _review_line),
@@ -431,83 +425,9 @@ async def full_dump_etag(session: AsyncSession, settings: Settings) -> str:
     return '"' + hashlib.sha256(msgspec.json.encode(parts)).hexdigest()[:32] + '"'
 
 
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":
         return True
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
-
-
-DESCRIPTION = """\
-Everything this community publishes as open data: requester and task-type aggregates and reviews without
-their authors (only visible ones: a held or hidden review leaves with a `deleted` record and comes back
-when restored), never worker handles or ids, tokens, timings, demo data or ratings imported from elsewhere.
-The body is gzip-compressed JSON Lines (`application/gzip`), streamed: a meta line (schema, licence,
-`next_since`), the records (`deleted` records only with `since`, then `requester`, `task_type`, `review`),
-and an end line with the record count. The format is the contract of docs/ratings-dump.md
-(schema `fairfinder.ratings`, version 1).
-
-Without `since` the dump is full and carries a strong `ETag`: send it back as `If-None-Match` to get
-`304 Not Modified` while nothing changed. With `since` (the `next_since` of the previous dump) only what
-changed since then is sent, deletions included.
-"""
-
-
-class ExportController(Controller):
-    path = "/api/v1/export"
-    tags = ["community"]
-
-    @get(
-        "/ratings",
-        summary="The open ratings dump (gzip-compressed JSON Lines, docs/ratings-dump.md)",
-        description=DESCRIPTION,
-        media_type=MEDIA_TYPE,
-        response_description="gzip-compressed JSON Lines: meta line, records, end line (docs/ratings-dump.md)",
-        response_headers=[
-            ResponseHeader(name="ETag", documentation_only=True, required=False,
-                           description="Full dumps only: a strong validator for If-None-Match."),
-            ResponseHeader(name="Content-Disposition", documentation_only=True,
-                           description='attachment; filename="fairfinder-ratings-YYYYMMDD.jsonl.gz"'),
-        ],
-        responses={
-            **error_responses(400),
-            304: ResponseSpec(data_container=None, description="Nothing changed since the dump with this ETag."),
-        },
-    )
-    async def ratings(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        settings: Settings,
-        since: Annotated[str | None, Parameter(
-            max_length=64, schema_extra={"format": "date-time"},
-            description="A cursor: the `next_since` of the previous dump, to get only what changed since then. It is "
-                        "an ISO-8601 date and time (`2026-11-24T09:55:00.000000Z`; one without an offset is read as "
-                        "UTC), but treat it as opaque and send it back as you got it. One that is not a date and time, "
-                        "or lies in the future, is a 400 `invalid_parameter`.")] = None,
-    ) -> Response[Any]:
-        started = utcnow()
-        since_at = None
-        if since is not None:
-            try:
-                since_at = parse_since(since, started)
-            except ValueError as error:
-                raise ApiError(400, "invalid_parameter", f"since: {error}", "since") from None
-        headers = {
-            "Content-Disposition": f'attachment; filename="{dump_filename(started, since_at)}"',
-            "Cache-Control": "no-cache",
-        }
-        if since_at is None:
-            headers["ETag"] = etag = await full_dump_etag(db_session, settings)
-            if _etag_matches(request.headers.get("if-none-match"), etag):
-                return Response(content=b"", status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
-        if db_session.in_transaction():
-            await db_session.commit()  # read only; the dump reads in a transaction of its own
-        chunks = export_with_new_session(
-            request.app.state.sessionmaker, since=since_at, licence=settings.dump_licence,
-            community=settings.community_name, started=started)
-        return Stream(chunks, media_type=MEDIA_TYPE, headers=headers)
-
-
-EXPORT_ROUTES = [ExportController]

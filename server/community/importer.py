@@ -7,7 +7,7 @@ the same input.
 
 Imported data keeps its source: reviews go to `imported_reviews`, aggregates to `source_requester_stats`
 and `source_task_type_stats`, all keyed by the source. This community's own aggregates never change;
-each worker decides how much other sources count (server/community/weights.py).
+each worker decides how much other sources count (server/domain/weights.py).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from scrapers.ratings import (
     TaskIdentity,
     TaskTypeRecord,
 )
-from server import pay
+from server.db.changed import note_changed_requester
 from server.db.models import (
     ImportedReview,
     Requester,
@@ -41,11 +41,12 @@ from server.db.models import (
     TaskType,
     utcnow,
 )
-from server.db.upsert import insert_ignore, upsert
-from server.reviews.structs import MAX_COMMENT
-from server.reviews.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
-from server.tasks.cache import note_changed_requester
-from server.tasks.identity import task_key
+from server.db.upsert import insert_ignore, rows_affected, upsert
+from server.domain import pay
+from server.domain.aggregate import aggregate_reviews
+from server.domain.identity import task_key
+from server.domain.vocab import FLAGS, OUTCOMES, RATING_DIMENSIONS
+from server.reviews.schemas import MAX_COMMENT
 from server.tasks.records import find_requesters, find_task_types, record_tasks
 
 BATCH = 500
@@ -177,10 +178,10 @@ def check_record(record: Record) -> tuple[Record, int]:
     # a review
     if not record.id or len(record.id) > 128:
         raise _fail(record, "a review needs an id of 1 to 128 characters")
-    for dimension, value in record.ratings.items():
+    for dimension, rating in record.ratings.items():
         if dimension not in RATING_DIMENSIONS:
             raise _fail(record, f"ratings.{dimension} is not a rating ({', '.join(RATING_DIMENSIONS)})")
-        if value is not None and not 1 <= value <= 5:
+        if rating is not None and not 1 <= rating <= 5:
             raise _fail(record, f"ratings.{dimension} must be 1 to 5, or null for n/a")
     if record.outcome is not None and record.outcome not in OUTCOMES:
         raise _fail(record, f"outcome {record.outcome!r} is not one of {', '.join(OUTCOMES)}")
@@ -285,8 +286,9 @@ async def _apply_batch(session: AsyncSession, source: Source, batch: list[Record
         await _apply_deletions(session, source, deletions, report)
 
     # Requesters named without a task: make sure they exist (names fill in blanks, never overwrite).
+    named: list[RequesterRecord | ReviewRecord] = [*requesters, *(r for r in reviews if r.task is None)]
     plain = [(r.platform, r.requester_id.strip(), getattr(r, "name", "") or getattr(r, "requester_name", ""))
-             for r in [*requesters, *(r for r in reviews if r.task is None)]]
+             for r in named]
     if plain:
         await insert_ignore(session, Requester, [{"platform": p, "external_id": i, "name": n[:200], "is_demo": False,
                                                   "first_seen_at": utcnow()} for p, i, n in plain])
@@ -295,9 +297,9 @@ async def _apply_batch(session: AsyncSession, source: Source, batch: list[Record
         if n and not known[(p, i)].name:
             known[(p, i)].name = n[:200]
 
-    with_task = [*types, *(r for r in reviews if r.task is not None)]
+    with_task: list[TaskTypeRecord | ReviewRecord] = [*types, *(r for r in reviews if r.task is not None)]
     recorded = await record_tasks(session, [
-        _task(r.platform, r.requester_id, r.requester_name, r.task,  # type: ignore[arg-type]
+        _task(r.platform, r.requester_id, r.requester_name, r.task,  # type: ignore[arg-type]  # not None: filtered above
               getattr(r, "hit_set_id", None), getattr(r, "stated_seconds", None)) for r in with_task
     ], in_transaction=True) if with_task else None
     type_of = {id(r): (recorded.requesters[k].id, recorded.task_types[k].id) for k, r in enumerate(with_task)} if recorded else {}
@@ -358,31 +360,29 @@ async def _apply_deletions(session: AsyncSession, source: Source, deletions: lis
     named = [d for d in deletions if d.kind != "review"]
     if not named:
         return
-    found = await find_requesters(session, {(d.platform, (d.requester_id or "").strip()) for d in named})  # type: ignore[misc]
+    found = await find_requesters(session, {(d.platform, (d.requester_id or "").strip()) for d in named})  # type: ignore[misc]  # deletions of requesters always name one
     type_keys = []
     for d in named:
-        requester = found.get((d.platform, (d.requester_id or "").strip()))  # type: ignore[arg-type]
+        requester = found.get((d.platform, (d.requester_id or "").strip()))  # type: ignore[arg-type]  # as above
         if requester is None:
             continue  # never imported: nothing to delete
         if d.kind == "requester":
             result = await session.execute(delete(SourceRequesterStats).where(
                 SourceRequesterStats.source_id == source.id, SourceRequesterStats.requester_id == requester.id))
-            report.deleted += result.rowcount or 0
+            report.deleted += rows_affected(result)
             report.touched_requesters.add(requester.id)
         elif d.task is not None:
-            type_keys.append((requester.id, task_key(_task(d.platform, d.requester_id, "", d.task))))  # type: ignore[arg-type]
+            type_keys.append((requester.id, task_key(_task(d.platform, d.requester_id, "", d.task))))  # type: ignore[arg-type]  # named: requester_id is set
     for key, task_type in (await find_task_types(session, type_keys)).items():
         result = await session.execute(delete(SourceTaskTypeStats).where(
             SourceTaskTypeStats.source_id == source.id, SourceTaskTypeStats.task_type_id == task_type.id))
-        report.deleted += result.rowcount or 0
+        report.deleted += rows_affected(result)
         report.touched_requesters.add(key[0])
 
 
 async def derive_source_stats(session: AsyncSession, source: Source, requester_pks: Iterable[int]) -> None:
     """Aggregates of a source that publishes only reviews (a CSV), computed from its imported reviews the
-    way this community's own are computed from its reviews (server/stats/refresh.py)."""
-    from server.stats.refresh import aggregate_reviews  # noqa: PLC0415 - refresh imports the cache module too
-
+    way this community's own are computed from its reviews (server/domain/aggregate.py)."""
     for requester_pk in requester_pks:
         await session.execute(delete(SourceRequesterStats).where(
             SourceRequesterStats.source_id == source.id, SourceRequesterStats.requester_id == requester_pk))
@@ -399,5 +399,6 @@ async def derive_source_stats(session: AsyncSession, source: Source, requester_p
         result = aggregate_reviews(reviews, rewards, datetime.now(timezone.utc))
         for type_id, values in result.task_types.items():
             session.add(SourceTaskTypeStats(source_id=source.id, task_type_id=type_id, **values))
+        assert result.requester is not None  # it has reviews: aggregates always have a requester row then
         session.add(SourceRequesterStats(source_id=source.id, requester_id=requester_pk, extra={}, **result.requester))
     await session.flush()

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from scrapers import community_csv, fairfinder_dump, turkopticon
 from scrapers.http import Attempt, PoliteFetcher
 from scrapers.ratings import SOURCE_KINDS, ImportError_, ImportMeta, Record
+from server import __version__
 from server.community.importer import ImportReport, apply_import, check_all, find_or_add_source
 from server.db.engine import write_transaction
 from server.db.models import Requester, Source, utcnow
-from server import __version__
 from server.settings import Settings, SourceConfig
 
 log = logging.getLogger("fairfinder.import")
@@ -58,8 +58,8 @@ class CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
-        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]  # a BinaryIO that reads into buffers (file, gzip)
         self.position += n or 0
         if self.report:
             self.report(self.position)
@@ -90,7 +90,7 @@ def open_records(kind: str, path: Path, source_name: str,
             yield ImportMeta(kind="csv", full=True), community_csv.read_csv(text, source_name=source_name)
         elif kind in ("turkopticon1", "turkopticon2"):
             parse = turkopticon.parse_to1_multi_attrs if kind == "turkopticon1" else turkopticon.parse_to2_requesters
-            yield ImportMeta(kind=kind, full=False), iter(parse(counted.read()))  # type: ignore[arg-type]
+            yield ImportMeta(kind=kind, full=False), iter(parse(counted.read()))  # type: ignore[arg-type]  # both parsers take the bytes
         else:
             raise ImportError_(f"unknown kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import msgspec
 
@@ -147,7 +147,7 @@ PAY_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 CENTS_PER_HOUR_TO_DOLLARS = Fraction(36)  # (cents / seconds) * 3600 / 100 = cents * 36 / seconds dollars/h
 
 
-def valid_rating(value: int | None) -> bool:
+def valid_rating(value: int | None) -> TypeGuard[int]:
     return value is not None and RATING_MIN <= value <= RATING_MAX
 
 

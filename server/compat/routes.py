@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.compat import mapping
 from server.db.models import ImportedReview, Requester, Review, TaskType, utcnow
+from server.domain.aggregate import RECENT
+from server.domain.vocab import RATING_DIMENSIONS
 from server.errors import error_responses
-from server.reviews.vocab import RATING_DIMENSIONS
-from server.stats.refresh import RECENT
 
 log = logging.getLogger("fairfinder.compat")
 

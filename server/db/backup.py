@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+from server.domain.errors import FairfinderError
 from server.processes import is_alive
 
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -39,7 +40,7 @@ IN_USE = "{live} is open in another process (is `fairfinder serve` running?); st
 Progress = Callable[[int, int], None]  # (pages done, pages in all)
 
 
-class BackupError(Exception):
+class BackupError(FairfinderError):
     """A backup or restore that cannot be done; the message says why, for a person to read."""
 
 

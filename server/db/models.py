@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    MetaData,
     BigInteger,
     Boolean,
     Date,
@@ -15,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -190,7 +190,7 @@ class ReviewFlag(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(String(32))  # server/moderation/rules.py FLAG_REASONS
+    reason: Mapped[str] = mapped_column(String(32))  # server/domain/moderation.py FLAG_REASONS
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)  # a moderator decided on the review

@@ -1,9 +1,10 @@
-"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL, through the same call."""
+"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL, through the same call; counting changed rows."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -24,3 +25,9 @@ async def upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], 
     statement = insert(model).values(rows)
     changes = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE changed: SQLAlchemy types `execute` as returning a Result, and a DML statement's
+    result is a CursorResult, which counts them."""
+    return cast("CursorResult[Any]", result).rowcount or 0

@@ -19,11 +19,12 @@ from scrapers.mturk_history import parse_status_details
 from scrapers.prolific_history import parse_submissions
 from server.auth import provide_worker
 from server.db.engine import write_transaction
-from server.db.models import WorkHistoryItem, Worker, utcnow
+from server.db.models import Worker, WorkHistoryItem, utcnow
+from server.domain.paging import is_row_id
 from server.errors import ApiError, error_responses, not_found
-from server.history.store import delete_history, filtered, import_items, newest_first
-from server.history.structs import HistoryListPage, HistoryUpload, ImportResult, PageInfo, history_item_out
-from server.paging import is_row_id
+from server.history.queries import filtered, newest_first
+from server.history.schemas import HistoryListPage, HistoryUpload, ImportResult, PageInfo, history_item_out
+from server.history.service import delete_history, import_items
 
 # No platform existed before this (MTurk opened in November 2005). A platform's day may run up to a day
 # ahead of UTC (time zones), so "today + 1" is the latest plausible day; anything later is a broken clock.

@@ -12,7 +12,7 @@ from accessibility.speech import SpokenTask
 from scrapers.model import Task
 from scrapers.mturk import MTURK_BASE_URL
 from server.db.models import Requester, TaskType
-from server.filters import Filters
+from server.domain.filters import Filters
 from server.tasks.annotate import Annotation, annotate_tasks
 from server.tasks.cache import AnnotateCache
 

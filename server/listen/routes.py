@@ -1,7 +1,8 @@
 """GET /listen: the task list as a plain, server-rendered HTML page for screen-reader users.
 
 Works without JavaScript (server/listen/static/listen.js only adds optional conveniences). Signing in
-stores the worker's API token in an HttpOnly cookie; the token is checked through server/auth.py.
+stores the worker's API token in an HttpOnly cookie (LISTEN_SESSION, server/web/session.py); the page's words,
+rendering and error pages are the web layer's (server/web).
 """
 from __future__ import annotations
 
@@ -9,39 +10,36 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.response.redirect import Redirect
-from litestar.static_files import create_static_files_router
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accessibility.speech import FLAG_WORDS, say_approval, say_count, say_duration, say_hourly, say_money, task_sentence
-from server.auth import use_token
+from accessibility.speech import say_approval, say_count, say_duration, say_hourly, say_money, task_sentence
 from server.db.models import Worker
-from server.filters import NEED_NAMES, Filters
+from server.domain.filters import NEED_NAMES, Filters
+from server.listen.assets import STATIC_DIR, STATIC_PATH
 from server.listen.items import ListenItem, listen_items
-from server.workers.routes import load_filters
+from server.web.csrf import same_site
+from server.web.errors import ErrorWords, FormRefused, SignInRequired, page_exception_handlers
+from server.web.render import render
+from server.web.session import CookieSession
+from server.web.static import static_files
+from server.web.words import BAND_WORDS, PLATFORMS, flag_words
+from server.workers.queries import load_filters
 
 log = logging.getLogger("fairfinder.listen")
 
-HERE = Path(__file__).resolve().parent
-TEMPLATE_DIR = HERE / "templates"
-STATIC_DIR = HERE / "static"
 
-COOKIE = "ff_token"
-COOKIE_PATH = "/listen"
-COOKIE_MAX_AGE = 90 * 24 * 3600
-MAX_TOKEN_CHARS = 200
-MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/filters.py caps amounts at 100 000 000 cents
+# No CSRF token: the only form of a signed-in worker here is signing out (checked by Origin/Referer).
+LISTEN_SESSION = CookieSession(name="ff_token", path="/listen", max_age=90 * 24 * 3600, same_site="lax",
+                               csrf_purpose=None)
+MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/domain/filters.py caps amounts at 100 000 000 cents
 
-PLATFORMS = {"mturk": "MTurk", "prolific": "Prolific"}
 VERBOSITIES = {"short": "Short: pay and time", "normal": "Normal", "full": "Full: every fact"}
 NEED_LABELS = {
     "needs_sight": "need sight",
@@ -53,13 +51,6 @@ NEED_LABELS = {
     "personal_data": "ask for personal data",
     "adult_content": "have adult content",
 }
-BAND_WORDS = {
-    "good": "good pay",
-    "ok": "fair pay",
-    "low": "low pay",
-    "avoid": "avoid: reviewers warn about this requester",
-    "unknown": "pay not known yet",
-}
 BASIS_WORDS = {
     "task": "from workers' timings of this task",
     "requester": "from this requester's other tasks",
@@ -69,41 +60,11 @@ NOTICES = {
     "signed-in": "You are signed in. The list now uses your saved filters.",
     "signed-out": "You are signed out. The list uses the default filters.",
 }
-# Sent with every page of this route: nothing external, no inline script, no framing.
-PAGE_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-# ------------------------------------------------------------------------------------------------
-# Who: the cookie
 
 
 async def provide_cookie_worker(request: Request, db_session: AsyncSession) -> Worker | None:
-    """The worker whose token is in the `ff_token` cookie; None without one or for an unknown or revoked token."""
-    token = request.cookies.get(COOKIE)
-    if not token or len(token) > MAX_TOKEN_CHARS:
-        return None
-    return await use_token(db_session, token)
-
-
-def same_site(request: Request) -> bool:
-    """CSRF check for the sign-in and sign-out forms: Origin (else Referer), when sent, names this host."""
-    host = (request.headers.get("host") or "").lower()
-    for header in ("origin", "referer"):
-        value = request.headers.get(header)
-        if value is None:
-            continue
-        try:
-            netloc = urlsplit(value).netloc.lower()
-        except ValueError:
-            return False
-        return bool(netloc) and netloc == host
-    return True
+    """The worker of the `ff_token` cookie; None without one or for an unknown or revoked token."""
+    return await LISTEN_SESSION.worker(request, db_session)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -207,10 +168,6 @@ def form_values(saved: Filters, query: ListenQuery) -> ListenQuery:
 # Words for the page
 
 
-def flag_words(flag: str) -> str:
-    return FLAG_WORDS.get(flag) or flag.replace("_", " ")
-
-
 def item_view(item: ListenItem, verbosity: str, number: int, platform: str) -> dict[str, Any]:
     spoken = item.spoken
     band = BAND_WORDS.get(spoken.band, spoken.band)
@@ -253,13 +210,6 @@ def plural(count: int, word: str) -> str:
 # Rendering
 
 
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response[str]:
-    engine = request.app.template_engine
-    assert engine is not None, "TemplateConfig missing (server/app.py)"
-    html = engine.get_template(template).render(**context)
-    return Response(html, status_code=status, media_type=MediaType.HTML, headers=PAGE_HEADERS)
-
-
 def base_context(worker: Worker | None, **extra: Any) -> dict[str, Any]:
     return {"worker": worker, "needs": NEED_LABELS, "platforms": PLATFORMS, "verbosities": VERBOSITIES,
             "sign_in_error": None, "token_error": False, **extra}
@@ -281,8 +231,8 @@ async def list_page(request: Request, db_session: AsyncSession, worker: Worker |
     context["shown"] = [item_view(item, query.verbosity, n, query.platform) for n, item in enumerate(shown, 1)]
     context["hidden"] = [item_view(item, "short", n, query.platform) for n, item in enumerate(hidden, 1)]
     response = render(request, "listen.html", context, status)
-    if worker is None and request.cookies.get(COOKIE):
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)  # revoked or unknown: stop sending it
+    if worker is None:
+        LISTEN_SESSION.forget_stale(request, response)  # revoked or unknown: stop sending it
     return response
 
 
@@ -293,29 +243,24 @@ def error_page(request: Request, status: int, heading: str, message: str, header
     return response
 
 
-def handle_database(request: Request, exc: OperationalError) -> Response[str]:
-    if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
-        log.warning("database busy on %s %s", request.method, request.url.path)
-        return error_page(request, 503, "The list is busy",
-                          "Fairfinder's database is busy right now. Nothing was changed. Try again in a moment.",
-                          {"Retry-After": "1"})
-    return handle_unexpected(request, exc)
+class ListenPages:
+    """The list's answers for the web layer's error handlers (server/web/errors.py)."""
+
+    def message_page(self, request: Request, status: int, heading: str, message: str, viewer: Any = None
+                     ) -> Response[str]:
+        return error_page(request, status, heading, message)
+
+    def sign_in_page(self, request: Request, required: SignInRequired) -> Response[str]:
+        return error_page(request, required.status, "Sign in", required.error or "Sign in from the list page.")
+
+    def refused_page(self, request: Request, viewer: Any = None) -> Response[str]:
+        return error_page(request, 403, "Form refused", "This form was sent from another site.")
 
 
-def handle_http(request: Request, exc: HTTPException) -> Response[str]:
-    if exc.status_code == 413:
-        return error_page(request, 413, "Too much was sent", "The form sent more than this server accepts.")
-    if exc.status_code < 500:
-        return error_page(request, exc.status_code, "That did not work", "The request could not be read. "
-                          "Go back to the list and try again.")
-    return handle_unexpected(request, exc)
-
-
-def handle_unexpected(request: Request, exc: Exception) -> Response[str]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_page(request, 500, "Something went wrong",
-                      "Something went wrong on our side and the list could not be shown. It has been logged. "
-                      "Try again in a moment.")
+EXCEPTION_HANDLERS = page_exception_handlers(ListenPages(), log, ErrorWords(
+    page="the list page", unreadable="The request could not be read. Go back to the list and try again.",
+    failure="Something went wrong on our side and the list could not be shown. It has been logged. "
+            "Try again in a moment.", busy_heading="The list is busy"))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -327,7 +272,7 @@ class ListenController(Controller):
     tags = ["listen"]
     include_in_schema = False
     dependencies = {"worker": Provide(provide_cookie_worker)}
-    exception_handlers = {OperationalError: handle_database, HTTPException: handle_http, Exception: handle_unexpected}
+    exception_handlers = EXCEPTION_HANDLERS
 
     @get("/", media_type=MediaType.HTML, summary="The task list as an accessible HTML page")
     async def page(self, request: Request, db_session: AsyncSession, worker: Worker | None) -> Response[str]:
@@ -335,20 +280,15 @@ class ListenController(Controller):
 
     @post("/sign-in", media_type=MediaType.HTML, status_code=303)
     async def sign_in(self, request: Request, db_session: AsyncSession) -> Response[Any]:
-        if not same_site(request):
+        try:
+            _, token, _ = await LISTEN_SESSION.sign_in_form(request, db_session)
+        except FormRefused:
             return error_page(request, 403, "Sign-in refused", "This sign-in form was sent from another site. "
                               "Sign in from the Fairfinder list page itself.")
-        form = await request.form()
-        token = str(form.get("token") or "").strip()
-        if not token:
-            return await list_page(request, db_session, None, status=400, sign_in_error="Enter your Fairfinder token.")
-        found = await use_token(db_session, token) if len(token) <= MAX_TOKEN_CHARS else None
-        if found is None:
-            return await list_page(request, db_session, None, status=401,
-                                   sign_in_error="This token is unknown or has been revoked. Check it and try again.")
+        except SignInRequired as failed:  # the list again, with why next to the form
+            return await list_page(request, db_session, None, status=failed.status, sign_in_error=failed.error)
         response: Redirect = Redirect("/listen?notice=signed-in", status_code=303)
-        response.set_cookie(COOKIE, token, path=COOKIE_PATH, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https")
+        LISTEN_SESSION.start(response, request, token)
         return response
 
     @post("/sign-out", media_type=MediaType.HTML, status_code=303)
@@ -356,11 +296,11 @@ class ListenController(Controller):
         if not same_site(request):
             return error_page(request, 403, "Sign-out refused", "This sign-out form was sent from another site.")
         response: Redirect = Redirect("/listen?notice=signed-out", status_code=303)
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+        LISTEN_SESSION.end(response)
         return response
 
 
-listen_static = create_static_files_router(path="/listen/static", directories=[STATIC_DIR], name="listen-static",
-                                           include_in_schema=False)
+# Not cached for a year: listen's pages link its files without a version.
+listen_static = static_files(STATIC_PATH, STATIC_DIR, "listen-static", cached=False)
 
 LISTEN_ROUTES = [ListenController, listen_static]

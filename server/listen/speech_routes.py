@@ -12,10 +12,11 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import anyio
 import msgspec
@@ -31,11 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accessibility import speech
 from server.auth import provide_optional_worker
 from server.db.models import Worker
+from server.domain.filters import Filters, Need
 from server.errors import ApiError, ErrorBody, error_responses
-from server.filters import Filters, Need
 from server.listen.items import listen_items
 from server.settings import Settings
-from server.workers.routes import load_filters
+from server.workers.queries import load_filters
 
 log = logging.getLogger("fairfinder.speech")
 
@@ -97,7 +98,7 @@ def _min_hourly_cents(dollars: float | None) -> int | None:
 
 
 async def spoken_script(db_session: AsyncSession, state: State, worker: Worker | None, platform: str,
-                        verbosity: str, min_hourly: float | None, hide: list[str] | None) -> list[str]:
+                        verbosity: str, min_hourly: float | None, hide: Sequence[str] | None) -> list[str]:
     """The sentences spoken for this caller: saved filters (defaults when anonymous) with the query's overrides."""
     filters: Filters = await load_filters(db_session, worker)
     changes: dict[str, Any] = {}
@@ -298,7 +299,7 @@ class SpeechController(Controller):
                     verbosity: VerbosityQuery = "normal", min_hourly: MinHourlyQuery = None,
                     hide: HideQuery = None) -> Any:
         platform, _, extension = filename.rpartition(".")
-        if platform not in PlatformName.__args__ or extension not in AUDIO_FORMATS:
+        if platform not in get_args(PlatformName) or extension not in AUDIO_FORMATS:
             raise ApiError(404, "not_found", "No such audio: ask for /audio/mturk.wav or /audio/prolific.wav "
                                              "(or .ogg).")
         if extension == "ogg" and shutil.which("oggenc") is None:

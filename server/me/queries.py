@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import WorkHistoryItem
-from server.me.period import Period
+from server.domain.period import Period
 from server.me.records import load_work_items
-from server.me.structs import EarningsOut, HistoryOut, PeriodOut, PlatformHistoryOut
+from server.me.schemas import EarningsOut, HistoryOut, PeriodOut, PlatformHistoryOut
 from server.me.summary import summarize
 
 

@@ -1,4 +1,4 @@
-"""The worker's work as `server.earnings.WorkItem`s: their imported history, completed by their own timings.
+"""The worker's work as `server.domain.earnings.WorkItem`s: their imported history, completed by their own timings.
 
 A history row (server/history/) says what a task paid and how it ended; a timing (the extension's
 measurement) says when it was worked. They meet on (platform, assignment_id). A timing without a history row
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
-from server.earnings import WorkItem
+from server.domain.earnings import WorkItem
 
 # A timing's outcome as a history state: submitted work waits for a decision; a block comes with a rejection.
 TIMING_STATES = {"submitted": "pending", "pending": "pending", "approved": "approved", "rejected": "rejected",

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_worker
 from server.db.models import Worker
+from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
 from server.errors import ApiError, error_responses
-from server.me.page import PAGE_ROUTES
-from server.me.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
+from server.me.pages import PAGE_ROUTES
 from server.me.queries import load_earnings
-from server.me.session import SESSION_ROUTES
-from server.me.structs import EarningsOut
+from server.me.schemas import EarningsOut
 
 ME_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -47,4 +46,4 @@ class EarningsController(Controller):
         return Response(body, headers={"Cache-Control": "no-store"})
 
 
-ME_ROUTES: list = [EarningsController, *SESSION_ROUTES, *PAGE_ROUTES]
+ME_ROUTES: list = [EarningsController, *PAGE_ROUTES]

@@ -1,6 +1,6 @@
 """The earnings summary of a period, shaped for the JSON and the page (pure: no I/O).
 
-Every figure comes from server/earnings.py. One thing is added for the breakdowns (by day, week, requester,
+Every figure comes from server/domain/earnings.py. One thing is added for the breakdowns (by day, week, requester,
 task type): where a searching gap belongs. `earnings.hourly` of a group only sees the gaps between the
 group's own tasks, so a requester's tasks done between another requester's would count that other work as
 searching, and a gap across midnight would belong to no day. Here each gap of the whole timeline (the same
@@ -12,14 +12,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from scrapers.model import title_key
-from server.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
-from server.me.period import Period
-from server.me.structs import (CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut,
-                               WeekOut)
+from server.domain.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
+from server.domain.period import Period
+from server.me.schemas import CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut, WeekOut
 
 MAX_ROWS = 100  # of by_requester and by_task_type
+
+Row = TypeVar("Row", DayOut, WeekOut)
 
 
 def attributed_search(items: Sequence[WorkItem], gap_limit: timedelta) -> list[float]:
@@ -62,7 +64,7 @@ def _split(indexed: Sequence[tuple[WorkItem, float]]) -> tuple[list[WorkItem], l
     return [item for item, _ in indexed], [seconds for _, seconds in indexed]
 
 
-def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, object]:
+def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, Any]:
     items, searched = _split(indexed)
     totals, result = money(items), group_hourly(items, searched, gap_limit)
     return {"tasks": totals.total_tasks, "earned_cents": totals.earned_cents, "pending_cents": totals.cents["pending"],
@@ -70,7 +72,7 @@ def _period_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta)
             "hourly_with_unpaid": rate(result.with_unpaid), "work_seconds": result.work_seconds}
 
 
-def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, object]:
+def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta) -> dict[str, Any]:
     items, searched = _split(indexed)
     totals, result = money(items), group_hourly(items, searched, gap_limit)
     name = next((item.requester_name for item in reversed(items) if item.requester_name), "")
@@ -81,7 +83,7 @@ def _source_row(indexed: Sequence[tuple[WorkItem, float]], gap_limit: timedelta)
             "hourly_with_unpaid": rate(result.with_unpaid)}
 
 
-def _best_first(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def _best_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (-int(row["earned_cents"]), -int(row["tasks"])))
 
 
@@ -122,7 +124,7 @@ def days_with_work(rows: Sequence[DayOut]) -> list[DayOut]:
     return [row for row in rows if row.tasks]
 
 
-def highest(rows: Sequence[DayOut] | Sequence[WeekOut]) -> DayOut | WeekOut | None:
+def highest(rows: Sequence[Row]) -> Row | None:
     """The row with the most earned money (the first of equals); None when nothing was earned."""
     best = max(rows, key=lambda row: row.earned_cents, default=None)
     return best if best is not None and best.earned_cents > 0 else None

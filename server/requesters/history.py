@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from server import pay
-from server.money import format_cents
+from server.domain import pay
+from server.domain.money import format_cents
 
 MAX_MONTHS = 24  # the history shown: this month and the 23 before it
 TARGET_CENTS_PER_HOUR = pay.DEFAULT_TARGET_CENTS_PER_HOUR

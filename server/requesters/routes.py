@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, RequesterStats
+from server.domain.summary import RequesterSummary, summary_of
+from server.domain.weights import DEFAULT_WEIGHTS, Weights
 from server.errors import ApiError, error_responses, not_found
-from server.community.weights import DEFAULT_WEIGHTS, Weights
-from server.requesters.summary import RequesterSummary, load_imported, load_platforms, summary_of
+from server.requesters.queries import load_imported, load_platforms
 
 MAX_BATCH = 100
 

@@ -3,160 +3,53 @@
 for a small requester and leaves a big one to the settler; `rebuild_all` recomputes everything the same
 way (the two must always agree).
 
-Both read rows with Core selects (not ORM objects) and hand them to the one pure function, `aggregate`:
+Both read rows with Core selects (not ORM objects) and hand them to the one pure function, `aggregate`
+(server/domain/aggregate.py):
 `refresh_requester` one requester at a time, `rebuild_all` requesters in chunks of bounded size, written
 back with bulk inserts.
 """
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-import msgspec
 from sqlalchemy import Text, delete, func, insert, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from server import pay
-from server.db.models import (DirtyRequester, PlatformStats, Requester, RequesterStats, Review, TaskType, TaskTypeStats,
-                              Timing, Tombstone, Worker, utcnow)
+from server.db.changed import note_changed_requester
+from server.db.models import (
+    DirtyRequester,
+    PlatformStats,
+    Requester,
+    RequesterStats,
+    Review,
+    TaskType,
+    TaskTypeStats,
+    Timing,
+    Tombstone,
+    Worker,
+    utcnow,
+)
 from server.db.upsert import upsert
-from server.moderation.rules import review_weight, weighted_rating
-from server.reviews.vocab import RATING_DIMENSIONS
-from server.tasks.cache import note_changed_requester
+from server.domain import pay
+from server.domain.aggregate import (
+    OUTCOMES,
+    Aggregates,
+    PlatformSums,
+    ReviewRow,
+    chunk_by_size,
+    requester_aggregates,
+    visible_reviews,
+)
+from server.domain.vocab import RATING_DIMENSIONS
 
-RECENT = timedelta(days=90)
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert
 UPSERT_BATCH = 500  # rows per INSERT … ON CONFLICT statement (bound parameters stay under the drivers' limits)
-# A measured timing says only how the work ended for the worker at the time; a later review knows more.
-PROVISIONAL_OUTCOMES = {"submitted", "pending", None}
-T = TypeVar("T")
-
-
-@dataclass
-class _Report:
-    """What one worker reported about one task type: their timings and/or their review."""
-
-    timings: list[tuple[float, str]] = field(default_factory=list)
-    review: Review | None = None
-
-
-def _samples(reward_cents: int, report: _Report) -> list[pay.Sample]:
-    review = report.review
-    bonus = (review.bonus_cents or 0) if review else 0
-    final = review.outcome if review else None
-    if report.timings:
-        # Measured time beats a remembered one; the review's outcome replaces a provisional one.
-        return [
-            pay.Sample(seconds=seconds, reward_cents=reward_cents, bonus_cents=bonus,
-                       outcome=final if (outcome in PROVISIONAL_OUTCOMES and final and outcome != "returned") else outcome)
-            for seconds, outcome in report.timings
-        ]
-    if review and review.worked_seconds and review.worked_seconds > 0:
-        return [pay.Sample(seconds=float(review.worked_seconds), reward_cents=reward_cents, outcome=review.outcome,
-                           bonus_cents=bonus)]
-    return []
-
-
-def _final_outcome(report: _Report) -> str | None:
-    if report.review and report.review.outcome:
-        return report.review.outcome
-    outcomes = [outcome for _, outcome in report.timings]
-    return outcomes[-1] if outcomes else None
-
-
-@dataclass
-class Aggregates:
-    """A requester's aggregates as stored: values of its task_type_stats rows and of its requester_stats row."""
-
-    task_types: dict[int, dict[str, Any]]  # task type id → column values (types without data left out)
-    requester: dict[str, Any] | None  # None: no reviews and no samples, so no row
-    summary: pay.SampleSummary  # over all its samples
-    ratings: dict[str, list[float]]
-
-
-class ReviewLike(Protocol):
-    """What aggregation reads of a review: this community's (Review) or an imported one (ImportedReview)."""
-
-    task_type_id: int | None
-    rating_pay: int | None
-    rating_fairness: int | None
-    rating_speed: int | None
-    rating_communication: int | None
-    worked_seconds: int | None
-    outcome: str | None
-    approval_seconds: int | None
-    bonus_cents: int | None
-    flags: list[str]
-    updated_at: datetime
-
-
-def aggregate(reports: Mapping[int, Mapping[Hashable, _Report]], rewards: Mapping[int, int],
-              reviews: Sequence[ReviewLike], now: datetime, weights: Sequence[float] | None = None) -> Aggregates:
-    """Pure: what one requester's reports (per task type, per reporter) and reviews add up to.
-
-    `weights` (one per review, default 1) scale each review's ratings: new accounts' ratings count less
-    (server/moderation/rules.py). Counts of reviews, ratings, rejections and blocks stay whole.
-    """
-    task_types: dict[int, dict[str, Any]] = {}
-    all_samples: list[pay.Sample] = []
-    type_medians: list[float] = []
-    for type_id, by_worker in reports.items():
-        samples = [s for report in by_worker.values() for s in _samples(rewards[type_id], report)]
-        type_reviews = [r.review for r in by_worker.values() if r.review is not None]
-        if not samples and not type_reviews:
-            continue
-        summary = pay.summarize(samples)
-        all_samples.extend(samples)
-        if summary.rate_p50 is not None:
-            type_medians.append(summary.rate_p50)
-        task_types[type_id] = {
-            "samples": summary.n,
-            "reviews": len(type_reviews),
-            "summary": msgspec.to_builtins(summary),
-            "flag_counts": _flag_counts(type_reviews),
-            "updated_at": now,
-        }
-
-    outcomes = [_final_outcome(report) for by_worker in reports.values() for report in by_worker.values()]
-    # Reviews of the requester as a whole (no task named) still report an outcome.
-    outcomes += [r.outcome for r in reviews if r.task_type_id is None]
-    recent_since = now - RECENT
-    recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
-    summary = pay.summarize(all_samples)
-    ratings = _rating_sums(reviews, weights)
-    requester = None if not reviews and not all_samples else {
-        "reviews": len(reviews),
-        "summary": msgspec.to_builtins(summary),
-        "ratings": ratings,
-        "rejections": outcomes.count("rejected"),
-        "blocks": outcomes.count("blocked"),
-        "approval_seconds": pay.median([float(r.approval_seconds) for r in reviews if r.approval_seconds is not None]),
-        "median_hourly_cents": pay.median(type_medians),
-        "recent": {
-            "reviews": len(recent_reviews),
-            "rejections": sum(1 for r in recent_reviews if r.outcome == "rejected"),
-            "blocks": sum(1 for r in recent_reviews if r.outcome == "blocked"),
-        },
-        "flag_counts": _flag_counts(reviews),
-        "updated_at": now,
-    }
-    return Aggregates(task_types=task_types, requester=requester, summary=summary, ratings=ratings)
-
-
-def aggregate_reviews(reviews: Sequence[ReviewLike], rewards: Mapping[int, int], now: datetime) -> Aggregates:
-    """Aggregates of reviews alone, each its own reporter (imported reviews carry no author)."""
-    reports: dict[int, dict[Hashable, _Report]] = defaultdict(dict)
-    for index, review in enumerate(reviews):
-        if review.task_type_id is not None:
-            reports[review.task_type_id][index] = _Report(review=review)  # type: ignore[arg-type]
-    return aggregate(reports, rewards, reviews, now)
 
 
 # What aggregation reads of a review, with what its author's weight depends on. `flags` comes as the stored
@@ -166,51 +59,6 @@ REVIEW_COLUMNS = (Review.id, Review.worker_id, Review.requester_id, Review.task_
                   Review.outcome, Review.approval_seconds, Review.bonus_cents, Review.updated_at, Review.status,
                   type_coerce(Review.flags, Text).label("flags_json"),
                   Worker.created_at.label("author_created_at"), Worker.role.label("author_role"))
-
-
-class ReviewRow(msgspec.Struct):
-    """A visible review as aggregation reads it (ReviewLike), with its author's account age and role."""
-
-    id: int
-    worker_id: int
-    requester_id: int
-    task_type_id: int | None
-    rating_pay: int | None
-    rating_fairness: int | None
-    rating_speed: int | None
-    rating_communication: int | None
-    worked_seconds: int | None
-    outcome: str | None
-    approval_seconds: int | None
-    bonus_cents: int | None
-    updated_at: datetime
-    flags: list[str]
-    author_created_at: datetime | None
-    author_role: str
-
-
-def visible_reviews(rows: Iterable[Any]) -> list[ReviewRow]:
-    """REVIEW_COLUMNS rows → the visible reviews among them. Held (a burst) and hidden (moderation) reviews
-    wait outside the aggregates (server/moderation). Filtered here, not in SQL, so that the database reads
-    reviews by requester, not by status."""
-    return [ReviewRow(id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked,
-                      outcome, approval, bonus, updated_at,
-                      _decode_flags(flags_json), author_created_at, author_role)
-            for (id, worker_id, requester_id, task_type_id, pay_, fairness, speed, communication, worked, outcome,
-                 approval, bonus, updated_at, status, flags_json, author_created_at, author_role) in rows
-            if status == "visible"]
-
-
-NO_FLAGS: list[str] = []  # shared by every review without flags (never changed)
-
-
-def _decode_flags(stored: Any) -> list[str]:
-    if isinstance(stored, list):  # a driver that decodes JSON itself
-        return stored
-    if not stored or stored == "[]":
-        return NO_FLAGS
-    flags = msgspec.json.decode(stored)
-    return flags if isinstance(flags, list) else []
 
 
 def _reviews() -> Any:
@@ -223,33 +71,9 @@ def _timings() -> Any:
             .join(TaskType, TaskType.id == Timing.task_type_id))
 
 
-# One shared string per outcome rather than one per timing row: the biggest requester has 250,000 timings.
-OUTCOMES = {outcome: outcome for outcome in ("submitted", "returned", "approved", "pending", "rejected", "blocked")}
 # Oldest first within a report; this order also lets SQLite walk its indexes without sorting.
 ORDER_TIMINGS = (TaskType.requester_id, TaskType.id, Timing.id)
 ORDER_REVIEWS = (Review.requester_id, Review.id)
-
-
-def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow],
-                         timings: Iterable[tuple[int, int, float, str]], now: datetime) -> Aggregates:
-    """Pure: one requester's aggregates from its visible reviews (oldest first),
-    its timings ((task type, worker, seconds, outcome), oldest first) and its task types' rewards."""
-    reports: dict[int, dict[Hashable, _Report]] = defaultdict(dict)  # task type → worker → report
-    for type_id, worker_id, seconds, outcome in timings:
-        by_worker = reports[type_id]
-        report = by_worker.get(worker_id)
-        if report is None:
-            report = by_worker[worker_id] = _Report()
-        report.timings.append((seconds, outcome))
-    for review in reviews:
-        if review.task_type_id is not None:
-            by_worker = reports[review.task_type_id]
-            report = by_worker.get(review.worker_id)
-            if report is None:
-                report = by_worker[review.worker_id] = _Report()
-            report.review = review  # type: ignore[assignment]
-    weights = [review_weight(r.author_created_at, now, r.author_role) for r in reviews]
-    return aggregate(reports, rewards, reviews, now, weights)
 
 
 async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
@@ -349,22 +173,6 @@ def _forget(session: AsyncSession, model: Any, keys: Iterable[int]) -> None:
             session.expunge(stale)
 
 
-def _flag_counts(reviews: Iterable[Review]) -> dict[str, int]:
-    return dict(Counter(flag for review in reviews for flag in (review.flags or [])))
-
-
-def _rating_sums(reviews: Sequence[ReviewLike], weights: Sequence[float] | None = None) -> dict[str, list[float]]:
-    """{dimension: [n, sum]}: n counts every rating; a rating that weighs less adds less than its value's
-    distance from the middle of the scale to the sum (weighted_rating)."""
-    weights = weights if weights is not None else [1.0] * len(reviews)
-    sums: dict[str, list[float]] = {}
-    for dimension in RATING_DIMENSIONS:
-        pairs = [(getattr(r, f"rating_{dimension}"), w) for r, w in zip(reviews, weights)]
-        pairs = [(v, w) for v, w in pairs if v is not None]
-        sums[dimension] = [len(pairs), math.fsum(weighted_rating(v, w) for v, w in pairs)]
-    return sums
-
-
 async def _move_platform_sums(session: AsyncSession, platform: str, old: pay.SampleSummary, old_ratings: dict,
                               new: pay.SampleSummary, new_ratings: dict) -> None:
     """Platform sums = Σ over its requesters; apply this requester's change as a difference."""
@@ -412,7 +220,7 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
         .group_by(TaskType.requester_id))).all()))
 
     now = utcnow()
-    platforms = {platform: _PlatformSums() for _, platform in requesters}
+    platforms = {platform: PlatformSums() for _, platform in requesters}
     done = 0
     for chunk in chunk_by_size([(row, sizes[row[0]]) for row in requesters], CHUNK_ROWS):
         first, last = chunk[0][0], chunk[-1][0]
@@ -449,45 +257,6 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
     await _insert_all(session, PlatformStats, [sums.row(platform, now) for platform, sums in platforms.items()])
     await _tombstone_vanished(session, before_types, before_requesters)
     return len(requesters)
-
-
-def chunk_by_size(items: Iterable[tuple[T, int]], budget: int) -> Iterator[list[T]]:
-    """Consecutive items grouped so that each group's sizes add up to at most `budget`, except a
-    group of one item that alone is bigger."""
-    chunk: list[T] = []
-    total = 0
-    for item, size in items:
-        if chunk and total + size > budget:
-            yield chunk
-            chunk, total = [], 0
-        chunk.append(item)
-        total += size
-    if chunk:
-        yield chunk
-
-
-@dataclass
-class _PlatformSums:
-    """A platform's row as the sum over its requesters (what _move_platform_sums keeps by differences)."""
-
-    n_completed: int = 0
-    log_seconds: list[float] = field(default_factory=list)
-    approved: int = 0
-    decided: int = 0
-    ratings: dict[str, list[float]] = field(default_factory=lambda: {d: [0, 0.0] for d in RATING_DIMENSIONS})
-
-    def add(self, summary: pay.SampleSummary, ratings: Mapping[str, list[float]]) -> None:
-        self.n_completed += summary.n_completed
-        self.log_seconds.append(summary.sum_log_seconds)
-        self.approved += summary.approved
-        self.decided += summary.decided
-        for dimension, (n, total) in ratings.items():
-            self.ratings[dimension][0] += n
-            self.ratings[dimension][1] += total
-
-    def row(self, platform: str, now: datetime) -> dict[str, Any]:
-        return {"platform": platform, "n_completed": self.n_completed, "sum_log_seconds": math.fsum(self.log_seconds),
-                "approved": self.approved, "decided": self.decided, "ratings": self.ratings, "updated_at": now}
 
 
 async def _insert_all(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:

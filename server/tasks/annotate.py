@@ -19,30 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers import mturk, prolific
 from scrapers.model import PayloadError, Task
-from server import pay
+from server.domain import pay
 from server.auth import provide_optional_worker
-from server.community.weights import Weights, weights_of
+from server.domain.weights import Weights, weights_of
 from server.db.models import Requester, RequesterStats, Source, SourceTaskTypeStats, TaskTypeStats, Worker
 from server.errors import ApiError, error_responses
-from server.filters import FilterError, Filters, Verdict, filters_are_inert, validate_filters, verdict
-from server.money import format_hourly
-from server.requesters.summary import (
-    Platform,
-    RequesterSummary,
-    combined_sample_summary,
-    load_imported,
-    load_platforms,
-    sample_summary,
-    summary_of,
-)
-from server.reviews.vocab import active_flags, should_avoid
+from server.domain.filters import FilterError, Filters, Verdict, filters_are_inert, validate_filters, verdict
+from server.domain.money import format_hourly
+from server.domain.summary import Platform, RequesterSummary, combined_sample_summary, sample_summary, summary_of
+from server.requesters.queries import load_imported, load_platforms
+from server.domain.vocab import active_flags, should_avoid
 from server.tasks.cache import AnnotateCache, RequesterFacts, TaskRef, TypeFacts, clock
-from server.tasks.identity import task_key
+from server.domain.identity import task_key
 from server.tasks.recorder import TaskRecorder
 from server.tasks.records import record_tasks
-from server.workers.routes import load_filters
-from server.workers.structs import FiltersIn
-from server.workers.structs import Platform as PlatformName
+from server.workers.queries import load_filters
+from server.workers.schemas import FiltersIn
+from server.workers.schemas import Platform as PlatformName
 
 MAX_TASKS = 100
 SHOWN = Verdict(hidden=False, reasons=[])  # the verdict of filters that hide nothing

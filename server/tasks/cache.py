@@ -31,12 +31,12 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import pay
-from server.community.weights import Weights
+from server.domain import pay
+from server.domain.weights import Weights
 from server.db.engine import CHANGED_REQUESTERS
 from server.db.models import Requester, RequesterStats, SourceRequesterStats
-from server.requesters.summary import Platform, RequesterSummary
-from server.tasks.identity import TaskKey
+from server.domain.summary import Platform, RequesterSummary
+from server.domain.identity import TaskKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import Task
 from server.db.engine import write_transaction
 from server.db.models import Requester, TaskType
-from server.tasks.identity import TaskKey, task_key
+from server.domain.identity import TaskKey, task_key
 
 
 REQUESTERS_PER_QUERY = 200

@@ -16,13 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
+from server.db.upsert import rows_affected
+from server.domain.filters import FilterError, Filters, validate_filters
+from server.domain.paging import is_row_id
 from server.errors import ApiError, error_responses, not_found
-from server.paging import is_row_id
-from server.filters import FilterError, Filters, validate_filters
 from server.settings import Settings
-from server.workers.account import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
-from server.workers.structs import (FiltersIn, NewTokenOut, OptionalBodyOperation, RegisteredOut, RegisterIn, TokenIn,
-                                    TokenOut, WorkerExport, WorkerOut)
+from server.workers.queries import load_filters
+from server.workers.schemas import (
+    FiltersIn,
+    NewTokenOut,
+    OptionalBodyOperation,
+    RegisteredOut,
+    RegisterIn,
+    TokenIn,
+    TokenOut,
+    WorkerExport,
+    WorkerOut,
+)
+from server.workers.service import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
 
 MAX_TOKENS_PER_WORKER = 20
 
@@ -36,14 +47,6 @@ async def worker_out(session: AsyncSession, worker: Worker) -> WorkerOut:
     platforms = sorted(set(await session.scalars(
         select(WorkerPlatformId.platform).where(WorkerPlatformId.worker_id == worker.id))))
     return WorkerOut(id=worker.id, handle=worker.handle, role=worker.role, created_at=worker.created_at, platforms=platforms)
-
-
-async def load_filters(session: AsyncSession, worker: Worker | None) -> Filters:
-    """The worker's saved filters, or the defaults (also for anonymous callers)."""
-    if worker is None:
-        return Filters()
-    saved = await session.get(SavedFilters, worker.id)
-    return msgspec.convert(saved.filters, Filters) if saved else Filters()
 
 
 class RegistrationController(Controller):
@@ -115,7 +118,7 @@ class MeController(Controller):
             result = await db_session.execute(
                 update(Token).where(Token.id == token_id, Token.worker_id == worker.id, Token.revoked_at.is_(None))
                 .values(revoked_at=utcnow()))
-            if result.rowcount == 0:
+            if rows_affected(result) == 0:
                 raise not_found("An active token with this id")
 
     @get("/filters", responses=error_responses(401), summary="Your saved filters (defaults until you save some)")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from server.requesters.page import history_samples
+from server.requesters.queries import history_samples
 from server.settings import Settings
 from tests.accounts.conftest import a_review, post
 from tests.accounts.helpers import refresh, register_worker, run_in_app, sql, value

@@ -350,7 +350,7 @@ def test_known_tasks_cause_no_write(client, alice, db):
 def test_a_page_of_known_tasks_is_answered_from_the_cache(client):
     """Annotate is lookups: once a page's tasks and their aggregates are cached, no SQL runs at all,
     and a write to one of its requesters is seen by the very next annotate."""
-    from sqlalchemy import event
+    from sqlalchemy import event  # noqa: PLC0415
 
     statements: list[str] = []
     engine = client.app.state.engine.sync_engine
@@ -382,5 +382,5 @@ def test_a_raw_page_with_nul_in_its_text_is_annotated_or_refused_never_a_5xx(cli
     page["results"][0]["requester_name"] = "Lab\u0000"
     response = client.post("/api/v1/annotate", json={"platform": "mturk", "raw": page})
     assert response.status_code < 500, response.text
-    stored = [cell for table in ("task_types", "requesters") for row in db.rows(f"SELECT * FROM {table}") for cell in row]
+    stored = [cell for table in ("task_types", "requesters") for row in db.rows(f"SELECT * FROM {table}") for cell in row]  # noqa: S608
     assert not any(isinstance(cell, str) and "\x00" in cell for cell in stored)

@@ -279,12 +279,12 @@ def test_fuzz_bodies_never_give_5xx(fuzz, route):
 @pytest.mark.sqlite_only  # SQLite's single write lock; PostgreSQL locks rows
 def test_a_write_blocked_by_another_process_is_a_503_that_changes_nothing(settings, db):
     """Another process holds SQLite's write lock past the busy timeout: a clear 503 with Retry-After."""
-    import sqlite3
+    import sqlite3  # noqa: PLC0415
 
-    import msgspec
-    from litestar.testing import TestClient
+    import msgspec  # noqa: PLC0415
+    from litestar.testing import TestClient  # noqa: PLC0415
 
-    from server.app import create_app
+    from server.app import create_app  # noqa: PLC0415
 
     impatient = msgspec.structs.replace(settings, sqlite_busy_timeout_ms=100)
     with TestClient(app=create_app(impatient)) as client:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.text import NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL
+from server.domain.text import NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL
 from tests.conftest import register
 
 

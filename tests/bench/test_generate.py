@@ -48,7 +48,7 @@ def test_generate_fills_an_empty_migrated_database(database_url: str) -> None:
     assert {t for (t,) in sql.rows("SELECT task_type_id FROM task_type_stats")} >= reviewed_types
     assert report.rebuilt_requesters == 100 and report.database_bytes > 0
     # Ids were given explicitly; the next row the application inserts still gets a new one.
-    new_id = sql.run("INSERT INTO workers (handle, role, is_demo, created_at) VALUES (?, 'worker', "
+    new_id = sql.run("INSERT INTO workers (handle, role, is_demo, created_at) VALUES (?, 'worker', "  # noqa: S608
                      f"{bool_literal(False, sql.dialect)}, CURRENT_TIMESTAMP)", "after-bench")
     assert new_id == 61
 

@@ -1,4 +1,4 @@
-"""server/certificate/options.py, credential.py, view.py and schema.py: pure, without a database."""
+"""server/domain/certificate_options.py, credential.py, view.py and schema.py: pure, without a database."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -6,11 +6,11 @@ from datetime import date, datetime, timezone
 import jsonschema_rs
 import pytest
 
-from server.certificate.credential import FeedbackQuote, Issuer, approval_rate, build_credential
-from server.certificate.options import DEFAULT_SECTIONS, OptionError, parse_options
+from server.domain.credential import FeedbackQuote, Issuer, approval_rate, build_credential
+from server.domain.certificate_options import DEFAULT_SECTIONS, OptionError, parse_options
 from server.certificate.schema import schema
 from server.certificate.view import certificate_view, hours_text, percent
-from server.earnings import WorkItem
+from server.domain.earnings import WorkItem
 
 ISSUER = Issuer(base_url="https://fair.example", name="Fair Crowd")
 NOW = datetime(2026, 3, 1, 12, 30, 15, 999, tzinfo=timezone.utc)

@@ -194,7 +194,7 @@ def test_sign_then_verify():
 
 
 def test_member_order_and_spacing_do_not_matter():
-    import json
+    import json  # noqa: PLC0415
 
     document = signed()
     reordered = json.dumps(dict(reversed(list(document.items()))), indent=4).encode()

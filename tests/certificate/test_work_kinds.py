@@ -1,9 +1,9 @@
-"""server/work_kinds.py: task titles -> kinds of work, with titles as MTurk and Prolific show them."""
+"""server/domain/work_kinds.py: task titles -> kinds of work, with titles as MTurk and Prolific show them."""
 from __future__ import annotations
 
 import pytest
 
-from server.work_kinds import KINDS, RULES, count_kinds, kind_of, normalise
+from server.domain.work_kinds import KINDS, RULES, count_kinds, kind_of, normalise
 
 TITLES = [
     # Surveys and studies

@@ -3,6 +3,8 @@
 This file is the one implementation of that move; tests/clock.py calls `travel()` for the test process itself.
 """
 import os
+import time
+from datetime import datetime, timedelta
 
 TRAVELLING = False
 
@@ -16,12 +18,9 @@ def travel() -> bool:
     if start == "wall" or real_start is None:
         return False
     try:
-        import time_machine
+        import time_machine  # noqa: PLC0415 - only processes of a test run load it
     except ImportError:  # a Python without the project's dev dependencies (a helper `python3 -c` in a script)
         return False
-    import time
-    from datetime import datetime, timedelta
-
     moment = datetime.fromisoformat(start)
     if moment.tzinfo is None:
         raise ValueError(f"FAIRFINDER_TEST_NOW must carry a time zone offset, got {start!r}")

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from server.cluster import changes, leader, ratelimit
 from server.cluster.leader import FileLeadership, Holder, PostgresLeadership, job_key
 from server.cluster.pg import connect
+from server.app import PATH_POLICY
 from server.cluster.ratelimit import SharedLimits, applicable, decide
 from server.db.engine import CHANGED_REQUESTERS, create_engine, session_factory, write_transaction
 from server.db.migrate import upgrade
@@ -55,11 +56,11 @@ def test_a_jobs_first_run_waits_one_interval_after_its_last_start() -> None:
 
 
 def test_the_shared_limits_count_what_the_memory_ones_count() -> None:
-    token_write = applicable("PUT", "/api/v1/me/filters", "10.0.0.1", "ff_x")
+    token_write = applicable("PUT", "/api/v1/me/filters", "10.0.0.1", "ff_x", PATH_POLICY)
     assert [name for name, _ in token_write] == ["ip", "writes"]
     assert "ff_x" not in token_write[1][1]  # only a digest of the token
-    assert [name for name, _ in applicable("POST", "/api/v1/workers", "10.0.0.1", None)] == ["ip", "register"]
-    assert [name for name, _ in applicable("POST", "/api/v1/annotate", "10.0.0.1", "ff_x")] == ["ip"]  # a read
+    assert [name for name, _ in applicable("POST", "/api/v1/workers", "10.0.0.1", None, PATH_POLICY)] == ["ip", "register"]
+    assert [name for name, _ in applicable("POST", "/api/v1/annotate", "10.0.0.1", "ff_x", PATH_POLICY)] == ["ip"]  # a read
     ok, tight, refused = Decision(True, 10, 9, 5, 60), Decision(True, 4, 1, 5, 60), Decision(False, 4, 0, 5, 60)
     assert decide([("ip", ok), ("writes", tight)]) == ("writes", tight)
     assert decide([("ip", ok), ("writes", refused)]) == ("writes", refused)
@@ -177,7 +178,7 @@ def limits_settings(url: str, writes: tuple[int, float] = (50, 86400.0)) -> Sett
 @pytest.mark.database
 def test_shared_counters_admit_exactly_the_limit_across_processes(migrated_postgres: str) -> None:
     async def scenario() -> list[tuple[str, Decision]]:
-        processes = [SharedLimits(limits_settings(migrated_postgres)) for _ in range(2)]
+        processes = [SharedLimits(limits_settings(migrated_postgres), PATH_POLICY) for _ in range(2)]
         for limits in processes:
             await limits.start()
         try:
@@ -198,7 +199,7 @@ def test_shared_counters_admit_exactly_the_limit_across_processes(migrated_postg
 @pytest.mark.database
 def test_windows_roll_over_and_old_ones_are_swept(migrated_postgres: str) -> None:
     async def scenario() -> None:
-        limits = SharedLimits(limits_settings(migrated_postgres, writes=(2, 60.0)))
+        limits = SharedLimits(limits_settings(migrated_postgres, writes=(2, 60.0)), PATH_POLICY)
         await limits.start()
         connection = await connect(migrated_postgres, "test")
         try:
@@ -225,7 +226,7 @@ def test_windows_roll_over_and_old_ones_are_swept(migrated_postgres: str) -> Non
 
 
 def test_limits_fail_open_without_their_database() -> None:
-    limits = SharedLimits(limits_settings("postgresql+asyncpg://nobody@127.0.0.1:1/none"))
+    limits = SharedLimits(limits_settings("postgresql+asyncpg://nobody@127.0.0.1:1/none"), PATH_POLICY)
     name, decision = asyncio.run(limits.check("GET", "/", "10.0.0.3", None))
     assert decision.allowed and name == "ip"
 

@@ -11,7 +11,7 @@ import pytest
 
 from server.compat import mapping
 from server.compat.mapping import ReviewFacts, Tally
-from server.stats.refresh import RECENT
+from server.domain.aggregate import RECENT
 from tests.compat.conftest import fixture, same_shape
 
 # --- two decimals like MySQL's DECIMAL(3,2) --------------------------------------------------------
@@ -105,7 +105,7 @@ def test_recommends_when_the_mean_of_given_ratings_is_at_least_four(ratings, ver
 
 
 def test_tos_flags_are_the_mturk_policy_violations_of_our_vocabulary():
-    from server.reviews.vocab import FLAGS
+    from server.domain.vocab import FLAGS  # noqa: PLC0415
 
     assert set(mapping.TOS_FLAGS) <= set(FLAGS) and mapping.BROKEN_FLAG in FLAGS
     assert mapping.violates_tos(["personal_data"]) and mapping.violates_tos(["underpaid", "download_or_install"])

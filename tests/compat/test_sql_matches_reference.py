@@ -10,7 +10,7 @@ import pytest
 
 from server.compat import mapping
 from server.compat.mapping import ReviewFacts
-from server.reviews.vocab import FLAGS, OUTCOMES
+from server.domain.vocab import FLAGS, OUTCOMES
 from tests.compat.conftest import post_review
 
 REQUESTERS = ("ARAND1", "ARAND2", "ARAND3")

@@ -49,11 +49,11 @@ def test_deleted_ids_are_never_reused(database_url: str) -> None:
 
 @pytest.mark.sqlite_only
 def test_app_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
-    import asyncio
+    import asyncio  # noqa: PLC0415
 
-    from sqlalchemy import text
+    from sqlalchemy import text  # noqa: PLC0415
 
-    from server.db.engine import create_engine as create_app_engine
+    from server.db.engine import create_engine as create_app_engine  # noqa: PLC0415
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
     upgrade(url)
@@ -71,12 +71,12 @@ def test_app_connections_use_wal_foreign_keys_and_normal_sync(tmp_path: Path) ->
 
 
 def test_sqlite_synchronous_full_reaches_the_connections(tmp_path: Path) -> None:
-    import asyncio
+    import asyncio  # noqa: PLC0415
 
-    from sqlalchemy import text
+    from sqlalchemy import text  # noqa: PLC0415
 
-    from server.db.engine import create_engine as create_app_engine
-    from server.settings import SettingsError, load_settings
+    from server.db.engine import create_engine as create_app_engine  # noqa: PLC0415
+    from server.settings import SettingsError, load_settings  # noqa: PLC0415
 
     settings = load_settings({"FAIRFINDER_DATA_DIR": str(tmp_path), "FAIRFINDER_SQLITE_SYNCHRONOUS": "FULL"})
     assert settings.sqlite_synchronous == "full"

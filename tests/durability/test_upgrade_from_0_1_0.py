@@ -26,7 +26,7 @@ TOKENS = json.loads((RELEASES / "fairfinder-0.1.0.tokens.json").read_text())
 
 def counts(db_path: Path, tables: list[str]) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(db_path)) as db:
-        return {table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
+        return {table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}  # noqa: S608
 
 
 def old_tables() -> list[str]:

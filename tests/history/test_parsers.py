@@ -10,7 +10,7 @@ import pytest
 from scrapers.model import HistoryItem, PayloadError
 from scrapers.mturk_history import parse_status_details
 from scrapers.prolific_history import parse_submissions
-from server.history.store import merge
+from server.history.service import merge
 from tests.history.conftest import FIXTURES, mturk_page, prolific_page
 
 D1, D2 = date(2026, 10, 27), date(2026, 10, 28)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from server.db.engine import write_transaction
 from server.demo import seed_demo
-from server.filters import Filters
+from server.domain.filters import Filters
 from server.listen.items import listen_items
 from tests.conftest import register
 
@@ -294,7 +294,7 @@ def test_signed_in_uses_saved_filters(client: TestClient) -> None:
 
 
 def test_secure_cookie_over_https(settings) -> None:
-    from server.app import create_app
+    from server.app import create_app  # noqa: PLC0415
 
     with TestClient(app=create_app(settings), base_url="https://testserver.local") as client:
         headers = register(client, "secure")

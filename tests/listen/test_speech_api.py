@@ -24,7 +24,7 @@ from litestar.testing import TestClient
 from accessibility import speech
 from server.db.engine import write_transaction
 from server.demo import seed_demo
-from server.filters import Filters
+from server.domain.filters import Filters
 from server.listen import speech_routes
 from server.listen.items import listen_items
 from server.listen.speech_routes import AudioRenderer, audio_key

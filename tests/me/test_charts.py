@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from server.me.charts import BOTTOM, HEIGHT, MAX_LABELS, TOP, Bar, bar_chart, nice_ceiling
-from server.money import format_cents
+from server.domain.money import format_cents
 
 SVG = "{http://www.w3.org/2000/svg}"
 PLOT_H = HEIGHT - TOP - BOTTOM

@@ -7,11 +7,13 @@ import re
 import pytest
 from litestar.testing import TestClient
 
-from server.me.session import COOKIE
+from server.me.session import ME_SESSION
 from tests.helpers import Db
 from tests.helpers import worker_id
 from tests.me.example import PERIOD, SHOP, add_history, worked_example
 from tests.requester_page.dom import Node, facts, parse, table_rows
+
+COOKIE = ME_SESSION.name
 
 
 def token_of(headers: dict[str, str]) -> str:

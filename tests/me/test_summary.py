@@ -1,4 +1,4 @@
-"""server/me/period.py and server/me/summary.py: the period of a query and the shaping (pure)."""
+"""server/domain/period.py and server/me/summary.py: the period of a query and the shaping (pure)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.earnings import WorkItem, merge_intervals, search_gaps
-from server.me.period import MAX_DAYS, parse_period
+from server.domain.earnings import WorkItem, merge_intervals, search_gaps
+from server.domain.period import MAX_DAYS, parse_period
 from server.me.summary import attributed_search, summarize
 
 NOW = datetime(2026, 11, 20, 23, 30, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.jobs import refresh_recent
-from server.moderation.rules import BURST_SIZE, NEW_ACCOUNT_AGE
+from server.domain.moderation import BURST_SIZE, NEW_ACCOUNT_AGE
 from tests.api.conftest import assert_error
 from tests.moderation.conftest import (account, age_account, decide, log, means, queue, review, run_job, sql, stars,
                                        summary)

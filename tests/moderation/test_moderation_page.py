@@ -11,11 +11,14 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from server.moderation.page import COOKIE, csrf_token
+from server.moderation.pages import MODERATION_SESSION
+from server.web.csrf import csrf_token
 from tests.conftest import TEST_SECRET
 from tests.helpers import stamp
 from tests.moderation.conftest import account, flag, means, review, sql, stars
 from tests.requester_page.dom import Node, parse
+
+COOKIE = MODERATION_SESSION.name
 
 ORIGIN = "http://testserver.local"  # the TestClient's host: same_site() compares Origin with it
 EVIL = "https://evil.example"
@@ -124,7 +127,7 @@ def test_sign_in_sets_a_strict_http_only_cookie_for_the_page_only(client, settin
     # the forms carry the session's CSRF token, never the token itself
     token = token_of(moderator)
     assert token not in html
-    assert csrf_of(client) == csrf_token(TEST_SECRET, token) != token
+    assert csrf_of(client) == csrf_token(TEST_SECRET, token, "moderation") != token
     # the cookie is not sent to the API: the page's session is no bearer token there
     assert client.get("/api/v1/moderation/queue").status_code == 401
 
@@ -167,7 +170,7 @@ def test_workers_without_the_role_get_a_clear_403_page(client, settings):
     assert doc.find_all("nav", aria_label="Moderation views") == []
     assert doc.find("form", action="/moderation/sign-out")  # they can still sign out
     forged = client.post(f"/moderation/reviews/{bad['id']}/decision", headers={"Origin": ORIGIN},
-                         data={"action": "hide", "csrf": csrf_token(TEST_SECRET, "whatever")})
+                         data={"action": "hide", "csrf": csrf_token(TEST_SECRET, "whatever", "moderation")})
     assert forged.status_code == 403
     assert status_of(settings, bad["id"]) == "visible"
 
@@ -377,7 +380,7 @@ def test_forms_without_the_csrf_token_or_from_another_site_are_refused(client, s
     elif case == "wrong token":
         data["csrf"] = "0" * 64
     elif case == "token of another session":
-        data["csrf"] = csrf_token(TEST_SECRET, token_of(account(client, "mod2", "moderator")))
+        data["csrf"] = csrf_token(TEST_SECRET, token_of(account(client, "mod2", "moderator")), "moderation")
     elif case == "cross-site Origin":
         headers = {"Origin": EVIL}
     elif case == "cross-site Referer":

@@ -8,7 +8,7 @@ from typing import get_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.moderation.rules import (
+from server.domain.moderation import (
     BURST_SIZE,
     BURST_WINDOW,
     FLAG_REASONS,
@@ -20,7 +20,7 @@ from server.moderation.rules import (
     may_mute,
     should_hide,
 )
-from server.moderation.structs import FlagReason
+from server.moderation.schemas import FlagReason
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 

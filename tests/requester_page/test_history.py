@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from server import pay
+from server.domain import pay
 from server.requesters import history
 from server.requesters.history import MonthPoint
 

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from server.db.engine import write_transaction
 from server.db.models import Requester, Review, TaskType, Timing, Worker
-from server.requesters import history, page
+from server.requesters import history, pages, queries, views
 from server.settings import Settings
 from tests.conftest import register
 from tests.requester_page.dom import Node, facts, parse, table_rows
@@ -241,8 +241,8 @@ def test_headers_and_stylesheet(seeded: TestClient) -> None:
     assert "default-src 'none'" in csp and "style-src 'self'" in csp
     doc = parse(response.text)
     sheets = [link.attrs["href"] for link in doc.find_all("link", rel="stylesheet")]
-    assert sheets == ["/listen/static/listen.css", page.CSS_URL]
-    css = seeded.get(page.CSS_URL)
+    assert sheets == ["/listen/static/listen.css", pages.CSS_URL]
+    css = seeded.get(pages.CSS_URL)
     assert css.status_code == 200 and "max-age=31536000" in css.headers["cache-control"]
     assert all(not (tag.attrs.get("src") or tag.attrs.get("href") or "").startswith(("http:", "//"))
                for tag in doc.walk() if tag.tag in ("script", "link", "img"))
@@ -263,7 +263,7 @@ def test_sorted_by_evidence_and_capped(client: TestClient) -> None:
     assert client.post("/api/v1/annotate", json={"platform": "mturk", "tasks": tasks}).status_code == 200
     doc = get_page(client)
     rows = table_rows(doc.by_id("task-types").find("table"))
-    assert len(rows) == page.MAX_TASK_TYPES
+    assert len(rows) == views.MAX_TASK_TYPES
     assert [r[0] for r in rows[:5]] == ["Most timed", "One timing, two reviews", "One timing", "Only a review", "Seen only 00"]
     # without timings of its own, a task type is judged by the requester's 5 timings on the others
     assert rows[3][3] == rows[4][3] == "5 timings of this requester's other tasks"
@@ -272,10 +272,10 @@ def test_sorted_by_evidence_and_capped(client: TestClient) -> None:
 
 def test_reviews_capped_newest_first(client: TestClient) -> None:
     alice = register(client, "alice")
-    for i in range(page.MAX_REVIEWS + 2):
+    for i in range(views.MAX_REVIEWS + 2):
         review(client, alice, f"Task {i:02d}", 10, comment=f"comment {i:02d}")
     items = get_page(client).by_id("reviews").find_all("article")
-    assert len(items) == page.MAX_REVIEWS
+    assert len(items) == views.MAX_REVIEWS
     assert [a.find("h3").text() for a in items][:2] == ["Task 21", "Task 20"]
 
 
@@ -346,7 +346,7 @@ def test_unexpected_errors_are_plain_pages(seeded: TestClient, monkeypatch: pyte
     async def broken(*args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(page, "load_page", broken)
+    monkeypatch.setattr(pages, "load_page", broken)
     response = seeded.get(f"/r/mturk/{RID}")
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
@@ -360,7 +360,7 @@ def test_history_samples_date_and_window(client: TestClient) -> None:
     since = history.history_start(now)
     old, recent = since - timedelta(days=40), now - timedelta(days=3)
 
-    async def run() -> tuple[list, page.HistoryView]:
+    async def run() -> tuple[list, views.HistoryView]:
         async with client.app.state.sessionmaker() as session:
             async with write_transaction(session):
                 workers = [Worker(handle=f"w{i}") for i in range(4)]
@@ -390,8 +390,8 @@ def test_history_samples_date_and_window(client: TestClient) -> None:
                     # w3: work paid in pounds: not charted with dollars, but counted as left out
                     work(workers[3], gbp, recent),
                 ])
-            dated = await page.history_samples(session, requester.id, since)
-            return dated, page.history_view(dated, "USD", now)
+            dated = await queries.history_samples(session, requester.id, since)
+            return dated, views.history_view(dated, "USD", now)
 
     dated, view = client.blocking_portal.call(run)
     summary = sorted((sample.seconds, sample.outcome, sample.bonus_cents, currency) for _, sample, currency in dated)

@@ -66,7 +66,7 @@ def server() -> Iterator[Server]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             state.requests.append(Seen(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
             assert state.script is not None
             state.script(self, len(state.requests))

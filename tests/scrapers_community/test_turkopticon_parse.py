@@ -22,7 +22,7 @@ from scrapers.turkopticon import (
     to1_url,
     to2_url,
 )
-from server.pay import SampleSummary
+from server.domain.pay import SampleSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 # Copies of ../shared/fixtures/turkopticon (its README.txt: reconstructed from Turkopticon's code), kept in

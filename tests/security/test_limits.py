@@ -6,6 +6,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
+from server.app import PATH_POLICY
 from server.security import Limits, RateLimiter
 from server.settings import Settings, SettingsError, load_settings, parse_rate
 from tests.conftest import register
@@ -105,7 +106,7 @@ def test_the_table_of_windows_stays_bounded() -> None:
 def test_limits_apply_per_address_then_registration_then_writes_per_token(settings: Settings) -> None:
     clock = Clock()
     limits = Limits(msgspec.structs.replace(settings, rate_limit_ip=(100, 60.0), rate_limit_register=(2, 3600.0),
-                                            rate_limit_writes=(3, 60.0)), clock=clock)
+                                            rate_limit_writes=(3, 60.0)), PATH_POLICY, clock=clock)
     assert [limits.check("POST", "/api/v1/workers", "10.0.0.1", None)[1].allowed for _ in range(3)] == [True, True, False]
     assert limits.check("POST", "/api/v1/workers", "10.0.0.1", None)[0] == "register"
     assert limits.check("POST", "/api/v1/workers", "10.0.0.2", None)[1].allowed  # another address

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from server.db.engine import CHANGED_REQUESTERS
 from server.db.models import Requester
-from server.requesters.summary import platform_from_row
+from server.domain.summary import platform_from_row
 from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts, TypeFacts
 
 

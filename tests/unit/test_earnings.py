@@ -1,4 +1,4 @@
-"""server/earnings.py: money by state and effective hourly with and without unpaid time (docs/earnings.md)."""
+"""server/domain/earnings.py: money by state and effective hourly with and without unpaid time (docs/earnings.md)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.earnings import (WorkItem, by_day, by_task_type, by_week, hourly, merge_intervals, money,
+from server.domain.earnings import (WorkItem, by_day, by_task_type, by_week, hourly, merge_intervals, money,
                              search_gaps, week_start)
 
 DAY = date(2026, 11, 20)

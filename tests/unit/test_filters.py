@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrapers.model import Task
-from server.filters import (
+from server.domain.filters import (
     MAX_KEYWORDS,
     MAX_PATTERN_CHARS,
     MAX_RULES,

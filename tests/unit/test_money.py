@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.money import format_cents, format_hourly
+from server.domain.money import format_cents, format_hourly
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for server/pay.py: worked examples (arithmetic in comments) and properties."""
+"""Tests for server/domain/pay.py: worked examples (arithmetic in comments) and properties."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.pay import (
+from server.domain.pay import (
     DEFAULT_APPROVAL,
     DEFAULT_PLATFORM_SECONDS,
     DEFAULT_TARGET_CENTS_PER_HOUR,

@@ -3,6 +3,7 @@ Prolific's participant studies JSON as the app fetches it, and the Masters quali
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,6 @@ def test_every_masters_qualification_mturk_suite_lists_marks_a_task_as_masters_o
 def test_the_extension_sends_every_study_field_the_parser_reads():
     """The extension cuts each captured study to STUDY_FIELDS (extension/src/lib/rows.js) before sending it: the
     server must read the cut study exactly as the whole one, or the two disagree on the shape."""
-    import re
 
     source = (FIXTURES.parent.parent.parent / "extension" / "src" / "lib" / "rows.js").read_text(encoding="utf-8")
     match = re.search(r"STUDY_FIELDS = Object\.freeze\(\[(.*?)\]\)", source, re.S)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from server.stats.refresh import NO_FLAGS, chunk_by_size, requester_aggregates, visible_reviews
+from server.domain.aggregate import NO_FLAGS, chunk_by_size, requester_aggregates, visible_reviews
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 

@@ -22,7 +22,7 @@ from accessibility.speech import (
     to_text,
     words_per_minute,
 )
-from server.reviews.vocab import FLAGS
+from server.domain.vocab import FLAGS
 
 SYMBOLS = set("$£€/~&#%<>*")
 SSML = "{http://www.w3.org/2001/10/synthesis}"

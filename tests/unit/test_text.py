@@ -1,4 +1,4 @@
-"""server/text.py: which characters text fields accept, the same in msgspec, the filters and the OpenAPI document."""
+"""server/domain/text.py: which characters text fields accept, the same in msgspec, the filters and the OpenAPI document."""
 from __future__ import annotations
 
 import re
@@ -7,8 +7,8 @@ from typing import Annotated
 import msgspec
 import pytest
 
-from server.filters import FilterError, Filters, ListRule, validate_filters
-from server.text import COPIED, COPIED_NOT_BLANK, NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL, WRITTEN, explain, text_problem
+from server.domain.filters import FilterError, Filters, ListRule, validate_filters
+from server.domain.text import COPIED, COPIED_NOT_BLANK, NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL, WRITTEN, explain, text_problem
 
 C0 = [chr(code) for code in range(0x20)]
 KEPT_IN_WRITING = {"\t", "\n", "\r"}

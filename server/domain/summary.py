@@ -1,0 +1,157 @@
+"""Requester summaries from stored aggregates: a little arithmetic over rows read elsewhere
+(server/requesters/queries.py reads them)."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+import msgspec
+
+from server.domain import pay
+from server.domain.vocab import RATING_DIMENSIONS, active_flags
+from server.domain.weights import DEFAULT_WEIGHTS, Weights
+
+DEFAULT_RATING_MEAN = 3.0  # the middle of the scale, until a platform has ratings of its own
+
+
+class Score(msgspec.Struct, kw_only=True):
+    score: float | None  # shrunk lower bound: what to sort by
+    mean: float | None  # plain average of the ratings
+    n: int
+
+
+class Recent(msgspec.Struct, kw_only=True):
+    reviews: int = 0
+    rejections: int = 0
+    blocks: int = 0
+
+
+class RequesterSummary(msgspec.Struct, kw_only=True):
+    platform: str
+    id: str
+    name: str
+    reviews: int
+    scores: dict[str, Score]
+    rejections: int
+    blocks: int
+    approval_seconds: float | None  # median time from submission to approval
+    median_hourly_cents: float | None  # median over its task types' median rates
+    recent: Recent  # last 90 days
+    flags: list[str]
+    # Reviews from other communities counted in these figures, by source name (server/community);
+    # `reviews` includes them. Empty when only this community's own reviews count.
+    imported: dict[str, int] = {}
+
+
+class Platform(msgspec.Struct, kw_only=True):
+    """A platform's prior: what small samples are pulled toward."""
+
+    prior: pay.Prior
+    rating_means: dict[str, float]
+
+
+class PlatformRow(Protocol):
+    """A platform's stored sums (server.db.models.PlatformStats)."""
+
+    n_completed: int
+    sum_log_seconds: float
+    approved: int
+    decided: int
+    ratings: dict[str, Any]
+
+
+class RequesterRow(Protocol):
+    """What a summary shows of the requester itself (server.db.models.Requester)."""
+
+    platform: str
+    external_id: str
+    name: str
+
+
+def platform_from_row(_platform: str, row: PlatformRow | None) -> Platform:
+    if row is None:
+        return Platform(prior=pay.platform_prior(0, 0.0, 0, 0),
+                        rating_means={d: DEFAULT_RATING_MEAN for d in RATING_DIMENSIONS})
+    means = {}
+    for dimension in RATING_DIMENSIONS:
+        n, total = (row.ratings or {}).get(dimension, [0, 0.0])
+        means[dimension] = total / n if n > 0 else DEFAULT_RATING_MEAN
+    return Platform(prior=pay.platform_prior(row.n_completed, row.sum_log_seconds, row.approved, row.decided),
+                    rating_means=means)
+
+
+class StatsRow(Protocol):
+    """A requester's stored aggregates: this community's (RequesterStats) or a source's (SourceRequesterStats)."""
+
+    reviews: int
+    summary: dict[str, Any]
+    ratings: dict[str, Any]
+    rejections: int
+    blocks: int
+    approval_seconds: float | None
+    median_hourly_cents: float | None
+    recent: dict[str, Any]
+    flag_counts: dict[str, Any]
+
+
+Imported = Sequence[tuple[str, StatsRow]]  # (source name, its aggregates of this requester)
+
+
+def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platform, imported: Imported = (),
+               weights: Weights = DEFAULT_WEIGHTS) -> RequesterSummary:
+    """The requester as one worker sees it: this community's aggregates, plus other communities' as the
+    worker weighs them (see server/domain/weights.py)."""
+    parts = ([(stats, 1.0)] if stats is not None else []) + [
+        (row, weights.of(name)) for name, row in imported if weights.of(name) > 0]
+    if not parts:
+        return RequesterSummary(
+            platform=requester.platform, id=requester.external_id, name=requester.name, reviews=0,
+            scores={d: Score(score=None, mean=None, n=0) for d in RATING_DIMENSIONS},
+            rejections=0, blocks=0, approval_seconds=None, median_hourly_cents=None, recent=Recent(), flags=[])
+    scores = {}
+    for dimension in RATING_DIMENSIONS:
+        pairs = [((row.ratings or {}).get(dimension, [0, 0.0]), w) for row, w in parts]
+        n_weighted = math.fsum(float(n) * w for (n, _), w in pairs)
+        total = math.fsum(float(t) * w for (_, t), w in pairs)
+        n_shown = int(sum(int(n) for (n, _), _w in pairs))
+        mean = total / n_weighted if n_weighted > 0 else None
+        score = pay.rating_score(n_weighted, mean, platform.rating_means[dimension])  # type: ignore[arg-type]  # a weighted (float) count
+        scores[dimension] = Score(score=round(score, 3) if score is not None else None,
+                                  mean=round(mean, 3) if mean is not None else None, n=n_shown)
+    reviews = sum(row.reviews for row, _ in parts)
+    recent = Counter[str]()
+    flag_counts = Counter[str]()
+    for row, _ in parts:
+        recent.update({k: int(v) for k, v in (row.recent or {}).items() if k in Recent.__struct_fields__})
+        flag_counts.update({k: int(v) for k, v in (row.flag_counts or {}).items()})
+    median_hourly = _weighted_mean([(row.median_hourly_cents, w * max(1, row.reviews)) for row, w in parts])
+    return RequesterSummary(
+        platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
+        scores=scores, rejections=sum(row.rejections for row, _ in parts), blocks=sum(row.blocks for row, _ in parts),
+        approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
+        median_hourly_cents=round(median_hourly, 1) if median_hourly is not None else None,
+        recent=Recent(**recent),
+        flags=active_flags(flag_counts, reviews),
+        imported={name: row.reviews for name, row in imported if weights.of(name) > 0 and row.reviews > 0})
+
+
+def combined_sample_summary(stats: StatsRow | None, imported: Imported = (),
+                            weights: Weights = DEFAULT_WEIGHTS) -> pay.SampleSummary | None:
+    """The requester's work samples, ours and (weighted) other communities': the basis of its prior."""
+    parts = [(sample_summary(stats.summary), 1.0)] if stats is not None else []
+    parts += [(sample_summary(row.summary), weights.of(name)) for name, row in imported]
+    return pay.combine_summaries((s, w) for s, w in parts if s is not None)
+
+
+def _weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
+    kept = [(value, weight) for value, weight in pairs if value is not None and weight > 0]
+    if len(kept) == 1:
+        return kept[0][0]
+    mass = math.fsum(weight for _, weight in kept)
+    return math.fsum(value * weight for value, weight in kept) / mass if mass > 0 else None
+
+
+def sample_summary(data: dict[str, Any] | None) -> pay.SampleSummary | None:
+    return msgspec.convert(data, pay.SampleSummary) if data else None

@@ -1,0 +1,55 @@
+"""The review vocabulary (DESIGN §3): rating dimensions, outcomes and flags. Pure data and rules."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+RATING_DIMENSIONS = ("pay", "fairness", "speed", "communication")
+# How a review's author is shown once they deleted their account and left their reviews.
+FORMER_MEMBER = "former member"
+
+OUTCOMES = ("approved", "rejected", "pending", "returned", "blocked")
+TIMING_OUTCOMES = ("submitted", "returned", "approved", "rejected", "pending", "blocked")
+
+WARNING_FLAGS = (
+    "underpaid",
+    "broken",
+    "unpaid_screener",
+    "attention_checks",
+    "personal_data",
+    "download_or_install",
+    "webcam_or_phone",
+    "writing_required",
+    "timer_too_short",
+    "adult_content",
+)
+ACCESSIBILITY_FLAGS = (
+    "screen_reader_ok",
+    "needs_sight",
+    "needs_hearing",
+    "unextendable_time_limit",
+    "captcha",
+)
+FLAGS = WARNING_FLAGS + ACCESSIBILITY_FLAGS
+
+# Flags that make a task one to avoid outright (DESIGN §3 bands: broken, personal data; blocks apart).
+AVOID_FLAGS = frozenset({"broken", "personal_data"})
+# A flag is shown once two workers report it, or one does when that is at least a third of the reviews:
+# a single grudge should not brand a requester with many reviews.
+MIN_FLAG_REPORTS = 2
+MIN_FLAG_SHARE = 1 / 3
+# Blocks hurt a worker's account for good; two reports are enough to say "avoid".
+AVOID_BLOCKS = 2
+
+
+def active_flags(counts: Mapping[str, int], reviews: int) -> list[str]:
+    """The flags enough reviewers reported, in vocabulary order."""
+    active = []
+    for flag in FLAGS:
+        count = int(counts.get(flag, 0))
+        if count >= MIN_FLAG_REPORTS or (count >= 1 and reviews > 0 and count / reviews >= MIN_FLAG_SHARE):
+            active.append(flag)
+    return active
+
+
+def should_avoid(flags: list[str], requester_blocks: int) -> bool:
+    return requester_blocks >= AVOID_BLOCKS or any(flag in AVOID_FLAGS for flag in flags)

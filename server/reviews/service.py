@@ -1,0 +1,186 @@
+"""Review writes and their orchestration: create (recording the task), edit (keeping the earlier version),
+delete. Each runs in one write transaction and leaves the aggregates current; a low review from a new account
+that completes a burst is held for a moderator (the rules: server/domain/moderation.py).
+
+The moderation service (server/moderation/service.py) changes reviews' status through `set_status` too.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers.model import Task
+from server.auth import ensure_not_muted
+from server.db.engine import write_transaction
+from server.db.models import ModerationAction, Review, ReviewRevision, Tombstone, Worker, utcnow
+from server.domain.moderation import BURST_WINDOW, BurstCandidate, burst_members, burst_to_hold, is_new_account, review_is_low
+from server.domain.vocab import RATING_DIMENSIONS
+from server.errors import ApiError
+from server.reviews.queries import existing_review, load_review_outs, own_review, review_out
+from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPatch
+from server.stats.settle import requester_changed
+from server.tasks.records import record_requester, record_tasks
+
+EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
+# A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.
+SETTLED = "restored"
+
+
+def _seconds(worked_seconds: int | None, minutes_worked: float | None) -> int | None:
+    if worked_seconds is not None and minutes_worked is not None:
+        raise ApiError(422, "invalid_field", "Give worked_seconds or minutes_worked, not both.", "minutes_worked")
+    if minutes_worked is not None:
+        return max(1, round(minutes_worked * 60))
+    return worked_seconds
+
+
+def _snapshot(review: Review) -> dict[str, Any]:
+    snapshot = {name: getattr(review, name) for name in EDITABLE}
+    snapshot["ratings"] = {d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}
+    snapshot["updated_at"] = review.updated_at.isoformat()
+    return snapshot
+
+
+async def create_review(session: AsyncSession, worker: Worker, data: ReviewIn) -> ReviewOut:
+    """Store a worker's review of a task type (recorded on the way) or of a requester as a whole; 409 for a second
+    one. A review that completes a burst is held before the aggregates are computed."""
+    ensure_not_muted(worker)
+    seconds = _seconds(data.worked_seconds, data.minutes_worked)
+    worker_id, handle = worker.id, worker.handle
+    reviewed: tuple[int, int | None] | None = None  # (requester, task type) once known
+    try:
+        async with write_transaction(session):
+            task_type = None
+            if data.task is not None:
+                task = Task(platform=data.platform, requester_id=data.requester_id,
+                            requester_name=data.requester_name, title=data.task.title,
+                            reward_cents=data.task.reward_cents, currency=data.task.currency,
+                            hit_set_id=data.task.hit_set_id)
+                recorded = await record_tasks(session, [task], in_transaction=True)
+                requester, task_type = recorded.requesters[0], recorded.task_types[0]
+            else:
+                requester = await record_requester(session, data.platform, data.requester_id, data.requester_name)
+            reviewed = (requester.id, task_type.id if task_type else None)
+            review = Review(
+                worker_id=worker_id, requester_id=requester.id, task_type_id=reviewed[1],
+                worked_seconds=seconds, outcome=data.outcome, approval_seconds=data.approval_seconds,
+                bonus_cents=data.bonus_cents, flags=sorted(set(data.flags)), comment=data.comment,
+                **{f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS},
+            )
+            session.add(review)
+            # One review per worker per task type (or requester): the unique indexes check it as the row
+            # goes in, which saves a query on every review; a second one is answered 409 below.
+            await session.flush()
+            # A held review must never have counted: hold before the aggregates are computed.
+            if not await hold_burst(session, review, worker, created=True):
+                await requester_changed(session, requester.id)
+    except IntegrityError:
+        existing = await existing_review(session, worker_id, *reviewed) if reviewed else None
+        if existing is None:
+            raise
+        raise ApiError(409, "review_exists",
+                       f"You already reviewed this; edit review {existing} instead (PATCH /api/v1/reviews/{existing}).") from None
+    return review_out(review, requester, task_type, handle, 0)
+
+
+async def edit_review(session: AsyncSession, worker: Worker, review_id: int, data: ReviewPatch) -> ReviewOut:
+    """Change the named fields of the worker's own review, keeping the version before as a revision."""
+    ensure_not_muted(worker)
+    async with write_transaction(session):
+        review = await own_review(session, worker, review_id)
+        was_low = review_is_low(review)
+        changes = {f: getattr(data, f) for f in EDITABLE if getattr(data, f) is not msgspec.UNSET}
+        if data.minutes_worked is not msgspec.UNSET:
+            if "worked_seconds" in changes:
+                _seconds(1, 1.0)  # both given: the same clear error as on create
+            changes["worked_seconds"] = _seconds(None, data.minutes_worked)
+        if "flags" in changes:
+            changes["flags"] = sorted(set(changes["flags"]))
+        rating_changes = {}
+        if data.ratings is not msgspec.UNSET:
+            # Only the dimensions named change; null sets one to n/a.
+            rating_changes = {f"rating_{d}": getattr(data.ratings, d) for d in RATING_DIMENSIONS
+                              if getattr(data.ratings, d) is not msgspec.UNSET}
+        if not changes and not rating_changes:
+            raise ApiError(422, "nothing_to_change", "The request names no field to change.")
+        session.add(ReviewRevision(review_id=review.id, snapshot=_snapshot(review)))
+        for name, value in {**changes, **rating_changes}.items():
+            setattr(review, name, value)
+        review.updated_at = utcnow()
+        await session.flush()
+        # An edit that turns a review low can complete a burst as well as a new review can.
+        if was_low or not await hold_burst(session, review, worker, created=False):
+            await requester_changed(session, review.requester_id)
+    return (await load_review_outs(session, [review]))[0]
+
+
+async def delete_review(session: AsyncSession, worker: Worker, review_id: int) -> None:
+    """Delete the worker's own review and its history (muted workers may too)."""
+    async with write_transaction(session):
+        review = await own_review(session, worker, review_id)
+        requester_id = review.requester_id
+        # The open dump never published demo reviews; held and hidden ones got their tombstone already.
+        if not review.is_demo and review.status == "visible":
+            session.add(Tombstone(kind="review", ref_id=review.id))
+        await session.delete(review)
+        await session.flush()
+        await requester_changed(session, requester_id)
+
+
+# --- status and bursts ------------------------------------------------------------------------------
+
+
+def set_status(session: AsyncSession, review: Review, status: str, now: datetime, *, published: bool = True) -> bool:
+    """Move a review to `status` following the shared status semantics; the caller refreshes its requester.
+
+    Leaving "visible" leaves a tombstone so that importers of the open dump drop it (unless it was never
+    published: a demo review, or one created in this very transaction). Returns whether it changed.
+    """
+    if review.status == status:
+        return False
+    if review.status == "visible" and published and not review.is_demo:
+        session.add(Tombstone(kind="review", ref_id=review.id))
+    review.status = status
+    review.status_changed_at = now
+    return True
+
+
+async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, created: bool) -> set[int]:
+    """After `review` was written low by `author`: hold the requester's burst of low reviews from new
+    accounts, if there is one (server/domain/moderation.py burst_to_hold). Refreshes the requester when anything was held.
+
+    `created`: the review was created in this transaction, so the open dump never saw it (no tombstone).
+    A review's time in the window is when it was last written (created or edited to be low).
+    """
+    now = utcnow()
+    if not is_new_account(author.created_at, now, author.role) or not review_is_low(review):
+        return set()
+    rows = (await session.execute(
+        select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
+        .where(Review.requester_id == review.requester_id, Review.updated_at >= now - BURST_WINDOW))).all()
+    settled = set(await session.scalars(select(ModerationAction.review_id).where(
+        ModerationAction.review_id.in_([row[0].id for row in rows]),
+        ModerationAction.action.in_(("restore", "dismiss")))))
+    candidates = [
+        BurstCandidate(review_id=r.id, created_at=r.updated_at, new_account=is_new_account(created_at, now, role),
+                       low=review_is_low(r), status=SETTLED if r.status == "visible" and r.id in settled else r.status)
+        for r, created_at, role in rows
+    ]
+    to_hold = burst_to_hold(candidates, now)
+    if not to_hold:
+        return set()
+    members = len(burst_members(candidates, now))
+    hours = round(BURST_WINDOW.total_seconds() / 3600)
+    for r, _, _ in rows:
+        if r.id in to_hold:
+            set_status(session, r, "held", now, published=not (created and r.id == review.id))
+            session.add(ModerationAction(action="hold", moderator_id=None, review_id=r.id, created_at=now,
+                                         note=f"burst: {members} low reviews from new accounts in {hours} h"))
+    await session.flush()
+    await requester_changed(session, review.requester_id)
+    return to_hold
