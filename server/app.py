@@ -39,7 +39,7 @@ from server.moderation.routes import ModerationController
 from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
 from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
-from server.reviews.routes import ReviewController
+from server.reviews.routes import OwnReviewController, ReviewController
 from server.security import SecurityLayer
 from server.settings import Settings, load_settings
 from server.stats.settle import configure_settling, settle
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         index, health, annotate, AdminController, RegistrationController, MeController, ReviewController, TimingController,
-        ModerationController,
+        OwnReviewController, ModerationController,
         RequesterController, SpeechController, *LISTEN_ROUTES, *EXPORT_ROUTES, *COMPAT_ROUTES, *REQUESTER_PAGE_ROUTES,
         *MODERATION_PAGE_ROUTES, *HISTORY_ROUTES, *ME_ROUTES, *CERTIFICATE_ROUTES,
     ]
