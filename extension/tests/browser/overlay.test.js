@@ -413,10 +413,15 @@ test('the overlay passes an accessibility audit; a screenshot goes into docs/', 
     await waitForAnnotations(page);
     await page.waitForSelector('li.table-row.ff-hidden-row');
     await page.addScriptTag({ path: require.resolve('axe-core') });
-    const result = await page.evaluate(() => axe.run({ include: [['.ff-annotation']] },
+    const result = await page.evaluate(() => axe.run({ include: [['.ff-annotation'], ['.ff-bar']] },
       { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
     assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.help})`), []);
     assert.ok(result.passes.length > 0, 'axe checked something');
+    // A hidden row shown again, with its bar: checked as a worker sees it then.
+    await page.locator('li.table-row.ff-hidden-row .ff-show-button').first().click();
+    const shown = await page.evaluate(() => axe.run({ include: [['li.table-row.ff-revealed']] },
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }));
+    assert.deepEqual(shown.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.help})`), []);
     // The review form too, open as a worker would see it.
     await page.locator('li.table-row:not(.ff-hidden-row) .ff-review-button').first().click();
     await page.getByRole('dialog').waitFor();
