@@ -1044,10 +1044,17 @@
       text = `${changes.length === 1 ? "1 of your reviews" : `${changes.length} of your reviews`} can be updated from your history.`;
     }
     if (reviewUpdates?.truncated && !reviewUpdates.error) text += " Only the newest part of a very long history was compared.";
-    if ($("updates-status").textContent !== text && !updatesBusy) say("updates-status", text, kind);
+    // Said when what it says about changes: the same list arriving again (from storage, after an update this page
+    // made) leaves the last message ("Updated your review of …") in place.
+    const key = JSON.stringify([signedIn(), changes.map((c) => c.review_id), reviewUpdates?.error ?? null, reviewUpdates?.at ?? null]);
+    if (key !== updatesSaid && !updatesBusy) {
+      updatesSaid = key;
+      say("updates-status", text, kind);
+    }
   }
 
   let updatesBusy = null; // what is being done: the status line says it
+  let updatesSaid = null; // what the status line last said about the list
 
   async function message(body) {
     try {
