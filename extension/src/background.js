@@ -3,10 +3,10 @@
 // manifest's `background.scripts` has already loaded the same libraries.
 if (typeof importScripts === "function") {
   importScripts("lib/format.js", "lib/settings.js", "lib/store.js", "lib/api.js", "lib/rows.js", "lib/timing.js",
-    "lib/history.js", "lib/page-report.js");
+    "lib/history.js", "lib/page-report.js", "lib/reviews.js");
 }
 
-const { api, store, rows, timing, history, pageReport } = globalThis.Fairfinder;
+const { api, store, rows, timing, history, pageReport, reviews, settings: settingsLib } = globalThis.Fairfinder;
 // Firefox offers the promise-based `browser` namespace; Chromium `chrome` (also promise-based in MV3).
 const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -14,6 +14,7 @@ const ANNOTATE_TTL_MS = 60 * 1000; // a page's annotations are reused this long 
 const ANNOTATE_CACHE_SIZE = 50;
 const RECENT_TIMINGS = 50; // kept to prefill "minutes" in the review form
 const FLUSH_ALARM = "fairfinder-flush-outbox";
+const BLOCK_ON_ALARM = "fairfinder-block-list-on"; // the block list switched off for a while comes back on
 
 // ------------------------------------------------------------------------------------------------
 // Annotate, cached briefly in memory. Key: server, account, platform, the page's tasks and the filters.
@@ -34,16 +35,19 @@ function clientFor(settings, { token = settings.token } = {}) {
 }
 
 async function annotate(platform, payload) {
-  const { settings, filters } = await store.load();
+  const { settings, filters: stored } = await store.load();
   const signedIn = Boolean(settings.token);
-  const key = [settings.serverUrl, settings.token || "-", platform, rows.fingerprint(payload), rows.fingerprint(filters)].join("|");
   const now = Date.now();
+  // The block list switched off for a while: the server is asked with the filters minus the block rules.
+  const blockOff = settingsLib.blockOffUntil(settings, now) !== null;
+  const filters = settingsLib.effectiveFilters(stored, settings, now);
+  const key = [settings.serverUrl, settings.token || "-", platform, rows.fingerprint(payload), rows.fingerprint(filters)].join("|");
   const cached = annotateCache.get(key);
   if (cached && now - cached.at < ANNOTATE_TTL_MS) return { result: await cached.promise };
   const client = clientFor(settings);
   // Signed in, the server applies the filters saved there (the options page keeps both copies equal);
-  // signed out, the local filters travel with the request.
-  const promise = client.annotate(platform, payload, signedIn ? null : filters);
+  // signed out, or with the block list off, the filters to apply travel with the request.
+  const promise = client.annotate(platform, payload, signedIn && !blockOff ? null : filters);
   annotateCache.set(key, { at: now, promise });
   promise.catch(() => annotateCache.delete(key)); // failures are not cached
   while (annotateCache.size > ANNOTATE_CACHE_SIZE) annotateCache.delete(annotateCache.keys().next().value);
@@ -182,6 +186,10 @@ async function startHistorySync() {
     report: (state) => ext.storage.local.set({ historySync: state }),
     cancelled: () => run.cancel,
     now: () => Date.now(),
+  }).then((final) => {
+    // What the sync brought in may have decided tasks the worker reviewed while they were pending.
+    if (final && final.received > 0) return checkReviewUpdates().catch(() => undefined);
+    return undefined;
   }).catch((error) => console.error("Fairfinder: the history sync failed", error))
     .finally(() => { if (historyRun === run) historyRun = null; });
   return { started: true, state: first };
@@ -220,6 +228,106 @@ async function importProlific(payload) {
     await ext.storage.local.set({ prolificImport: record });
     throw error;
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The worker's own reviews: read and edited for the review form; compared with the history after a sync
+// (`reviewUpdates`: reviews whose outcome the history has since decided, offered as one-step updates).
+
+const MAX_DISMISSED = 500;
+let updatesRun = null;
+
+async function signedInClient(why) {
+  const { settings } = await store.load();
+  if (!settings.token) throw new api.ServerError(401, "not_signed_in", why);
+  return clientFor(settings);
+}
+
+async function ownReviews(platform, requester) {
+  const client = await signedInClient("Sign in first (Fairfinder options) to see and edit your reviews.");
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < 5; page += 1) {
+    const answer = await client.listOwnReviews({ platform, requester, limit: 100, cursor });
+    items.push(...answer.items);
+    cursor = answer.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+/** Compare the worker's reviews with their history; the answer is kept in storage as `reviewUpdates`. */
+function checkReviewUpdates() {
+  updatesRun ||= (async () => {
+    const client = await signedInClient("Sign in first: your reviews and history are kept in your account.");
+    const { reviewUpdatesDismissed: dismissed = [] } = await ext.storage.local.get("reviewUpdatesDismissed");
+    try {
+      const result = await reviews.check({
+        listReviews: ({ cursor }) => client.listOwnReviews({ limit: 100, cursor }),
+        listHistory: ({ state, cursor }) => client.listHistory({ limit: 200, state, cursor }),
+        dismissed,
+      });
+      const record = { at: new Date().toISOString(), ...result, error: null };
+      await ext.storage.local.set({ reviewUpdates: record });
+      return record;
+    } catch (error) {
+      const { reviewUpdates: last } = await ext.storage.local.get("reviewUpdates");
+      const record = { ...(last || { changes: [] }), at: new Date().toISOString(),
+        error: error instanceof api.ServerError ? error.toJSON() : { message: String(error) } };
+      await ext.storage.local.set({ reviewUpdates: record });
+      throw error;
+    }
+  })().finally(() => { updatesRun = null; });
+  return updatesRun;
+}
+
+/** Apply the offered outcome to these reviews (one PATCH each); what was applied leaves the list. */
+async function applyReviewUpdates(reviewIds) {
+  const client = await signedInClient("Sign in first (Fairfinder options) to change your reviews.");
+  const { reviewUpdates: record } = await ext.storage.local.get("reviewUpdates");
+  const wanted = new Set(reviewIds);
+  const updated = [];
+  const failed = [];
+  for (const change of (record?.changes || []).filter((c) => wanted.has(c.review_id))) {
+    try {
+      await client.patchReview(change.review_id, { outcome: change.outcome });
+      updated.push(change.review_id);
+    } catch (error) {
+      failed.push({ review_id: change.review_id, error: error instanceof api.ServerError ? error.toJSON() : { message: String(error) } });
+      if (error instanceof api.ServerError && (error.offline || error.status === 401)) break; // the rest would fail alike
+    }
+  }
+  if (updated.length) {
+    annotateCache.clear(); // the requesters' summaries changed
+    const { reviewUpdates: now } = await ext.storage.local.get("reviewUpdates");
+    if (now) await ext.storage.local.set({ reviewUpdates: { ...now, changes: now.changes.filter((c) => !updated.includes(c.review_id)) } });
+  }
+  return { updated, failed };
+}
+
+async function dismissReviewUpdate(reviewId) {
+  const { reviewUpdates: record, reviewUpdatesDismissed: dismissed = [] } = await ext.storage.local.get(["reviewUpdates", "reviewUpdatesDismissed"]);
+  const change = (record?.changes || []).find((c) => c.review_id === reviewId);
+  if (!change) return { dismissed: false };
+  const keys = [reviews.changeKey(change.review_id, change.outcome), ...dismissed.filter((k) => k !== reviews.changeKey(change.review_id, change.outcome))];
+  await ext.storage.local.set({
+    reviewUpdatesDismissed: keys.slice(0, MAX_DISMISSED),
+    reviewUpdates: { ...record, changes: record.changes.filter((c) => c.review_id !== reviewId) },
+  });
+  return { dismissed: true };
+}
+
+// The block list switched off for a while: an alarm at its end puts it back (storage changes, so open pages are
+// rated again). Annotate itself never applies an expired switch, alarm or not.
+async function scheduleBlockOn() {
+  const { settings } = await store.load();
+  const until = settingsLib.blockOffUntil(settings, Date.now());
+  if (until === null) {
+    await ext.alarms.clear(BLOCK_ON_ALARM);
+    if (settings.blockOffUntil) await store.saveSettings({ blockOffUntil: null });
+    return;
+  }
+  ext.alarms.create(BLOCK_ON_ALARM, { when: until });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -272,6 +380,29 @@ const handlers = {
     const stored = await client.postReview(review);
     annotateCache.clear(); // the requester's summary changed
     return { review: stored };
+  },
+
+  async "own-reviews"({ platform, requester_id }) {
+    return { reviews: await ownReviews(platform, requester_id) };
+  },
+
+  async "review-edit"({ id, patch }) {
+    const client = await signedInClient("Sign in first (Fairfinder options) to change your reviews.");
+    const review = await client.patchReview(id, patch);
+    annotateCache.clear(); // the requester's summary changed
+    return { review };
+  },
+
+  async "review-updates-check"() {
+    return { record: await checkReviewUpdates() };
+  },
+
+  async "review-updates-apply"({ review_ids }) {
+    return applyReviewUpdates(Array.isArray(review_ids) ? review_ids : []);
+  },
+
+  async "review-updates-dismiss"({ review_id }) {
+    return dismissReviewUpdate(review_id);
   },
 
   async accepted({ assignment }) {
@@ -353,6 +484,9 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
 ext.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
   if (changes.settings || changes.filters) annotateCache.clear();
+  if (changes.settings && changes.settings.oldValue?.blockOffUntil !== changes.settings.newValue?.blockOffUntil) {
+    scheduleBlockOn().catch((error) => console.warn("Fairfinder: could not schedule the block list", error));
+  }
   if (changes.settings && changes.settings.newValue?.token && !changes.settings.oldValue?.token) flushOutbox();
   // Signed out (or into another account, or another server): a running history sync stops.
   const before = changes.settings?.oldValue;
@@ -373,4 +507,8 @@ ext.runtime.onInstalled.addListener(async ({ reason }) => {
 
 ext.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === FLUSH_ALARM) flushOutbox();
+  if (alarm.name === BLOCK_ON_ALARM) scheduleBlockOn();
 });
+
+// A browser that was closed when the block list was due back on: it is on again now.
+scheduleBlockOn().catch(() => undefined);

@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from server.feature import Feature
-from server.reviews.routes import ReviewController
+from server.reviews.routes import OwnReviewController, ReviewController
 
-FEATURE = Feature("reviews", [ReviewController])
+FEATURE = Feature("reviews", [ReviewController, OwnReviewController])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, Review, ReviewRevision, TaskType, Worker
@@ -83,3 +83,14 @@ async def own_review(session: AsyncSession, worker: Worker, review_id: int) -> R
     if review.worker_id != worker.id:
         raise ApiError(403, "not_your_review", "You can only change your own reviews.")
     return review
+
+
+def own_reviews_query(worker_id: int, platform: str | None, requester: str | None) -> Select[Review]:
+    """A worker's own reviews, whatever their status, optionally of one platform or one requester."""
+    query = select(Review).where(Review.worker_id == worker_id)
+    if platform is not None:
+        ids = select(Requester.id).where(Requester.platform == platform)
+        if requester is not None:
+            ids = ids.where(Requester.external_id == requester.strip())
+        query = query.where(Review.requester_id.in_(ids))
+    return query

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import provide_optional_worker, provide_worker
 from server.db.models import Requester, Review, ReviewRevision, Worker
-from server.errors import error_responses, not_found
+from server.errors import ApiError, error_responses, not_found
 from server.paging import newest_first
-from server.reviews.queries import load_review_outs, review_for
+from server.reviews.queries import load_review_outs, own_reviews_query, review_for
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut
 from server.reviews.service import create_review, delete_review, edit_review
 
@@ -76,4 +76,33 @@ class ReviewController(Controller):
         reviews, next_cursor = await newest_first(
             db_session, select(Review).where(Review.requester_id == requester_row.id, Review.status == "visible"),
             Review.id, cursor, limit)
+        return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)
+
+
+class OwnReviewController(Controller):
+    """The signed-in worker's own reviews, whatever their status: so a client can offer to edit one (after a 409
+    `review_exists` too) and compare them with the worker's history."""
+
+    path = "/api/v1/me/reviews"
+    tags = ["reviews"]
+
+    @get("/", responses=error_responses(400, 401), dependencies={"worker": Provide(provide_worker)},
+         summary="Your own reviews, newest first (cursor pagination); held and hidden ones included",
+         description="`platform` and `requester` narrow the list to your reviews of one requester (its task reviews "
+                     "and the review of the requester as a whole, whose `task` is null); `requester` needs `platform`.")
+    async def list_own(
+        self,
+        worker: Worker,
+        db_session: AsyncSession,
+        platform: Annotated[str | None, Parameter(min_length=2, max_length=32)] = None,
+        requester: Annotated[str | None, Parameter(min_length=1, max_length=128,
+                                                   description="the platform's requester id")] = None,
+        cursor: Annotated[str | None, Parameter(max_length=64)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    ) -> ReviewPage:
+        if requester is not None and platform is None:
+            raise ApiError(400, "invalid_parameter", "requester: give the platform too (platform=mturk, prolific, …).",
+                           "platform")
+        reviews, next_cursor = await newest_first(db_session, own_reviews_query(worker.id, platform, requester),
+                                                  Review.id, cursor, limit)
         return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)

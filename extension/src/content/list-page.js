@@ -43,11 +43,16 @@
 
   async function openReview(annotation, opener) {
     const task = taskOf(annotation);
-    const measured = await send({ type: "measured-minutes", task });
+    // The worker's own reviews of this requester: the form edits one that exists instead of sending a second.
+    const lookup = () => send({ type: "own-reviews", platform: task.platform, requester_id: task.requester_id });
+    const [measured, own] = await Promise.all([send({ type: "measured-minutes", task }), lookup()]);
     reviewForm.open(task, {
       minutes: measured.ok ? measured.minutes : null,
+      own: own.ok ? own.reviews : null,
+      lookup,
       opener,
       send: (review) => send({ type: "review", review }),
+      edit: (id, patch) => send({ type: "review-edit", id, patch }),
     });
   }
 
@@ -68,7 +73,7 @@
 
   function isOurs(node) {
     if (!node || node.nodeType !== 1) return node?.nodeType === 3 && isOurs(node.parentElement);
-    return node.id === "ff-notice" || Boolean(node.closest?.(".ff-annotation, #ff-notice, dialog.ff-dialog"))
+    return node.id === "ff-notice" || Boolean(node.closest?.(".ff-annotation, .ff-bar, #ff-notice, dialog.ff-dialog"))
       || [...(node.classList || [])].some((c) => c.startsWith("ff-"));
   }
 
@@ -92,11 +97,22 @@
     let problem = null; // null | {kind: "no_tasks"|"partial", seen, read, dataItems}
     let retryTimer = null;
 
-    function draw() {
+    /**
+     * Draw the overlay. `missingOnly`: only into rows the page's own re-render emptied (rows that still hold our
+     * box keep it untouched, with their focus and a row the worker chose to show). After new annotations, every
+     * row, keeping the keyboard focus on the same button of the same row and a shown row shown.
+     */
+    function draw({ missingOnly = false } = {}) {
       if (!current) return;
+      const focused = document.activeElement;
+      const ours = focused && focused.closest?.(".ff-annotation, .ff-bar") ? focused : null;
       current.rows.forEach((row, i) => {
         const annotation = current.annotations[i];
-        if (annotation && row.isConnected) overlay.render(row, { ...annotation, platform }, { onReview: openReview });
+        if (!annotation || !row.isConnected) return;
+        if (missingOnly && row.querySelector(":scope > .ff-annotation")) return;
+        const refocus = ours && row.contains(ours) ? [...ours.classList].find((c) => c.endsWith("-button")) : null;
+        overlay.render(row, { ...annotation, platform }, { onReview: openReview });
+        if (refocus) row.querySelector(`.${refocus}`)?.focus();
       });
     }
 
@@ -218,7 +234,7 @@
             continue;
           }
           if (sameRows(page.rows) && !dirty) {
-            draw(); // the page dropped some of our boxes: put them back
+            draw({ missingOnly: true }); // the page dropped some of our boxes: put them back
             continue;
           }
           await annotate(page);

@@ -5,6 +5,7 @@
 
   const { format } = root.Fairfinder;
   const ANNOTATION = "ff-annotation";
+  const BAR = "ff-bar"; // a hidden row's bar
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -13,13 +14,9 @@
     return node;
   }
 
-  function visuallyHidden(text) {
-    return el("span", "ff-visually-hidden", text);
-  }
-
   /** Remove what an earlier render put into a row (re-annotation after a filter change). */
   function clear(row) {
-    for (const old of row.querySelectorAll(`:scope > .${ANNOTATION}`)) old.remove();
+    for (const old of row.querySelectorAll(`:scope > .${ANNOTATION}, :scope > .${BAR}`)) old.remove();
     row.classList.remove("ff-hidden-row", "ff-revealed");
     delete row.dataset.ffBand;
   }
@@ -30,7 +27,10 @@
 
     const pay = el("span", "ff-pay");
     const known = hourly.label && hourly.label !== "unknown";
-    pay.append(el("strong", "ff-hourly", known ? hourly.label : "?/h"), " ", el("span", "ff-band", format.bandLabel(hourly.band)));
+    // "?/h" is for the eye only: the band beside it says "Pay unknown", once.
+    const figure = el("strong", "ff-hourly", known ? hourly.label : "?/h");
+    if (!known) figure.setAttribute("aria-hidden", "true");
+    pay.append(figure, " ", el("span", "ff-band", format.bandLabel(hourly.band)));
     box.append(pay, el("span", "ff-basis", format.basisText(hourly)));
     box.append(el("span", "ff-scores", format.scoresText(annotation.requester)));
     const outcomes = el("span", "ff-outcomes", format.outcomesText(annotation.requester));
@@ -49,7 +49,8 @@
     if (onReview) {
       const button = el("button", "ff-review-button", "Review");
       button.type = "button";
-      button.append(visuallyHidden(`: ${annotation.title}`));
+      // The name as a whole (aria-label), not a hidden span: browsers join a positioned span with a space.
+      button.setAttribute("aria-label", format.buttonName("Review", annotation.title));
       button.addEventListener("click", (event) => {
         event.preventDefault();
         event.stopPropagation();
@@ -61,34 +62,41 @@
   }
 
   /**
-   * Put one task's annotation into its row. Rows the filters hide are collapsed to a bar that says why
-   * and a button that shows them anyway.
+   * Put one task's annotation into its row: a group named "Fairfinder" at the end of the row (its figure, band
+   * and basis say themselves, so the name does not repeat them). Rows the filters hide are collapsed to a bar,
+   * put first in the row, that says why and has a button that shows them anyway: once shown, the row's own
+   * links follow the button in the tab order, and the page's own layout applies to them untouched.
    */
   function render(row, annotation, { onReview } = {}) {
+    const wasRevealed = row.classList.contains("ff-revealed"); // a row the worker chose to show stays shown
     clear(row);
     const band = annotation.hourly?.band || "unknown";
     const box = el("div", `${ANNOTATION} ff-band-${band}`);
     box.setAttribute("role", "group");
-    box.setAttribute("aria-label", `Fairfinder: ${format.summaryText(annotation)}`);
+    box.setAttribute("aria-label", "Fairfinder");
     box.dataset.ffIndex = String(annotation.index);
     row.dataset.ffBand = band;
 
     if (annotation.verdict?.hidden) {
       row.classList.add("ff-hidden-row");
-      const bar = el("div", "ff-hidden-bar");
+      const bar = el("div", `${BAR} ff-band-${band}`);
       const reason = el("span", "ff-hidden-reason", format.hiddenText(annotation.verdict));
       const toggle = el("button", "ff-show-button", "Show");
       toggle.type = "button";
       toggle.setAttribute("aria-expanded", "false");
-      toggle.append(visuallyHidden(`: ${annotation.title}`));
+      toggle.setAttribute("aria-label", format.buttonName("Show", annotation.title));
       toggle.addEventListener("click", (event) => {
         event.preventDefault();
+        event.stopPropagation();
         const revealed = row.classList.toggle("ff-revealed");
+        const word = revealed ? "Hide again" : "Show";
         toggle.setAttribute("aria-expanded", String(revealed));
-        toggle.firstChild.textContent = revealed ? "Hide again" : "Show";
+        toggle.textContent = word;
+        toggle.setAttribute("aria-label", format.buttonName(word, annotation.title));
       });
       bar.append(el("span", "ff-hidden-title", annotation.title), " ", reason, " ", toggle);
-      box.append(bar);
+      row.prepend(bar);
+      if (wasRevealed) toggle.click();
     } else if (annotation.verdict?.included && annotation.verdict.reasons?.length) {
       box.append(el("span", "ff-included", "Kept by your include list"));
     }

@@ -170,6 +170,15 @@
       return this.request("POST", "/api/v1/reviews", { body: review });
     }
 
+    patchReview(id, patch) {
+      return this.request("PATCH", `/api/v1/reviews/${encodeURIComponent(id)}`, { body: patch });
+    }
+
+    /** The worker's own reviews, newest first (held and hidden too); `platform` and `requester` narrow them. */
+    listOwnReviews({ platform = null, requester = null, limit = 100, cursor = null } = {}) {
+      return this.request("GET", "/api/v1/me/reviews", { query: { platform, requester, limit, cursor } });
+    }
+
     postTiming(timing) {
       return this.request("POST", "/api/v1/timings", { body: timing, keepalive: true });
     }
@@ -187,8 +196,8 @@
       return this.request("POST", "/api/v1/me/history", { body });
     }
 
-    listHistory({ limit = 50, cursor = null, platform = null } = {}) {
-      return this.request("GET", "/api/v1/me/history", { query: { limit, cursor, platform } });
+    listHistory({ limit = 50, cursor = null, platform = null, state = null } = {}) {
+      return this.request("GET", "/api/v1/me/history", { query: { limit, cursor, platform, state } });
     }
 
     /** An anonymous page-shape report (lib/page-report.js): sent without the worker's token. */

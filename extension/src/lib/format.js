@@ -121,11 +121,10 @@
     return reasons.length ? `Hidden: ${reasons.join("; ")}` : "Hidden by your filters";
   }
 
-  /** The one-line summary a row's group is named by (what a screen reader announces first). */
-  function summaryText(annotation) {
-    const hourly = annotation.hourly || {};
-    const label = hourly.label && hourly.label !== "unknown" ? hourly.label : "hourly pay unknown";
-    return `${label}, ${bandLabel(hourly.band).toLowerCase()}, ${basisText(hourly)}`;
+  /** A button's accessible name from its visible word and the task: "Review: Survey about shopping". */
+  function buttonName(word, title) {
+    const what = String(title ?? "").replace(/\s+/g, " ").trim();
+    return what ? `${word}: ${what}` : word;
   }
 
   /** Seconds → whole minutes for a form field (at least 1), or "" when unknown. */
@@ -146,7 +145,7 @@
     isWarning,
     allFlags,
     hiddenText,
-    summaryText,
+    buttonName,
     minutesFromSeconds,
     plural,
   };

@@ -19,7 +19,16 @@
     timingEnabled: false, // automatic timing is opt-in
     onboarded: false, // the first-run explanation has been shown
     prolificImport: false, // send the Prolific submissions the worker opens to their history (opt-in)
+    blockOffUntil: null, // ISO time: the block list is switched off in this browser until then
   });
+
+  // How long the worker may switch the block list off: [minutes, words]. The options page offers these.
+  const BLOCK_OFF_CHOICES = Object.freeze([
+    [60, "for 1 hour"],
+    [4 * 60, "for 4 hours"],
+    [24 * 60, "for 1 day"],
+    [7 * 24 * 60, "for 1 week"],
+  ]);
 
   // The server's `Filters` wire format with its defaults.
   const DEFAULT_FILTERS = Object.freeze({
@@ -67,6 +76,25 @@
     return out;
   }
 
+  /** The time (ms) the block list is off until, when that is later than `now` (ms); else null. */
+  function blockOffUntil(settings, now) {
+    const until = Date.parse(settings?.blockOffUntil ?? "");
+    return Number.isFinite(until) && until > now ? until : null;
+  }
+
+  /** `blockOffUntil` for switching the block list off `minutes` from `now` (ms), as stored. */
+  function blockOffFor(minutes, now) {
+    return new Date(now + minutes * 60_000).toISOString();
+  }
+
+  /**
+   * The filters the server is asked to apply: the stored ones, with no block rules while the worker has switched
+   * the block list off. The stored rules stay as they are, here and in the account.
+   */
+  function effectiveFilters(filters, settings, now) {
+    return blockOffUntil(settings, now) === null ? filters : { ...filters, block: [] };
+  }
+
   /**
    * A server address as the worker typed it, made canonical: scheme and host, optional port and path
    * prefix, no trailing slash. Throws an Error with a message for people when it is not usable.
@@ -100,8 +128,12 @@
     DEFAULT_TARGET_CENTS_PER_HOUR,
     DEFAULT_SETTINGS,
     DEFAULT_FILTERS,
+    BLOCK_OFF_CHOICES,
     withDefaults,
     filtersWithDefaults,
+    blockOffUntil,
+    blockOffFor,
+    effectiveFilters,
     normalizeServerUrl,
     originPattern,
   };

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  const { settings: settingsLib, api, store, filtersForm: ff, history: historyLib } = globalThis.Fairfinder;
+  const { settings: settingsLib, api, store, filtersForm: ff, history: historyLib, reviews: reviewsLib, listFormats } = globalThis.Fairfinder;
   const $ = (id) => document.getElementById(id);
 
   let settings = { ...settingsLib.DEFAULT_SETTINGS };
@@ -15,6 +15,7 @@
   let historySync = null; // the MTurk sync's progress as the background stores it (`historySync`)
   let historyCancelling = false;
   let prolificRecord = null; // the last Prolific import (`prolificImport`)
+  let reviewUpdates = null; // the last comparison of the worker's reviews with their history (`reviewUpdates`)
 
   const signedIn = () => Boolean(settings.token);
   const client = (extra = {}) => new api.Client({ serverUrl: settings.serverUrl, token: settings.token, ...extra });
@@ -447,8 +448,8 @@
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "remove";
-    remove.textContent = "Remove";
-    remove.setAttribute("aria-label", `Remove ${LIST_WORD[list]} rule ${index + 1}`);
+    remove.textContent = list === "block" ? "Unblock" : "Remove";
+    remove.setAttribute("aria-label", list === "block" ? `Unblock rule ${index + 1}` : `Remove include rule ${index + 1}`);
     remove.dataset.list = list;
     remove.dataset.index = String(index);
 
@@ -472,6 +473,24 @@
     const container = $(`${list}-rows`);
     container.replaceChildren(...rows.map((row, index) => ruleRow(list, row, index)));
     $(`${list}-empty`).hidden = rows.length > 0;
+    if (list === "block") applyBlockSearch();
+  }
+
+  // Searching the block list: rules whose pattern or note holds every word typed stay in view.
+  const words = (text) => String(text ?? "").toLowerCase().replace(/\s+/g, " ").trim();
+
+  function applyBlockSearch() {
+    const query = words($("block-search").value);
+    const items = [...$("block-rows").children];
+    let shown = 0;
+    for (const item of items) {
+      const text = words(`${item.querySelector('[data-part="pattern"]').value} ${item.querySelector('[data-part="note"]').value}`);
+      const match = !query || query.split(" ").every((word) => text.includes(word));
+      item.hidden = !match;
+      if (match) shown += 1;
+    }
+    const text = query ? `${shown} of ${items.length === 1 ? "1 block rule matches" : `${items.length} block rules match`} “${$("block-search").value.trim()}”.` : "";
+    if ($("block-search-status").textContent !== text) say("block-search-status", text);
   }
 
   function readRules(list) {
@@ -485,6 +504,8 @@
   }
 
   function onAddRule(list) {
+    // A new, empty rule would not match a search: the search is cleared so that it can be seen and filled in.
+    if (list === "block") $("block-search").value = "";
     const rows = readRules(list);
     rows.push({ pattern: "", match: "exact", expires: "", note: "", expires_at: null });
     clearFieldErrors($(`${list}-fieldset`));
@@ -495,14 +516,70 @@
 
   function onRemoveRule(list, index) {
     const rows = readRules(list);
-    rows.splice(index, 1);
+    const [removed] = rows.splice(index, 1);
     clearFieldErrors($(`${list}-fieldset`));
     renderRules(list, rows);
     filtersDirty = true;
-    const next = rows.length === 0 ? $(`${list}-add`)
-      : $(`${list}-${Math.min(index, rows.length - 1)}-pattern`);
+    // The next rule still in view (a search may hide some), else the search field or "Add".
+    const visible = [...$(`${list}-rows`).children].filter((item) => !item.hidden);
+    const after = visible.find((item) => [...$(`${list}-rows`).children].indexOf(item) >= index) || visible.at(-1);
+    const next = after ? after.querySelector('[data-part="pattern"]')
+      : list === "block" && $("block-search").value.trim() ? $("block-search") : $(`${list}-add`);
     next.focus();
-    say("filters-status", `Removed ${LIST_WORD[list]} rule ${index + 1}. Save the filters to keep the change.`);
+    const what = removed && removed.pattern.trim() ? ` (${removed.pattern.trim()})` : "";
+    say("filters-status", list === "block"
+      ? `Unblocked rule ${index + 1}${what}. Save the filters to keep the change.`
+      : `Removed ${LIST_WORD[list]} rule ${index + 1}${what}. Save the filters to keep the change.`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The block list switched off for a while (settings.blockOffUntil): the server is asked without its rules
+  // until then; the rules stay as they are. The background puts it back on when the time comes.
+
+  const untilFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+
+  function buildBlockOff() {
+    $("block-off-for").replaceChildren(...settingsLib.BLOCK_OFF_CHOICES.map(([minutes, label]) => {
+      const option = document.createElement("option");
+      option.value = String(minutes);
+      option.textContent = label;
+      return option;
+    }));
+  }
+
+  function renderBlockOff() {
+    const until = settingsLib.blockOffUntil(settings, Date.now());
+    const off = until !== null;
+    $("block-off-box").classList.toggle("is-off", off);
+    $("block-off-controls").hidden = off;
+    $("block-on").hidden = !off;
+    const state = $("block-off-state");
+    if (!off) {
+      if (state.textContent !== "The block list is on.") state.replaceChildren("The block list is on.");
+      return;
+    }
+    const time = document.createElement("time");
+    time.dateTime = new Date(until).toISOString();
+    time.textContent = untilFormat.format(new Date(until));
+    const key = `off:${time.dateTime}`;
+    if (state.dataset.key === key) return;
+    state.dataset.key = key;
+    state.replaceChildren("The block list is off in this browser until ", time,
+      ". Tasks it would hide are shown; your rules are kept and apply again then.");
+  }
+
+  async function onBlockOff() {
+    const minutes = Number($("block-off-for").value);
+    settings = await store.saveSettings({ blockOffUntil: settingsLib.blockOffFor(minutes, Date.now()) });
+    renderBlockOff();
+    $("block-on").focus();
+  }
+
+  async function onBlockOn() {
+    settings = await store.saveSettings({ blockOffUntil: null });
+    delete $("block-off-state").dataset.key;
+    renderBlockOff();
+    $("block-off-for").focus();
   }
 
   async function writeFilters(next) {
@@ -583,16 +660,24 @@
       block: readRules("block").filter((r) => r.pattern.trim()).map(ff.rowToRule),
       include: readRules("include").filter((r) => r.pattern.trim()).map(ff.rowToRule),
     };
-    const blob = new Blob([ff.exportLists(lists)], { type: "application/json" });
+    // In the chosen tool's own shape; what that shape cannot hold is said.
+    const [format, list = "block"] = $("export-format").value.split(":");
+    let written;
+    if (format === "mturk-suite") written = listFormats.toMturkSuite(lists[list], { list });
+    else if (format === "hitscraper") written = listFormats.toHitScraper(lists);
+    else written = { text: ff.exportLists(lists), count: lists.block.length + lists.include.length, notes: [] };
+    const name = listFormats.fileName(format, Date.now(), { list });
+    const blob = new Blob([written.text], { type: "application/json" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = "fairfinder-lists.json";
+    link.download = name;
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-    const n = lists.block.length + lists.include.length;
-    say("lists-status", `Exported ${n === 1 ? "1 rule" : `${n} rules`} to fairfinder-lists.json (as shown above, saved or not).`, "ok");
+    const n = written.count;
+    say("lists-status", `Exported ${n === 1 ? "1 rule" : `${n} rules`} to ${name} (as shown above, saved or not).`
+      + `${written.notes.length ? ` ${written.notes.join(" ")}` : ""}`, "ok");
   }
 
   async function onImportFile(event) {
@@ -601,8 +686,30 @@
     clearFieldErrors(input.closest("fieldset"));
     if (!file) return;
     let imported;
+    let from = ""; // the tool that wrote the file, when it was not Fairfinder
+    let notes = [];
+    let carried = ["block", "include"]; // the lists the file holds: "replace" leaves the others alone
     try {
-      imported = ff.parseListsFile(await file.text());
+      const text = await file.text();
+      let data = null;
+      try {
+        data = JSON.parse(text.replace(/^\uFEFF/, ""));
+      } catch {
+        data = null; // parseListsFile says what is wrong
+      }
+      const kind = data === null ? "fairfinder" : listFormats.detect(data);
+      if (kind === null) {
+        throw new Error("This is not a list file of Fairfinder, MTurk Suite, HIT Scraper or Mturk Engine.");
+      }
+      const other = kind === "fairfinder" ? null : listFormats.readOther(data);
+      if (other) {
+        imported = { block: other.block, include: other.include };
+        from = ` (${other.label})`;
+        notes = other.notes;
+        carried = other.lists;
+      } else {
+        imported = ff.parseListsFile(text);
+      }
     } catch (error) {
       showFieldError(input, `${file.name}: ${errorText(error)}`);
       say("lists-status", `Nothing was imported. ${file.name}: ${errorText(error)}`, "error");
@@ -616,12 +723,15 @@
       include: readRules("include").map(rowOrRule),
     };
     const merged = ff.mergeLists(current, imported, mode);
+    for (const list of ["block", "include"]) if (!carried.includes(list)) merged[list] = current[list];
     renderRules("block", merged.block.map(toRow));
     renderRules("include", merged.include.map(toRow));
     filtersDirty = true;
-    const n = imported.block.length + imported.include.length;
-    say("lists-status", `${mode === "replace" ? "Replaced your lists with" : "Added"} ${n === 1 ? "1 rule" : `${n} rules`} from ` +
-      `${file.name}${mode === "merge" ? " (rules you already had were skipped)" : ""}. Save the filters to keep them.`, "ok");
+    const counts = carried.map((list) => `${imported[list].length} ${list} ${imported[list].length === 1 ? "rule" : "rules"}`).join(" and ");
+    const replaced = carried.length === 2 ? "your lists" : `your ${carried[0]} list`;
+    say("lists-status", `${mode === "replace" ? `Replaced ${replaced} with` : "Added"} ${counts} from ${file.name}${from}`
+      + `${mode === "merge" ? " (rules you already had were skipped)" : ""}. ${notes.length ? `${notes.join(" ")} ` : ""}`
+      + "Save the filters to keep them.", "ok");
   }
 
   // A form row as a rule for merging: unparsable dates stay as typed (the row is shown again as it was).
@@ -876,6 +986,155 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Reviews to update: the background compares the worker's reviews with their history after a sync and keeps
+  // what changed in `reviewUpdates`; each is updated in one step (its outcome), or put aside ("Not now").
+
+  const OUTCOME_WORDS = { approved: "approved", rejected: "rejected" };
+
+  function updateItem(change) {
+    const item = document.createElement("li");
+    item.dataset.review = String(change.review_id);
+    const what = document.createElement("p");
+    const title = document.createElement("strong");
+    title.textContent = change.title;
+    what.append(title, ` (${change.requester_name || change.requester_id})`);
+    const why = document.createElement("p");
+    why.textContent = reviewsLib.changeText(change);
+    const buttons = document.createElement("div");
+    buttons.className = "buttons";
+    const update = document.createElement("button");
+    update.type = "button";
+    update.className = "update-review";
+    update.textContent = `Update to ${OUTCOME_WORDS[change.outcome]}`;
+    update.setAttribute("aria-label", `Update to ${OUTCOME_WORDS[change.outcome]}: ${change.title}`);
+    update.addEventListener("click", () => onApplyUpdates([change.review_id], update));
+    const later = document.createElement("button");
+    later.type = "button";
+    later.className = "not-now";
+    later.textContent = "Not now";
+    later.setAttribute("aria-label", `Not now: ${change.title}`);
+    later.addEventListener("click", () => onDismissUpdate(change, later));
+    buttons.append(update, later);
+    item.append(what, why, buttons);
+    return item;
+  }
+
+  /** The list, kept item by item (an item that stays keeps its element and so its focus). */
+  function renderUpdates() {
+    const list = $("updates-list");
+    const check = $("updates-check");
+    busy(check, !signedIn() || Boolean(updatesBusy));
+    const changes = signedIn() && reviewUpdates ? reviewUpdates.changes || [] : [];
+    const keep = new Map([...list.children].map((item) => [item.dataset.review, item]));
+    const items = changes.map((change) => keep.get(String(change.review_id)) || updateItem(change));
+    for (const [id, item] of keep) if (!changes.some((c) => String(c.review_id) === id)) item.remove();
+    items.forEach((item, i) => { if (list.children[i] !== item) list.insertBefore(item, list.children[i] || null); });
+    list.hidden = changes.length === 0;
+    $("updates-all").hidden = changes.length < 2;
+    $("updates-all").textContent = `Update all ${changes.length}`;
+    let text = "";
+    let kind = "";
+    if (!signedIn()) text = "Sign in to Fairfinder first (Account, above) to compare your reviews with your history.";
+    else if (reviewUpdates?.error) {
+      text = `Your reviews could not be compared with your history: ${reviewUpdates.error.message}`;
+      kind = "error";
+    } else if (reviewUpdates && !changes.length) {
+      text = `None of your reviews needs updating (${reviewUpdates.reviews === 1 ? "1 task review" : `${reviewUpdates.reviews} task reviews`} checked).`;
+    } else if (changes.length) {
+      text = `${changes.length === 1 ? "1 of your reviews" : `${changes.length} of your reviews`} can be updated from your history.`;
+    }
+    if (reviewUpdates?.truncated && !reviewUpdates.error) text += " Only the newest part of a very long history was compared.";
+    // Said when what it says about changes: the same list arriving again (from storage, after an update this page
+    // made) leaves the last message ("Updated your review of …") in place.
+    const key = JSON.stringify([signedIn(), changes.map((c) => c.review_id), reviewUpdates?.error ?? null, reviewUpdates?.at ?? null]);
+    if (key !== updatesSaid && !updatesBusy) {
+      updatesSaid = key;
+      say("updates-status", text, kind);
+    }
+  }
+
+  let updatesBusy = null; // what is being done: the status line says it
+  let updatesSaid = null; // what the status line last said about the list
+
+  async function message(body) {
+    try {
+      return (await chrome.runtime.sendMessage(body)) || { ok: false, error: { message: "the extension did not answer." } };
+    } catch (error) {
+      return { ok: false, error: { message: errorText(error) } };
+    }
+  }
+
+  async function onCheckUpdates() {
+    const button = $("updates-check");
+    if (isBusy(button)) {
+      if (!signedIn()) say("updates-status", "Sign in to Fairfinder first (Account, above) to compare your reviews with your history.", "error");
+      return;
+    }
+    updatesBusy = "check";
+    busy(button, true);
+    say("updates-status", "Comparing your reviews with your history…");
+    const answer = await message({ type: "review-updates-check" });
+    updatesBusy = null;
+    if (answer.ok) reviewUpdates = answer.record;
+    renderUpdates();
+    if (!answer.ok) say("updates-status", `Your reviews could not be compared with your history: ${answer.error.message}`, "error");
+  }
+
+  /** Where the focus goes when these items leave the list: the next one's button, else the previous one's, else Check. */
+  function focusAfter(ids) {
+    const items = [...$("updates-list").children];
+    const gone = new Set(ids.map(String));
+    const first = items.findIndex((item) => gone.has(item.dataset.review));
+    const rest = items.filter((item) => !gone.has(item.dataset.review));
+    const next = rest.find((item) => items.indexOf(item) > first) || rest.at(-1);
+    return () => (next && next.isConnected ? next.querySelector(".update-review") : $("updates-check")).focus();
+  }
+
+  async function onApplyUpdates(ids, button) {
+    if (isBusy(button)) return;
+    busy(button, true);
+    updatesBusy = "apply";
+    const titles = new Map((reviewUpdates?.changes || []).map((c) => [c.review_id, c]));
+    say("updates-status", ids.length === 1 ? "Updating your review…" : `Updating ${ids.length} reviews…`);
+    const answer = await message({ type: "review-updates-apply", review_ids: ids });
+    updatesBusy = null;
+    busy(button, false);
+    if (!answer.ok) {
+      say("updates-status", `Nothing was updated: ${answer.error.message}`, "error");
+      return;
+    }
+    const refocus = focusAfter(answer.updated);
+    reviewUpdates = { ...reviewUpdates, changes: (reviewUpdates?.changes || []).filter((c) => !answer.updated.includes(c.review_id)) };
+    renderUpdates();
+    const done = answer.updated.map((id) => titles.get(id));
+    let text = done.length === 1
+      ? `Updated your review of “${done[0].title}”: ${OUTCOME_WORDS[done[0].outcome]}.`
+      : `Updated ${done.length} reviews.`;
+    if (answer.failed.length) {
+      const failed = titles.get(answer.failed[0].review_id);
+      text = `${done.length ? `${text} ` : ""}Not updated: “${failed?.title ?? answer.failed[0].review_id}”: ${answer.failed[0].error.message}`;
+    }
+    say("updates-status", text, answer.failed.length ? "error" : "ok");
+    if (answer.updated.length) refocus();
+  }
+
+  async function onDismissUpdate(change, button) {
+    if (isBusy(button)) return;
+    busy(button, true);
+    const refocus = focusAfter([change.review_id]);
+    const answer = await message({ type: "review-updates-dismiss", review_id: change.review_id });
+    busy(button, false);
+    if (!answer.ok) {
+      say("updates-status", `Could not put it aside: ${answer.error.message}`, "error");
+      return;
+    }
+    reviewUpdates = { ...reviewUpdates, changes: (reviewUpdates?.changes || []).filter((c) => c.review_id !== change.review_id) };
+    renderUpdates();
+    say("updates-status", `Put aside: “${change.title}”. It is not offered again for this outcome.`, "ok");
+    refocus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Wiring
 
   function renderAll() {
@@ -884,7 +1143,9 @@
     renderTimingSwitches();
     renderAccount();
     fillFiltersForm(filters);
+    renderBlockOff();
     renderHistory();
+    renderUpdates();
   }
 
   function onStorageChanged(changes, area) {
@@ -897,11 +1158,17 @@
       }
       renderTimingSwitches();
       renderAccount();
+      renderBlockOff();
       renderHistory();
+      renderUpdates();
       if (before.token !== settings.token) {
         if (!settings.token) $("new-token").hidden = true;
         loadTimings(true);
       }
+    }
+    if (changes.reviewUpdates) {
+      reviewUpdates = changes.reviewUpdates.newValue || null;
+      renderUpdates();
     }
     if (changes.historySync || changes.prolificImport) {
       if (changes.historySync) historySync = changes.historySync.newValue || null;
@@ -921,10 +1188,12 @@
 
   async function init() {
     buildNeeds();
+    buildBlockOff();
     const loaded = await store.load();
     settings = loaded.settings;
     filters = loaded.filters;
-    ({ historySync = null, prolificImport: prolificRecord = null } = await chrome.storage.local.get(["historySync", "prolificImport"]));
+    ({ historySync = null, prolificImport: prolificRecord = null, reviewUpdates = null } = await chrome.storage.local.get(
+      ["historySync", "prolificImport", "reviewUpdates"]));
     renderAll();
 
     for (const box of document.querySelectorAll("[data-timing-switch]")) box.addEventListener("change", onTimingSwitch);
@@ -944,9 +1213,17 @@
 
     const form = $("filters-form");
     form.addEventListener("submit", onSaveFilters);
+    // Controls that act at once (search, switching the block list off, files) do not make the form unsaved.
+    const immediate = new Set(["import-file", "block-search", "block-off-for", "export-format"]);
     form.addEventListener("input", (event) => {
-      if (event.target.id !== "import-file") filtersDirty = true;
+      if (!immediate.has(event.target.id)) filtersDirty = true;
     });
+    $("block-search").addEventListener("input", applyBlockSearch);
+    $("block-search").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // a search, not "Save filters"
+    });
+    $("block-off").addEventListener("click", onBlockOff);
+    $("block-on").addEventListener("click", onBlockOn);
     form.addEventListener("click", (event) => {
       const button = event.target.closest("button.remove");
       if (button) onRemoveRule(button.dataset.list, Number(button.dataset.index));
@@ -962,6 +1239,8 @@
     $("history-sync").addEventListener("click", onHistorySync);
     $("history-cancel").addEventListener("click", onHistoryCancel);
     $("prolific-import").addEventListener("change", onProlificImport);
+    $("updates-check").addEventListener("click", onCheckUpdates);
+    $("updates-all").addEventListener("click", () => onApplyUpdates((reviewUpdates?.changes || []).map((c) => c.review_id), $("updates-all")));
 
     $("timings-more").addEventListener("click", () => {
       if (!isBusy($("timings-more"))) loadTimings(false);

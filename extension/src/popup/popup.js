@@ -10,6 +10,8 @@
   let settings = { ...settingsLib.DEFAULT_SETTINGS };
   let filters = { ...settingsLib.DEFAULT_FILTERS };
   let historySync = null;
+  let reviewUpdates = null;
+  const untilFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
   function say(id, text, kind = "") {
     const region = $(id);
@@ -45,6 +47,16 @@
     $("dashboard-link").href = `${settings.serverUrl}/me`;
     const line = historyLib.popupLine(historySync);
     if ($("history-line").textContent !== line) $("history-line").textContent = line;
+    const changes = settings.token && reviewUpdates ? (reviewUpdates.changes || []).length : 0;
+    const updates = changes ? `${changes === 1 ? "1 of your reviews" : `${changes} of your reviews`} can be updated from your history (All settings, Work history).` : "";
+    if ($("updates-line").textContent !== updates) $("updates-line").textContent = updates;
+    // The block list switched off for a while, and until when.
+    const until = settingsLib.blockOffUntil(settings, Date.now());
+    $("block-off-line").hidden = until === null;
+    if (until !== null) {
+      $("block-off-until").dateTime = new Date(until).toISOString();
+      $("block-off-until").textContent = untilFormat.format(new Date(until));
+    }
     $("timing").checked = Boolean(settings.timingEnabled);
     if (document.activeElement !== $("target")) $("target").value = ff.formatMoney(filters.target_cents_per_hour);
   }
@@ -120,8 +132,14 @@
     const loaded = await store.load();
     settings = loaded.settings;
     filters = loaded.filters;
-    ({ historySync = null } = await chrome.storage.local.get("historySync"));
+    ({ historySync = null, reviewUpdates = null } = await chrome.storage.local.get(["historySync", "reviewUpdates"]));
     render();
+    $("block-on").addEventListener("click", async () => {
+      settings = await store.saveSettings({ blockOffUntil: null });
+      render();
+      say("block-status", "The block list is on again.", "ok");
+      $("all-settings").focus();
+    });
     $("target-form").addEventListener("submit", onSaveTarget);
     $("timing").addEventListener("change", onTiming);
     $("all-settings").addEventListener("click", () => chrome.runtime.openOptionsPage());
@@ -134,6 +152,7 @@
       }
       if (changes.filters) filters = settingsLib.filtersWithDefaults(changes.filters.newValue);
       if (changes.historySync) historySync = changes.historySync.newValue || null;
+      if (changes.reviewUpdates) reviewUpdates = changes.reviewUpdates.newValue || null;
       render();
     });
     document.documentElement.dataset.ready = "true";

@@ -227,6 +227,62 @@ test('syncing again adds nothing; a task MTurk has since decided is updated; a b
   }
 });
 
+test('after a sync, reviews whose task the history has since decided are listed and updated in one step, by keyboard', async () => {
+  const { token } = await signedInWorker();
+  const fixture = fake.workHistory.all();
+  const find = (title) => fixture.find((r) => r.title === title);
+  const review = async (result, changes) => {
+    const body = { platform: 'mturk', requester_id: result.requester_id, requester_name: result.requester_name,
+      task: { title: result.title, reward_cents: Math.round(result.reward.amount_in_dollars * 100) }, ratings: { pay: 3 }, ...changes };
+    const response = await fetch(`${stack.server.url}/api/v1/reviews`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    assert.equal(response.status, 201, await response.clone().text());
+    return response.json();
+  };
+  // Reviewed while pending: approved since. Reviewed without an outcome: one assignment rejected since.
+  // Still pending: nothing to say. The requester as a whole: not a task.
+  const transcribe = await review(find('Transcribe a 45-second audio clip of a phone call'), { outcome: 'pending' });
+  const write = await review(find('Write a two-sentence product description for a kitchen item'), {});
+  const survey = await review(find('Decision making survey about everyday choices (about 10 minutes)'), { outcome: 'pending' });
+  await review(find('Decision making survey about everyday choices (about 10 minutes)'), { task: null, outcome: 'pending' });
+  const outcomeOf = async (id) => (await (await fetch(`${stack.server.url}/api/v1/reviews/${id}`)).json()).outcome;
+
+  const page = await openOptions();
+  try {
+    await page.getByRole('button', { name: 'Sync the last 45 days from MTurk' }).click();
+    await statusSays(page, '#history-status', 'Synced');
+    // The background compares as soon as the sync ends; the page lists what it found.
+    await statusSays(page, '#updates-status', '2 of your reviews can be updated from your history.');
+    const items = page.locator('#updates-list > li');
+    assert.deepEqual(await items.allTextContents(), [
+      `${write.task.title} (${write.requester_name})Your review gives no outcome; your history now shows it rejected (1 rejected).Update to rejectedNot now`,
+      `${transcribe.task.title} (${transcribe.requester_name})Your review says pending; your history now shows it approved (1 approved).Update to approvedNot now`,
+    ]);
+    assert.deepEqual(await axe(page), [], 'the reviews to update');
+    const stored = (await stack.storage()).reviewUpdates;
+    assert.deepEqual(stored.changes.map((c) => [c.review_id, c.outcome]), [[write.id, 'rejected'], [transcribe.id, 'approved']]);
+
+    // One step, by keyboard: the review on the server says approved; the focus goes to the next one's button.
+    await page.getByRole('button', { name: `Update to approved: ${transcribe.task.title}` }).focus();
+    await page.keyboard.press('Enter');
+    await statusSays(page, '#updates-status', `Updated your review of “${transcribe.task.title}”: approved.`);
+    assert.equal(await outcomeOf(transcribe.id), 'approved');
+    assert.equal(await items.count(), 1);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Update to rejected: ${write.task.title}`);
+    // "Not now": put aside, not offered again; the focus goes to "Check my reviews now".
+    await page.getByRole('button', { name: `Not now: ${write.task.title}` }).press('Enter');
+    await statusSays(page, '#updates-status', `Put aside: “${write.task.title}”.`);
+    assert.equal(await outcomeOf(write.id), null, 'not changed');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'updates-check');
+    assert.equal(await page.locator('#updates-list').isVisible(), false);
+    await page.keyboard.press('Enter');
+    await statusSays(page, '#updates-status', 'None of your reviews needs updating (3 task reviews checked).');
+    assert.equal(await outcomeOf(survey.id), 'pending', 'a task still pending is left alone');
+  } finally {
+    await page.close();
+  }
+});
+
 test('signed out of MTurk, the sync stops at once and says so in plain words', async () => {
   const { token } = await signedInWorker();
   const asked = fake.historyRequests.length;

@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const { startStack } = require('../support/stack.js');
 const { startCountingProxy } = require('../support/proxy.js');
+const format = require('../../src/lib/format.js');
 
 let stack;
 let proxy;
@@ -32,8 +33,8 @@ async function rowsShown(page) {
   return page.$$eval('li.hit-set-table-row', (rows) => rows.map((row) => ({
     title: row.querySelector('.project-name-column').childNodes[0]?.textContent ?? '',
     hitSetId: (row.querySelector("a[href*='/projects/']").getAttribute('href').match(/\/projects\/([A-Z0-9]+)\//) || [])[1],
-    named: row.querySelector(':scope > .ff-annotation .ff-review-button .ff-visually-hidden')?.textContent ?? null,
-    hidden: row.querySelector(':scope > .ff-annotation .ff-hidden-title')?.textContent ?? null,
+    named: row.querySelector(':scope > .ff-annotation .ff-review-button')?.getAttribute('aria-label') ?? null,
+    hidden: row.querySelector(':scope > .ff-bar .ff-hidden-title')?.textContent ?? null,
   })));
 }
 
@@ -50,9 +51,9 @@ function assertOwnTitles(shown, tasks) {
     const task = byId.get(row.hitSetId);
     assert.ok(task, `row ${i}: ${row.hitSetId} is a task of the page`);
     assert.equal(row.title, task.title, `row ${i} shows its title`);
-    assert.equal(row.named, `: ${task.title}`, `row ${i} is annotated with its own task, not "${row.named}"`);
+    assert.equal(row.named, format.buttonName('Review', task.title), `row ${i} is annotated with its own task, not "${row.named}"`);
   });
-  assert.ok(!shown.some((row) => /^: (Preview|Accept)/.test(row.named)), 'no row is titled after a button');
+  assert.ok(!shown.some((row) => /^Review: (Preview|Accept)/.test(row.named)), 'no row is titled after a button');
 }
 
 async function serverTitles() {

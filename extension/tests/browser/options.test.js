@@ -21,6 +21,7 @@ async function reset({ settings = {}, filters = {} } = {}) {
   await stack.configure({
     settings: { ...DEFAULT_SETTINGS, serverUrl: stack.server.url, onboarded: true, ...settings },
     filters: { ...DEFAULT_FILTERS, ...filters },
+    reviewUpdates: null,
   });
 }
 
@@ -173,11 +174,11 @@ test('filters saved while signed in arrive on the server and in storage', async 
   const page = await openOptions();
   try {
     await page.getByLabel('Minimum hourly pay ($ per hour)').fill('$9');
-    // The rule editor by keyboard: Enter on "Add", Space on "Remove", focus always somewhere sensible.
+    // The rule editor by keyboard: Enter on "Add", Space on "Unblock", focus always somewhere sensible.
     await page.locator('#block-add').focus();
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'block-0-pattern', 'focus goes to the new rule');
-    await page.getByRole('button', { name: 'Remove block rule 1' }).focus();
+    await page.getByRole('button', { name: 'Unblock rule 1' }).focus();
     await page.keyboard.press('Space');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'block-add');
     await page.keyboard.press('Enter');
@@ -315,7 +316,7 @@ test('signed out, filters are checked by the server and saved on this computer',
     assert.deepEqual((await stack.storage()).filters.block, []);
 
     // No server: saved here anyway, and the page says so.
-    await page.getByRole('button', { name: 'Remove block rule 1' }).click();
+    await page.getByRole('button', { name: 'Unblock rule 1' }).click();
     assert.equal(await page.evaluate(() => document.activeElement.id), 'block-add');
     await stack.configure({ settings: { serverUrl: 'http://127.0.0.1:9' } });
     await page.getByLabel('Maximum duration (minutes)').fill('20');
@@ -352,12 +353,12 @@ test('export then import round-trips the block and include lists', async () => {
     assert.equal(await page.getAttribute('#import-file', 'aria-invalid'), 'true');
     assert.equal(await page.locator('#block-rows > li').count(), 2);
 
-    // Empty both lists with the keyboard-operable Remove buttons, import, save.
-    for (let i = 0; i < 2; i += 1) await page.getByRole('button', { name: 'Remove block rule 1' }).click();
+    // Empty both lists with the keyboard-operable Unblock and Remove buttons, import, save.
+    for (let i = 0; i < 2; i += 1) await page.getByRole('button', { name: 'Unblock rule 1' }).click();
     await page.getByRole('button', { name: 'Remove include rule 1' }).click();
     assert.equal(await page.locator('#block-rows > li').count(), 0);
     await page.getByLabel('Import a list file').setInputFiles(file);
-    await statusSays(page, '#lists-status', 'Added 3 rules');
+    await statusSays(page, '#lists-status', 'Added 2 block rules and 1 include rule from fairfinder-lists.json');
     assert.equal(await page.locator('#import-file-error').count(), 0);
     assert.equal(await page.locator('#block-1-expires').inputValue(), '2031-05-01');
     await page.getByRole('button', { name: 'Save filters' }).click();
@@ -373,9 +374,182 @@ test('export then import round-trips the block and include lists', async () => {
     await page.getByLabel('Import a list file').setInputFiles({
       name: 'other.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ block: [{ pattern: 'Z9' }] })),
     });
-    await statusSays(page, '#lists-status', 'Replaced your lists with 1 rule');
+    await statusSays(page, '#lists-status', 'Replaced your lists with 1 block rule and 0 include rules');
     assert.equal(await page.locator('#block-rows > li').count(), 1);
     assert.equal(await page.locator('#include-rows > li').count(), 0);
+  } finally {
+    await page.close();
+  }
+});
+
+/** Poll `check` (every 100 ms, up to 15 s) until it is true. */
+async function waitUntil(what, check, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Whether the fake MTurk list shows a requester's rows (false: every one of them is collapsed to our bar). */
+async function rowsShown(page, requesterId) {
+  return page.evaluate((id) => [...document.querySelectorAll('li.table-row')]
+    .filter((row) => row.querySelector(`.requester-column a[href*="/requesters/${id}/"]`))
+    .map((row) => !row.classList.contains('ff-hidden-row')), requesterId);
+}
+
+async function waitForRows(page, requesterId, shown) {
+  await page.waitForFunction(({ id, want }) => {
+    const rows = [...document.querySelectorAll('li.table-row')].filter((row) => row.querySelector(`.requester-column a[href*="/requesters/${id}/"]`));
+    return rows.length > 0 && rows.every((row) => row.querySelector(':scope > .ff-annotation') && row.classList.contains('ff-hidden-row') !== want);
+  }, { id: requesterId, want: shown });
+}
+
+test('the block list: searched, unblocked from a search, switched off for a while (its end shown) and back on; the task list follows', async () => {
+  const { token } = await signedInWorker();
+  const [first, second] = stack.platform.tasks;
+  const rule = (pattern, note, match = 'exact') => ({ pattern, match, expires_at: null, note });
+  const block = [rule(first.requester_id, 'rejected me twice'), rule('Itemizecorp', 'slow to approve'),
+    rule('copy*', 'boring', 'wildcard'), rule('Never Pays Inc', '')];
+  assert.equal((await call('PUT', '/api/v1/me/filters', { token, body: { ...DEFAULT_FILTERS, block } })).status, 200);
+  await stack.configure({ filters: { ...DEFAULT_FILTERS, block } });
+  const list = await stack.newPage();
+  const page = await openOptions();
+  try {
+    await list.goto('https://worker.mturk.com/projects?page_size=27');
+    await waitForRows(list, first.requester_id, false);
+    assert.ok((await rowsShown(list, second.requester_id)).every(Boolean));
+
+    // Search: only the matching rules stay in view, and the page says how many.
+    await page.getByLabel('Search the block list').fill('rejected');
+    await statusSays(page, '#block-search-status', '1 of 4 block rules match “rejected”.');
+    assert.equal(await page.locator('#block-rows > li:not([hidden])').count(), 1);
+    assert.equal(await page.locator('#block-0-pattern').inputValue(), first.requester_id);
+    await page.getByLabel('Search the block list').fill('  SLOW   to ');
+    await statusSays(page, '#block-search-status', '1 of 4 block rules match “SLOW   to”.');
+    assert.equal(await page.locator('#block-1-pattern').isVisible(), true);
+    await page.getByLabel('Search the block list').press('Enter'); // a search, not "Save filters"
+    assert.equal(await page.locator('#filters-status').textContent(), '');
+
+    // Switched off for an hour, by keyboard: the end is shown, the rules stay (here and on the server).
+    await page.getByLabel('Switch the block list off').selectOption('60');
+    const before = Date.now();
+    await page.getByRole('button', { name: 'Switch off' }).press('Enter');
+    await statusSays(page, '#block-off-state', 'The block list is off in this browser until');
+    const after = Date.now();
+    const until = Date.parse((await stack.storage()).settings.blockOffUntil);
+    assert.ok(until >= before + 3600_000 && until <= after + 3600_000, `off for an hour: ${new Date(until).toISOString()}`);
+    assert.equal(await page.locator('#block-off-state time').getAttribute('datetime'), new Date(until).toISOString());
+    assert.ok((await page.locator('#block-off-state time').textContent()).length > 4, 'the end in words');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'block-on', 'focus on "Switch … back on now"');
+    await waitForRows(list, first.requester_id, true);
+    assert.equal((await savedFilters(token)).block.length, 4, 'the account keeps every rule');
+    assert.equal((await stack.storage()).filters.block.length, 4);
+    const popup = await openPopup();
+    try {
+      assert.match(await popup.locator('#block-off-line').innerText(), /^Your block list is off until .+\./);
+      assert.equal(await popup.locator('#block-off-until').getAttribute('datetime'), new Date(until).toISOString());
+    } finally {
+      await popup.close();
+    }
+    assert.deepEqual(await axe(page), [], 'the block list off, a search in progress');
+
+    // Back on: the list applies again, at once.
+    await page.getByRole('button', { name: 'Switch the block list back on now' }).press('Enter');
+    await statusSays(page, '#block-off-state', 'The block list is on.');
+    assert.equal((await stack.storage()).settings.blockOffUntil, null);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'block-off-for');
+    await waitForRows(list, first.requester_id, false);
+
+    // A switch whose time has passed (the browser was closed then) is put back on, and the list applies.
+    await stack.configure({ settings: { blockOffUntil: new Date(Date.now() - 60_000).toISOString() } });
+    await page.waitForFunction(() => document.getElementById('block-off-state').textContent === 'The block list is on.');
+    await waitUntil('the background to put the block list back on', async () => (await stack.storage()).settings.blockOffUntil === null);
+    assert.ok((await rowsShown(list, first.requester_id)).every((shown) => !shown));
+
+    // Unblock from a search: the rule goes, the focus stays in the search; saved, the task shows again.
+    await page.getByLabel('Search the block list').fill('rejected');
+    await page.getByRole('button', { name: 'Unblock rule 1' }).focus();
+    await page.keyboard.press('Enter');
+    await statusSays(page, '#filters-status', `Unblocked rule 1 (${first.requester_id}). Save the filters to keep the change.`);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'block-search');
+    await statusSays(page, '#block-search-status', '0 of 3 block rules match “rejected”.');
+    await page.getByRole('button', { name: 'Save filters' }).click();
+    await statusSays(page, '#filters-status', 'Saved.');
+    assert.deepEqual((await savedFilters(token)).block.map((r) => r.pattern), ['Itemizecorp', 'copy*', 'Never Pays Inc']);
+    await waitForRows(list, first.requester_id, true);
+  } finally {
+    await page.close();
+    await list.close();
+  }
+});
+
+test("other tools' lists: MTurk Suite, HIT Scraper and Mturk Engine files are imported; MTurk Suite and HIT Scraper files are written", async () => {
+  const { token } = await signedInWorker();
+  const fixtures = require('node:path').resolve(__dirname, '..', 'support', 'fixtures', 'lists');
+  const page = await openOptions();
+  try {
+    const importFile = async (name) => page.getByLabel('Import a list file').setInputFiles(`${fixtures}/${name}`);
+    await importFile('mts-backup-20181001-block-list.json');
+    const suite = await statusSays(page, '#lists-status', 'Added 3 block rules from mts-backup-20181001-block-list.json (MTurk Suite)');
+    assert.match(suite, /1 entry: named a HIT group; its title is matched instead\. Left out 1 entry: entries without both a name and a match/);
+    assert.equal(await page.locator('#block-1-pattern').inputValue(), 'Write the words shown in an image');
+    assert.equal(await page.locator('#block-1-note').inputValue(), 'MTurk Suite: HIT group 3NAD71TD7UI89BIBCT9L6XX5UBA2LT');
+    assert.equal(await page.locator('#block-2-match').inputValue(), 'substring');
+    await importFile('mts-backup-20181001-include-list.json');
+    await statusSays(page, '#lists-status', 'Added 1 include rule from mts-backup-20181001-include-list.json (MTurk Suite)');
+    assert.equal(await page.locator('#block-rows > li').count(), 3, 'an include list file leaves the block list alone');
+
+    // "Replace" with HIT Scraper's file (it holds both lists): its group id is left out, and said.
+    await page.getByLabel('Replace my lists with the file’s').check();
+    await importFile('hitscraper_settings.json');
+    const scraper = await statusSays(page, '#lists-status', 'Replaced your lists with 12 block rules and 1 include rule from hitscraper_settings.json (HIT Scraper)');
+    assert.match(scraper, /Left out 1 entry: HIT group ids/);
+    assert.equal(await page.locator('#block-11-pattern').inputValue(), '*receipt*');
+    assert.equal(await page.locator('#block-11-match').inputValue(), 'wildcard');
+    assert.equal(await page.locator('#include-0-pattern').inputValue(), 'copytext inc.');
+    await page.getByLabel('Add the file’s rules to my lists').check();
+    await importFile('mturk-engine-backup-3_22_2018.json');
+    await statusSays(page, '#lists-status', 'Added 4 block rules from mturk-engine-backup-3_22_2018.json (Mturk Engine)');
+    assert.equal(await page.locator('#include-rows > li').count(), 1, 'a backup without an include list leaves that list alone');
+    await page.getByRole('button', { name: 'Save filters' }).click();
+    await statusSays(page, '#filters-status', 'Saved.');
+    const saved = await savedFilters(token);
+    assert.equal(saved.block.length, 16);
+    assert.deepEqual(saved.include.map((r) => r.pattern), ['copytext inc.']);
+
+    // On the real HITs of the sample list: the requesters and titles blocked in Mturk Engine are hidden.
+    stack.platform.setCatalogue('sample');
+    try {
+      await stack.withPage(async (list) => {
+        await list.goto('https://worker.mturk.com/projects?page_size=40');
+        await waitForRows(list, 'AGVV5AWLJY7H2', false); // Ibotta Turk, blocked by id
+        const classify = await list.evaluate(() => [...document.querySelectorAll('li.table-row')]
+          .filter((row) => row.querySelector('.project-name-column').textContent === 'Classify Receipt')
+          .map((row) => row.classList.contains('ff-hidden-row')));
+        assert.ok(classify.length > 0 && classify.every(Boolean), 'the blocked HIT group, by its title');
+      });
+    } finally {
+      stack.platform.setCatalogue('demo');
+    }
+
+    // Written in their shapes: what they cannot hold is said.
+    await page.getByLabel('File to write').selectOption('mturk-suite:block');
+    const suiteFile = await exported(page, () => page.getByRole('button', { name: 'Export lists' }).click());
+    assert.match(suiteFile.name, /^mts-backup-\d{8}-block-list\.json$/);
+    const written = JSON.parse(suiteFile.text);
+    assert.equal(Object.keys(written).length, 15, 'every rule but the wildcard');
+    assert.deepEqual(written.AGVV5AWLJY7H2, { name: 'Mturk Engine: Ibotta Turk, blocked 2018-03-20', match: 'AGVV5AWLJY7H2', strict: true });
+    await statusSays(page, '#lists-status', 'Left out 1 wildcard rule: MTurk Suite has no wildcards.');
+    await page.getByLabel('File to write').selectOption('hitscraper');
+    const scraperFile = await exported(page, () => page.getByRole('button', { name: 'Export lists' }).click());
+    assert.equal(scraperFile.name, 'hitscraper_settings.json');
+    const settings = JSON.parse(scraperFile.text);
+    assert.equal(settings.ignore_list.split('^').length, 16);
+    assert.ok(settings.ignore_list.split('^').includes('*receipt*'));
+    assert.equal(settings.include_list, 'copytext inc.');
+    assert.equal('settings' in settings, false, "HIT Scraper's own settings are left as they are");
+    assert.deepEqual(await axe(page), [], 'the lists section after imports and exports');
   } finally {
     await page.close();
   }
@@ -594,7 +768,11 @@ test('axe finds no WCAG 2.2 AA violations on the options page and popup, light a
       include: [{ pattern: 'good', match: 'substring', expires_at: null, note: '' }],
       other_communities_weight: 0.7, // the extra "Custom (70%)" choice is checked too
     },
-    settings: { onboarded: false },
+    // The block list switched off, and a review to update: their colours are checked too.
+    settings: { onboarded: false, blockOffUntil: new Date(Date.now() + 3600_000).toISOString() },
+    reviewUpdates: { at: new Date().toISOString(), reviews: 1, history: 2, truncated: false, error: null, changes: [{
+      review_id: 1, platform: 'mturk', requester_id: 'AAXE1', requester_name: 'Axe Lab', title: 'Axe task', was: 'pending',
+      outcome: 'approved', counts: { approved: 2, rejected: 0, pending: 0 }, reviewed_at: new Date().toISOString() }] },
   });
   const now = Date.now();
   await call('POST', '/api/v1/timings', {
@@ -609,6 +787,8 @@ test('axe finds no WCAG 2.2 AA violations on the options page and popup, light a
     try {
       await page.emulateMedia({ colorScheme });
       await page.locator('#timings-rows tr').first().waitFor();
+      await page.locator('#updates-list li').first().waitFor();
+      assert.equal(await page.locator('#block-on').isVisible(), true, 'the block list is shown off');
       // Show an error and a status too, so their colours are checked.
       await page.locator('#min-hourly').fill('abc');
       await page.getByRole('button', { name: 'Save filters' }).click();
@@ -621,6 +801,8 @@ test('axe finds no WCAG 2.2 AA violations on the options page and popup, light a
     try {
       await popup.emulateMedia({ colorScheme });
       await statusSays(popup, '#server-state', 'answers');
+      await statusSays(popup, '#updates-line', '1 of your reviews can be updated');
+      assert.equal(await popup.locator('#block-off-line').isVisible(), true);
       await popup.getByLabel('Target wage ($ per hour)').fill('x');
       await popup.getByRole('button', { name: 'Save' }).click();
       await popup.locator('#target-error').waitFor();
@@ -655,7 +837,7 @@ test('the pages use no inline scripts, no external resources and no innerHTML', 
     // Resources the page loads (links a worker follows may point anywhere).
     assert.doesNotMatch(html, /<(script|link|img|iframe|audio|video|source)\b[^>]*\b(src|href)="(https?:)?\/\//, `${file}: external resource`);
   }
-  for (const file of ['options/options.js', 'popup/popup.js', 'lib/filters-form.js']) {
+  for (const file of ['options/options.js', 'popup/popup.js', 'lib/filters-form.js', 'lib/list-formats.js', 'lib/reviews.js', 'content/review-form.js']) {
     assert.doesNotMatch(fs.readFileSync(`${dir}/${file}`, 'utf8'), /innerHTML|outerHTML|insertAdjacentHTML/, file);
   }
 });

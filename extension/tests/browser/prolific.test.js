@@ -40,7 +40,7 @@ async function cardsShown(page) {
     id: card.getAttribute('data-testid').slice('study-'.length),
     title: card.querySelector("[data-testid='title']").textContent,
     reward: card.querySelector("[data-testid='study-tag-reward']").textContent,
-    named: card.querySelector(':scope > .ff-annotation .ff-review-button .ff-visually-hidden')?.textContent ?? null,
+    named: card.querySelector(':scope > .ff-annotation .ff-review-button')?.getAttribute('aria-label') ?? null,
     hourly: card.querySelector(':scope > .ff-annotation .ff-hourly')?.textContent ?? null,
     basis: card.querySelector(':scope > .ff-annotation .ff-basis')?.textContent ?? null,
   })));
@@ -53,7 +53,7 @@ function assertOwnStudies(shown) {
     const study = studies.find((s) => s.id === card.id);
     assert.ok(study, `card ${i} is a study of the API's answer`);
     assert.equal(card.title, study.name);
-    assert.equal(card.named, `: ${study.name}`, `card ${i} is annotated with its own study`);
+    assert.equal(card.named, format.buttonName('Review', study.name), `card ${i} is annotated with its own study`);
     // Nobody has timed these: the figure comes from the researcher's estimate, in the reward's currency.
     assert.equal(card.basis, "from the requester's own time estimate");
     assert.equal(card.hourly[0], card.reward[0], `${card.hourly} in the currency of ${card.reward}`);

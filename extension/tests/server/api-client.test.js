@@ -59,6 +59,26 @@ test('register, me, filters, annotate and timings round-trip', async () => {
   assert.deepEqual((await client.listTimings()).items, []);
 });
 
+test('own reviews: listed (one requester, or all), edited, and the 409 of a second review is found among them', async () => {
+  const { token } = await new Client({ serverUrl: server.url }).register({ handle: 'client_reviewer' });
+  const client = new Client({ serverUrl: server.url, token });
+  const review = { platform: 'mturk', requester_id: task.requester_id, requester_name: task.requester_name,
+    task: { title: task.title, reward_cents: task.reward_cents }, ratings: { pay: 2 }, outcome: 'pending' };
+  const first = await client.postReview(review);
+  const whole = await client.postReview({ ...review, task: undefined, outcome: undefined });
+  await assert.rejects(client.postReview(review), { status: 409, code: 'review_exists' });
+  const mine = await client.listOwnReviews({ platform: 'mturk', requester: task.requester_id });
+  assert.deepEqual(mine.items.map((r) => r.id), [whole.id, first.id]);
+  assert.equal(mine.items[0].task, null);
+  assert.equal((await client.listOwnReviews({ limit: 1 })).next_cursor !== null, true);
+  const edited = await client.patchReview(first.id, { outcome: 'approved', ratings: { pay: 4 } });
+  assert.equal(edited.outcome, 'approved');
+  assert.equal(edited.ratings.pay, 4);
+  assert.equal(edited.edits, 1);
+  await assert.rejects(client.patchReview(first.id, {}), { status: 422, code: 'nothing_to_change' });
+  assert.deepEqual((await client.listHistory({ state: 'approved' })).items, []);
+});
+
 test('server refusals arrive as ServerError with its code, message and field', async () => {
   const client = new Client({ serverUrl: server.url });
   await assert.rejects(client.annotate('mturk', { tasks: [{ ...task, reward_cents: -1 }] }), (error) => {

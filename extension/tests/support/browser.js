@@ -501,6 +501,21 @@ class PageShim {
     }, colorScheme === 'dark');
   }
 
+  /**
+   * Elements to which the browser's own accessibility tree gives `role` and exactly the accessible name `name`
+   * (puppeteer's ARIA query: Chromium's accessibility tree over CDP, Firefox's over BiDi's accessibility locator).
+   */
+  async accessible(role, name) {
+    const quote = String(name).includes('"') ? "'" : '"';
+    return this.raw.$$(`::-p-aria([name=${quote}${name}${quote}][role="${role}"])`);
+  }
+
+  /** Chromium only (null in Firefox, whose BiDi has no such call): the accessibility subtree of an element. */
+  async accessibilityTree(handle) {
+    if (this.driver.name !== 'chromium') return null;
+    return this.raw.accessibility.snapshot({ root: handle, interestingOnly: false });
+  }
+
   async waitForFunction(fn, arg, { timeout = DEFAULT_TIMEOUT } = {}) {
     return this.raw.waitForFunction(fn, { timeout, polling: 100 }, arg);
   }

@@ -52,11 +52,9 @@ test("hidden rows say why", () => {
   assert.equal(format.hiddenText({ hidden: true, reasons: [] }), "Hidden by your filters");
 });
 
-test("summary and minutes", () => {
-  assert.equal(format.summaryText({ hourly: { label: "$7.50/h", band: "low", basis: "task", n: 4 } }),
-    "$7.50/h, low pay, 4 workers timed it");
-  assert.equal(format.summaryText({ hourly: { label: "unknown", band: "unknown", basis: "unknown", n: 0 } }),
-    "hourly pay unknown, pay unknown, no timings yet");
+test("button names and minutes", () => {
+  assert.equal(format.buttonName("Review", "Survey  about\nshopping "), "Review: Survey about shopping");
+  assert.equal(format.buttonName("Show", ""), "Show");
   assert.equal(format.minutesFromSeconds(89), "1");
   assert.equal(format.minutesFromSeconds(20), "1");
   assert.equal(format.minutesFromSeconds(0), "");

@@ -36,3 +36,19 @@ test("stored filters keep the server's fields this version does not know", () =>
   assert.deepEqual(settings.filtersWithDefaults(null), { ...settings.DEFAULT_FILTERS });
   assert.deepEqual(settings.filtersWithDefaults([1, 2]), { ...settings.DEFAULT_FILTERS });
 });
+
+test("a block list switched off for a while: the server is asked without its rules until then, and only then", () => {
+  const now = Date.UTC(2026, 11, 3, 14, 0); // an injected clock
+  const filters = { min_hourly_cents: 900, block: [{ pattern: "A1", match: "exact", expires_at: null, note: "" }] };
+  const off = { blockOffUntil: settings.blockOffFor(60, now) };
+  assert.equal(off.blockOffUntil, "2026-12-03T15:00:00.000Z");
+  assert.equal(settings.blockOffUntil(off, now), Date.UTC(2026, 11, 3, 15, 0));
+  assert.deepEqual(settings.effectiveFilters(filters, off, now), { min_hourly_cents: 900, block: [] });
+  assert.deepEqual(filters.block.length, 1, "the stored rules are left as they are");
+  // At the expiry and after it, the rules apply again; a missing or unreadable value means "on".
+  assert.equal(settings.effectiveFilters(filters, off, Date.UTC(2026, 11, 3, 15, 0)), filters);
+  assert.equal(settings.blockOffUntil(off, Date.UTC(2026, 11, 4)), null);
+  assert.equal(settings.effectiveFilters(filters, { blockOffUntil: null }, now), filters);
+  assert.equal(settings.effectiveFilters(filters, { blockOffUntil: "soon" }, now), filters);
+  assert.deepEqual(settings.BLOCK_OFF_CHOICES.map(([minutes]) => minutes), [60, 240, 1440, 10080]);
+});
