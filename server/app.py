@@ -36,14 +36,16 @@ from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
 from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
 from server.moderation.routes import ModerationController
-from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
+from server.loadshed import LoadShedder
+from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatter_config, load_shed, prepare_readiness,
+                                  process_exited, rate_limited)
 from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
 from server.requesters.routes import RequesterController
 from server.reviews.routes import ReviewController
 from server.security import SecurityLayer
 from server.settings import Settings, load_settings
 from server.stats.settle import configure_settling, settle
-from server.tasks.annotate import annotate
+from server.tasks.annotate import annotate, recorded_into
 from server.tasks.cache import AnnotateCache
 from server.tasks.recorder import TaskRecorder
 from server.timings.routes import TimingController
@@ -96,12 +98,14 @@ async def _settle_at_start(sessionmaker: Any) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                           synchronous=settings.sqlite_synchronous)
+                           synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_pool_overflow, pool_timeout=settings.db_pool_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with engine.connect() as connection:  # fail fast on a wrong DATABASE_URL
             await connection.execute(text("SELECT 1"))
+        await prepare_readiness()  # /ready must answer within a second from the first probe on
         scheduler = None
         if settings.scheduler_enabled:
             scheduler = app.state.scheduler = Scheduler(settings, app.state.sessionmaker)
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await app.state.task_recorder.close()  # a graceful stop records the unseen tasks it had taken
             await app.state.cluster.stop()
             if scheduler is not None:
                 await scheduler.shutdown()
@@ -158,7 +163,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
     shared_limits = (SharedLimits(settings) if settings.rate_limits_enabled and settings.rate_limit_store == "database"
                      else None)
-    app.asgi_handler = RequestObserver(SecurityLayer(app.asgi_handler, settings, on_refusal=rate_limited,
+    app.state.load_shedder = LoadShedder(app.asgi_handler, settings.max_requests_in_progress,  # server/loadshed.py
+                                         settings.shed_retry_after_seconds, on_shed=load_shed)
+    app.asgi_handler = RequestObserver(SecurityLayer(app.state.load_shedder, settings, on_refusal=rate_limited,
                                                      shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
@@ -168,5 +175,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if is_postgresql(settings.database_url):
         publish_changes(app.state.sessionmaker)  # other processes drop what these commits change from their caches
     app.state.cluster = ClusterRuntime(settings, cache, shared_limits)
-    app.state.task_recorder = TaskRecorder(app.state.sessionmaker)
+    app.state.task_recorder = TaskRecorder(app.state.sessionmaker, settings.record_queue_tasks, recorded_into(cache))
     return app

@@ -93,6 +93,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The address people reach this server at (FAIRFINDER_PUBLIC_URL, e.g. https://fair.example.org): the issuer
     # of work certificates and the base of the links they carry (docs/certificate.md). Empty: http://<host>:<port>.
     public_url: str = ""
+    # --- Load (issue 16: engineer P's block; docs/deploying.md "Pools and load") -------------------------------
+    # Database connections per process: the pool's steady size, how many more it may open at a peak, and how
+    # long a request waits for one before failing. A request holds at most one connection at a time.
+    db_pool_size: int = 8
+    db_pool_overflow: int = 8
+    db_pool_timeout_seconds: float = 10.0
+    # Requests in progress per process (probes excepted) past which new ones are answered 503 with
+    # Retry-After at once instead of queueing; 0 turns shedding off.
+    max_requests_in_progress: int = 64
+    shed_retry_after_seconds: int = 2
+    # Never-seen tasks waiting to be recorded in the background (server/tasks/recorder.py); past it /ready
+    # says not ready and new ones wait for their next view.
+    record_queue_tasks: int = 20_000
+    # How long /ready waits for the database before it says not ready.
+    ready_timeout_seconds: float = 0.8
 
     @property
     def base_url(self) -> str:
@@ -171,6 +186,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     settings = msgspec.structs.replace(settings, **_cluster_settings(env, settings.is_sqlite))
     settings = msgspec.structs.replace(settings, **_settle_settings(env, settings.scheduler_enabled))
     settings = msgspec.structs.replace(settings, public_url=_public_url(env.get("FAIRFINDER_PUBLIC_URL")))
+    settings = msgspec.structs.replace(settings, **_load_settings(env))
     secret = env.get("FAIRFINDER_SECRET") or _stored_secret(settings)
     return msgspec.structs.replace(settings, secret=secret)
 
@@ -297,6 +313,30 @@ def _public_url(value: str | None) -> str:
     if url and not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", url):
         raise SettingsError(f"FAIRFINDER_PUBLIC_URL: {url!r} is not an address like https://fair.example.org")
     return url
+
+
+def _load_settings(env: dict[str, str]) -> dict[str, object]:
+    """Pools, shedding, the record queue and /ready (engineer P's block, issue 16; docs/deploying.md)."""
+    def number(name: str, default: str, kind: type, low: float, high: float, what: str) -> object:
+        raw = env.get(name, default).strip() or default
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise SettingsError(f"{name}: {raw!r} is not {what} between {low:g} and {high:g}")
+        return value
+
+    return {
+        "db_pool_size": number("FAIRFINDER_DB_POOL_SIZE", "8", int, 1, 1000, "a number of connections"),
+        "db_pool_overflow": number("FAIRFINDER_DB_POOL_OVERFLOW", "8", int, 0, 1000, "a number of connections"),
+        "db_pool_timeout_seconds": number("FAIRFINDER_DB_POOL_TIMEOUT", "10", float, 0.1, 300, "a number of seconds"),
+        "max_requests_in_progress": number("FAIRFINDER_MAX_REQUESTS", "64", int, 0, 100_000,
+                                           "a number of requests (0: no shedding)"),
+        "shed_retry_after_seconds": number("FAIRFINDER_SHED_RETRY_AFTER", "2", int, 1, 3600, "a number of seconds"),
+        "record_queue_tasks": number("FAIRFINDER_RECORD_QUEUE", "20000", int, 1, 10_000_000, "a number of tasks"),
+        "ready_timeout_seconds": number("FAIRFINDER_READY_TIMEOUT", "0.8", float, 0.05, 30, "a number of seconds"),
+    }
 
 
 def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, ...]:

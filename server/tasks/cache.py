@@ -34,7 +34,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import pay
 from server.community.weights import Weights
 from server.db.engine import CHANGED_REQUESTERS
-from server.db.models import Requester, RequesterStats, SourceRequesterStats
 from server.requesters.summary import Platform, RequesterSummary
 from server.tasks.identity import TaskKey
 
@@ -46,10 +45,82 @@ DEFAULT_TTL = 30.0
 
 @dataclass(slots=True)
 class TaskRef:
+    """A recorded task type: its requester's row id, its own, and what is stored of its batch and duration."""
+
     requester_pk: int
     task_type_id: int
     latest_hit_set_id: str | None
     stated_seconds: int | None
+
+
+@dataclass(slots=True, frozen=True)
+class RequesterIdent:
+    """What a requester summary shows of the requester row (not the ORM object: facts stay small)."""
+
+    platform: str
+    external_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class StatsFacts:
+    """A requester's stored aggregates, this community's or another's (the StatsRow that summaries read)."""
+
+    reviews: int
+    summary: dict[str, Any]
+    ratings: dict[str, Any]
+    rejections: int
+    blocks: int
+    approval_seconds: float | None
+    median_hourly_cents: float | None
+    recent: dict[str, Any]
+    flag_counts: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: Any) -> StatsFacts:
+        return cls(reviews=row.reviews, summary=row.summary, ratings=row.ratings, rejections=row.rejections,
+                   blocks=row.blocks, approval_seconds=row.approval_seconds,
+                   median_hourly_cents=row.median_hourly_cents, recent=row.recent, flag_counts=row.flag_counts)
+
+
+@dataclass(slots=True)
+class ImportedType:
+    """Another community's statistics of one task type."""
+
+    source: str
+    summary: pay.SampleSummary | None
+    flag_counts: dict[str, int]
+    reviews: int
+
+
+@dataclass(slots=True)
+class RequesterView:
+    """A requester as a worker with some set of weights sees it (memoized in RequesterFacts.views)."""
+
+    platform: Platform  # the platform facts it was computed with: recomputed when they are reloaded
+    summary: RequesterSummary
+    prior: pay.Prior | None
+
+
+@dataclass(slots=True)
+class TypeView:
+    """A task type's samples and active flags, other communities' counted as some weights say."""
+
+    samples: pay.SampleSummary | None
+    flags: list[str]
+
+
+@dataclass(slots=True)
+class Figures:
+    """The pay figures of one task type for one reward, currency, stated duration and set of weights
+    (memoized in TypeFacts.figures; see server/tasks/compute.py)."""
+
+    prior: pay.Prior  # the platform prior they were computed with
+    hourly: pay.Hourly
+    avoid: bool  # the flags or the requester's blocks say to avoid it
+    requester: RequesterSummary
+    flags: list[str]
+    banded: dict[int, Any] = field(default_factory=dict)  # target wage → the answer's HourlyOut
 
 
 @dataclass(slots=True)
@@ -61,18 +132,20 @@ class TypeFacts:
     summary: pay.SampleSummary | None
     flag_counts: dict[str, int]
     reviews: int
-    imported: list[tuple[str, pay.SampleSummary | None, dict[str, int], int]] = field(default_factory=list)
-    views: dict[Weights, tuple[pay.SampleSummary | None, list[str]]] = field(default_factory=dict)
-    computed: dict[Hashable, Any] = field(default_factory=dict)  # (inputs, weights) → result, see tasks/annotate.py
+    imported: list[ImportedType] = field(default_factory=list)
+    views: dict[Weights, TypeView] = field(default_factory=dict)
+    figures: dict[tuple[int, str, int | None, Weights], Figures] = field(default_factory=dict)
+
+
+NO_TYPE_FACTS = TypeFacts(summary=None, flag_counts={}, reviews=0)  # a task type nothing is stored of yet
 
 
 @dataclass(slots=True)
 class RequesterFacts:
-    requester: Requester
-    stats: RequesterStats | None
-    imported: list[tuple[str, SourceRequesterStats]] = field(default_factory=list)
-    # Per set of weights: (the platform it was computed with, the summary, the prior).
-    views: dict[Weights, tuple[Platform, RequesterSummary, pay.Prior | None]] = field(default_factory=dict)
+    ident: RequesterIdent
+    stats: StatsFacts | None
+    imported: list[tuple[str, StatsFacts]] = field(default_factory=list)
+    views: dict[Weights, RequesterView] = field(default_factory=dict)  # per set of weights
     types: dict[int, TypeFacts] = field(default_factory=dict)  # filled as its task types are looked up
 
 
@@ -115,11 +188,16 @@ class Bounded(Generic[K, V]):
 
 class AnnotateCache:
     def __init__(self, ttl: float = DEFAULT_TTL, max_tasks: int = 60_000, max_requesters: int = 12_000,
-                 max_type_facts: int = 30_000) -> None:
+                 max_type_facts: int = 30_000, max_answers: int = 64) -> None:
         self.ttl = ttl
         self.tasks: Bounded[TaskKey, TaskRef] = Bounded(max_tasks)
         # The same refs by the task's fields as the page spelled them: skips normalizing known titles.
         self.as_spelled: Bounded[tuple[str, str, str, int, str], TaskRef] = Bounded(max_tasks)
+        # Requester row ids by (platform, external id): the facts of a known requester's unseen task.
+        self.requester_pks: Bounded[tuple[str, str], int] = Bounded(max_requesters)
+        # Whole computed answers that depend on nothing but stored facts (the /listen list per filter set):
+        # (changes counter when computed, computed at, value); dropped on any change and after ttl.
+        self.answers: Bounded[Hashable, tuple[int, float, Any]] = Bounded(max_answers)
         self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped)
         self.max_type_facts = max_type_facts
         self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
@@ -138,6 +216,7 @@ class AnnotateCache:
             self.requesters.pop(pk)
         self.platforms.clear()  # a write moves the platform sums; cheap to reload
         self.sources = None
+        self.answers.clear()
         self.changes += 1
 
     # -- requester facts -----------------------------------------------------------------------
@@ -193,6 +272,18 @@ class AnnotateCache:
         if changes == self.changes:
             self.sources = (loaded_at, any_source)
 
+    # -- whole answers ---------------------------------------------------------------------------
+    def answer(self, key: Hashable, now: float) -> Any | None:
+        entry = self.answers.get(key)
+        if entry is None or entry[0] != self.changes or now - entry[1] > self.ttl:
+            return None
+        return entry[2]
+
+    def put_answer(self, key: Hashable, changes: int, computed_at: float, value: Any) -> None:
+        """`changes`: the counter as it was before computing (an answer that raced a write is not kept)."""
+        if changes == self.changes:
+            self.answers.put(key, (changes, computed_at, value))
+
     def after_commit(self, info: dict[str, Any]) -> None:
         """Installed as the sessions' ON_COMMIT hook (server/db/engine.py) by the app factory."""
         changed = info.pop(CHANGED_REQUESTERS, None)
@@ -202,6 +293,9 @@ class AnnotateCache:
     def clear(self) -> None:
         self.tasks.clear()
         self.as_spelled.clear()
+        self.requester_pks.clear()
+        self.answers.clear()
+        self.changes += 1
         self.requesters.clear()
         self.type_facts = 0
         self.platforms.clear()

@@ -67,7 +67,9 @@ class Recorded:
         self.task_types = task_types
 
 
-async def _lookup(session: AsyncSession, tasks: Sequence[Task], keys: list[TaskKey]) -> tuple[dict, dict]:
+async def lookup_rows(session: AsyncSession, keys: Sequence[TaskKey]
+                      ) -> tuple[dict[tuple[str, str], Requester], dict[tuple[int, str, int, str], TaskType]]:
+    """The stored requesters and task types of these keys (read only: what is not stored is not in them)."""
     requesters = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
     pairs = [(requesters[(k.platform, k.requester_id)].id, k) for k in keys if (k.platform, k.requester_id) in requesters]
     task_types = await find_task_types(session, pairs)
@@ -97,7 +99,7 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
     With `in_transaction`, the caller already holds a write transaction and commits it.
     """
     keys = [task_key(t) for t in tasks]
-    requesters, task_types = await _lookup(session, tasks, keys)
+    requesters, task_types = await lookup_rows(session, keys)
     recorded = _complete(keys, requesters, task_types)
     if recorded is not None and not _stale_hit_sets(tasks, recorded.task_types):
         return recorded

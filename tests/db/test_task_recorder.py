@@ -79,7 +79,7 @@ def test_no_call_is_left_waiting(tmp_path: Path, pages: int) -> None:
     async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
         results = await asyncio.wait_for(asyncio.gather(*[recorder.record(page(n)) for n in range(pages)]), timeout=30)
         assert [len(r) for r in results] == [5] * pages
-        assert not recorder.waiting
+        assert not recorder.pending and not recorder.waiters
 
     asyncio.run(_run(tmp_path, body))
 

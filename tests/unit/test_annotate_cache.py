@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from server.db.engine import CHANGED_REQUESTERS
-from server.db.models import Requester
 from server.requesters.summary import platform_from_row
-from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts, TypeFacts
+from server.tasks.cache import AnnotateCache, Bounded, RequesterFacts, RequesterIdent, TypeFacts
 
 
 def facts(name: str = "R") -> RequesterFacts:
-    return RequesterFacts(requester=Requester(platform="mturk", external_id=name, name=name), stats=None)
+    return RequesterFacts(ident=RequesterIdent(platform="mturk", external_id=name, name=name), stats=None)
 
 
 def test_a_commit_that_changed_a_requester_drops_its_facts():

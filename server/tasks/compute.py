@@ -1,0 +1,138 @@
+"""Annotate's pure part: from looked-up facts to annotations. No I/O, no framework.
+
+Everything here is arithmetic on facts that server/tasks/lookup.py gathered (from the in-process cache
+or the database). What a task's figures depend on — its task type's facts, its requester's, the platform
+prior, the reward, currency, stated duration and the worker's community weights — is memoized on the
+facts themselves as named records (server/tasks/cache.py: RequesterView, TypeView, Figures), so a page of
+known tasks costs two dict reads per task.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from scrapers.model import Task
+from server import pay
+from server.community.weights import Weights, weights_of
+from server.filters import Filters, Verdict, filters_are_inert, verdict
+from server.money import format_hourly
+from server.requesters.summary import Platform, combined_sample_summary, summary_of
+from server.reviews.vocab import active_flags, should_avoid
+from server.tasks.cache import Figures, RequesterFacts, RequesterView, TypeFacts, TypeView
+from server.tasks.schemas import Annotation, HourlyOut
+
+SHOWN = Verdict(hidden=False, reasons=[])  # the verdict of filters that hide nothing
+
+
+@dataclass(slots=True)
+class Facts:
+    """What one task of a page needs: its requester's and its task type's facts, and its recorded id
+    (None while a never-seen task waits to be recorded; its type facts are then NO_TYPE_FACTS)."""
+
+    requester: RequesterFacts
+    type_facts: TypeFacts
+    task_type_id: int | None
+    stated_seconds: int | None  # as stored for the task type, when the page does not say
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def hourly_out(hourly: pay.Hourly, currency: str, band: str) -> HourlyOut:
+    value = hourly.cents_per_hour
+    return HourlyOut(
+        cents_per_hour=round(value, 1) if value is not None else None,
+        label=format_hourly(value, currency) if value is not None else "unknown",
+        band=band, basis=hourly.basis, n=hourly.n,
+        low=_round(hourly.low), high=_round(hourly.high), duration_seconds=_round(hourly.duration_seconds),
+        p_approved=round(hourly.p_approved, 4) if hourly.p_approved is not None else None,
+        median_rate=_round(hourly.median_rate), pooled_rate=_round(hourly.pooled_rate),
+    )
+
+
+def requester_view(requester: RequesterFacts, platform: Platform, weights: Weights) -> RequesterView:
+    """The requester's summary and prior as a worker with these weights sees them (memoized)."""
+    found = requester.views.get(weights)
+    if found is None or found.platform is not platform:
+        # summary_of reads .platform, .external_id and .name of the requester: RequesterIdent has them.
+        summary = summary_of(requester.ident, requester.stats, platform, requester.imported, weights)  # type: ignore[arg-type]
+        samples = combined_sample_summary(requester.stats, requester.imported, weights)
+        found = RequesterView(platform, summary, pay.requester_prior(samples, platform.prior) if samples else None)
+        requester.views[weights] = found
+    return found
+
+
+def type_view(type_facts: TypeFacts, weights: Weights) -> TypeView:
+    """The task type's samples and active flags, other communities' counted as the weights say (memoized)."""
+    found = type_facts.views.get(weights)
+    if found is None:
+        counted = [(part, weights.of(part.source)) for part in type_facts.imported]
+        counted = [(part, w) for part, w in counted if w > 0]
+        if not counted:
+            found = TypeView(type_facts.summary, active_flags(type_facts.flag_counts, type_facts.reviews))
+        else:
+            parts = [(type_facts.summary, 1.0)] + [(part.summary, w) for part, w in counted]
+            flag_counts = Counter(type_facts.flag_counts)
+            for part, _ in counted:
+                flag_counts.update(part.flag_counts)
+            found = TypeView(pay.combine_summaries((s, w) for s, w in parts if s is not None),
+                             active_flags(flag_counts, type_facts.reviews + sum(part.reviews for part, _ in counted)))
+        if type_facts.reviews or type_facts.imported or type_facts.summary is not None:
+            type_facts.views[weights] = found  # the shared empty facts of unrecorded tasks keep nothing
+    return found
+
+
+def figures(task: Task, facts: Facts, platform: Platform, weights: Weights) -> Figures:
+    """The pay figures of one task: computed once per task type, inputs and weights, kept in
+    `type_facts.figures` (annotations() reads them there itself: it is lookups)."""
+    stated = task.stated_seconds or facts.stated_seconds
+    requester = requester_view(facts.requester, platform, weights)
+    samples = type_view(facts.type_facts, weights)
+    hourly = pay.effective_hourly(samples.samples, task.reward_cents, requester.prior, platform.prior,
+                                  stated_seconds=stated)
+    found = Figures(prior=platform.prior, hourly=hourly, avoid=should_avoid(samples.flags, requester.summary.blocks),
+                    requester=requester.summary, flags=samples.flags)
+    if facts.task_type_id is not None:
+        facts.type_facts.figures[(task.reward_cents, task.currency, stated, weights)] = found
+    return found
+
+
+def banded(found: Figures, currency: str, target: int) -> HourlyOut:
+    """The answer's `hourly` for one target wage: its band is the only part the target changes (memoized)."""
+    out = found.banded.get(target)
+    if out is None:
+        hourly = found.hourly
+        out = found.banded[target] = hourly_out(hourly, currency, pay.band(hourly.cents_per_hour, target,
+                                                                           avoid=found.avoid))
+    return out
+
+
+def annotations(tasks: Sequence[Task], facts: Sequence[Facts], platform: Platform, filters: Filters,
+                now: datetime) -> list[Annotation]:
+    """One annotation per task, in page order."""
+    inert = filters_are_inert(filters)
+    weights = weights_of(filters)
+    target, prior = filters.target_cents_per_hour, platform.prior
+    out = []
+    # Per task: one dict read for the memoized figures and one for the banded answer; the function calls
+    # are inlined here because this loop runs 100 times per request.
+    for index, (task, fact) in enumerate(zip(tasks, facts)):
+        found = fact.type_facts.figures.get(
+            (task.reward_cents, task.currency, task.stated_seconds or fact.stated_seconds, weights))
+        if found is None or found.prior is not prior:
+            found = figures(task, fact, platform, weights)
+        hourly = found.banded.get(target)
+        if hourly is None:
+            hourly = banded(found, task.currency, target)
+        out.append(Annotation(
+            index=index, task_type_id=fact.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
+            requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
+            hourly=hourly, requester=found.requester, flags=found.flags,
+            verdict=SHOWN if inert else verdict(task, found.hourly.cents_per_hour, found.hourly.duration_seconds,
+                                                found.flags, filters, now),
+        ))
+    return out
+

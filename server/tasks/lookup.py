@@ -1,0 +1,186 @@
+"""Annotate's lookups: from a page's tasks to the facts server/tasks/compute.py needs, in the in-process
+cache first (server/tasks/cache.py) and, for what it lacks, in indexed reads. Never a write: unseen tasks
+and changed batch ids are handed to the background recorder (server/tasks/recorder.py)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scrapers.model import Task
+from server.db.models import Requester, RequesterStats, Source, SourceTaskTypeStats, TaskTypeStats
+from server.requesters.summary import Platform, load_imported, load_platforms, sample_summary
+from server.tasks.cache import (NO_TYPE_FACTS, AnnotateCache, ImportedType, RequesterFacts, RequesterIdent, StatsFacts,
+                                TaskRef, TypeFacts)
+from server.tasks.compute import Facts
+from server.tasks.identity import TaskKey, task_key
+from server.tasks.records import lookup_rows
+
+
+def spelling(task: Task) -> tuple[str, str, str, int, str]:
+    """A task's fields as the page spelled them: the key of the cache's fastest lookup."""
+    return (task.platform, task.requester_id, task.title, task.reward_cents, task.currency)
+
+
+def needs_recording(tasks: Sequence[Task], refs: Sequence[TaskRef | None]) -> list[int]:
+    """Tasks to hand to the recorder: unseen ones, and batches whose hit_set_id the page shows anew."""
+    # The common page: every task known and listed under the batch we know; then no type can be stale.
+    if all(ref is not None and task.hit_set_id and ref.latest_hit_set_id == task.hit_set_id
+           for task, ref in zip(tasks, refs)):
+        return []
+    shown: dict[int, set[str]] = {}
+    for task, ref in zip(tasks, refs):
+        if ref is not None and task.hit_set_id:
+            shown.setdefault(ref.task_type_id, set()).add(task.hit_set_id)
+    return [
+        i for i, (task, ref) in enumerate(zip(tasks, refs))
+        if ref is None or (ref.task_type_id in shown and ref.latest_hit_set_id not in shown[ref.task_type_id])
+    ]
+
+
+def remember(cache: AnnotateCache, task: Task, key: TaskKey, ref: TaskRef) -> None:
+    cache.tasks.put(key, ref)
+    cache.as_spelled.put(spelling(task), ref)
+    cache.requester_pks.put((key.platform, key.requester_id), ref.requester_pk)
+
+
+async def resolve(session: AsyncSession, tasks: Sequence[Task], cache: AnnotateCache) -> list[TaskRef | None]:
+    """Each task's recorded identity, None for tasks not recorded yet."""
+    spelled = cache.as_spelled.data.get  # a plain dict read per task: this is annotate's hottest line
+    refs: list[TaskRef | None] = [spelled((t.platform, t.requester_id, t.title, t.reward_cents, t.currency))
+                                  for t in tasks]
+    if None not in refs:
+        return refs
+    unknown: dict[int, TaskKey] = {}
+    for i, task in enumerate(tasks):
+        if refs[i] is None:
+            key = task_key(task)
+            ref = cache.tasks.get(key)
+            if ref is not None:
+                refs[i] = ref
+                cache.as_spelled.put(spelling(task), ref)
+            else:
+                unknown[i] = key
+    if unknown:
+        # Rows this cache forgot or another process recorded: two indexed reads, no write lock.
+        requesters, task_types = await lookup_rows(session, list(unknown.values()))
+        for i, key in unknown.items():
+            requester = requesters.get((key.platform, key.requester_id))
+            if requester is None:
+                continue
+            cache.requester_pks.put((key.platform, key.requester_id), requester.id)
+            task_type = task_types.get((requester.id, key.title_key, key.reward_cents, key.currency))
+            if task_type is not None:
+                refs[i] = ref = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id,
+                                        task_type.stated_seconds)
+                remember(cache, tasks[i], key, ref)
+    return refs
+
+
+async def platform_facts(session: AsyncSession, name: str, cache: AnnotateCache, now: float) -> Platform:
+    found = cache.platform(name, now)
+    if found is None:
+        found = (await load_platforms(session, [name]))[name]
+        cache.put_platform(name, now, found)
+    return found
+
+
+async def _sources_exist(session: AsyncSession, cache: AnnotateCache, now: float) -> bool:
+    """Whether any other community is known; while none is, their figures need no query (tasks/cache.py)."""
+    found = cache.has_sources(now)
+    if found is None:
+        changes = cache.changes  # before reading, as for the requesters' versions
+        found = (await session.execute(select(Source.id).limit(1))).first() is not None
+        cache.put_sources(changes, now, found)
+    return found
+
+
+def _new_requester(task: Task) -> RequesterFacts:
+    """A requester nobody has shown us yet: no reviews, no samples; its name as the page gives it."""
+    return RequesterFacts(ident=RequesterIdent(task.platform, task.requester_id.strip(), (task.requester_name or "")[:200]),
+                          stats=None)
+
+
+async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequence[TaskRef | None],
+                     cache: AnnotateCache, now: float) -> list[Facts]:
+    """The facts of every task of a page, in page order (see compute.Facts)."""
+    pks = {ref.requester_pk for ref in refs if ref is not None}
+    unrecorded_pks: dict[int, int] = {}  # page index → requester row id, for unseen tasks of known requesters
+    for i, ref in enumerate(refs):
+        if ref is None:
+            pk = cache.requester_pks.get((tasks[i].platform, tasks[i].requester_id.strip()))
+            if pk is not None:
+                unrecorded_pks[i] = pk
+                pks.add(pk)
+    facts = await _requester_facts(session, pks, cache, now)
+    await _type_facts(session, refs, facts, cache, now)
+    out = []
+    for i, (task, ref) in enumerate(zip(tasks, refs)):
+        if ref is not None:
+            requester = facts[ref.requester_pk]
+            out.append(Facts(requester, requester.types[ref.task_type_id], ref.task_type_id, ref.stated_seconds))
+        else:
+            pk = unrecorded_pks.get(i)
+            requester = facts[pk] if pk is not None and pk in facts else _new_requester(task)
+            out.append(Facts(requester, NO_TYPE_FACTS, None, None))
+    return out
+
+
+async def _requester_facts(session: AsyncSession, pks: set[int], cache: AnnotateCache,
+                           now: float) -> dict[int, RequesterFacts]:
+    facts: dict[int, RequesterFacts] = {}
+    missing: set[int] = set()
+    for pk in pks:
+        cached = cache.requester(pk, now)
+        if cached is None:
+            missing.add(pk)
+        else:
+            facts[pk] = cached
+    if missing:
+        versions = {pk: cache.version(pk) for pk in missing}  # taken before reading: see tasks/cache.py
+        rows = (await session.execute(
+            select(Requester.id, Requester.platform, Requester.external_id, Requester.name, RequesterStats)
+            .outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
+            .where(Requester.id.in_(missing)))).all()
+        imported = await load_imported(session, missing) if await _sources_exist(session, cache, now) else {}
+        for pk, platform, external_id, name, stats in rows:
+            loaded = RequesterFacts(ident=RequesterIdent(platform, external_id, name),
+                                    stats=StatsFacts.of(stats) if stats is not None else None,
+                                    imported=[(source, StatsFacts.of(row)) for source, row in imported.get(pk, [])])
+            facts[pk] = loaded
+            cache.put_requester(pk, versions[pk], now, loaded)
+    return facts
+
+
+async def _type_facts(session: AsyncSession, refs: Sequence[TaskRef | None], facts: dict[int, RequesterFacts],
+                      cache: AnnotateCache, now: float) -> None:
+    """Add the stored statistics of the page's task types to their requesters' facts, where missing."""
+    missing = {ref.task_type_id: ref.requester_pk for ref in refs
+               if ref is not None and ref.task_type_id not in facts[ref.requester_pk].types}
+    if not missing:
+        return
+    rows = (await session.execute(
+        select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
+        .where(TaskTypeStats.task_type_id.in_(missing)))).all()
+    stats_by_type = {row[0]: row for row in rows}
+    imported_by_type: dict[int, list[ImportedType]] = {}
+    if await _sources_exist(session, cache, now):
+        for name, type_id, summary, flag_counts, reviews in (await session.execute(
+                select(Source.name, SourceTaskTypeStats.task_type_id, SourceTaskTypeStats.summary,
+                       SourceTaskTypeStats.flag_counts, SourceTaskTypeStats.reviews)
+                .join(Source, Source.id == SourceTaskTypeStats.source_id)
+                .where(SourceTaskTypeStats.task_type_id.in_(missing)).order_by(Source.name))).all():
+            imported_by_type.setdefault(type_id, []).append(
+                ImportedType(name, sample_summary(summary), flag_counts or {}, reviews))
+    found: dict[int, dict[int, TypeFacts]] = {}
+    for type_id, pk in missing.items():
+        row = stats_by_type.get(type_id)
+        found.setdefault(pk, {})[type_id] = TypeFacts(
+            summary=sample_summary(row[1]) if row else None,
+            flag_counts=(row[2] or {}) if row else {},
+            reviews=row[3] if row else 0,
+            imported=imported_by_type.get(type_id, []),
+        )
+    for pk, types in found.items():
+        cache.put_types(pk, facts[pk], types)
