@@ -38,6 +38,11 @@ class HourlyOut(msgspec.Struct, kw_only=True):
     pooled_rate: float | None
 
 
+# Another HourlyOut exists (server/me), so the OpenAPI component is named after the defining module: keep the
+# published name `tasks_annotate_HourlyOut` from before annotate was split into modules.
+HourlyOut.__module__ = "server.tasks.annotate"
+
+
 class Annotation(msgspec.Struct, kw_only=True):
     index: int
     # None on the first view of a task nobody had shown before: it is recorded in the background
