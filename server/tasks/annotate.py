@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from litestar import post
+from litestar import MediaType, Request, Response, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +23,13 @@ from server.auth import provide_optional_worker
 from server.db.models import Worker
 from server.errors import ApiError, error_responses
 from server.filters import FilterError, Filters, validate_filters
+from server.requesters.summary import Platform
 from server.tasks.cache import AnnotateCache, TaskRef, clock
-from server.tasks.compute import SHOWN, annotations, hourly_out
+from server.tasks.cache import TypeFacts
+from server.tasks.compute import SHOWN, annotations, encoded_page, hourly_out
 from server.tasks.identity import task_key
 from server.tasks.lookup import needs_recording, page_facts, platform_facts, remember, resolve
-from server.tasks.parsing import AnnotateRequest, parse_tasks
+from server.tasks.parsing import decode_annotate, document_body, parse_tasks
 from server.tasks.recorder import TaskRecorder
 from server.tasks.records import record_tasks
 from server.tasks.schemas import MAX_TASKS, AnnotateIn, AnnotateOut, Annotation, HourlyOut
@@ -45,6 +47,13 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
     are handed to it and answered at once; without one they are recorded in the caller's session first.
     """
     cache = cache if cache is not None else AnnotateCache(ttl=0.0)
+    platform_info, facts = await look_up(session, platform, tasks, cache, recorder)
+    return annotations(tasks, facts, platform_info, filters, now)
+
+
+async def look_up(session: AsyncSession, platform: str, tasks: list[Task], cache: AnnotateCache,
+                  recorder: TaskRecorder | None) -> tuple[Platform, list[TypeFacts]]:
+    """The platform's facts and each task's (lookup.py), handing what is unseen to the recorder."""
     refs = await resolve(session, tasks, cache)
     todo = needs_recording(tasks, refs)
     if todo:
@@ -57,8 +66,7 @@ async def annotate_tasks(session: AsyncSession, platform: str, tasks: list[Task]
                 remember(cache, tasks[i], task_key(tasks[i]), ref)
     moment = clock()
     platform_info = await platform_facts(session, platform, cache, moment)
-    facts = await page_facts(session, tasks, refs, cache, moment)
-    return annotations(tasks, facts, platform_info, filters, now)
+    return platform_info, await page_facts(session, tasks, refs, cache, moment)
 
 
 def recorded_into(cache: AnnotateCache) -> Callable[[Sequence[Task], Sequence[TaskRef]], None]:
@@ -71,9 +79,11 @@ def recorded_into(cache: AnnotateCache) -> Callable[[Sequence[Task], Sequence[Ta
 
 
 @post("/api/v1/annotate", status_code=200, responses=error_responses(400, 401, 413, 422), tags=["tasks"],
-      dependencies={"worker": Provide(provide_optional_worker)}, request_class=AnnotateRequest,
+      # `annotate_body` is never requested: it documents the body this route decodes itself (tasks/parsing.py).
+      dependencies={"worker": Provide(provide_optional_worker), "annotate_body": Provide(document_body, sync_to_thread=False)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
-async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | None, state: State) -> AnnotateOut:
+async def annotate(request: Request, db_session: AsyncSession, worker: Worker | None, state: State) -> AnnotateOut:
+    data = decode_annotate(await request.body(), request.method, request.url.path)
     tasks = parse_tasks(data)
     if data.filters is not None:
         try:
@@ -85,7 +95,11 @@ async def annotate(data: AnnotateIn, db_session: AsyncSession, worker: Worker | 
         filters, source = await load_filters(db_session, worker), "saved"
     else:
         filters, source = Filters(), "default"
-    result = await annotate_tasks(db_session, data.platform, tasks, filters, datetime.now(timezone.utc),
-                                  state.annotate_cache, state.task_recorder) if tasks else []
-    return AnnotateOut(platform=data.platform, target_cents_per_hour=filters.target_cents_per_hour,
-                       filters_from=source, tasks=result)
+    if tasks:
+        platform_info, facts = await look_up(db_session, data.platform, tasks, state.annotate_cache, state.task_recorder)
+    else:
+        platform_info, facts = None, []
+    # The answer is encoded here from JSON memoized with the figures (compute.encoded_page): the same bytes
+    # as AnnotateOut, which the route's return type documents.
+    return Response(encoded_page(data.platform, tasks, facts, platform_info, filters, source,  # type: ignore[return-value]
+                                 datetime.now(timezone.utc)), media_type=MediaType.JSON)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import pay
@@ -43,7 +44,7 @@ V = TypeVar("V")
 DEFAULT_TTL = 30.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: `None in refs` must not call an __eq__ per ref
 class TaskRef:
     """A recorded task type: its requester's row id, its own, and what is stored of its batch and duration."""
 
@@ -62,7 +63,7 @@ class RequesterIdent:
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class StatsFacts:
     """A requester's stored aggregates, this community's or another's (the StatsRow that summaries read)."""
 
@@ -83,7 +84,7 @@ class StatsFacts:
                    median_hourly_cents=row.median_hourly_cents, recent=row.recent, flag_counts=row.flag_counts)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ImportedType:
     """Another community's statistics of one task type."""
 
@@ -93,16 +94,17 @@ class ImportedType:
     reviews: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class RequesterView:
     """A requester as a worker with some set of weights sees it (memoized in RequesterFacts.views)."""
 
     platform: Platform  # the platform facts it was computed with: recomputed when they are reloaded
     summary: RequesterSummary
     prior: pay.Prior | None
+    encoded: msgspec.Raw  # the summary as the answer's JSON, encoded once
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TypeView:
     """A task type's samples and active flags, other communities' counted as some weights say."""
 
@@ -110,7 +112,15 @@ class TypeView:
     flags: list[str]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
+class Banded:
+    """The answer's `hourly` for one target wage, and its JSON."""
+
+    hourly: Any  # schemas.HourlyOut
+    encoded: msgspec.Raw
+
+
+@dataclass(slots=True, eq=False)
 class Figures:
     """The pay figures of one task type for one reward, currency, stated duration and set of weights
     (memoized in TypeFacts.figures; see server/tasks/compute.py)."""
@@ -118,35 +128,37 @@ class Figures:
     prior: pay.Prior  # the platform prior they were computed with
     hourly: pay.Hourly
     avoid: bool  # the flags or the requester's blocks say to avoid it
-    requester: RequesterSummary
+    requester: RequesterView
     flags: list[str]
-    banded: dict[int, Any] = field(default_factory=dict)  # target wage → the answer's HourlyOut
+    encoded_flags: msgspec.Raw
+    banded: dict[int, Banded] = field(default_factory=dict)  # target wage → the answer's hourly
 
 
-@dataclass(slots=True)
-class TypeFacts:
-    """A task type's stored statistics (this community's, and other communities' by source name), decoded,
-    and what was computed from them (valid as long as the requester facts holding them: both come from
-    the same stored aggregates)."""
-
-    summary: pay.SampleSummary | None
-    flag_counts: dict[str, int]
-    reviews: int
-    imported: list[ImportedType] = field(default_factory=list)
-    views: dict[Weights, TypeView] = field(default_factory=dict)
-    figures: dict[tuple[int, str, int | None, Weights], Figures] = field(default_factory=dict)
-
-
-NO_TYPE_FACTS = TypeFacts(summary=None, flag_counts={}, reviews=0)  # a task type nothing is stored of yet
-
-
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class RequesterFacts:
     ident: RequesterIdent
     stats: StatsFacts | None
     imported: list[tuple[str, StatsFacts]] = field(default_factory=list)
     views: dict[Weights, RequesterView] = field(default_factory=dict)  # per set of weights
     types: dict[int, TypeFacts] = field(default_factory=dict)  # filled as its task types are looked up
+
+
+@dataclass(slots=True, eq=False)
+class TypeFacts:
+    """A task type's stored statistics (this community's, and other communities' by source name), decoded,
+    and what was computed from them (valid as long as the requester facts holding them: both come from
+    the same stored aggregates). `task_type_id` is None for a never-seen task not recorded yet: its facts
+    are then empty, made per request and never memoized."""
+
+    requester: RequesterFacts
+    task_type_id: int | None
+    stated_seconds: int | None  # as stored for the task type, when the page does not say
+    summary: pay.SampleSummary | None
+    flag_counts: dict[str, int]
+    reviews: int
+    imported: list[ImportedType] = field(default_factory=list)
+    views: dict[Weights, TypeView] = field(default_factory=dict)
+    figures: dict[tuple[int, str, int | None, Weights], Figures] = field(default_factory=dict)
 
 
 class Bounded(Generic[K, V]):

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import Task
 from server.db.models import Requester, RequesterStats, Source, SourceTaskTypeStats, TaskTypeStats
 from server.requesters.summary import Platform, load_imported, load_platforms, sample_summary
-from server.tasks.cache import (NO_TYPE_FACTS, AnnotateCache, ImportedType, RequesterFacts, RequesterIdent, StatsFacts,
-                                TaskRef, TypeFacts)
-from server.tasks.compute import Facts
+from server.tasks.cache import AnnotateCache, ImportedType, RequesterFacts, RequesterIdent, StatsFacts, TaskRef, TypeFacts
+from server.tasks.compute import unrecorded
 from server.tasks.identity import TaskKey, task_key
 from server.tasks.records import lookup_rows
 
@@ -66,13 +65,13 @@ async def resolve(session: AsyncSession, tasks: Sequence[Task], cache: AnnotateC
         # Rows this cache forgot or another process recorded: two indexed reads, no write lock.
         requesters, task_types = await lookup_rows(session, list(unknown.values()))
         for i, key in unknown.items():
-            requester = requesters.get((key.platform, key.requester_id))
-            if requester is None:
+            requester_pk = requesters.get((key.platform, key.requester_id))
+            if requester_pk is None:
                 continue
-            cache.requester_pks.put((key.platform, key.requester_id), requester.id)
-            task_type = task_types.get((requester.id, key.title_key, key.reward_cents, key.currency))
+            cache.requester_pks.put((key.platform, key.requester_id), requester_pk)
+            task_type = task_types.get((requester_pk, key.title_key, key.reward_cents, key.currency))
             if task_type is not None:
-                refs[i] = ref = TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id,
+                refs[i] = ref = TaskRef(requester_pk, task_type.id, task_type.latest_hit_set_id,
                                         task_type.stated_seconds)
                 remember(cache, tasks[i], key, ref)
     return refs
@@ -103,8 +102,8 @@ def _new_requester(task: Task) -> RequesterFacts:
 
 
 async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequence[TaskRef | None],
-                     cache: AnnotateCache, now: float) -> list[Facts]:
-    """The facts of every task of a page, in page order (see compute.Facts)."""
+                     cache: AnnotateCache, now: float) -> list[TypeFacts]:
+    """The facts of every task of a page, in page order (each holding its requester's)."""
     pks = {ref.requester_pk for ref in refs if ref is not None}
     unrecorded_pks: dict[int, int] = {}  # page index → requester row id, for unseen tasks of known requesters
     for i, ref in enumerate(refs):
@@ -115,38 +114,48 @@ async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequenc
                 pks.add(pk)
     facts = await _requester_facts(session, pks, cache, now)
     await _type_facts(session, refs, facts, cache, now)
+    if None not in refs:  # the common page: every task recorded
+        return [facts[ref.requester_pk].types[ref.task_type_id] for ref in refs]  # type: ignore[union-attr]
     out = []
     for i, (task, ref) in enumerate(zip(tasks, refs)):
         if ref is not None:
-            requester = facts[ref.requester_pk]
-            out.append(Facts(requester, requester.types[ref.task_type_id], ref.task_type_id, ref.stated_seconds))
+            out.append(facts[ref.requester_pk].types[ref.task_type_id])
         else:
             pk = unrecorded_pks.get(i)
-            requester = facts[pk] if pk is not None and pk in facts else _new_requester(task)
-            out.append(Facts(requester, NO_TYPE_FACTS, None, None))
+            out.append(unrecorded(facts[pk] if pk is not None and pk in facts else _new_requester(task)))
     return out
+
+
+_STATS_COLUMNS = (RequesterStats.reviews, RequesterStats.summary, RequesterStats.ratings, RequesterStats.rejections,
+                  RequesterStats.blocks, RequesterStats.approval_seconds, RequesterStats.median_hourly_cents,
+                  RequesterStats.recent, RequesterStats.flag_counts)  # StatsFacts' fields, in order
 
 
 async def _requester_facts(session: AsyncSession, pks: set[int], cache: AnnotateCache,
                            now: float) -> dict[int, RequesterFacts]:
     facts: dict[int, RequesterFacts] = {}
     missing: set[int] = set()
+    # cache.requester() inlined (a page names up to 100 requesters): a commit that changes a requester drops
+    # its entry at once (AnnotateCache.changed), so only the ttl is left to check here.
+    entries, oldest_valid = cache.requesters.data, now - cache.ttl
     for pk in pks:
-        cached = cache.requester(pk, now)
-        if cached is None:
+        entry = entries.get(pk)
+        if entry is None or entry[1] < oldest_valid:
             missing.add(pk)
         else:
-            facts[pk] = cached
+            facts[pk] = entry[2]
     if missing:
         versions = {pk: cache.version(pk) for pk in missing}  # taken before reading: see tasks/cache.py
+        # Plain columns, not ORM objects: loading a page's ~100 requesters is a first view's largest cost.
         rows = (await session.execute(
-            select(Requester.id, Requester.platform, Requester.external_id, Requester.name, RequesterStats)
+            select(Requester.id, Requester.platform, Requester.external_id, Requester.name, RequesterStats.requester_id,
+                   *_STATS_COLUMNS)
             .outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
-            .where(Requester.id.in_(missing)))).all()
+            .where(Requester.id.in_(sorted(missing))))).all()
         imported = await load_imported(session, missing) if await _sources_exist(session, cache, now) else {}
-        for pk, platform, external_id, name, stats in rows:
+        for pk, platform, external_id, name, has_stats, *stats in rows:
             loaded = RequesterFacts(ident=RequesterIdent(platform, external_id, name),
-                                    stats=StatsFacts.of(stats) if stats is not None else None,
+                                    stats=StatsFacts(*stats) if has_stats is not None else None,
                                     imported=[(source, StatsFacts.of(row)) for source, row in imported.get(pk, [])])
             facts[pk] = loaded
             cache.put_requester(pk, versions[pk], now, loaded)
@@ -156,13 +165,13 @@ async def _requester_facts(session: AsyncSession, pks: set[int], cache: Annotate
 async def _type_facts(session: AsyncSession, refs: Sequence[TaskRef | None], facts: dict[int, RequesterFacts],
                       cache: AnnotateCache, now: float) -> None:
     """Add the stored statistics of the page's task types to their requesters' facts, where missing."""
-    missing = {ref.task_type_id: ref.requester_pk for ref in refs
+    missing = {ref.task_type_id: ref for ref in refs
                if ref is not None and ref.task_type_id not in facts[ref.requester_pk].types}
     if not missing:
         return
     rows = (await session.execute(
         select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
-        .where(TaskTypeStats.task_type_id.in_(missing)))).all()
+        .where(TaskTypeStats.task_type_id.in_(sorted(missing))))).all()
     stats_by_type = {row[0]: row for row in rows}
     imported_by_type: dict[int, list[ImportedType]] = {}
     if await _sources_exist(session, cache, now):
@@ -174,9 +183,10 @@ async def _type_facts(session: AsyncSession, refs: Sequence[TaskRef | None], fac
             imported_by_type.setdefault(type_id, []).append(
                 ImportedType(name, sample_summary(summary), flag_counts or {}, reviews))
     found: dict[int, dict[int, TypeFacts]] = {}
-    for type_id, pk in missing.items():
+    for type_id, ref in missing.items():
         row = stats_by_type.get(type_id)
-        found.setdefault(pk, {})[type_id] = TypeFacts(
+        found.setdefault(ref.requester_pk, {})[type_id] = TypeFacts(
+            requester=facts[ref.requester_pk], task_type_id=type_id, stated_seconds=ref.stated_seconds,
             summary=sample_summary(row[1]) if row else None,
             flag_counts=(row[2] or {}) if row else {},
             reviews=row[3] if row else 0,

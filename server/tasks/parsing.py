@@ -2,59 +2,86 @@
 
 Litestar decodes a JSON body to Python builtins and then converts those into the handler's type: two passes
 over a 50 KB body, the largest single cost of an annotate call once its lookups are cached
-(docs/benchmarks.md). `AnnotateRequest.json()` decodes the bytes into `AnnotateIn` in one msgspec pass
-instead; Litestar's conversion then finds the value already of the declared type and keeps it. The handler
-still declares `data: AnnotateIn`, so the OpenAPI document is unchanged, and errors keep Litestar's exact
-shape (the same ValidationException, with the same keys and messages, that server/errors.py turns into
-the one error body): tests/api/test_annotate_parsing.py compares them with the typed route's.
+(docs/benchmarks.md). The annotate route reads the raw body and decodes it here in one msgspec pass, into
+AnnotateIn (the handler has no `data` parameter; a dependency that is never called declares one, so the
+OpenAPI document still describes the body exactly: server/tasks/annotate.py). Errors keep Litestar's exact
+shape (the same exceptions, with the same keys and messages, that server/errors.py turns into the one error
+body): tests/api/test_annotate_parsing.py compares them with the typed route's, byte for byte.
+
+A Task's text fields must not hold NUL (scrapers/model.py checks it with a regular expression per field:
+~600 per page, most of the decoding time). JSON can only carry NUL as the escape \u0000, so a body without
+that escape cannot fail those checks: it is decoded with the same types minus them. Any other body, and any
+body that fails, is decoded with the full types, which give the canonical answer.
 """
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated
 
 import msgspec
-from litestar import Request
-from litestar.exceptions import SerializationException, ValidationException
-from litestar.types import Empty
+from litestar.exceptions import ClientException, ValidationException
 
 from scrapers import mturk, prolific
 from scrapers.model import PayloadError, Task
 from server.errors import ApiError
 from server.tasks.schemas import MAX_TASKS, AnnotateIn
 
-_DECODER = msgspec.json.Decoder(AnnotateIn, strict=False)  # strict=False: as Litestar converts (lax numbers)
+
+class _TaskWithoutNul(Task, kw_only=True):
+    """Task without its NUL checks (see above); the other bounds are Task's. A Task, so used as one."""
+
+    requester_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    hit_set_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class _AnnotateInWithoutNul(AnnotateIn, kw_only=True, forbid_unknown_fields=True):
+    tasks: Annotated[list[_TaskWithoutNul], msgspec.Meta(max_length=MAX_TASKS)] | None = None
+
+
+_FULL = msgspec.json.Decoder(AnnotateIn, strict=False)  # strict=False: as Litestar converts (lax numbers)
+_WITHOUT_NUL = msgspec.json.Decoder(_AnnotateInWithoutNul, strict=False)
+_ANY = msgspec.json.Decoder()
 _PATH = re.compile(r"`\$\.(.+)`$")  # Litestar's ERR_RE: the value's path in msgspec's message
 
 
 def decode_annotate(body: bytes, method: str, path: str) -> AnnotateIn:
-    """The body as AnnotateIn, or the exception Litestar would raise for it."""
-    try:
-        return _DECODER.decode(body or b"null")
-    except msgspec.ValidationError as error:
+    """The body as AnnotateIn, or the exception Litestar's typed handling raises for it (an unreadable body:
+    the ClientException its route turns a SerializationException into)."""
+    if not body:
+        # What Litestar answers a required `data` without a body (server/errors.py: missing_body).
+        raise ValidationException(detail=f"Validation failed for {method} {path}",
+                                  extra=[{"message": "'data'", "key": "data", "source": "body"}])
+    if b"\\u0000" not in body:
         try:
-            msgspec.json.decode(body or b"null")  # Litestar reports unreadable JSON before any field
-        except msgspec.DecodeError as not_json:
-            raise SerializationException(str(not_json)) from not_json
+            return _WITHOUT_NUL.decode(body)
+        except msgspec.DecodeError:
+            pass  # answered below, as Litestar answers it
+    try:
+        return _FULL.decode(body)
+    except msgspec.DecodeError:
+        pass
+    # What Litestar does with a body, step by step, for its exact answer: decode to builtins (unreadable JSON
+    # is a 400), then convert (msgspec checks a list's length before its items here, unlike when decoding).
+    try:
+        value = _ANY.decode(body)
+    except msgspec.DecodeError as not_json:
+        raise ClientException(str(not_json)) from not_json
+    try:
+        return msgspec.convert(value, AnnotateIn, strict=False, str_keys=True)
+    except msgspec.ValidationError as error:
         message = str(error)
         match = _PATH.search(message)
-        key = match.group(1) if match else "data"
         raise ValidationException(detail=f"Validation failed for {method} {path}",
-                                  extra=[{"message": message.split(" - ", maxsplit=1)[0], "key": key,
-                                          "source": "body"}]) from error
-    except msgspec.DecodeError as error:
-        raise SerializationException(str(error)) from error
+                                  extra=[{"message": message.split(" - ", maxsplit=1)[0],
+                                          "key": match.group(1) if match else "data", "source": "body"}]) from error
 
 
-class AnnotateRequest(Request[Any, Any, Any]):
-    """The annotate route's request: its JSON body decodes straight into AnnotateIn."""
-
-    async def json(self) -> Any:
-        if self._json is Empty:
-            if (decoded := self._connection_state.json) is Empty:
-                decoded = self._connection_state.json = decode_annotate(await self.body(), self.method, self.url.path)
-            self._json = decoded
-        return self._json
+def document_body(data: AnnotateIn) -> None:
+    """Never called: declared as a dependency of the annotate route, so that Litestar's OpenAPI document
+    describes the body the route decodes itself (Litestar documents a dependency's `data`)."""
 
 
 def parse_tasks(data: AnnotateIn) -> list[Task]:

@@ -61,8 +61,9 @@ def test_no_ttl_means_nothing_is_reused():
     assert cache.requester(7, 10.000001) is None
 
 
-def type_facts() -> TypeFacts:
-    return TypeFacts(summary=None, flag_counts={}, reviews=0)
+def type_facts(requester: RequesterFacts | None = None, type_id: int = 1) -> TypeFacts:
+    return TypeFacts(requester=requester or facts(), task_type_id=type_id, stated_seconds=None, summary=None,
+                     flag_counts={}, reviews=0)
 
 
 def test_task_types_facts_are_bounded_across_requesters():
