@@ -19,8 +19,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
-from server.auth import provide_optional_worker
-from server.db.models import Worker
+from server.auth import authenticate, bearer_token, hash_token
 from server.errors import ApiError, error_responses
 from server.filters import FilterError, Filters, validate_filters
 from server.requesters.summary import Platform
@@ -78,11 +77,31 @@ def recorded_into(cache: AnnotateCache) -> Callable[[Sequence[Task], Sequence[Ta
     return on_recorded
 
 
+async def provide_saved_filters(request: Request, db_session: AsyncSession, state: State) -> Filters | None:
+    """The signed-in caller's saved filters; None when anonymous. 401 for a bad token, as everywhere (server/auth.py).
+
+    A signed-in extension annotates every page it shows, so the token and its filters are kept in the annotate
+    cache, by the token's hash, for at most a few seconds (cache.VIEWER_TTL): any write this process commits
+    drops them all (a revoked token or new saved filters count at once here); other processes' within the ttl.
+    """
+    cache: AnnotateCache = state.annotate_cache
+    token = bearer_token(request)
+    key, moment, writes = (hash_token(token), clock(), cache.writes) if token is not None else ("", 0.0, 0)
+    if token is not None and (found := cache.viewer(key, moment)) is not None:
+        return found  # type: ignore[no-any-return]
+    worker = await authenticate(request, db_session, required=False)
+    if worker is None:
+        return None
+    filters = await load_filters(db_session, worker)
+    cache.put_viewer(key, writes, moment, filters)
+    return filters
+
+
 @post("/api/v1/annotate", status_code=200, responses=error_responses(400, 401, 413, 422), tags=["tasks"],
       # `annotate_body` is never requested: it documents the body this route decodes itself (tasks/parsing.py).
-      dependencies={"worker": Provide(provide_optional_worker), "annotate_body": Provide(document_body, sync_to_thread=False)},
+      dependencies={"saved": Provide(provide_saved_filters), "annotate_body": Provide(document_body, sync_to_thread=False)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
-async def annotate(request: Request, db_session: AsyncSession, worker: Worker | None, state: State) -> AnnotateOut:
+async def annotate(request: Request, db_session: AsyncSession, saved: Filters | None, state: State) -> AnnotateOut:
     data = decode_annotate(await request.body(), request.method, request.url.path)
     tasks = parse_tasks(data)
     if data.filters is not None:
@@ -91,8 +110,8 @@ async def annotate(request: Request, db_session: AsyncSession, worker: Worker | 
         except FilterError as error:
             raise ApiError(422, "invalid_field", f"filters.{error.field}: {error.message}", f"filters.{error.field}") from None
         filters, source = data.filters, "request"
-    elif worker is not None:
-        filters, source = await load_filters(db_session, worker), "saved"
+    elif saved is not None:
+        filters, source = saved, "saved"
     else:
         filters, source = Filters(), "default"
     if tasks:

@@ -42,6 +42,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 DEFAULT_TTL = 30.0
+VIEWER_TTL = 5.0  # a token revoked, or filters saved, through another process are seen by this one within it
 
 
 @dataclass(slots=True, eq=False)  # compared by identity: `None in refs` must not call an __eq__ per ref
@@ -200,7 +201,7 @@ class Bounded(Generic[K, V]):
 
 class AnnotateCache:
     def __init__(self, ttl: float = DEFAULT_TTL, max_tasks: int = 60_000, max_requesters: int = 12_000,
-                 max_type_facts: int = 30_000, max_answers: int = 64) -> None:
+                 max_type_facts: int = 30_000, max_answers: int = 64, max_viewers: int = 10_000) -> None:
         self.ttl = ttl
         self.tasks: Bounded[TaskKey, TaskRef] = Bounded(max_tasks)
         # The same refs by the task's fields as the page spelled them: skips normalizing known titles.
@@ -210,6 +211,10 @@ class AnnotateCache:
         # Whole computed answers that depend on nothing but stored facts (the /listen list per filter set):
         # (changes counter when computed, computed at, value); dropped on any change and after ttl.
         self.answers: Bounded[Hashable, tuple[int, float, Any]] = Bounded(max_answers)
+        # Signed-in callers' saved filters by token hash (server/tasks/annotate.py): (loaded at, filters). Dropped
+        # on every commit of a write in this process (a revoked token, saved filters); other processes' writes
+        # are seen within VIEWER_TTL.
+        self.viewers: Bounded[str, tuple[float, Any]] = Bounded(max_viewers)
         self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped)
         self.max_type_facts = max_type_facts
         self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
@@ -217,6 +222,7 @@ class AnnotateCache:
         self.sources: tuple[float, bool] | None = None  # (loaded at, any other community known)
         self.versions: dict[int, int] = {}
         self.changes = 0  # calls of changed(): a flag read before one is not stored after it
+        self.writes = 0  # write commits of this process seen by after_commit
 
     # -- versions ------------------------------------------------------------------------------
     def version(self, requester_pk: int) -> int:
@@ -296,13 +302,28 @@ class AnnotateCache:
         if changes == self.changes:
             self.answers.put(key, (changes, computed_at, value))
 
+    # -- signed-in callers ------------------------------------------------------------------------
+    def viewer(self, token_hash: str, now: float) -> Any | None:
+        entry = self.viewers.get(token_hash)
+        if entry is None or now - entry[0] > min(self.ttl, VIEWER_TTL):
+            return None
+        return entry[1]
+
+    def put_viewer(self, token_hash: str, writes: int, loaded_at: float, filters: Any) -> None:
+        """`writes`: the counter of write commits as it was before reading (a read that raced one is not kept)."""
+        if writes == self.writes:
+            self.viewers.put(token_hash, (loaded_at, filters))
+
     def after_commit(self, info: dict[str, Any]) -> None:
         """Installed as the sessions' ON_COMMIT hook (server/db/engine.py) by the app factory."""
+        self.writes += 1
+        self.viewers.clear()  # any write may have revoked a token or saved new filters
         changed = info.pop(CHANGED_REQUESTERS, None)
         if changed:
             self.changed(changed)
 
     def clear(self) -> None:
+        self.viewers.clear()
         self.tasks.clear()
         self.as_spelled.clear()
         self.requester_pks.clear()

@@ -392,3 +392,22 @@ def test_a_raw_page_with_nul_in_its_text_is_annotated_or_refused_never_a_5xx(cli
     assert response.status_code < 500, response.text
     stored = [cell for table in ("task_types", "requesters") for row in db.rows(f"SELECT * FROM {table}") for cell in row]
     assert not any(isinstance(cell, str) and "\x00" in cell for cell in stored)
+
+
+# ------------------------------------------------------------------------------------------------
+# Signed-in callers: their token and saved filters are kept briefly, and a write drops them at once
+
+
+def test_a_revoked_token_and_new_saved_filters_count_at_the_very_next_annotate(client, alice):
+    body = page(a_task(title="Audio transcription"))
+    assert annotate(client, body, alice)["filters_from"] == "saved"
+    assert annotate(client, body, alice)["tasks"][0]["verdict"]["hidden"] is False  # answered from the kept token
+    saved = client.put("/api/v1/me/filters", headers=alice, json={"keywords_exclude": ["audio"]})
+    assert saved.status_code == 200, saved.text
+    assert annotate(client, body, alice)["tasks"][0]["verdict"]["hidden"] is True
+    spare = client.post("/api/v1/me/tokens", headers=alice, json={"label": "spare"}).json()
+    spare_headers = {"Authorization": f"Bearer {spare['token']}"}
+    assert annotate(client, body, spare_headers)["filters_from"] == "saved"
+    revoked = client.delete(f"/api/v1/me/tokens/{spare['token_info']['id']}", headers=alice)
+    assert revoked.status_code == 204
+    assert_error(client.post("/api/v1/annotate", json=body, headers=spare_headers), 401, "invalid_token")
