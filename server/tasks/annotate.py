@@ -11,6 +11,7 @@ a write.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 from datetime import datetime, timezone
 
 from litestar import MediaType, Request, Response, post
@@ -77,7 +78,24 @@ def recorded_into(cache: AnnotateCache) -> Callable[[Sequence[Task], Sequence[Ta
     return on_recorded
 
 
-async def provide_saved_filters(request: Request, db_session: AsyncSession, state: State) -> Filters | None:
+class LazySession:
+    """The request's database session, opened on first use: a page answered from the cache opens none."""
+
+    def __init__(self, sessionmaker: Callable[[], AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._sessionmaker()
+        return getattr(self._session, name)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+async def provide_saved_filters(request: Request, state: State) -> Filters | None:
     """The signed-in caller's saved filters; None when anonymous. 401 for a bad token, as everywhere (server/auth.py).
 
     A signed-in extension annotates every page it shows, so the token and its filters are kept in the annotate
@@ -89,10 +107,11 @@ async def provide_saved_filters(request: Request, db_session: AsyncSession, stat
     key, moment, writes = (hash_token(token), clock(), cache.writes) if token is not None else ("", 0.0, 0)
     if token is not None and (found := cache.viewer(key, moment)) is not None:
         return found  # type: ignore[no-any-return]
-    worker = await authenticate(request, db_session, required=False)
-    if worker is None:
-        return None
-    filters = await load_filters(db_session, worker)
+    async with state.sessionmaker() as session:  # closed before the route's own lookups: one connection at a time
+        worker = await authenticate(request, session, required=False)
+        if worker is None:
+            return None
+        filters = await load_filters(session, worker)
     cache.put_viewer(key, writes, moment, filters)
     return filters
 
@@ -101,7 +120,7 @@ async def provide_saved_filters(request: Request, db_session: AsyncSession, stat
       # `annotate_body` is never requested: it documents the body this route decodes itself (tasks/parsing.py).
       dependencies={"saved": Provide(provide_saved_filters), "annotate_body": Provide(document_body, sync_to_thread=False)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
-async def annotate(request: Request, db_session: AsyncSession, saved: Filters | None, state: State) -> AnnotateOut:
+async def annotate(request: Request, saved: Filters | None, state: State) -> AnnotateOut:
     data = decode_annotate(await request.body(), request.method, request.url.path)
     tasks = parse_tasks(data)
     if data.filters is not None:
@@ -115,7 +134,12 @@ async def annotate(request: Request, db_session: AsyncSession, saved: Filters | 
     else:
         filters, source = Filters(), "default"
     if tasks:
-        platform_info, facts = await look_up(db_session, data.platform, tasks, state.annotate_cache, state.task_recorder)
+        session = LazySession(state.sessionmaker)
+        try:
+            platform_info, facts = await look_up(cast(AsyncSession, session), data.platform, tasks, state.annotate_cache,
+                                                 state.task_recorder)
+        finally:
+            await session.aclose()
     else:
         platform_info, facts = None, []
     # The answer is encoded here from JSON memoized with the figures (compute.encoded_page): the same bytes

@@ -113,17 +113,28 @@ async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequenc
                 unrecorded_pks[i] = pk
                 pks.add(pk)
     facts = await _requester_facts(session, pks, cache, now)
-    await _type_facts(session, refs, facts, cache, now)
-    if None not in refs:  # the common page: every task recorded
-        return [facts[ref.requester_pk].types[ref.task_type_id] for ref in refs]  # type: ignore[union-attr]
-    out = []
-    for i, (task, ref) in enumerate(zip(tasks, refs)):
-        if ref is not None:
-            out.append(facts[ref.requester_pk].types[ref.task_type_id])
+    # One pass: each task's type facts where its requester's facts hold them; the rest are loaded, then filled in.
+    out: list[TypeFacts | None] = []
+    missing: dict[int, TaskRef] = {}
+    for ref in refs:
+        if ref is None:
+            out.append(None)
+        elif (found := facts[ref.requester_pk].types.get(ref.task_type_id)) is not None:
+            out.append(found)
         else:
-            pk = unrecorded_pks.get(i)
-            out.append(unrecorded(facts[pk] if pk is not None and pk in facts else _new_requester(task)))
-    return out
+            out.append(None)
+            missing[ref.task_type_id] = ref
+    if missing:
+        await _type_facts(session, missing, facts, cache, now)
+    if missing or unrecorded_pks or None in out:
+        for i, (task, ref) in enumerate(zip(tasks, refs)):
+            if out[i] is None:
+                if ref is not None:
+                    out[i] = facts[ref.requester_pk].types[ref.task_type_id]
+                else:
+                    pk = unrecorded_pks.get(i)
+                    out[i] = unrecorded(facts[pk] if pk is not None and pk in facts else _new_requester(task))
+    return out  # type: ignore[return-value]
 
 
 _STATS_COLUMNS = (RequesterStats.reviews, RequesterStats.summary, RequesterStats.ratings, RequesterStats.rejections,
@@ -162,13 +173,9 @@ async def _requester_facts(session: AsyncSession, pks: set[int], cache: Annotate
     return facts
 
 
-async def _type_facts(session: AsyncSession, refs: Sequence[TaskRef | None], facts: dict[int, RequesterFacts],
+async def _type_facts(session: AsyncSession, missing: dict[int, TaskRef], facts: dict[int, RequesterFacts],
                       cache: AnnotateCache, now: float) -> None:
-    """Add the stored statistics of the page's task types to their requesters' facts, where missing."""
-    missing = {ref.task_type_id: ref for ref in refs
-               if ref is not None and ref.task_type_id not in facts[ref.requester_pk].types}
-    if not missing:
-        return
+    """Add the stored statistics of these task types to their requesters' facts."""
     rows = (await session.execute(
         select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
         .where(TaskTypeStats.task_type_id.in_(sorted(missing))))).all()

@@ -28,8 +28,11 @@ from server.tasks.schemas import MAX_TASKS, AnnotateIn
 
 
 class _TaskWithoutNul(Task, kw_only=True):
-    """Task without its NUL checks (see above); the other bounds are Task's. A Task, so used as one."""
+    """Task without its NUL checks (see above), nor the patterns of `platform` and `currency`, which
+    `_patterns_hold` checks for the whole page at once; the other bounds are Task's. A Task, so used as one."""
 
+    platform: Annotated[str, msgspec.Meta(min_length=2, max_length=32)]
+    currency: str = "USD"
     requester_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     requester_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
@@ -56,9 +59,12 @@ def decode_annotate(body: bytes, method: str, path: str) -> AnnotateIn:
                                   extra=[{"message": "'data'", "key": "data", "source": "body"}])
     if b"\\u0000" not in body:
         try:
-            return _WITHOUT_NUL.decode(body)
+            decoded = _WITHOUT_NUL.decode(body)
         except msgspec.DecodeError:
             pass  # answered below, as Litestar answers it
+        else:
+            if _patterns_hold(decoded):
+                return decoded
     try:
         return _FULL.decode(body)
     except msgspec.DecodeError:
@@ -77,6 +83,18 @@ def decode_annotate(body: bytes, method: str, path: str) -> AnnotateIn:
         raise ValidationException(detail=f"Validation failed for {method} {path}",
                                   extra=[{"message": message.split(" - ", maxsplit=1)[0],
                                           "key": match.group(1) if match else "data", "source": "body"}]) from error
+
+
+def _patterns_hold(data: AnnotateIn) -> bool:
+    """What the fast types leave out: every task's platform is the page's (which matched its pattern, so theirs
+    do too; a task of another platform is refused later anyway) and its currency three ASCII capitals."""
+    platform = data.platform
+    for task in data.tasks or ():
+        currency = task.currency
+        if task.platform != platform or len(currency) != 3 or not (currency.isascii() and currency.isalpha()
+                                                                    and currency.isupper()):
+            return False
+    return True
 
 
 def document_body(data: AnnotateIn) -> None:
