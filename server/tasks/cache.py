@@ -24,8 +24,7 @@ The oldest entries go first; requester facts older than `ttl` are dropped as new
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -69,7 +68,7 @@ class StatsFacts:
     """A requester's stored aggregates, this community's or another's (the StatsRow that summaries read)."""
 
     reviews: int
-    summary: dict[str, Any]
+    summary: pay.SampleSummary | None  # decoded once (summaries convert a SampleSummary as itself)
     ratings: dict[str, Any]
     rejections: int
     blocks: int
@@ -79,10 +78,19 @@ class StatsFacts:
     flag_counts: dict[str, Any]
 
     @classmethod
+    def of_columns(cls, values: Sequence[Any]) -> StatsFacts:
+        """From the columns in field order (lookup.py reads them so)."""
+        return cls(values[0], _summary(values[1]), *values[2:])
+
+    @classmethod
     def of(cls, row: Any) -> StatsFacts:
-        return cls(reviews=row.reviews, summary=row.summary, ratings=row.ratings, rejections=row.rejections,
+        return cls(reviews=row.reviews, summary=_summary(row.summary), ratings=row.ratings, rejections=row.rejections,
                    blocks=row.blocks, approval_seconds=row.approval_seconds,
                    median_hourly_cents=row.median_hourly_cents, recent=row.recent, flag_counts=row.flag_counts)
+
+
+def _summary(data: dict[str, Any] | None) -> pay.SampleSummary | None:
+    return msgspec.convert(data, pay.SampleSummary) if data else None
 
 
 @dataclass(slots=True, eq=False)
@@ -115,9 +123,8 @@ class TypeView:
 
 @dataclass(slots=True, eq=False)
 class Banded:
-    """The answer's `hourly` for one target wage, and its JSON."""
+    """The answer's `hourly` for one target wage, as its JSON only (the typed answer decodes it: compact)."""
 
-    hourly: Any  # schemas.HourlyOut
     encoded: msgspec.Raw
 
 
@@ -168,7 +175,7 @@ class Bounded(Generic[K, V]):
 
     def __init__(self, limit: int, on_drop: Callable[[V], None] | None = None) -> None:
         self.limit = limit
-        self.data: OrderedDict[K, V] = OrderedDict()
+        self.data: dict[K, V] = {}  # insertion-ordered; half the size of an OrderedDict
         self.on_drop = on_drop
 
     def get(self, key: K) -> V | None:
@@ -183,7 +190,7 @@ class Bounded(Generic[K, V]):
             self.drop_oldest()
 
     def drop_oldest(self) -> None:
-        _, value = self.data.popitem(last=False)
+        value = self.data.pop(next(iter(self.data)))
         if self.on_drop:
             self.on_drop(value)
 

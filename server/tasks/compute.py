@@ -28,6 +28,7 @@ from server.tasks.schemas import Annotation, HourlyOut
 SHOWN = Verdict(hidden=False, reasons=[])  # the verdict of filters that hide nothing
 _encode = msgspec.json.encode
 _SHOWN_JSON = msgspec.Raw(_encode(SHOWN))
+_HOURLY = msgspec.json.Decoder(HourlyOut)
 
 
 class _AnnotationJson(msgspec.Struct, kw_only=True):
@@ -130,7 +131,7 @@ def banded(found: Figures, currency: str, target: int) -> Banded:
     if out is None:
         hourly = found.hourly
         value = hourly_out(hourly, currency, pay.band(hourly.cents_per_hour, target, avoid=found.avoid))
-        out = found.banded[target] = Banded(value, msgspec.Raw(_encode(value)))
+        out = found.banded[target] = Banded(msgspec.Raw(_encode(value)))
     return out
 
 
@@ -161,7 +162,7 @@ def annotations(tasks: Sequence[Task], facts: Sequence[TypeFacts], platform: Pla
         Annotation(
             index=index, task_type_id=fact.task_type_id, hit_set_id=task.hit_set_id, title=task.title,
             requester_id=task.requester_id, reward_cents=task.reward_cents, currency=task.currency,
-            hourly=band.hourly, requester=found.requester.summary, flags=found.flags,
+            hourly=_HOURLY.decode(band.encoded), requester=found.requester.summary, flags=found.flags,
             verdict=SHOWN if inert else verdict(task, found.hourly.cents_per_hour, found.hourly.duration_seconds,
                                                 found.flags, filters, now))
         for index, (task, fact, (found, band)) in enumerate(zip(tasks, facts, _page_figures(

@@ -166,7 +166,7 @@ async def _requester_facts(session: AsyncSession, pks: set[int], cache: Annotate
         imported = await load_imported(session, missing) if await _sources_exist(session, cache, now) else {}
         for pk, platform, external_id, name, has_stats, *stats in rows:
             loaded = RequesterFacts(ident=RequesterIdent(platform, external_id, name),
-                                    stats=StatsFacts(*stats) if has_stats is not None else None,
+                                    stats=StatsFacts.of_columns(stats) if has_stats is not None else None,
                                     imported=[(source, StatsFacts.of(row)) for source, row in imported.get(pk, [])])
             facts[pk] = loaded
             cache.put_requester(pk, versions[pk], now, loaded)

@@ -19,7 +19,7 @@ PLATFORM = platform_from_row("mturk", None)
 
 
 def requester(name: str = "AR1", reviews: int = 0) -> RequesterFacts:
-    stats = StatsFacts(reviews=reviews, summary={}, ratings={"pay": [reviews, 3.0 * reviews]}, rejections=0, blocks=0,
+    stats = StatsFacts(reviews=reviews, summary=None, ratings={"pay": [reviews, 3.0 * reviews]}, rejections=0, blocks=0,
                        approval_seconds=None, median_hourly_cents=None, recent={}, flag_counts={}) if reviews else None
     return RequesterFacts(ident=RequesterIdent("mturk", name, f"{name} Lab"), stats=stats)
 
