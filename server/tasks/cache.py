@@ -41,6 +41,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 DEFAULT_TTL = 30.0
+KEEP_EXPIRED = 4  # ttls an expired requester's facts are kept for revalidation
 VIEWER_TTL = 5.0  # a token revoked, or filters saved, through another process are seen by this one within it
 
 
@@ -251,16 +252,17 @@ class AnnotateCache:
             return None
         version, loaded_at, facts = entry
         if version != self.version(requester_pk) or now - loaded_at > self.ttl:
-            self.requesters.pop(requester_pk)
-            return None
+            return None  # kept for revalidation (put_requester drops it later)
         return facts
 
     def put_requester(self, requester_pk: int, version: int, loaded_at: float, facts: RequesterFacts) -> None:
         if version == self.version(requester_pk):
-            self.requesters.put(requester_pk, (version, loaded_at, facts))
+            self.requesters.put(requester_pk, (version, loaded_at, facts))  # a kept object: counted out, in again
             self.type_facts += len(facts.types)
-            # Entries go in in load order, so the expired ones are at the front.
-            while (oldest := self.requesters.oldest()) is not None and loaded_at - oldest[1] > self.ttl:
+            # Entries go in in load order, so the expired ones are at the front. They are kept a while past their
+            # ttl (never used as they are): a reload that finds the same stored figures keeps their memos
+            # (lookup.py `_unchanged`) instead of computing every figure again.
+            while (oldest := self.requesters.oldest()) is not None and loaded_at - oldest[1] > KEEP_EXPIRED * self.ttl:
                 self.requesters.drop_oldest()
 
     def put_types(self, requester_pk: int, facts: RequesterFacts, found: dict[int, TypeFacts]) -> None:

@@ -81,6 +81,9 @@ async def platform_facts(session: AsyncSession, name: str, cache: AnnotateCache,
     found = cache.platform(name, now)
     if found is None:
         found = (await load_platforms(session, [name]))[name]
+        expired = cache.platforms.get(name)
+        if expired is not None and expired[1] == found:
+            found = expired[1]  # unchanged: keep the object the memoized figures were computed with
         cache.put_platform(name, now, found)
     return found
 
@@ -168,9 +171,25 @@ async def _requester_facts(session: AsyncSession, pks: set[int], cache: Annotate
             loaded = RequesterFacts(ident=RequesterIdent(platform, external_id, name),
                                     stats=StatsFacts.of_columns(stats) if has_stats is not None else None,
                                     imported=[(source, StatsFacts.of(row)) for source, row in imported.get(pk, [])])
+            expired = entries.get(pk)
+            if expired is not None and expired[0] == versions[pk] and _unchanged(expired[2], loaded):
+                loaded = expired[2]  # its ttl ran out, its figures did not change: keep what was computed from them
             facts[pk] = loaded
             cache.put_requester(pk, versions[pk], now, loaded)
     return facts
+
+
+def _unchanged(cached: RequesterFacts, loaded: RequesterFacts) -> bool:
+    """Whether facts reloaded after their ttl are what the cache already holds, so that its memos (views, task
+    types' facts and figures) still hold. A task type's stored statistics change only with its requester's (the
+    refresh recomputes both from the same rows); other communities' figures are not compared: with any, reload."""
+    a, b = cached.stats, loaded.stats
+    return (cached.ident == loaded.ident and not cached.imported and not loaded.imported
+            and (a is b is None or (a is not None and b is not None and a.reviews == b.reviews and a.summary == b.summary
+                                    and a.ratings == b.ratings and a.rejections == b.rejections and a.blocks == b.blocks
+                                    and a.approval_seconds == b.approval_seconds
+                                    and a.median_hourly_cents == b.median_hourly_cents and a.recent == b.recent
+                                    and a.flag_counts == b.flag_counts)))
 
 
 async def _type_facts(session: AsyncSession, missing: dict[int, TaskRef], facts: dict[int, RequesterFacts],

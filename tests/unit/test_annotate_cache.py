@@ -83,7 +83,9 @@ def test_expired_requesters_are_dropped_as_new_ones_arrive():
     cache = AnnotateCache(ttl=5)
     cache.put_requester(1, 0, 0.0, facts("old"))
     cache.put_requester(2, 0, 10.0, facts("new"))
-    assert list(cache.requesters.data) == [2]
+    assert cache.requester(1, 10.0) is None  # expired: never used as it is, kept a while for revalidation
+    cache.put_requester(3, 0, 21.0, facts("newer"))  # more than KEEP_EXPIRED (4) ttls after the first
+    assert list(cache.requesters.data) == [2, 3]
 
 
 def test_whether_other_communities_exist_is_not_stored_after_a_change():
@@ -96,3 +98,37 @@ def test_whether_other_communities_exist_is_not_stored_after_a_change():
     assert cache.has_sources(1.0) is False and cache.has_sources(61.0) is None
     cache.changed({7})
     assert cache.has_sources(1.0) is None
+
+
+def test_facts_reloaded_unchanged_after_their_ttl_keep_their_memos():
+    """An entry past its ttl is never used as it is; reloaded with the same stored figures, the cached object
+    (and what was computed from it) is kept; with other figures, the new one replaces it."""
+    import asyncio  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from server.tasks.cache import StatsFacts  # noqa: PLC0415
+    from server.tasks.lookup import _requester_facts  # noqa: PLC0415
+
+    def stats(reviews: int) -> StatsFacts:
+        return StatsFacts(reviews=reviews, summary=None, ratings={}, rejections=0, blocks=0, approval_seconds=None,
+                          median_hourly_cents=None, recent={}, flag_counts={})
+
+    class Session:  # answers the one query _requester_facts makes, with `reviews` as stored now
+        def __init__(self, reviews: int) -> None:
+            self.reviews = reviews
+
+        async def execute(self, _statement):  # type: ignore[no-untyped-def]
+            return SimpleNamespace(all=lambda: [(7, "mturk", "R", "R", 7, self.reviews, None, {}, 0, 0, None, None, {}, {})],
+                                   first=lambda: None)
+
+    cache = AnnotateCache(ttl=5)
+    cache.sources = (1e9, False)  # no other community: no query for their figures
+    cached = RequesterFacts(ident=RequesterIdent("mturk", "R", "R"), stats=stats(3))
+    cached.types[1] = type_facts(cached)
+    cache.put_requester(7, cache.version(7), 100.0, cached)
+    assert cache.requester(7, 106.0) is None  # past its ttl
+    same = asyncio.run(_requester_facts(Session(3), {7}, cache, 106.0))  # type: ignore[arg-type]
+    assert same[7] is cached and cache.requester(7, 106.5) is cached and 1 in cached.types
+    changed = asyncio.run(_requester_facts(Session(4), {7}, cache, 112.0))  # type: ignore[arg-type]
+    assert changed[7] is not cached and changed[7].stats is not None and changed[7].stats.reviews == 4
+    assert changed[7].types == {}
