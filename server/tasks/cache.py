@@ -226,6 +226,7 @@ class AnnotateCache:
         self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped)
         self.max_type_facts = max_type_facts
         self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
+        self.type_order: dict[tuple[int, int], None] = {}  # (requester, task type) in the order they were added
         self.platforms: dict[str, tuple[float, Platform]] = {}
         self.sources: tuple[float, bool] | None = None  # (loaded at, any other community known)
         self.versions: dict[int, int] = {}
@@ -266,14 +267,28 @@ class AnnotateCache:
                 self.requesters.drop_oldest()
 
     def put_types(self, requester_pk: int, facts: RequesterFacts, found: dict[int, TypeFacts]) -> None:
-        """Add task types' facts to a requester's (counted against `max_type_facts` while cached)."""
-        added = len(found.keys() - facts.types.keys())
+        """Add task types' facts to a requester's (counted against `max_type_facts` while cached).
+
+        Past the bound the oldest task types go, one by one, not whole requesters: a busy requester holds
+        thousands of task types, most pages show a few of them, and dropping it whole made every page load
+        them again (a page set larger than the bound then missed on every page)."""
+        added = [type_id for type_id in found if type_id not in facts.types]
         facts.types.update(found)
         entry = self.requesters.get(requester_pk)
         if entry is not None and entry[2] is facts:
-            self.type_facts += added
-            while self.type_facts > self.max_type_facts and len(self.requesters.data) > 1:
-                self.requesters.drop_oldest()
+            self.type_facts += len(added)
+            order = self.type_order
+            for type_id in added:
+                order[(requester_pk, type_id)] = None
+            while self.type_facts > self.max_type_facts and order:
+                pk, type_id = next(iter(order))
+                del order[(pk, type_id)]
+                holder = self.requesters.data.get(pk)
+                if holder is not None and holder[2].types.pop(type_id, None) is not None:
+                    self.type_facts -= 1
+            if len(order) > 2 * self.max_type_facts:  # keys of requesters dropped or reloaded since: forget them
+                self.type_order = {(pk, type_id): None for pk, (_, _, held) in self.requesters.data.items()
+                                   for type_id in held.types}
 
     def _dropped(self, entry: tuple[int, float, RequesterFacts]) -> None:
         self.type_facts -= len(entry[2].types)
@@ -340,6 +355,7 @@ class AnnotateCache:
         self.changes += 1
         self.requesters.clear()
         self.type_facts = 0
+        self.type_order = {}
         self.platforms.clear()
         self.sources = None
 

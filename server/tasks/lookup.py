@@ -127,13 +127,12 @@ async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequenc
         else:
             out.append(None)
             missing[ref.task_type_id] = ref
-    if missing:
-        await _type_facts(session, missing, facts, cache, now)
+    loaded = await _type_facts(session, missing, facts, cache, now) if missing else {}
     if missing or unrecorded_pks or None in out:
         for i, (task, ref) in enumerate(zip(tasks, refs)):
             if out[i] is None:
                 if ref is not None:
-                    out[i] = facts[ref.requester_pk].types[ref.task_type_id]
+                    out[i] = loaded[ref.task_type_id]
                 else:
                     pk = unrecorded_pks.get(i)
                     out[i] = unrecorded(facts[pk] if pk is not None and pk in facts else _new_requester(task))
@@ -193,8 +192,8 @@ def _unchanged(cached: RequesterFacts, loaded: RequesterFacts) -> bool:
 
 
 async def _type_facts(session: AsyncSession, missing: dict[int, TaskRef], facts: dict[int, RequesterFacts],
-                      cache: AnnotateCache, now: float) -> None:
-    """Add the stored statistics of these task types to their requesters' facts."""
+                      cache: AnnotateCache, now: float) -> dict[int, TypeFacts]:
+    """Add the stored statistics of these task types to their requesters' facts; returns them by task type."""
     rows = (await session.execute(
         select(TaskTypeStats.task_type_id, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskTypeStats.reviews)
         .where(TaskTypeStats.task_type_id.in_(sorted(missing))))).all()
@@ -220,3 +219,4 @@ async def _type_facts(session: AsyncSession, missing: dict[int, TaskRef], facts:
         )
     for pk, types in found.items():
         cache.put_types(pk, facts[pk], types)
+    return {type_id: type_facts for types in found.values() for type_id, type_facts in types.items()}

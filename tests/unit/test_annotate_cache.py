@@ -72,11 +72,15 @@ def test_task_types_facts_are_bounded_across_requesters():
     cache.put_requester(1, 0, 0.0, first)
     cache.put_types(1, first, {10: type_facts(), 11: type_facts()})
     cache.put_requester(2, 0, 0.0, second)
-    cache.put_types(2, second, {20: type_facts(), 21: type_facts()})  # 4 > 3: the oldest requester goes
-    assert cache.requester(1, 1.0) is None and cache.requester(2, 1.0) is second
-    assert cache.type_facts == 2 and set(second.types) == {20, 21}
+    cache.put_types(2, second, {20: type_facts(), 21: type_facts()})  # 4 > 3: the oldest task type goes
+    assert cache.requester(1, 1.0) is first and cache.requester(2, 1.0) is second  # requesters stay
+    assert set(first.types) == {11} and set(second.types) == {20, 21} and cache.type_facts == 3
     cache.changed({2})
-    assert cache.type_facts == 0
+    assert cache.type_facts == 1
+    third = facts("third")
+    cache.put_requester(3, 0, 0.0, third)
+    cache.put_types(3, third, {30: type_facts(), 31: type_facts(), 32: type_facts()})  # stale keys of 2 skipped
+    assert cache.type_facts == 3 and set(first.types) == set() and set(third.types) == {30, 31, 32}
 
 
 def test_expired_requesters_are_dropped_as_new_ones_arrive():
