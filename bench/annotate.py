@@ -316,6 +316,18 @@ def ready_latency(server: Server) -> tuple[int, float]:
     return status, (time.perf_counter() - started) * 1000
 
 
+def recorded(server: Server, seconds: float = 30.0) -> None:
+    """Wait (bounded) until the server's background recorder has nothing queued (GET /ready's record_queue)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{server.url}/ready", timeout=5).json().get("record_queue", 0) == 0:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.1)
+
+
 def run_burst(server: Server, bodies: Path, args: argparse.Namespace, cpu: int | None) -> dict:
     """24 signed-in clients x 8 pages of 20 never-seen tasks each, at once (closed loop, each page once)."""
     burst_args = argparse.Namespace(**{**vars(args), "concurrency": BURST_CLIENTS, "duration": 120.0})
@@ -364,16 +376,18 @@ def benchmark(args: argparse.Namespace) -> dict:
                 task_types[f"before_{name}"] = count_task_types(url)
                 runs[name] = run_load(server.url, path, bodies[page_set], args, client_cpu, server.pid)
                 server.check_alive()
+            recorded(server)
             task_types["end"] = count_task_types(url)
             for name, path, page_set in RATE_RUNS if args.rate else ():
                 runs[name] = run_load(server.url, path, bodies[page_set], args, client_cpu, server.pid, rate=args.rate,
                                       fresh=fresh if path == ANNOTATE and fresh_pages else None)
                 server.check_alive()
+            recorded(server)
             task_types["after_rate"] = count_task_types(url)
             burst_result = run_burst(server, burst, args, client_cpu) if burst_pages else None
             server.check_alive()
             peak_rss_mb = round(status_kib(server.pid, "VmHWM") * 1024 / 1e6, 1)
-            time.sleep(2)  # the burst's tasks are recorded in the background
+            recorded(server)  # the burst's tasks are recorded in the background
             task_types["after_burst"] = count_task_types(url)
         finally:
             server.stop()
