@@ -232,7 +232,7 @@ def run_load(url: str, path: str, bodies: Path, args: argparse.Namespace, cpu: i
     command += extra or []
     cpu_before = process_cpu_seconds(server_pid)
     with console.status(f"{path}: {what}"), RssSampler(server_pid) as rss:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 180, check=False,
+        done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 900, check=False,
                               preexec_fn=pinned(cpu))
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{done.stderr}")

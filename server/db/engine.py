@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 import asyncio
+import json
 import weakref
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -46,10 +48,24 @@ def create_engine(database_url: str, *, echo: bool = False, busy_timeout_ms: int
     # hide_parameters: database errors end up in logs, and their parameters can hold worker data.
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, **pool)
+        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, json_deserializer=read_json, **pool)
         _configure_sqlite(engine, busy_timeout_ms, synchronous)
         return engine
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True, **pool)
+    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True,
+                               json_deserializer=read_json, **pool)
+
+
+_read_json = msgspec.json.Decoder()
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON columns (stored aggregates) read back: msgspec, several times json.loads' speed, which was a large part
+    of loading a page's facts on PostgreSQL (docs/benchmarks.md, issue 16). json.dumps, which writes them, also
+    writes NaN and Infinity, which msgspec refuses: such a value is read by json.loads as before."""
+    try:
+        return _read_json.decode(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str = "normal") -> None:
