@@ -544,7 +544,7 @@ def summary_lines(result: dict) -> list[str]:
                      + ("meets" if met else "**misses**") + f" the {TARGET_BYTES_RATIO}× target"
                      + ("" if met or ratios[name]["bytes"] >= TARGET_BYTES_RATIO else
                         f" by {1 - ratios[name]['bytes'] / TARGET_BYTES_RATIO:.0%}")
-                     + (f"; not every answer was 200" if name in result["errors"] else "") + ".")
+                     + ("; not every answer was 200" if name in result["errors"] else "") + ".")
     if "rate_annotate" in runs:
         rate = runs["rate_annotate"]
         lines.append(f"- Open loop at {rate['rate']:g} requests/s, signed in, every {result['options']['fresh_every']}th "

@@ -11,8 +11,8 @@ a write.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 from datetime import datetime, timezone
+from typing import Any, cast
 
 from litestar import MediaType, Request, Response, post
 from litestar.datastructures import State
@@ -24,8 +24,7 @@ from server.auth import authenticate, bearer_token, hash_token
 from server.errors import ApiError, error_responses
 from server.filters import FilterError, Filters, validate_filters
 from server.requesters.summary import Platform
-from server.tasks.cache import AnnotateCache, TaskRef, clock
-from server.tasks.cache import TypeFacts
+from server.tasks.cache import AnnotateCache, TaskRef, TypeFacts, clock
 from server.tasks.compute import SHOWN, annotations, encoded_page, hourly_out
 from server.tasks.identity import task_key
 from server.tasks.lookup import needs_recording, page_facts, platform_facts, remember, resolve
