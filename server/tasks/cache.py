@@ -168,6 +168,7 @@ class TypeFacts:
     imported: list[ImportedType] = field(default_factory=list)
     views: dict[Weights, TypeView] = field(default_factory=dict)
     figures: dict[tuple[int, str, int | None, Weights], Figures] = field(default_factory=dict)
+    used: bool = False  # read since the bound last passed over it (AnnotateCache.put_types: a second chance)
 
 
 class Bounded(Generic[K, V]):
@@ -271,7 +272,8 @@ class AnnotateCache:
 
         Past the bound the oldest task types go, one by one, not whole requesters: a busy requester holds
         thousands of task types, most pages show a few of them, and dropping it whole made every page load
-        them again (a page set larger than the bound then missed on every page)."""
+        them again. A task type read since the last pass is passed over once (CLOCK: about LRU, without
+        moving anything on the hot path), so the types of pages in use stay."""
         added = [type_id for type_id in found if type_id not in facts.types]
         facts.types.update(found)
         entry = self.requesters.get(requester_pk)
@@ -280,12 +282,21 @@ class AnnotateCache:
             order = self.type_order
             for type_id in added:
                 order[(requester_pk, type_id)] = None
-            while self.type_facts > self.max_type_facts and order:
-                pk, type_id = next(iter(order))
-                del order[(pk, type_id)]
-                holder = self.requesters.data.get(pk)
-                if holder is not None and holder[2].types.pop(type_id, None) is not None:
-                    self.type_facts -= 1
+            passes = 0
+            while self.type_facts > self.max_type_facts and order and passes < 2 * len(order):
+                passes += 1
+                key = next(iter(order))
+                del order[key]
+                holder = self.requesters.data.get(key[0])
+                held = holder[2].types.get(key[1]) if holder is not None else None
+                if held is None:
+                    continue  # its requester was dropped or reloaded since
+                if held.used:  # read since the last pass: a second chance at the end of the line (CLOCK)
+                    held.used = False
+                    order[key] = None
+                    continue
+                del holder[2].types[key[1]]  # type: ignore[index]
+                self.type_facts -= 1
             if len(order) > 2 * self.max_type_facts:  # keys of requesters dropped or reloaded since: forget them
                 self.type_order = {(pk, type_id): None for pk, (_, _, held) in self.requesters.data.items()
                                    for type_id in held.types}

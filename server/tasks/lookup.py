@@ -123,6 +123,7 @@ async def page_facts(session: AsyncSession, tasks: Sequence[Task], refs: Sequenc
         if ref is None:
             out.append(None)
         elif (found := facts[ref.requester_pk].types.get(ref.task_type_id)) is not None:
+            found.used = True
             out.append(found)
         else:
             out.append(None)

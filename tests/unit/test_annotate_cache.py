@@ -136,3 +136,13 @@ def test_facts_reloaded_unchanged_after_their_ttl_keep_their_memos():
     changed = asyncio.run(_requester_facts(Session(4), {7}, cache, 112.0))  # type: ignore[arg-type]
     assert changed[7] is not cached and changed[7].stats is not None and changed[7].stats.reviews == 4
     assert changed[7].types == {}
+
+
+def test_task_types_read_since_the_last_pass_get_a_second_chance():
+    cache = AnnotateCache(ttl=60, max_type_facts=2)
+    owner = facts("busy")
+    cache.put_requester(1, 0, 0.0, owner)
+    cache.put_types(1, owner, {10: type_facts(owner, 10), 11: type_facts(owner, 11)})
+    owner.types[10].used = True  # a page read it
+    cache.put_types(1, owner, {12: type_facts(owner, 12)})  # over the bound: 11, not the one in use, goes
+    assert set(owner.types) == {10, 12} and cache.type_facts == 2
