@@ -41,6 +41,9 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 DEFAULT_TTL = 30.0
+# session.info key: this session's commits never touch tokens or saved filters (the task recorder's), so they
+# leave the kept signed-in callers alone.
+NO_ACCOUNT_WRITES = "fairfinder_no_account_writes"
 KEEP_EXPIRED = 4  # ttls an expired requester's facts are kept for revalidation
 VIEWER_TTL = 5.0  # a token revoked, or filters saved, through another process are seen by this one within it
 
@@ -150,6 +153,15 @@ class RequesterFacts:
     imported: list[tuple[str, StatsFacts]] = field(default_factory=list)
     views: dict[Weights, RequesterView] = field(default_factory=dict)  # per set of weights
     types: dict[int, TypeFacts] = field(default_factory=dict)  # filled as its task types are looked up
+    used: bool = False  # read since the bound last passed over it: kept once more (busy requesters load first)
+
+
+def _second_chance(entry: tuple[int, float, RequesterFacts]) -> bool:
+    facts = entry[2]
+    if facts.used:
+        facts.used = False
+        return True
+    return False
 
 
 @dataclass(slots=True, eq=False)
@@ -175,10 +187,12 @@ class Bounded(Generic[K, V]):
     """A dict that forgets its oldest entries past `limit` (enough for a cache of small values);
     `on_drop` hears of every value that leaves other than by clear()."""
 
-    def __init__(self, limit: int, on_drop: Callable[[V], None] | None = None) -> None:
+    def __init__(self, limit: int, on_drop: Callable[[V], None] | None = None,
+                 spare: Callable[[V], bool] | None = None) -> None:
         self.limit = limit
         self.data: dict[K, V] = {}  # insertion-ordered; half the size of an OrderedDict
         self.on_drop = on_drop
+        self.spare = spare  # past the limit: True keeps an entry once more, moved to the end (it clears its mark)
 
     def get(self, key: K) -> V | None:
         return self.data.get(key)
@@ -192,6 +206,12 @@ class Bounded(Generic[K, V]):
             self.drop_oldest()
 
     def drop_oldest(self) -> None:
+        if self.spare is not None:
+            for _ in range(len(self.data)):
+                key = next(iter(self.data))
+                if not self.spare(self.data[key]):
+                    break
+                self.data[key] = self.data.pop(key)
         value = self.data.pop(next(iter(self.data)))
         if self.on_drop:
             self.on_drop(value)
@@ -224,7 +244,8 @@ class AnnotateCache:
         # on every commit of a write in this process (a revoked token, saved filters); other processes' writes
         # are seen within VIEWER_TTL.
         self.viewers: Bounded[str, tuple[float, Any]] = Bounded(max_viewers)
-        self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped)
+        self.requesters: Bounded[int, tuple[int, float, RequesterFacts]] = Bounded(max_requesters, self._dropped,
+                                                                                 _second_chance)
         self.max_type_facts = max_type_facts
         self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
         self.type_order: dict[tuple[int, int], None] = {}  # (requester, task type) in the order they were added
@@ -351,8 +372,9 @@ class AnnotateCache:
 
     def after_commit(self, info: dict[str, Any]) -> None:
         """Installed as the sessions' ON_COMMIT hook (server/db/engine.py) by the app factory."""
-        self.writes += 1
-        self.viewers.clear()  # any write may have revoked a token or saved new filters
+        if not info.get(NO_ACCOUNT_WRITES):
+            self.writes += 1
+            self.viewers.clear()  # any write may have revoked a token or saved new filters
         changed = info.pop(CHANGED_REQUESTERS, None)
         if changed:
             self.changed(changed)

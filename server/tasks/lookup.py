@@ -157,7 +157,8 @@ async def _requester_facts(session: AsyncSession, pks: set[int], cache: Annotate
         if entry is None or entry[1] < oldest_valid:
             missing.add(pk)
         else:
-            facts[pk] = entry[2]
+            facts[pk] = found = entry[2]
+            found.used = True
     if missing:
         versions = {pk: cache.version(pk) for pk in missing}  # taken before reading: see tasks/cache.py
         # Plain columns, not ORM objects: loading a page's ~100 requesters is a first view's largest cost.

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scrapers.model import Task
-from server.tasks.cache import TaskRef
+from server.tasks.cache import NO_ACCOUNT_WRITES, TaskRef
 from server.tasks.identity import TaskKey, task_key
 from server.tasks.records import record_tasks
 
@@ -122,6 +122,7 @@ class TaskRecorder:
 
     async def _record(self, tasks: list[Task]) -> list[TaskRef]:
         async with self.sessionmaker() as session:
+            session.info[NO_ACCOUNT_WRITES] = True  # signed-in callers' kept tokens stay (tasks/cache.py)
             recorded = await record_tasks(session, tasks)
         return [
             TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)

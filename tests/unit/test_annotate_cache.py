@@ -146,3 +146,24 @@ def test_task_types_read_since_the_last_pass_get_a_second_chance():
     owner.types[10].used = True  # a page read it
     cache.put_types(1, owner, {12: type_facts(owner, 12)})  # over the bound: 11, not the one in use, goes
     assert set(owner.types) == {10, 12} and cache.type_facts == 2
+
+
+def test_a_requester_read_since_the_last_pass_is_kept_once_more():
+    cache = AnnotateCache(ttl=60, max_requesters=2)
+    busy, other = facts("busy"), facts("other")
+    cache.put_requester(1, 0, 0.0, busy)  # loaded first, as a busy requester is
+    cache.put_requester(2, 0, 0.0, other)
+    busy.used = True  # every page reads it
+    cache.put_requester(3, 0, 0.0, facts("new"))  # over the bound: the other goes, not the busy one
+    assert cache.requester(1, 1.0) is busy and cache.requester(2, 1.0) is None and busy.used is False
+
+
+def test_only_commits_that_may_touch_accounts_drop_kept_signed_in_callers():
+    from server.tasks.cache import NO_ACCOUNT_WRITES  # noqa: PLC0415
+
+    cache = AnnotateCache(ttl=60)
+    cache.put_viewer("hash", cache.writes, 0.0, "filters")
+    cache.after_commit({NO_ACCOUNT_WRITES: True})  # the task recorder's commit
+    assert cache.viewer("hash", 1.0) == "filters"
+    cache.after_commit({})  # any other write: a token may have been revoked
+    assert cache.viewer("hash", 1.0) is None
