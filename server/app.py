@@ -16,6 +16,7 @@ from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from server import __version__
 from server.admin import AdminController
@@ -36,7 +37,7 @@ from server.me.routes import ME_ROUTES, ME_TEMPLATE_DIR
 from server.listen.speech_routes import SpeechController
 from server.moderation.page import MODERATION_PAGE_ROUTES, MODERATION_TEMPLATE_DIR
 from server.moderation.routes import ModerationController
-from server.loadshed import LoadShedder
+from server.loadshed import LoadShedder, pool_exhausted
 from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatter_config, load_shed, prepare_readiness,
                                   process_exited, rate_limited)
 from server.requesters.page import REQUESTER_PAGE_ROUTES, REQUESTER_TEMPLATE_DIR
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(directory=[TEMPLATE_DIR, REQUESTER_TEMPLATE_DIR, MODERATION_TEMPLATE_DIR, ME_TEMPLATE_DIR,
                                                   CERTIFICATE_TEMPLATE_DIR],
                                        engine=JinjaTemplateEngine),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+                            PoolTimeout: pool_exhausted(settings.shed_retry_after_seconds)},  # 503, server/loadshed.py
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,  # CORS: server/security.py (not Litestar's, which is all-or-nothing)
         openapi_config=OpenAPIConfig(

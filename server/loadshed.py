@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import msgspec
+from litestar import MediaType, Request, Response
 
 from server.errors import ErrorBody
 
@@ -102,3 +103,14 @@ class LoadShedder:
             self.abandoned += 1
         finally:
             watcher.cancel()
+
+
+def pool_exhausted(retry_after_seconds: int) -> Callable[[Request[Any, Any, Any], Exception], Response[ErrorBody]]:
+    """An exception handler for SQLAlchemy's pool timeout: no connection came free within
+    FAIRFINDER_DB_POOL_TIMEOUT. It is overload, not a fault: the same 503 as shedding, never a 500."""
+    def handle(_request: Request[Any, Any, Any], _exc: Exception) -> Response[ErrorBody]:
+        return Response(ErrorBody(503, "overloaded", f"The server is busy; nothing was done. Try again in "
+                                                     f"{retry_after_seconds} seconds."),
+                        status_code=503, media_type=MediaType.JSON,
+                        headers={"Retry-After": str(retry_after_seconds), "Cache-Control": "no-store"})
+    return handle

@@ -203,3 +203,29 @@ def test_a_shed_answer_carries_cors_headers_so_the_extension_can_read_retry_afte
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_a_request_that_finds_no_free_connection_in_time_is_answered_503_not_500(tmp_path: Path) -> None:
+    """Overload, not a fault: while the pool's only connection is held, a request that needs one waits
+    FAIRFINDER_DB_POOL_TIMEOUT and is answered with the shedding 503 and Retry-After (in-process app)."""
+    from litestar.testing import TestClient  # noqa: PLC0415
+
+    from server.app import create_app  # noqa: PLC0415
+    from server.settings import Settings  # noqa: PLC0415
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    from server.db.migrate import upgrade  # noqa: PLC0415
+
+    upgrade(url)
+    settings = Settings(database_url=url, secret="s" * 32, data_dir=tmp_path, db_pool_size=1, db_pool_overflow=0,
+                        db_pool_timeout_seconds=0.2)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        engine = client.app.state.engine
+
+        async def hold_and_ask():  # type: ignore[no-untyped-def]
+            async with engine.connect():  # the only connection, held while a request needs one
+                return await asyncio.to_thread(client.post, "/api/v1/annotate",
+                                               json={"platform": "mturk", "tasks": [unseen_page(0, 0)["tasks"][0]]})
+
+        response = client.blocking_portal.call(hold_and_ask)
+    assert_shed(response, retry_after=2)
