@@ -13,13 +13,19 @@ What is cached, and how it stays true:
   commit notes the requesters it touched, which drops it.
 
 Other server processes' writes are not seen by this process's versions: with several processes every
-entry also expires after `ttl` seconds, which bounds how stale a figure can be.
+entry also expires after `ttl` seconds, which bounds how stale a figure can be. An expired requester's
+facts are reloaded; when the stored figures are the same, the cached object and everything computed from
+it are kept (lookup.py `_unchanged`).
+* signed-in callers: their token check and saved filters by token hash, for at most VIEWER_TTL seconds;
+  every commit of a write that may touch accounts (any but the task recorder's) drops them all.
+* whole answers that rest only on stored facts (the /listen list per filter set): dropped on any change.
 
-Memory is bounded by entry counts, sized from what an entry costs (measured at the default benchmark
-scale, docs/benchmarks.md "Profiling"): a requester's facts ~7 KB (its ORM rows, summary and prior),
-a task type's facts ~2 KB (decoded statistics and what was computed from them), a task's identity
-~1 KB (both spellings). The defaults hold at most ~80 + 60 + 60 MB, whatever the database's size.
-The oldest entries go first; requester facts older than `ttl` are dropped as new ones arrive.
+Memory is bounded by entry counts, sized from what an entry costs (measured with tracemalloc at the
+default benchmark scale, docs/benchmarks.md "Profiling annotate and ingest (issue 16)"): ~4.7 KB per cached
+task type including its requester's share and the memoized figures and JSON. Records are slotted, the
+stored aggregates decoded once into structs, no ORM objects. Past a bound the oldest entries go first, but
+what a page read since the last pass is passed over once (CLOCK, a second chance): a busy requester,
+loaded first and read by every page, stays; task types go one by one, not with their requester.
 """
 from __future__ import annotations
 
