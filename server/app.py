@@ -30,6 +30,7 @@ from server import (
     moderation,
     requesters,
     reviews,
+    tasks,
     timings,
     workers,
 )
@@ -48,7 +49,7 @@ from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatt
 from server.security import PathPolicy, SecurityLayer
 from server.settings import Settings, load_settings
 from server.stats.settle import configure_settling, settle
-from server.tasks.annotate import annotate, recorded_into
+from server.tasks.service import recorded_into
 from server.tasks.cache import AnnotateCache
 from server.tasks.recorder import TaskRecorder
 
@@ -76,10 +77,7 @@ async def index() -> dict[str, str]:
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
 SERVICE = Feature("service", [index, health], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
-# Annotate only reads: the extension annotates every page it shows. (Declared here while server/tasks is being
-# reorganized, issue 16; its place is server/tasks/__init__.py.)
-ANNOTATE = Feature("annotate", [annotate], read_posts=paths_of(annotate))
-FEATURES: tuple[Feature, ...] = (SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
+FEATURES: tuple[Feature, ...] = (SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
                                  compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)

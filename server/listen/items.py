@@ -13,7 +13,8 @@ from scrapers.model import Task
 from scrapers.mturk import MTURK_BASE_URL
 from server.db.models import Requester, TaskType
 from server.domain.filters import Filters
-from server.tasks.annotate import Annotation, annotate_tasks
+from server.tasks.schemas import Annotation
+from server.tasks.service import annotate_tasks
 from server.tasks.cache import AnnotateCache, clock
 
 MAX_ITEMS = 100  # one platform page's worth: more is not listenable

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import pay
 from server.domain.weights import Weights
@@ -246,7 +245,7 @@ class AnnotateCache:
         # Whole computed answers that depend on nothing but stored facts (the /listen list per filter set):
         # (changes counter when computed, computed at, value); dropped on any change and after ttl.
         self.answers: Bounded[Hashable, tuple[int, float, Any]] = Bounded(max_answers)
-        # Signed-in callers' saved filters by token hash (server/tasks/annotate.py): (loaded at, filters). Dropped
+        # Signed-in callers' saved filters by token hash (server/tasks/routes.py): (loaded at, filters). Dropped
         # on every commit of a write in this process (a revoked token, saved filters); other processes' writes
         # are seen within VIEWER_TTL.
         self.viewers: Bounded[str, tuple[float, Any]] = Bounded(max_viewers)
@@ -401,8 +400,3 @@ class AnnotateCache:
 
 def clock() -> float:
     return time.monotonic()
-
-
-def note_changed_requester(session: AsyncSession, requester_pk: int) -> None:
-    """Called by the aggregate refresh: this requester's cached facts are stale once the session commits."""
-    session.info.setdefault(CHANGED_REQUESTERS, set()).add(requester_pk)

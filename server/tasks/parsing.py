@@ -4,7 +4,7 @@ Litestar decodes a JSON body to Python builtins and then converts those into the
 over a 50 KB body, the largest single cost of an annotate call once its lookups are cached
 (docs/benchmarks.md). The annotate route reads the raw body and decodes it here in one msgspec pass, into
 AnnotateIn (the handler has no `data` parameter; a dependency that is never called declares one, so the
-OpenAPI document still describes the body exactly: server/tasks/annotate.py). Errors keep Litestar's exact
+OpenAPI document still describes the body exactly: server/tasks/routes.py). Errors keep Litestar's exact
 shape (the same exceptions, with the same keys and messages, that server/errors.py turns into the one error
 body): tests/api/test_annotate_parsing.py compares them with the typed route's, byte for byte.
 

@@ -2,7 +2,7 @@
 
 A page often holds a few tasks nobody has shown us yet, and many pages arrive together (a worker's tabs,
 many workers after a batch is posted, every page right after a restart). Annotate answers their first view
-from what is known without waiting (server/tasks/annotate.py) and hands them here. One background task
+from what is known without waiting (server/tasks/routes.py) and hands them here. One background task
 records everything waiting in one write transaction at a time (group commit) on a connection of its own,
 so a request never waits for a write, nor holds a pooled connection while another is wanted.
 
