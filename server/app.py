@@ -27,6 +27,7 @@ from server import (
     listen,
     me,
     moderation,
+    page_reports,
     requesters,
     reviews,
     timings,
@@ -78,7 +79,8 @@ PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVAB
 ANNOTATE = Feature("annotate", [annotate], read_posts=paths_of(annotate))
 FEATURES: tuple[Feature, ...] = (SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
-                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
+                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, page_reports.FEATURE,
+                                 PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)
 
 
