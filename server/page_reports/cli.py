@@ -28,9 +28,9 @@ async def page_reports_command(settings: Settings, console: Console, *, platform
                                days: int, limit: int, as_json: bool) -> int:
     if version is not None and not re.match(VERSION_PATTERN, version):
         console.print(f"--extension-version: {version!r} is not a version like 0.1.0.", style="red", markup=False,
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         return 2
-    console.print(f"Database: {database_words(settings)}", markup=False, highlight=False)
+    console.print(f"Database: {database_words(settings)}", markup=False, highlight=False, soft_wrap=True)
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:

@@ -72,10 +72,10 @@ async def load_reports(session: AsyncSession, *, today: date, since: date, platf
     first_seen: dict[str, date] = {}
     latest: dict[str, PageReport] = {}
     if listed:
-        first_seen = dict((await session.execute(
+        first_seen = {fingerprint: day for fingerprint, day in await session.execute(
             select(PageReport.fingerprint, func.min(PageReport.day))
             .where(*_filters(platform, version), PageReport.fingerprint.in_(listed))
-            .group_by(PageReport.fingerprint))).tuples().all())
+            .group_by(PageReport.fingerprint))}
         latest = {row.fingerprint: row for row in await session.scalars(
             select(PageReport).where(PageReport.id.in_([newest[f] for f in listed])))}
     return PageReportsOut(
