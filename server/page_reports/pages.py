@@ -148,7 +148,7 @@ class PageReportPageController(Controller):
             return message_page(request, 400, "No such platform",
                                 "The page reports are of MTurk or Prolific pages; choose one of them, or all "
                                 "platforms, in the form.", viewer)
-        versions = await known_versions(db_session, platform or None)
+        versions = await known_versions(db_session)  # of every platform: the form's choices do not depend on each other
         if version and version not in versions:
             return message_page(request, 400, "No reports of this version",
                                 "No page report kept on this server comes from that extension version. Choose one "

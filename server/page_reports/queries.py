@@ -38,9 +38,9 @@ def _filters(platform: str | None, version: str | None) -> list[ColumnElement[bo
     return conditions
 
 
-async def known_versions(session: AsyncSession, platform: str | None = None) -> list[str]:
+async def known_versions(session: AsyncSession) -> list[str]:
     """The extension versions of the reports kept (for the admin page's choice), newest version first."""
-    rows = await session.scalars(select(PageReport.extension_version).where(*_filters(platform, None)).distinct())
+    rows = await session.scalars(select(PageReport.extension_version).distinct())
     return sorted(rows, key=lambda v: tuple(int(part) for part in v.split(".")), reverse=True)
 
 
