@@ -455,6 +455,11 @@ else:
                 if self._head_bytes > self._head_limit:
                     self._refused = True
                     self.logger.warning("Request head larger than %d bytes refused.", self._head_limit)
+                    if self.cycle is not None and not self.cycle.response_complete:
+                        # Bytes after a request still being answered: its answer goes out first, then the
+                        # connection closes (a 431 written now would come before that answer).
+                        self.cycle.keep_alive = False
+                        return
                     self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
                                          b"content-length: " + str(len(_TOO_LARGE)).encode() + b"\r\nconnection: close\r\n\r\n"
                                          + _TOO_LARGE)
