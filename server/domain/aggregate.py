@@ -5,8 +5,9 @@ server/stats/refresh.py, which reads them with Core selects and writes the resul
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -14,8 +15,9 @@ from typing import Any, Protocol, TypeVar
 import msgspec
 
 from server.domain import pay
-from server.domain.moderation import review_weight, weighted_rating
+from server.domain.moderation import BURST_RELEASE_WEIGHT, TimingEvidence, timing_burst
 from server.domain.vocab import RATING_DIMENSIONS
+from server.domain.weights import NEW_ACCOUNT_AGE, Standing, account_weight
 
 RECENT = timedelta(days=90)
 # A measured timing says only how the work ended for the worker at the time; a later review knows more.
@@ -82,56 +84,165 @@ class ReviewLike(Protocol):
 
 
 def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping[int, int],
-              reviews: Sequence[ReviewLike], now: datetime, weights: Sequence[float] | None = None) -> Aggregates:
+              reviews: Sequence[ReviewLike], now: datetime, weights: Mapping[Hashable, float] | None = None,
+              authors: Sequence[Hashable] | None = None, families: Mapping[int, Hashable] | None = None,
+              held: Collection[tuple[Hashable, int]] = ()) -> Aggregates:
     """Pure: what one requester's reports (per task type, per reporter) and reviews add up to.
 
-    `weights` (one per review, default 1) scale each review's ratings: new accounts' ratings count less
-    (server/domain/moderation.py). Counts of reviews, ratings, rejections and blocks stay whole.
+    Evidence is weighted by who gives it (docs/figures.md): `weights` gives each reporter's account weight
+    (server/domain/weights.py; default 1), and one account counts at most once — its samples share its
+    weight within a task type (and within the requester), its ratings are averaged before they are weighed,
+    its flags, rejections and blocks count once. `authors` names each review's reporter (default: each
+    review its own). Task types in one `family` (the same title at other rewards) share their evidence about
+    the work. `held`: (reporter, task type) pairs whose timings wait (a burst, server/domain/moderation.py).
+    Counts (reviews, ratings, samples) count what counts (weight > 0); the weighted masses are in the
+    summaries (pay.SampleSummary weight and w_* fields, `reviews`: pay.ReviewEvidence).
     """
+    authors = list(authors) if authors is not None else list(range(-1, -len(reviews) - 1, -1))
+    weight_of = _weigher(weights or {})
+    family_of: dict[int, Hashable] = {type_id: (families or {}).get(type_id, ("type", type_id)) for type_id in reports}
+    members: dict[Hashable, list[int]] = defaultdict(list)
+    for type_id in sorted(reports):
+        members[family_of[type_id]].append(type_id)
+
+    def samples_of(type_id: int, reporter: Hashable, report: Report) -> list[pay.Sample]:
+        if (reporter, type_id) in held:
+            return []  # timed in a burst: waits (its review's own evidence is the review write's to hold)
+        return report_samples(rewards[type_id], report)
+
     task_types: dict[int, dict[str, Any]] = {}
-    all_samples: list[pay.Sample] = []
+    per_account: dict[Hashable, list[pay.Sample]] = defaultdict(list)  # all of a reporter's samples
     type_medians: list[float] = []
-    for type_id, by_worker in reports.items():
-        samples = [s for report in by_worker.values() for s in report_samples(rewards[type_id], report)]
-        type_reviews = [r.review for r in by_worker.values() if r.review is not None]
-        if not samples and not type_reviews:
+    family_logs: list[tuple[float, dict[Hashable, float]]] = []  # median log seconds, and who measured it
+    for type_ids in members.values():
+        by_reporter: dict[Hashable, list[pay.Sample]] = defaultdict(list)
+        family_reviews: list[tuple[Hashable, ReviewLike]] = []
+        family_outcomes: list[tuple[Hashable, str | None]] = []
+        for type_id in type_ids:
+            for reporter, report in reports[type_id].items():
+                if weight_of(reporter) <= 0:
+                    continue  # kept, not counted (a new account)
+                found = samples_of(type_id, reporter, report)
+                by_reporter[reporter] += found
+                per_account[reporter] += found
+                family_outcomes.append((reporter, final_outcome(report)))
+                if report.review is not None:
+                    family_reviews.append((reporter, report.review))
+        if not any(by_reporter.values()) and not family_reviews:
             continue
-        summary = pay.summarize(samples)
-        all_samples.extend(samples)
+        summary = pay.summarize(_shared(by_reporter, weight_of))
+        summary.accounts = sum(1 for found in by_reporter.values() if found)
+        summary.reviews = review_evidence(family_reviews, weight_of, family_outcomes)
         if summary.rate_p50 is not None:
             type_medians.append(summary.rate_p50)
-        task_types[type_id] = {
+        if summary.median_log_seconds is not None:
+            family_logs.append((summary.median_log_seconds, {reporter: weight_of(reporter)
+                                                             for reporter, found in by_reporter.items() if found}))
+        row = {
             "samples": summary.n,
-            "reviews": len(type_reviews),
+            "reviews": len(family_reviews),
             "summary": msgspec.to_builtins(summary),
-            "flag_counts": flag_counts(type_reviews),
+            "flag_counts": flag_counts([review for _, review in family_reviews]),
             "updated_at": now,
         }
+        for type_id in type_ids:
+            task_types[type_id] = row
 
-    outcomes = [final_outcome(report) for by_worker in reports.values() for report in by_worker.values()]
+    counted = [(author, review) for review, author in zip(reviews, authors) if weight_of(author) > 0]
+    outcomes = [(reporter, final_outcome(report)) for by_worker in reports.values()
+                for reporter, report in by_worker.items() if weight_of(reporter) > 0]
     # Reviews of the requester as a whole (no task named) still report an outcome.
-    outcomes += [r.outcome for r in reviews if r.task_type_id is None]
+    outcomes += [(author, r.outcome) for author, r in counted if r.task_type_id is None]
     recent_since = now - RECENT
-    recent_reviews = [r for r in reviews if r.updated_at >= recent_since]
-    summary = pay.summarize(all_samples)
-    ratings = rating_sums(reviews, weights)
-    requester = None if not reviews and not all_samples else {
+    recent_reviews = [r for _, r in counted if r.updated_at >= recent_since]
+    summary = pay.summarize(_shared(per_account, weight_of))
+    if summary.n:
+        summary.accounts = sum(1 for found in per_account.values() if found)
+        _type_lengths(summary, family_logs)
+    evidence = review_evidence(counted, weight_of, outcomes)
+    if counted or summary.n:
+        summary.reviews = evidence
+    ratings = rating_sums(counted, weight_of)
+    requester = None if not reviews and not summary.n else {
         "reviews": len(reviews),
         "summary": msgspec.to_builtins(summary),
         "ratings": ratings,
-        "rejections": outcomes.count("rejected"),
-        "blocks": outcomes.count("blocked"),
-        "approval_seconds": pay.median([float(r.approval_seconds) for r in reviews if r.approval_seconds is not None]),
+        "rejections": sum(1 for _, o in outcomes if o == "rejected"),
+        "blocks": sum(1 for _, o in outcomes if o == "blocked"),
+        "approval_seconds": pay.median([float(r.approval_seconds) for _, r in counted if r.approval_seconds is not None]),
         "median_hourly_cents": pay.median(type_medians),
         "recent": {
-            "reviews": len(recent_reviews),
+            "reviews": len([r for r in reviews if r.updated_at >= recent_since]),
             "rejections": sum(1 for r in recent_reviews if r.outcome == "rejected"),
             "blocks": sum(1 for r in recent_reviews if r.outcome == "blocked"),
         },
-        "flag_counts": flag_counts(reviews),
+        "flag_counts": flag_counts([r for _, r in counted]),
         "updated_at": now,
     }
     return Aggregates(task_types=task_types, requester=requester, summary=summary, ratings=ratings)
+
+
+def _type_lengths(summary: pay.SampleSummary, family_logs: list[tuple[float, dict[Hashable, float]]]) -> None:
+    """The requester's typical task type's length, how its task types spread around it, and how many task
+    types that rests on: task types count by who measured them, each account's weight shared among the task
+    types it measured (30 made-up task types of one account count as one account's say)."""
+    families_of: Counter[Hashable] = Counter(reporter for _, who in family_logs for reporter in who)
+    pairs = [(log, math.fsum(w / families_of[reporter] for reporter, w in who.items())) for log, who in family_logs]
+    pairs = [(log, m) for log, m in pairs if m > 0]
+    mass = math.fsum(m for _, m in pairs)
+    if mass <= 0:
+        return
+    mean = math.fsum(log * m for log, m in pairs) / mass
+    summary.type_mean_log = mean
+    effective = mass**2 / math.fsum(m * m for _, m in pairs)  # Kish's effective number of task types
+    summary.types_measured = len(pairs)
+    summary.type_spread = None
+    if effective > 1.5:
+        variance = math.fsum(m * (log - mean) ** 2 for log, m in pairs) / mass
+        summary.type_spread = math.sqrt(variance * effective / (effective - 1))
+    summary.types_measured = max(1, round(effective))
+
+
+def _weigher(weights: Mapping[Hashable, float]) -> Callable[[Hashable], float]:
+    def weight_of(reporter: Hashable) -> float:
+        value = weights.get(reporter, 1.0)
+        return value if value > 0 else 0.0
+    return weight_of
+
+
+def _shared(by_reporter: Mapping[Hashable, list[pay.Sample]], weight_of: Callable[[Hashable], float]) -> list[pay.Sample]:
+    """Each reporter's samples sharing its weight: one account counts at most once, however much it sends."""
+    out = []
+    for reporter, samples in by_reporter.items():
+        if samples:
+            share = weight_of(reporter) / len(samples)
+            out += [msgspec.structs.replace(sample, weight=share) for sample in samples]
+    return out
+
+
+def review_evidence(reviews: Sequence[tuple[Hashable, ReviewLike]], weight_of: Callable[[Hashable], float],
+                    outcomes: Sequence[tuple[Hashable, str | None]]) -> pay.ReviewEvidence:
+    """What reviews add, each account once at its weight: who reviewed, who reported each flag, who reported
+    a rejection or a block (`outcomes`: reporter and final outcome), who rated each dimension."""
+    authors = {author: weight_of(author) for author, _ in reviews}
+    flags: dict[str, set[Hashable]] = defaultdict(set)
+    rated: dict[str, set[Hashable]] = defaultdict(set)
+    for author, review in reviews:
+        for flag in review.flags or ():
+            flags[flag].add(author)
+        for dimension in RATING_DIMENSIONS:
+            if getattr(review, f"rating_{dimension}") is not None:
+                rated[dimension].add(author)
+    rejected = {reporter for reporter, outcome in outcomes if outcome == "rejected"}
+    blocked = {reporter for reporter, outcome in outcomes if outcome == "blocked"}
+
+    def total(who: Iterable[Hashable]) -> float:
+        return math.fsum(weight_of(a) for a in who)
+
+    return pay.ReviewEvidence(accounts=len(authors), weight=math.fsum(authors.values()),
+                              flags={flag: total(who) for flag, who in sorted(flags.items())},
+                              rejections=total(rejected), blocks=total(blocked),
+                              ratings={d: total(who) for d, who in rated.items()})
 
 
 def aggregate_reviews(reviews: Sequence[ReviewLike], rewards: Mapping[int, int], now: datetime) -> Aggregates:
@@ -140,7 +251,7 @@ def aggregate_reviews(reviews: Sequence[ReviewLike], rewards: Mapping[int, int],
     for index, review in enumerate(reviews):
         if review.task_type_id is not None:
             reports[review.task_type_id][index] = Report(review=review)
-    return aggregate(reports, rewards, reviews, now)
+    return aggregate(reports, rewards, reviews, now, authors=list(range(len(reviews))))
 
 
 class ReviewRow(msgspec.Struct):
@@ -192,17 +303,44 @@ def decode_flags(stored: Any) -> list[str]:
 OUTCOMES = {outcome: outcome for outcome in ("submitted", "returned", "approved", "pending", "rejected", "blocked")}
 
 
-def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow],
-                         timings: Iterable[tuple[int, int, float, str]], now: datetime) -> Aggregates:
-    """Pure: one requester's aggregates from its visible reviews (oldest first),
-    its timings ((task type, worker, seconds, outcome), oldest first) and its task types' rewards."""
+Timing = tuple[int, int, float, str] | tuple[int, int, float, str, datetime | None]  # task type, worker, s, outcome[, created]
+
+
+def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow], timings: Iterable[Timing],
+                         now: datetime, standings: Mapping[int, Standing] | None = None,
+                         families: Mapping[int, Hashable] | None = None) -> Aggregates:
+    """Pure: one requester's aggregates from its visible reviews (oldest first), its timings ((task type, worker,
+    seconds, outcome[, created_at]), oldest first) and its task types' rewards (and families: the same title at
+    other rewards). Each worker's evidence counts with the weight of its `standings` (server/domain/weights.py;
+    a worker missing there: its review's author fields, else a full weight)."""
+    known = standings or {}
+    weights: dict[Hashable, float] = {}
+    standing_of: dict[int, Standing] = {}
+
+    def standing(worker_id: int, review: ReviewRow | None = None) -> Standing:
+        found = standing_of.get(worker_id)
+        if found is None:
+            found = known.get(worker_id) or (Standing(created_at=review.author_created_at, role=review.author_role)
+                                             if review is not None else Standing())
+            standing_of[worker_id] = found
+            weights[worker_id] = account_weight(found, now)
+        return found
+
+    for review in reviews:
+        standing(review.worker_id, review)
     reports: dict[int, dict[Hashable, Report]] = defaultdict(dict)  # task type → worker → report
-    for type_id, worker_id, seconds, outcome in timings:
+    given: list[TimingEvidence] = []
+    for timing in timings:
+        type_id, worker_id, seconds, outcome = timing[0], timing[1], timing[2], timing[3]
         by_worker = reports[type_id]
         report = by_worker.get(worker_id)
         if report is None:
             report = by_worker[worker_id] = Report()
         report.timings.append((seconds, outcome))
+        created = timing[4] if len(timing) > 4 else None
+        account = standing(worker_id)
+        if created is not None and account.created_at is not None:
+            given.append(TimingEvidence(worker_id, type_id, created, created - account.created_at < NEW_ACCOUNT_AGE))
     for review in reviews:
         if review.task_type_id is not None:
             by_worker = reports[review.task_type_id]
@@ -210,23 +348,40 @@ def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow
             if report is None:
                 report = by_worker[review.worker_id] = Report()
             report.review = review
-    weights = [review_weight(r.author_created_at, now, r.author_role) for r in reviews]
-    return aggregate(reports, rewards, reviews, now, weights)
+    # Timings given in a burst by new accounts wait until their account has shown it is a real worker.
+    held = {(worker_id, type_id) for worker_id, type_id in timing_burst(given)
+            if weights.get(worker_id, 1.0) < BURST_RELEASE_WEIGHT}
+    return aggregate(reports, rewards, reviews, now, weights, [r.worker_id for r in reviews], families, held)
 
 
 def flag_counts(reviews: Iterable[ReviewLike]) -> dict[str, int]:
     return dict(Counter(flag for review in reviews for flag in (review.flags or [])))
 
 
-def rating_sums(reviews: Sequence[ReviewLike], weights: Sequence[float] | None = None) -> dict[str, list[float]]:
-    """{dimension: [n, sum]}: n counts every rating; a rating that weighs less adds less than its value's
-    distance from the middle of the scale to the sum (weighted_rating)."""
-    weights = weights if weights is not None else [1.0] * len(reviews)
+def rating_sums(reviews: Sequence[tuple[Hashable, ReviewLike]],
+                weight_of: Callable[[Hashable], float] | None = None) -> dict[str, list[float]]:
+    """{dimension: [n, sum]} with sum / n the weighted mean: each account's ratings of the requester are
+    averaged first, then accounts weigh by their weight — one account counts once, and a weight shrinks
+    its say without pulling the mean toward any value. n counts the ratings that count."""
+    weight_of = weight_of or (lambda _author: 1.0)
     sums: dict[str, list[float]] = {}
     for dimension in RATING_DIMENSIONS:
-        pairs = [(getattr(r, f"rating_{dimension}"), w) for r, w in zip(reviews, weights)]
-        pairs = [(v, w) for v, w in pairs if v is not None]
-        sums[dimension] = [len(pairs), math.fsum(weighted_rating(v, w) for v, w in pairs)]
+        by_author: dict[Hashable, list[int]] = defaultdict(list)
+        for author, review in reviews:
+            value = getattr(review, f"rating_{dimension}")
+            if value is not None:
+                by_author[author].append(value)
+        n = sum(len(values) for values in by_author.values())
+        pairs = [(statistics.fmean(values), weight_of(author)) for author, values in by_author.items()]
+        mass = math.fsum(w for _, w in pairs)
+        if n == 0 or mass <= 0:
+            sums[dimension] = [0, 0.0]
+            continue
+        mean = math.fsum(v * w for v, w in pairs) / mass
+        if all(len(values) == 1 for values in by_author.values()) and all(w == pairs[0][1] for _, w in pairs):
+            sums[dimension] = [n, math.fsum(v for v, _ in pairs)]  # one rating each, equal weights: the plain sum
+        else:
+            sums[dimension] = [n, mean * n]
     return sums
 
 

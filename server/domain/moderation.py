@@ -1,14 +1,17 @@
-"""The trust rules as plain functions (no I/O): who may hide what, how much a review weighs, what a
-review-bombing burst looks like. Routes, aggregates and jobs import these; docs/moderation.md explains them.
+"""The trust rules as plain functions (no I/O): who may hide what, who is new, what a burst of mass
+evidence looks like. Routes, aggregates and jobs import these; docs/moderation.md and docs/figures.md
+explain them. How much an account's evidence weighs is server/domain/weights.py's.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from server.domain.vocab import RATING_DIMENSIONS
+from server.domain.weights import NEW_ACCOUNT_AGE
 
 ROLES = ("worker", "moderator", "admin")
 MODERATOR_ROLES = frozenset({"moderator", "admin"})
@@ -20,14 +23,19 @@ FLAG_REASONS = ("spam", "abusive", "personal_data", "fake", "off_topic", "other"
 # (or at once by an admin): one worker alone, or many workers without a moderator, cannot hide a review.
 FLAGGERS_TO_HIDE = 2
 
-# Accounts younger than this are "new": their ratings pull a mean NEW_ACCOUNT_WEIGHT as far as a full one.
-NEW_ACCOUNT_AGE = timedelta(days=7)
-NEW_ACCOUNT_WEIGHT = 0.25
+# Accounts younger than NEW_ACCOUNT_AGE (server/domain/weights.py) are "new": their evidence is kept and
+# counts from their eighth day (weight 0 until then).
 
-# A burst: at least BURST_SIZE low reviews of one requester from new accounts within BURST_WINDOW.
-# They are held for a moderator instead of moving the requester's score.
+# A burst: mass evidence about one requester within BURST_WINDOW. Reviews in a burst are held for a
+# moderator instead of moving any figure; timings in a burst wait until their accounts weigh
+# BURST_RELEASE_WEIGHT (server/domain/aggregate.py). Bursts are
+# * at least BURST_SIZE reviews (or timings) from distinct new accounts, whatever they say (low or high
+#   ratings, outcomes, flags, times: all of them move some figure), or
+# * at least ACCOUNT_BURST_SIZE reviews from one account, new or not (one account under many titles).
 BURST_WINDOW = timedelta(hours=24)
 BURST_SIZE = 3
+ACCOUNT_BURST_SIZE = 10
+BURST_RELEASE_WEIGHT = 0.5
 LOW_RATING = 2  # a rating at or below this is low
 
 
@@ -48,22 +56,6 @@ def is_new_account(created_at: datetime, now: datetime, role: str = "worker") ->
     return role not in MODERATOR_ROLES and now - created_at < NEW_ACCOUNT_AGE
 
 
-def review_weight(author_created_at: datetime | None, now: datetime, author_role: str = "worker") -> float:
-    """How much one review's ratings count: 1, or less while its author's account is new."""
-    if author_created_at is None:
-        return 1.0
-    return NEW_ACCOUNT_WEIGHT if is_new_account(author_created_at, now, author_role) else 1.0
-
-
-NEUTRAL_RATING = 3.0  # the middle of the 1-5 scale
-
-
-def weighted_rating(value: float, weight: float) -> float:
-    """A rating as it enters a mean: a rating that weighs less moves the mean less far from the middle.
-    Counts stay honest (every rating is one rating); only its pull shrinks."""
-    return NEUTRAL_RATING + (value - NEUTRAL_RATING) * weight
-
-
 def matured_between(since: datetime, now: datetime) -> tuple[datetime, datetime]:
     """Accounts created in [start, end) stopped being new between `since` and `now`."""
     return since - NEW_ACCOUNT_AGE, now - NEW_ACCOUNT_AGE
@@ -74,6 +66,14 @@ def is_low(ratings: Iterable[int | None], outcome: str | None) -> bool:
     return outcome in ("rejected", "blocked") or any(r is not None and r <= LOW_RATING for r in ratings)
 
 
+def carries_evidence(ratings: Iterable[int | None], outcome: str | None, flags: Iterable[str] = (),
+                     worked_seconds: int | None = None) -> bool:
+    """A review that moves some figure: any rating, an outcome, a flag or a worked time (a comment alone
+    moves none)."""
+    return (outcome is not None or worked_seconds is not None or any(True for _ in flags)
+            or any(r is not None for r in ratings))
+
+
 @dataclass(frozen=True)
 class BurstCandidate:
     """A review of one requester, as burst detection sees it."""
@@ -81,24 +81,64 @@ class BurstCandidate:
     review_id: int
     created_at: datetime
     new_account: bool
-    low: bool
+    evidence: bool  # carries_evidence
     status: str = "visible"
+    worker_id: int | None = None
+
+
+def _in_window(c: BurstCandidate, now: datetime) -> bool:
+    return c.evidence and c.status != "hidden" and timedelta(0) <= now - c.created_at <= BURST_WINDOW
 
 
 def burst_members(candidates: Iterable[BurstCandidate], now: datetime) -> list[BurstCandidate]:
-    """The low reviews from new accounts in the window that count toward a burst (hidden ones do not)."""
-    return [c for c in candidates
-            if c.new_account and c.low and c.status != "hidden" and now - c.created_at <= BURST_WINDOW]
+    """The reviews in the window that make a burst: those of new accounts when there are BURST_SIZE of them
+    from distinct accounts, and those of any one account with ACCOUNT_BURST_SIZE of them (hidden ones do not
+    count). Empty when there is no burst."""
+    window = [c for c in candidates if _in_window(c, now)]
+    fresh = [c for c in window if c.new_account]
+    members: dict[int, BurstCandidate] = {}
+    if len({c.worker_id if c.worker_id is not None else -c.review_id for c in fresh}) >= BURST_SIZE:
+        members.update((c.review_id, c) for c in fresh)
+    per_account = Counter(c.worker_id for c in window if c.worker_id is not None)
+    for c in window:
+        if c.worker_id is not None and per_account[c.worker_id] >= ACCOUNT_BURST_SIZE:
+            members[c.review_id] = c
+    return list(members.values())
 
 
 def burst_to_hold(candidates: Iterable[BurstCandidate], now: datetime) -> set[int]:
-    """The reviews to hold: the low reviews from new accounts in the window, when there are enough of
-    them to be a burst. Reviews a moderator already decided on (hidden) are not counted again; only
-    visible ones are held (a status such as "restored" counts toward the burst but stays as it is)."""
-    members = burst_members(candidates, now)
-    if len(members) < BURST_SIZE:
-        return set()
-    return {c.review_id for c in members if c.status == "visible"}
+    """The reviews to hold: the members of a burst (burst_members). Reviews a moderator already decided on
+    (hidden) are not counted again; only visible ones are held (a status such as "restored" counts toward
+    the burst but stays as it is)."""
+    return {c.review_id for c in burst_members(candidates, now) if c.status == "visible"}
+
+
+class TimingEvidence(NamedTuple):
+    """A timing as burst detection sees it."""
+
+    worker_id: int
+    task_type_id: int
+    created_at: datetime
+    new_account: bool  # its account was new when it was given
+
+
+def timing_burst(timings: Iterable[TimingEvidence]) -> set[tuple[int, int]]:
+    """(worker, task type) of the timings that new accounts gave in a burst: BURST_SIZE distinct new accounts
+    timing one requester's tasks within BURST_WINDOW. Pure and order-free, so a recompute finds the same."""
+    fresh = sorted((t for t in timings if t.new_account), key=lambda t: (t.created_at, t.worker_id, t.task_type_id))
+    out: set[tuple[int, int]] = set()
+    end = 0
+    inside: Counter[int] = Counter()
+    for start, first in enumerate(fresh):
+        while end < len(fresh) and fresh[end].created_at - first.created_at <= BURST_WINDOW:
+            inside[fresh[end].worker_id] += 1
+            end += 1
+        if len(inside) >= BURST_SIZE:
+            out.update((t.worker_id, t.task_type_id) for t in fresh[start:end])
+        inside[first.worker_id] -= 1
+        if not inside[first.worker_id]:
+            del inside[first.worker_id]
+    return out
 
 
 def is_muted(muted_until: datetime | None, now: datetime) -> bool:
@@ -141,3 +181,13 @@ class RatedReview(Protocol):
 
 def review_is_low(review: RatedReview) -> bool:
     return is_low([getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS], review.outcome)
+
+
+class EvidenceReview(RatedReview, Protocol):
+    flags: list[str]
+    worked_seconds: int | None
+
+
+def review_carries_evidence(review: EvidenceReview) -> bool:
+    return carries_evidence([getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS], review.outcome,
+                            review.flags or (), review.worked_seconds)

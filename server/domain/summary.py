@@ -28,6 +28,16 @@ class Recent(msgspec.Struct, kw_only=True):
     blocks: int = 0
 
 
+class Evidence(msgspec.Struct, kw_only=True):
+    """What a requester's figures rest on (docs/figures.md): the accounts whose reviews count, how many
+    accounts' worth they are (weights add up; another community's reviews count one each, times the worker's
+    weight for that community), and the weight of the accounts that reported a block (2 or more: avoid)."""
+
+    accounts: int = 0
+    weight: float = 0.0
+    blocks: float = 0.0
+
+
 class RequesterSummary(msgspec.Struct, kw_only=True):
     platform: str
     id: str
@@ -43,6 +53,7 @@ class RequesterSummary(msgspec.Struct, kw_only=True):
     # Reviews from other communities counted in these figures, by source name (server/community);
     # `reviews` includes them. Empty when only this community's own reviews count.
     imported: dict[str, int] = {}
+    evidence: Evidence = msgspec.field(default_factory=Evidence)
 
 
 class Platform(msgspec.Struct, kw_only=True):
@@ -110,6 +121,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
             platform=requester.platform, id=requester.external_id, name=requester.name, reviews=0,
             scores={d: Score(score=None, mean=None, n=0) for d in RATING_DIMENSIONS},
             rejections=0, blocks=0, approval_seconds=None, median_hourly_cents=None, recent=Recent(), flags=[])
+    evidence = [(_review_evidence(row), w) for row, w in parts]
     scores = {}
     for dimension in RATING_DIMENSIONS:
         pairs = [((row.ratings or {}).get(dimension, [0, 0.0]), w) for row, w in parts]
@@ -117,15 +129,22 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
         total = math.fsum(float(t) * w for (_, t), w in pairs)
         n_shown = int(sum(int(n) for (n, _), _w in pairs))
         mean = total / n_weighted if n_weighted > 0 else None
-        score = pay.rating_score(n_weighted, mean, platform.rating_means[dimension])  # type: ignore[arg-type]  # a weighted (float) count
+        # Shrinkage counts accounts' worth of ratings, not ratings (pay.ReviewEvidence), where it was weighed.
+        amount = math.fsum((e.ratings.get(dimension, 0.0) if e is not None else float(n)) * w
+                           for ((n, _), w), (e, _w) in zip(pairs, evidence))
+        score = pay.rating_score(amount, mean, platform.rating_means[dimension])  # type: ignore[arg-type]  # a weighted (float) count
         scores[dimension] = Score(score=round(score, 3) if score is not None else None,
                                   mean=round(mean, 3) if mean is not None else None, n=n_shown)
     reviews = sum(row.reviews for row, _ in parts)
     recent = Counter[str]()
-    flag_counts = Counter[str]()
-    for row, _ in parts:
+    flag_weights: dict[str, float] = {}
+    for (row, w), (e, _) in zip(parts, evidence):
         recent.update({k: int(v) for k, v in (row.recent or {}).items() if k in Recent.__struct_fields__})
-        flag_counts.update({k: int(v) for k, v in (row.flag_counts or {}).items()})
+        reported = e.flags if e is not None else {k: float(v) for k, v in (row.flag_counts or {}).items()}
+        for flag, amount in reported.items():
+            flag_weights[flag] = flag_weights.get(flag, 0.0) + float(amount) * w
+    review_weight = math.fsum((e.weight if e is not None else float(row.reviews)) * w
+                              for (row, w), (e, _) in zip(parts, evidence))
     median_hourly = _weighted_mean([(row.median_hourly_cents, w * max(1, row.reviews)) for row, w in parts])
     return RequesterSummary(
         platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
@@ -133,8 +152,13 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
         approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
         median_hourly_cents=round(median_hourly, 1) if median_hourly is not None else None,
         recent=Recent(**recent),
-        flags=active_flags(flag_counts, reviews),
-        imported={name: row.reviews for name, row in imported if weights.of(name) > 0 and row.reviews > 0})
+        flags=active_flags(flag_weights, review_weight),
+        imported={name: row.reviews for name, row in imported if weights.of(name) > 0 and row.reviews > 0},
+        evidence=Evidence(
+            accounts=sum((e.accounts if e is not None else int(row.reviews)) for (row, _), (e, _w) in zip(parts, evidence)),
+            weight=round(review_weight, 3),
+            blocks=round(math.fsum((e.blocks if e is not None else float(row.blocks)) * w
+                                   for (row, w), (e, _) in zip(parts, evidence)), 3)))
 
 
 def combined_sample_summary(stats: StatsRow | None, imported: Imported = (),
@@ -151,6 +175,16 @@ def _weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
         return kept[0][0]
     mass = math.fsum(weight for _, weight in kept)
     return math.fsum(value * weight for value, weight in kept) / mass if mass > 0 else None
+
+
+def _review_evidence(row: StatsRow) -> pay.ReviewEvidence | None:
+    """The weighted review evidence stored with a row's samples (None: counts only, e.g. another community's)."""
+    summary = row.summary
+    if isinstance(summary, pay.SampleSummary):
+        return summary.reviews
+    if isinstance(summary, dict) and summary.get("reviews"):
+        return msgspec.convert(summary["reviews"], pay.ReviewEvidence)
+    return None
 
 
 def sample_summary(data: dict[str, Any] | None) -> pay.SampleSummary | None:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.moderation import (
+    ACCOUNT_BURST_SIZE,
     BURST_SIZE,
     BURST_WINDOW,
     FLAG_REASONS,
@@ -16,6 +17,7 @@ from server.domain.moderation import (
     BurstCandidate,
     burst_members,
     burst_to_hold,
+    carries_evidence,
     is_low,
     may_mute,
     should_hide,
@@ -73,30 +75,34 @@ def test_workers_alone_never_hide(n):
 
 
 # --- bursts -------------------------------------------------------------------------------------------
-# The text: "a burst is at least BURST_SIZE low reviews of one requester from new accounts within
-# BURST_WINDOW; they are held instead of moving the score. Hidden ones are not counted again; only
-# visible ones are held."
+# The text: "a burst is mass evidence about one requester within BURST_WINDOW: at least BURST_SIZE reviews
+# carrying evidence (a rating, an outcome, a flag or a worked time: high or low alike) from distinct new
+# accounts, or at least ACCOUNT_BURST_SIZE of them from one account, new or not. They are held instead of
+# moving any figure. Hidden ones are not counted again; only visible ones are held."
 
 candidates = st.lists(st.builds(
     BurstCandidate,
     review_id=st.integers(1, 10**6),
     created_at=st.integers(0, 2 * 24 * 60).map(lambda minutes: NOW - timedelta(minutes=minutes)),
     new_account=st.booleans(),
-    low=st.booleans(),
+    evidence=st.booleans(),
     status=st.sampled_from(("visible", "held", "hidden", "restored")),
-), max_size=12, unique_by=lambda c: c.review_id)
+    worker_id=st.one_of(st.none(), st.integers(1, 3)),
+), max_size=2 * ACCOUNT_BURST_SIZE + 4, unique_by=lambda c: c.review_id)
 
 
 def brute_burst(cands):
-    in_burst = []
-    for c in cands:
-        age = NOW - c.created_at
-        counts = c.new_account and c.low and c.status != "hidden" and timedelta(0) <= age <= BURST_WINDOW
-        if counts:
-            in_burst.append(c)
-    if len(in_burst) < BURST_SIZE:
-        return set()
-    return {c.review_id for c in in_burst if c.status == "visible"}
+    window = [c for c in cands
+              if c.evidence and c.status != "hidden" and timedelta(0) <= NOW - c.created_at <= BURST_WINDOW]
+    members = set()
+    fresh = [c for c in window if c.new_account]
+    if len({("w", c.worker_id) if c.worker_id is not None else ("r", c.review_id) for c in fresh}) >= BURST_SIZE:
+        members |= {c.review_id for c in fresh}
+    for worker in {c.worker_id for c in window if c.worker_id is not None}:
+        own = [c for c in window if c.worker_id == worker]
+        if len(own) >= ACCOUNT_BURST_SIZE:
+            members |= {c.review_id for c in own}
+    return {c.review_id for c in cands if c.review_id in members and c.status == "visible"}
 
 
 @settings(max_examples=300)
@@ -104,22 +110,23 @@ def brute_burst(cands):
 def test_burst_to_hold_matches_the_rule_text(cands):
     held = burst_to_hold(cands, NOW)
     assert held == brute_burst(cands)
-    assert held <= {c.review_id for c in cands if c.status == "visible" and c.low and c.new_account}
+    assert held <= {c.review_id for c in cands if c.status == "visible" and c.evidence}
     assert {c.review_id for c in burst_members(cands, NOW)} >= held
 
 
 @given(candidates, st.randoms())
-def test_burst_ignores_order_and_a_new_low_review_never_releases_one(cands, random):
+def test_burst_ignores_order_and_more_evidence_never_releases_one(cands, random):
     shuffled = cands[:]
     random.shuffle(shuffled)
     assert burst_to_hold(shuffled, NOW) == burst_to_hold(cands, NOW)
-    extra = BurstCandidate(review_id=10**7, created_at=NOW, new_account=True, low=True)
+    extra = BurstCandidate(review_id=10**7, created_at=NOW, new_account=True, evidence=True, worker_id=99)
     assert burst_to_hold([*cands, extra], NOW) >= burst_to_hold(cands, NOW)
 
 
 def test_burst_edges():
     def fresh(i, minutes=0, **changes):
-        return BurstCandidate(review_id=i, created_at=NOW - timedelta(minutes=minutes), new_account=True, low=True, **changes)
+        fields = {"new_account": True, "evidence": True, "worker_id": 100 + i, **changes}
+        return BurstCandidate(review_id=i, created_at=NOW - timedelta(minutes=minutes), **fields)
     assert burst_to_hold([fresh(i) for i in range(BURST_SIZE - 1)], NOW) == set()
     assert burst_to_hold([fresh(i) for i in range(BURST_SIZE)], NOW) == set(range(BURST_SIZE))
     just_inside = int(BURST_WINDOW.total_seconds() // 60)
@@ -127,6 +134,22 @@ def test_burst_edges():
     assert burst_to_hold([fresh(0, just_inside + 1), fresh(1), fresh(2)], NOW) == set()
     assert burst_to_hold([fresh(0, status="hidden"), fresh(1), fresh(2)], NOW) == set()
     assert burst_to_hold([fresh(0, status="restored"), fresh(1), fresh(2)], NOW) == {1, 2}
+    # reviews saying nothing that moves a figure (a comment alone) make no burst
+    assert burst_to_hold([fresh(0, evidence=False), fresh(1), fresh(2)], NOW) == set()
+    # one new account's three reviews are one account, not a burst of new accounts
+    assert burst_to_hold([fresh(i, worker_id=7) for i in range(BURST_SIZE)], NOW) == set()
+    # one established account's many reviews of one requester are a burst of their own
+    own = [fresh(i, new_account=False, worker_id=7) for i in range(ACCOUNT_BURST_SIZE)]
+    assert burst_to_hold(own[:-1], NOW) == set()
+    assert burst_to_hold(own, NOW) == set(range(ACCOUNT_BURST_SIZE))
+
+
+def test_evidence_is_any_rating_outcome_flag_or_worked_time():
+    assert not carries_evidence([None] * 4, None)
+    assert carries_evidence([5, None, None, None], None)  # a high rating moves a figure as a low one does
+    assert carries_evidence([None] * 4, "approved")
+    assert carries_evidence([None] * 4, None, ["broken"])
+    assert carries_evidence([None] * 4, None, (), 300)
 
 
 # --- low reviews and mutes ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.domain.pay import (
+    SPREAD_PLATFORM,
     DEFAULT_APPROVAL,
     DEFAULT_PLATFORM_SECONDS,
     DEFAULT_TARGET_CENTS_PER_HOUR,
@@ -44,7 +45,8 @@ def returned(seconds: float, reward: int = 50) -> Sample:
 
 
 def test_platform_prior_without_data_is_the_default() -> None:
-    assert NO_DATA == Prior(log_seconds=math.log(DEFAULT_PLATFORM_SECONDS), approval=DEFAULT_APPROVAL, n=0)
+    assert NO_DATA == Prior(log_seconds=math.log(DEFAULT_PLATFORM_SECONDS), approval=DEFAULT_APPROVAL, n=0,
+                            spread=SPREAD_PLATFORM, types=0.0)
 
 
 def test_platform_prior_from_sums() -> None:
@@ -72,7 +74,11 @@ def test_three_approved_samples_no_prior_data() -> None:
     assert h.cents_per_hour == pytest.approx(400.02, abs=0.01)
     # Per-sample rates: 50·3600/300 = 600, 600, 50·3600/600 = 300 → sorted [300, 600, 600]
     # p25 at position 0.5 → 450; p50 → 600; p75 at position 1.5 → 600
-    assert (h.low, h.median_rate, h.high) == pytest.approx((450.0, 600.0, 600.0))
+    assert (s.rate_p25, h.median_rate, s.rate_p75) == pytest.approx((450.0, 600.0, 600.0))
+    # low–high is the figure's 80 % range, around it on a log scale; "floor" (what "good" must clear) lower
+    assert h.low is not None and h.high is not None and h.floor is not None
+    assert h.floor < h.low < h.cents_per_hour < h.high
+    assert h.cents_per_hour / h.low == pytest.approx(h.high / h.cents_per_hour)
     # pooled: Σpay 150 cents over Σ 1200 s → 150·3600/1200 = 450
     assert h.pooled_rate == pytest.approx(450.0)
     assert band(h.cents_per_hour) == "low"
@@ -90,7 +96,7 @@ def test_returned_sample_costs_its_time() -> None:
     assert h.cents_per_hour == pytest.approx(50 * (6.6 / 7) * 3600 * 0.8 / (0.8 * d + 0.2 * 600))
     assert h.cents_per_hour == pytest.approx(295.53, abs=0.01)
     # rates [0, 300, 600, 600]: p25 at 0.75 → 225, p50 at 1.5 → 450, p75 at 2.25 → 600
-    assert (h.low, h.median_rate, h.high) == pytest.approx((225.0, 450.0, 600.0))
+    assert (s.rate_p25, h.median_rate, s.rate_p75) == pytest.approx((225.0, 450.0, 600.0))
     # pooled: 150 cents over 1800 s → 300
     assert h.pooled_rate == pytest.approx(300.0)
 
@@ -160,7 +166,12 @@ def test_requester_prior_and_requester_basis() -> None:
     assert h.basis == "requester"
     assert h.n == 4
     assert h.cents_per_hour == pytest.approx(576.0)
-    assert h.low is None and h.high is None and h.pooled_rate is None
+    assert h.pooled_rate is None
+    # its range is wider than that of a task measured as often: the task may differ from the requester's others
+    assert h.low is not None and h.high is not None and h.low < h.cents_per_hour < h.high
+    measured = effective_hourly(summary, 100, req, NO_DATA)
+    assert measured.low is not None and measured.high is not None
+    assert h.high / h.low > measured.high / measured.low
     # An empty task summary is the same as no task.
     assert effective_hourly(SampleSummary(), 100, req, NO_DATA) == effective_hourly(None, 100, req, NO_DATA)
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from server.domain.aggregate import NO_FLAGS, chunk_by_size, requester_aggregates, visible_reviews
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)  # an established author (a new one's evidence waits)
 
 
 def test_chunks_stay_within_the_budget_unless_one_item_alone_is_bigger() -> None:
@@ -16,10 +17,12 @@ def test_chunks_stay_within_the_budget_unless_one_item_alone_is_bigger() -> None
     assert list(chunk_by_size([], 7)) == []
 
 
-def _row(review_id: int, status: str = "visible", flags: str | None = "[]", task_type_id: int | None = 7) -> tuple:
+def _row(review_id: int, status: str = "visible", flags: str | None = "[]", task_type_id: int | None = 7,
+         author_created_at: datetime = LONG_AGO) -> tuple:
     # REVIEW_COLUMNS order: id, worker, requester, task type, 4 ratings, worked, outcome, approval, bonus,
     # updated_at, status, flags (JSON text), author created_at, author role
-    return (review_id, 1, 1, task_type_id, 5, 4, None, None, 120, "approved", 600, None, NOW, status, flags, NOW, "worker")
+    return (review_id, 1, 1, task_type_id, 5, 4, None, None, 120, "approved", 600, None, NOW, status, flags,
+            author_created_at, "worker")
 
 
 def test_only_visible_reviews_count_and_flags_are_decoded() -> None:
@@ -38,3 +41,12 @@ def test_requester_aggregates_of_rows_match_the_reports_they_make() -> None:
     assert result.requester is not None and result.requester["reviews"] == 2
     # worker 1's timing takes its review's outcome; worker 2 returned the task
     assert result.summary.approved == 1 and result.summary.n_returned == 1
+
+
+def test_a_new_accounts_review_is_kept_but_counts_nothing_yet() -> None:
+    reviews = visible_reviews([_row(1, flags='["broken"]', author_created_at=NOW)])
+    result = requester_aggregates({7: 50}, reviews, [], NOW)
+    # the review is there (it is listed publicly), its ratings, flags and time do not move a figure
+    assert result.requester is not None and result.requester["reviews"] == 1
+    assert result.requester["ratings"]["pay"] == [0, 0.0] and result.requester["flag_counts"] == {}
+    assert result.task_types == {} and result.summary.n == 0
