@@ -37,13 +37,13 @@ from server.cluster.pg import process_name
 from server.community.runner import Outcome, import_source, make_fetcher
 from server.db import backup as db_backup
 from server.db.engine import write_transaction
-from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
+from server.db.models import JobRun, Review, TaskType, Timing, utcnow
 from server.db.upsert import rows_affected
 from server.domain.aggregate import RECENT
-from server.domain.moderation import NEW_ACCOUNT_AGE, matured_between
 from server.page_reports.service import purge_reports
 from server.settings import Settings, SourceConfig
 from server.stats.settle import oldest_marker_age, requester_changed, settle
+from server.stats.standing import standing_changes
 
 log = logging.getLogger("fairfinder.jobs")
 
@@ -86,23 +86,19 @@ async def record_run(sessionmaker: async_sessionmaker[AsyncSession], job: str,
 
 async def refresh_recent(sessionmaker: async_sessionmaker[AsyncSession], since: datetime | None) -> Outcome:
     """Recompute the requesters with reviews that left the 90-day window since `since` (all, the first time),
-    and those reviewed by accounts that stopped being new since then: their ratings now count fully."""
+    and those whose reviewers' or timers' weight changed since then: their standing (server/stats/standing.py)
+    or their age's step (server/domain/weights.py)."""
     now = utcnow()
     async with sessionmaker() as session:
         query = select(Review.requester_id).where(Review.updated_at < now - RECENT).distinct()
         if since is not None:
             query = query.where(Review.updated_at >= since - RECENT)
         aged = set(await session.scalars(query))
-        matured_start, matured_end = matured_between(since, now) if since is not None else (None, now - NEW_ACCOUNT_AGE)
-        query = (select(Review.requester_id).join(Worker, Worker.id == Review.worker_id)
-                 .where(Review.status == "visible", Worker.created_at < matured_end).distinct())
-        if matured_start is not None:
-            query = query.where(Worker.created_at >= matured_start)
-        matured = set(await session.scalars(query))
-        ids = sorted(aged | matured)
+    accounts, weighed = await standing_changes(sessionmaker, since, now)
+    ids = sorted(aged | weighed)
     await _refresh(sessionmaker, ids)
-    return Outcome("ok", f"recomputed {len(ids)} requesters ({len(matured)} reviewed by accounts no longer new)",
-                   {"requesters": len(ids)})
+    return Outcome("ok", f"recomputed {len(ids)} requesters ({len(weighed)} whose reviewers' weight changed: "
+                         f"{accounts} accounts' standing, and accounts that grew older)", {"requesters": len(ids)})
 
 
 async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retention_days: int) -> Outcome:

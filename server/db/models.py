@@ -86,6 +86,20 @@ class Worker(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class AccountStanding(Base):
+    """What an account's weight rests on beyond its age and role (server/domain/weights.py Standing): kept by
+    the scheduler's standing job (server/stats/standing.py). No row: nothing found yet (its age alone counts)."""
+
+    __tablename__ = "account_standing"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True)
+    requesters: Mapped[int] = mapped_column(Integer, default=0)  # distinct requesters its evidence is about
+    history_requesters: Mapped[int] = mapped_column(Integer, default=0)  # … in platform history it imported
+    compared: Mapped[int] = mapped_column(Integer, default=0)  # task types its timings met 2+ other accounts' on
+    agreed: Mapped[int] = mapped_column(Integer, default=0)  # … where its typical time agreed with theirs
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WorkerPlatformId(Base):
     """A worker's platform ID, only ever as an HMAC keyed with the server secret."""
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,15 @@ from scrapers.model import Task
 from server.auth import ensure_not_muted
 from server.db.engine import write_transaction
 from server.db.models import ModerationAction, Review, ReviewRevision, Tombstone, Worker, utcnow
-from server.domain.moderation import BURST_WINDOW, BurstCandidate, burst_members, burst_to_hold, is_new_account, review_is_low
+from server.domain.moderation import (
+    ACCOUNT_BURST_SIZE,
+    BURST_WINDOW,
+    BurstCandidate,
+    burst_members,
+    burst_to_hold,
+    is_new_account,
+    review_carries_evidence,
+)
 from server.domain.vocab import RATING_DIMENSIONS
 from server.errors import ApiError
 from server.reviews.queries import existing_review, load_review_outs, own_review, review_out
@@ -93,7 +101,7 @@ async def edit_review(session: AsyncSession, worker: Worker, review_id: int, dat
     ensure_not_muted(worker)
     async with write_transaction(session):
         review = await own_review(session, worker, review_id)
-        was_low = review_is_low(review)
+        had_evidence = review_carries_evidence(review)
         changes = {f: getattr(data, f) for f in EDITABLE if getattr(data, f) is not msgspec.UNSET}
         if data.minutes_worked is not msgspec.UNSET:
             if "worked_seconds" in changes:
@@ -113,8 +121,8 @@ async def edit_review(session: AsyncSession, worker: Worker, review_id: int, dat
             setattr(review, name, value)
         review.updated_at = utcnow()
         await session.flush()
-        # An edit that turns a review low can complete a burst as well as a new review can.
-        if was_low or not await hold_burst(session, review, worker, created=False):
+        # An edit that gives a review evidence can complete a burst as well as a new review can.
+        if had_evidence or not await hold_burst(session, review, worker, created=False):
             await requester_changed(session, review.requester_id)
     return (await load_review_outs(session, [review]))[0]
 
@@ -151,36 +159,48 @@ def set_status(session: AsyncSession, review: Review, status: str, now: datetime
 
 
 async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, created: bool) -> set[int]:
-    """After `review` was written low by `author`: hold the requester's burst of low reviews from new
-    accounts, if there is one (server/domain/moderation.py burst_to_hold). Refreshes the requester when anything was held.
+    """After `review` was written with evidence by `author`: hold the requester's burst, if there is one
+    (server/domain/moderation.py burst_to_hold: reviews of new accounts, or one account's many reviews, in
+    24 hours). Refreshes the requester when anything was held.
 
     `created`: the review was created in this transaction, so the open dump never saw it (no tombstone).
-    A review's time in the window is when it was last written (created or edited to be low).
+    A review's time in the window is when it was last written (created or edited to carry evidence).
     """
     now = utcnow()
-    if not is_new_account(author.created_at, now, author.role) or not review_is_low(review):
+    if not review_carries_evidence(review):
         return set()
+    since = now - BURST_WINDOW
+    if not is_new_account(author.created_at, now, author.role):
+        # An established account makes a burst only alone, with many reviews: count its own first (cheap).
+        own = await session.scalar(select(func.count()).select_from(Review).where(
+            Review.worker_id == author.id, Review.requester_id == review.requester_id, Review.updated_at >= since))
+        if (own or 0) < ACCOUNT_BURST_SIZE:
+            return set()
     rows = (await session.execute(
         select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
-        .where(Review.requester_id == review.requester_id, Review.updated_at >= now - BURST_WINDOW))).all()
+        .where(Review.requester_id == review.requester_id, Review.updated_at >= since))).all()
     settled = set(await session.scalars(select(ModerationAction.review_id).where(
         ModerationAction.review_id.in_([row[0].id for row in rows]),
         ModerationAction.action.in_(("restore", "dismiss")))))
     candidates = [
         BurstCandidate(review_id=r.id, created_at=r.updated_at, new_account=is_new_account(created_at, now, role),
-                       low=review_is_low(r), status=SETTLED if r.status == "visible" and r.id in settled else r.status)
+                       evidence=review_carries_evidence(r),
+                       status=SETTLED if r.status == "visible" and r.id in settled else r.status, worker_id=r.worker_id)
         for r, created_at, role in rows
     ]
     to_hold = burst_to_hold(candidates, now)
     if not to_hold:
         return set()
-    members = len(burst_members(candidates, now))
+    members = burst_members(candidates, now)
     hours = round(BURST_WINDOW.total_seconds() / 3600)
+    fresh = sum(1 for c in members if c.new_account)
+    what = (f"{fresh} reviews from new accounts" if fresh >= len(members) - fresh
+            else f"{len(members)} reviews, {ACCOUNT_BURST_SIZE} or more from one account")
     for r, _, _ in rows:
         if r.id in to_hold:
             set_status(session, r, "held", now, published=not (created and r.id == review.id))
             session.add(ModerationAction(action="hold", moderator_id=None, review_id=r.id, created_at=now,
-                                         note=f"burst: {members} low reviews from new accounts in {hours} h"))
+                                         note=f"burst: {what} in {hours} h"))
     await session.flush()
     await requester_changed(session, review.requester_id)
     return to_hold

@@ -22,6 +22,7 @@ from sqlalchemy.orm.util import identity_key
 
 from server.db.changed import note_changed_requester
 from server.db.models import (
+    AccountStanding,
     DirtyRequester,
     PlatformStats,
     Requester,
@@ -46,6 +47,7 @@ from server.domain.aggregate import (
     visible_reviews,
 )
 from server.domain.vocab import RATING_DIMENSIONS
+from server.domain.weights import Standing
 
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert
@@ -66,9 +68,38 @@ def _reviews() -> Any:
 
 
 def _timings() -> Any:
-    """(requester, task type, worker, seconds, outcome) of timings; order by ORDER_TIMINGS."""
-    return (select(TaskType.requester_id, Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome)
+    """(requester, task type, worker, seconds, outcome, created) of timings; order by ORDER_TIMINGS."""
+    return (select(TaskType.requester_id, Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome,
+                   Timing.created_at)
             .join(TaskType, TaskType.id == Timing.task_type_id))
+
+
+# What a task type's evidence depends on: its reward, and its family (the same title at other rewards shares
+# its evidence about the work: server/domain/aggregate.py).
+TYPE_COLUMNS = (TaskType.id, TaskType.reward_cents, TaskType.title_key, TaskType.currency)
+
+
+# Who gave the evidence: what each account's weight rests on (server/domain/weights.py).
+STANDING_COLUMNS = (Worker.id, Worker.created_at, Worker.role, AccountStanding.requesters,
+                    AccountStanding.history_requesters, AccountStanding.compared, AccountStanding.agreed)
+
+
+def _standings_of(worker_ids: Any) -> Any:
+    return (select(*STANDING_COLUMNS).outerjoin(AccountStanding, AccountStanding.worker_id == Worker.id)
+            .where(Worker.id.in_(worker_ids)))
+
+
+def standing_of(row: Any) -> Standing:
+    _id, created_at, role, requesters, history, compared, agreed = row
+    return Standing(created_at=created_at, role=role, requesters=requesters or 0, history_requesters=history or 0,
+                    compared=compared or 0, agreed=agreed or 0)
+
+
+def _workers_of(first: int, last: int) -> Any:
+    """The accounts with reviews or timings of requesters first..last (a subquery)."""
+    return (select(Review.worker_id).where(Review.requester_id.between(first, last))
+            .union(select(Timing.worker_id).join(TaskType, TaskType.id == Timing.task_type_id)
+                   .where(TaskType.requester_id.between(first, last))))
 
 
 # Oldest first within a report; this order also lets SQLite walk its indexes without sorting.
@@ -108,25 +139,36 @@ async def compute_requester(session: AsyncSession, requester_id: int, *, backgro
         return None
     platform, is_demo = requester
     await session.flush()  # the caller's pending changes are what we read
-    rewards = dict((await session.execute(
-        select(TaskType.id, TaskType.reward_cents).where(TaskType.requester_id == requester_id))).all())
     connection = await session.connection()
+    rewards, families = _types(await connection.execute(select(*TYPE_COLUMNS).where(TaskType.requester_id == requester_id)))
+    standings = {row[0]: standing_of(row) for row in await connection.execute(_standings_of(_workers_of(requester_id, requester_id)))}
     reviews_query = _reviews().where(Review.requester_id == requester_id).order_by(*ORDER_REVIEWS)
     timings_query = _timings().where(TaskType.requester_id == requester_id).order_by(*ORDER_TIMINGS)
     if not background:
         reviews = visible_reviews(await connection.execute(reviews_query))
         timings = await connection.execute(timings_query)
-        result = requester_aggregates(rewards, reviews, (row[1:] for row in timings), utcnow())
+        result = requester_aggregates(rewards, reviews, (row[1:] for row in timings), utcnow(), standings, families)
         return Computed(requester_id, platform, is_demo, result)
     review_rows: list[ReviewRow] = []
     async for part in (await connection.stream(reviews_query)).partitions(STREAM_ROWS):
         review_rows += visible_reviews(part)  # now, so that only the compact rows are held
-    timing_rows: list[tuple[int, int, float, str]] = []
+    timing_rows: list[tuple[int, int, float, str, Any]] = []
     async for part in (await connection.stream(timings_query)).partitions(STREAM_ROWS):
-        timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome))
-                        for _, type_id, worker_id, seconds, outcome in part]
-    result = await asyncio.to_thread(requester_aggregates, rewards, review_rows, timing_rows, utcnow())
+        timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created)
+                        for _, type_id, worker_id, seconds, outcome, created in part]
+    result = await asyncio.to_thread(requester_aggregates, rewards, review_rows, timing_rows, utcnow(), standings,
+                                     families)
     return Computed(requester_id, platform, is_demo, result)
+
+
+def _types(rows: Iterable[Any]) -> tuple[dict[int, int], dict[int, tuple[str, str]]]:
+    """Rewards and families ((title key, currency)) of task types, from TYPE_COLUMNS rows."""
+    rewards: dict[int, int] = {}
+    families: dict[int, tuple[str, str]] = {}
+    for type_id, reward, title_key, currency in rows:
+        rewards[type_id] = reward
+        families[type_id] = (title_key, currency)
+    return rewards, families
 
 
 async def store_requester(session: AsyncSession, computed: Computed) -> None:
@@ -226,25 +268,28 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
         first, last = chunk[0][0], chunk[-1][0]
         connection = await session.connection()
         rewards: dict[int, dict[int, int]] = defaultdict(dict)
-        for type_id, requester_id, reward in await connection.execute(
-                select(TaskType.id, TaskType.requester_id, TaskType.reward_cents)
+        families: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+        for type_id, requester_id, reward, title_key, currency in await connection.execute(
+                select(TaskType.id, TaskType.requester_id, TaskType.reward_cents, TaskType.title_key, TaskType.currency)
                 .where(TaskType.requester_id.between(first, last))):
             rewards[requester_id][type_id] = reward
+            families[requester_id][type_id] = (title_key, currency)
+        standings = {row[0]: standing_of(row) for row in await connection.execute(_standings_of(_workers_of(first, last)))}
         reviews: dict[int, list[ReviewRow]] = defaultdict(list)
         for review in visible_reviews(await connection.execute(
                 _reviews().where(Review.requester_id.between(first, last)).order_by(*ORDER_REVIEWS))):
             reviews[review.requester_id].append(review)
-        timings: dict[int, list[tuple[int, int, float, str]]] = defaultdict(list)
-        for requester_id, type_id, worker_id, seconds, outcome in await connection.execute(
+        timings: dict[int, list[tuple[int, int, float, str, Any]]] = defaultdict(list)
+        for requester_id, type_id, worker_id, seconds, outcome, created in await connection.execute(
                 _timings().where(TaskType.requester_id.between(first, last)).order_by(*ORDER_TIMINGS)):
-            timings[requester_id].append((type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome)))
+            timings[requester_id].append((type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created))
 
         type_rows: list[dict[str, Any]] = []
         requester_rows: list[dict[str, Any]] = []
         for requester_id, platform in chunk:
             note_changed_requester(session, requester_id)
             result = requester_aggregates(rewards.pop(requester_id, {}), reviews.pop(requester_id, []),
-                                          timings.pop(requester_id, []), now)
+                                          timings.pop(requester_id, []), now, standings, families.pop(requester_id, {}))
             type_rows += [{"task_type_id": type_id, **values} for type_id, values in result.task_types.items()]
             if result.requester is not None:
                 requester_rows.append({"requester_id": requester_id, **result.requester})
