@@ -25,6 +25,7 @@ class SpokenTask(msgspec.Struct, kw_only=True):
     band: str = "unknown"  # good | ok | low | avoid | unknown
     basis: str = "unknown"  # task | requester | stated | unknown
     n: int = 0  # samples behind the hourly figure
+    accounts: int = 0  # … from how many accounts (0: not known)
     reviews: int = 0
     approval_seconds: float | None = None  # the requester's median time to approve
     rejections: int = 0
@@ -313,15 +314,21 @@ def _pay(task: SpokenTask, verbosity: str) -> str:
     if rate is None:
         hourly = ["hourly pay unknown"] + (["avoid"] if task.band == "avoid" else [])
     else:
-        hourly = [say_hourly(rate, task.currency)]
+        # A figure resting only on the requester's statement is said as their claim.
+        claim = "the requester claims " if task.basis == "stated" else ""
+        hourly = [claim + say_hourly(rate, task.currency)]
         if task.band in _BAND_WORDS:
             hourly.append(_BAND_WORDS[task.band])
     if verbosity == "short":
         return _sentence(", ".join(hourly))
     if task.basis == "stated":
-        hourly.append("estimated from the requester's own time")
+        hourly += [] if rate is not None else ["the requester's claim"]
     elif task.basis == "unknown" or rate is None:
         hourly.append("no timings yet")
+    elif task.n > 0 and task.accounts > 0 and (verbosity == "full" or task.accounts == 1):
+        # What it rests on: always when that is one account's word, else in full.
+        rests = say_count(task.n, "timing") + ("" if task.n == 1 else f" from {say_count(task.accounts, 'account')}")
+        hourly.append(rests + (" of the requester's other tasks" if task.basis == "requester" else ""))
     elif verbosity == "full" and task.n > 0:
         timed = f"timed by {say_count(task.n, 'worker')}"
         hourly.append(timed + (" on the requester's other tasks" if task.basis == "requester" else ""))

@@ -174,8 +174,9 @@ def item_view(item: ListenItem, verbosity: str, number: int, platform: str) -> d
     if spoken.cents_per_hour is None:
         hourly_text = "not known yet: no timings" + (f"; {band}" if spoken.band == "avoid" else "")
     else:
-        basis = BASIS_WORDS.get(spoken.basis)
-        hourly_text = f"{say_hourly(spoken.cents_per_hour, spoken.currency)}, {band}" + (f" ({basis})" if basis else "")
+        basis = item.annotation.hourly.rests_on or BASIS_WORDS.get(spoken.basis)  # "3 timings from 2 accounts"
+        claim = "the requester claims " if spoken.basis == "stated" else ""
+        hourly_text = f"{claim}{say_hourly(spoken.cents_per_hour, spoken.currency)}, {band}" + (f" ({basis})" if basis else "")
     reviews = say_count(spoken.reviews, "review")
     facts = [
         ("Hourly pay", hourly_text),

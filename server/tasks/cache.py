@@ -128,6 +128,7 @@ class TypeView:
 
     samples: pay.SampleSummary | None
     flags: list[str]
+    reports: dict[str, float] = field(default_factory=dict)  # weight of the accounts behind each flag
 
 
 @dataclass(slots=True, eq=False)

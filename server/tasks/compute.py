@@ -9,7 +9,6 @@ JSON encoded once (`encoded_page`).
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -19,9 +18,9 @@ from scrapers.model import Task
 from server.domain import pay
 from server.domain.weights import Weights, weights_of
 from server.domain.filters import Filters, Verdict, filters_are_inert, verdict
-from server.domain.money import format_hourly
+from server.domain.evidence import hourly_label, rests_on
 from server.domain.summary import Platform, combined_sample_summary, summary_of
-from server.domain.vocab import active_flags, should_avoid
+from server.domain.vocab import should_avoid, weighted_flags
 from server.tasks.cache import Banded, Figures, RequesterFacts, RequesterView, TypeFacts, TypeView
 from server.tasks.schemas import Annotation, HourlyOut
 
@@ -70,8 +69,8 @@ def hourly_out(hourly: pay.Hourly, currency: str, band: str) -> HourlyOut:
     value = hourly.cents_per_hour
     return HourlyOut(
         cents_per_hour=round(value, 1) if value is not None else None,
-        label=format_hourly(value, currency) if value is not None else "unknown",
-        band=band, basis=hourly.basis, n=hourly.n,
+        label=hourly_label(hourly, currency),
+        band=band, basis=hourly.basis, n=hourly.n, accounts=hourly.accounts, rests_on=rests_on(hourly),
         low=_round(hourly.low), high=_round(hourly.high), duration_seconds=_round(hourly.duration_seconds),
         p_approved=round(hourly.p_approved, 4) if hourly.p_approved is not None else None,
         median_rate=_round(hourly.median_rate), pooled_rate=_round(hourly.pooled_rate),
@@ -97,15 +96,18 @@ def type_view(type_facts: TypeFacts, weights: Weights) -> TypeView:
     if found is None:
         counted = [(part, weights.of(part.source)) for part in type_facts.imported]
         counted = [(part, w) for part, w in counted if w > 0]
+        # This community's reports by the weight of who gave them (pay.ReviewEvidence), other communities'
+        # counted as the worker weighs them (server/domain/vocab.py weighted_flags).
+        own = type_facts.summary.reviews if type_facts.summary is not None else None
+        reported = [(own.flags, own.weight, 1.0) if own is not None else
+                    (type_facts.flag_counts, type_facts.reviews, 1.0)]
+        reported += [(part.flag_counts, part.reviews, w) for part, w in counted]
+        flags, reports = weighted_flags(reported)
         if not counted:
-            found = TypeView(type_facts.summary, active_flags(type_facts.flag_counts, type_facts.reviews))
+            found = TypeView(type_facts.summary, flags, reports)
         else:
             parts = [(type_facts.summary, 1.0)] + [(part.summary, w) for part, w in counted]
-            flag_counts = Counter(type_facts.flag_counts)
-            for part, _ in counted:
-                flag_counts.update(part.flag_counts)
-            found = TypeView(pay.combine_summaries((s, w) for s, w in parts if s is not None),
-                             active_flags(flag_counts, type_facts.reviews + sum(part.reviews for part, _ in counted)))
+            found = TypeView(pay.combine_summaries((s, w) for s, w in parts if s is not None), flags, reports)
         type_facts.views[weights] = found
     return found
 
@@ -118,7 +120,8 @@ def figures(task: Task, type_facts: TypeFacts, platform: Platform, weights: Weig
     samples = type_view(type_facts, weights)
     hourly = pay.effective_hourly(samples.samples, task.reward_cents, requester.prior, platform.prior,
                                   stated_seconds=stated)
-    found = Figures(prior=platform.prior, hourly=hourly, avoid=should_avoid(samples.flags, requester.summary.blocks),
+    avoid = should_avoid(samples.flags, requester.summary.evidence.blocks, samples.reports)
+    found = Figures(prior=platform.prior, hourly=hourly, avoid=avoid,
                     requester=requester, flags=samples.flags, encoded_flags=msgspec.Raw(_encode(samples.flags)))
     if type_facts.task_type_id is not None:
         type_facts.figures[(task.reward_cents, task.currency, stated, weights)] = found
@@ -130,7 +133,7 @@ def banded(found: Figures, currency: str, target: int) -> Banded:
     out = found.banded.get(target)
     if out is None:
         hourly = found.hourly
-        value = hourly_out(hourly, currency, pay.band(hourly.cents_per_hour, target, avoid=found.avoid))
+        value = hourly_out(hourly, currency, pay.band_for(hourly, target, avoid=found.avoid))
         out = found.banded[target] = Banded(msgspec.Raw(_encode(value)))
     return out
 

@@ -26,11 +26,13 @@ class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class HourlyOut(msgspec.Struct, kw_only=True):
     cents_per_hour: float | None
-    label: str  # "$7.50/h", or "unknown"
+    label: str  # "$7.50/h", "claims $7.20/h" (the requester's statement alone), or "unknown"
     band: str  # good | ok | low | unknown | avoid
     basis: str  # task | requester | stated | unknown
-    n: int
-    low: float | None
+    n: int  # timings (and reviews' worked times) the figure rests on
+    accounts: int  # … from how many accounts (docs/figures.md)
+    rests_on: str  # the same in words: "3 timings from 2 accounts", "1 timing", "the requester's claim"
+    low: float | None  # the figure's 80 % range: the true hourly lies between low and high 8 times in 10
     high: float | None
     duration_seconds: float | None
     p_approved: float | None

@@ -82,7 +82,10 @@ def test_stated_duration_gives_an_estimate(client):
     [task] = annotate(client, page(a_task(stated_seconds=600)))["tasks"]
     assert task["hourly"]["basis"] == "stated"
     assert task["hourly"]["cents_per_hour"] > 0
-    assert task["hourly"]["label"].startswith("$")
+    # the requester's own statement is shown as their claim, and never earns "good" (issue 18)
+    assert task["hourly"]["label"].startswith("claims $") and task["hourly"]["label"].endswith("/h")
+    assert task["hourly"]["rests_on"] == "the requester's claim"
+    assert task["hourly"]["band"] != "good"
 
 
 def test_page_order_is_kept_for_100_tasks(client):

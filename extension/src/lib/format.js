@@ -62,8 +62,10 @@
     return BAND_LABELS[band] || BAND_LABELS.unknown;
   }
 
-  /** Where the hourly figure comes from, with how many samples: "12 workers timed it". */
+  /** What the hourly figure rests on, in the server's words ("3 timings from 2 accounts", "1 timing",
+   * "the requester's claim"); from older servers, where it comes from: "12 workers timed it". */
   function basisText(hourly) {
+    if (typeof hourly?.rests_on === "string" && hourly.rests_on) return hourly.rests_on;
     const n = hourly?.n ?? 0;
     switch (hourly?.basis) {
       case "task":
