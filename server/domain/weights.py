@@ -101,8 +101,8 @@ def account_weight(standing: Standing, now: datetime) -> float:
     age = now - standing.created_at
     for since, by_age, ceiling in AGE_STEPS:
         if age >= since:
-            activity = (ACTIVITY_BASE + PER_REQUESTER * max(0, standing.requesters)
-                        + PER_HISTORY_REQUESTER * max(0, standing.history_requesters))
+            spread = PER_REQUESTER * max(0, standing.requesters) + PER_HISTORY_REQUESTER * max(0, standing.history_requesters)
+            activity = ACTIVITY_BASE + spread if spread > 0 else 0.0  # no activity found yet: its age alone
             weight = max(by_age, min(ceiling, activity))
             return round(weight * agreement_factor(standing.compared, standing.agreed), 6)
     return 0.0  # a new account: kept, counted from its eighth day
