@@ -61,13 +61,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/accuracy.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
+import msgspec  # noqa: E402
+
 from scrapers.model import Task  # noqa: E402
 from server.domain import pay  # noqa: E402
 from server.domain.aggregate import PlatformSums, ReviewRow, requester_aggregates  # noqa: E402
 from server.domain.identity import TaskKey, task_key  # noqa: E402
-from server.domain.moderation import BURST_WINDOW, BurstCandidate, burst_members, burst_to_hold, is_new_account, review_is_low  # noqa: E402
+from server.domain.moderation import BURST_WINDOW, BurstCandidate, burst_to_hold, review_carries_evidence  # noqa: E402
 from server.domain.summary import Platform, combined_sample_summary, platform_from_row, summary_of  # noqa: E402
-from server.domain.vocab import active_flags, should_avoid  # noqa: E402
+from server.domain.vocab import should_avoid, weighted_flags  # noqa: E402
+from server.domain.weights import Standing, is_new  # noqa: E402
 
 SECTION_ID = "accuracy"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -163,6 +166,14 @@ class Account:
     created_at: datetime
     role: str = "worker"
     speed: float = 1.0  # honest workers' own pace
+    requesters: int = 0  # what the standing job would have found (server/stats/standing.py)
+    history_requesters: int = 0
+    compared: int = 0
+    agreed: int = 0
+
+    def standing(self) -> Standing:
+        return Standing(created_at=self.created_at, role=self.role, requesters=self.requesters,
+                        history_requesters=self.history_requesters, compared=self.compared, agreed=self.agreed)
 
 
 @dataclass
@@ -202,8 +213,16 @@ def key_of(requester: RequesterTruth, title: str, reward_cents: int) -> TaskKey:
 
 
 def honest_accounts(rng: random.Random) -> list[Account]:
-    return [Account(i, NOW - timedelta(days=rng.uniform(30, 1500)), speed=math.exp(rng.gauss(0, SPEED_SIGMA)))
-            for i in range(1, HONEST_WORKERS + 1)]
+    """Workers of months or years, each with the activity the standing job finds: evidence about 2-150
+    requesters, some platform history imported, timings that mostly agree with others'."""
+    out = []
+    for i in range(1, HONEST_WORKERS + 1):
+        requesters = int(math.exp(rng.uniform(math.log(2), math.log(150))))
+        compared = rng.randint(0, requesters)
+        out.append(Account(i, NOW - timedelta(days=rng.uniform(30, 1500)), speed=math.exp(rng.gauss(0, SPEED_SIGMA)),
+                           requesters=requesters, history_requesters=rng.choice((0, 0, 5, 20, 60)),
+                           compared=compared, agreed=round(compared * rng.uniform(0.8, 1.0))))
+    return out
 
 
 def _rating(value: float) -> int:
@@ -259,15 +278,18 @@ class Shown:
     pay_score: float | None
 
 
+def _review_row(review: ReviewIn) -> SimpleNamespace:
+    return SimpleNamespace(**{f"rating_{d}": v for d, v in review.ratings.items()}, outcome=review.outcome,
+                           flags=review.flags, worked_seconds=review.worked_seconds)
+
+
 def hold_bursts(reviews: Sequence[ReviewIn], accounts: dict[int, Account]) -> set[int]:
     """Indexes of the reviews the review write holds (server/reviews/service.py hold_burst), in arrival order."""
     status: dict[int, str] = {}
     for index, review in sorted(enumerate(reviews), key=lambda pair: pair[1].created_at):
         status[index] = "visible"
-        author = accounts[review.worker_id]
         now = review.created_at
-        row = SimpleNamespace(**{f"rating_{d}": v for d, v in review.ratings.items()}, outcome=review.outcome)
-        if not is_new_account(author.created_at, now, author.role) or not review_is_low(row):
+        if not review_carries_evidence(_review_row(review)):
             continue
         candidates = []
         for other, seen in status.items():
@@ -275,14 +297,11 @@ def hold_bursts(reviews: Sequence[ReviewIn], accounts: dict[int, Account]) -> se
             if now - r.created_at > BURST_WINDOW:
                 continue
             a = accounts[r.worker_id]
-            rr = SimpleNamespace(**{f"rating_{d}": v for d, v in r.ratings.items()}, outcome=r.outcome)
-            candidates.append(BurstCandidate(other, r.created_at, is_new_account(a.created_at, now, a.role),
-                                             review_is_low(rr), seen))
-        held = burst_to_hold(candidates, now)
-        if held:
-            assert burst_members(candidates, now)
-            for other in held:
-                status[other] = "held"
+            candidates.append(BurstCandidate(other, r.created_at, is_new(a.standing(), now),
+                                             review_carries_evidence(_review_row(r)), seen,
+                                             worker_id=r.worker_id))
+        for other in burst_to_hold(candidates, now):
+            status[other] = "held"
     return {index for index, seen in status.items() if seen == "held"}
 
 
@@ -292,7 +311,7 @@ class Stats(SimpleNamespace):
 
 def shown(requester: RequesterTruth, evidence: Evidence, accounts: dict[int, Account], platform: Platform,
           now: datetime = NOW) -> Shown:
-    """Everything a worker sees of this requester after this evidence (today's rules)."""
+    """Everything a worker sees of this requester after this evidence, as server/tasks/compute.py shows it."""
     type_ids: dict[TaskKey, int] = {}
     rewards: dict[int, int] = {}
     stated: dict[int, int | None] = {}
@@ -322,8 +341,11 @@ def shown(requester: RequesterTruth, evidence: Evidence, accounts: dict[int, Acc
         rows.append(ReviewRow(index + 1, review.worker_id, 1, type_id, review.ratings["pay"], review.ratings["fairness"],
                               review.ratings["speed"], review.ratings["communication"], review.worked_seconds,
                               review.outcome, None, None, review.created_at, review.flags, author.created_at, author.role))
-    timings = [(type_of(t.key), t.worker_id, t.seconds, t.outcome) for t in evidence.timings]
-    result = requester_aggregates(rewards, rows, timings, now)
+    timings = [(type_of(t.key), t.worker_id, t.seconds, t.outcome, t.created_at) for t in evidence.timings]
+    families = {type_id: (key.title_key, key.currency) for key, type_id in type_ids.items()}
+    standings = {worker_id: accounts[worker_id].standing()
+                 for worker_id in {t.worker_id for t in evidence.timings} | {r.worker_id for r in evidence.reviews}}
+    result = requester_aggregates(rewards, rows, timings, now, standings, families)
     stats = Stats(**result.requester) if result.requester is not None else None
     ident = SimpleNamespace(platform="mturk", external_id=requester.external_id, name=requester.name)
     summary = summary_of(ident, stats, platform)
@@ -332,16 +354,17 @@ def shown(requester: RequesterTruth, evidence: Evidence, accounts: dict[int, Acc
     out: dict[int, tuple[pay.Hourly, str]] = {}
     for type_id, task_index in index_of.items():
         stored = result.task_types.get(type_id)
-        type_summary = pay.SampleSummary(**stored["summary"]) if stored else None
-        flags = active_flags(stored["flag_counts"], stored["reviews"]) if stored else []
+        type_summary = msgspec.convert(stored["summary"], pay.SampleSummary) if stored else None
+        evidence_ = type_summary.reviews if type_summary is not None else None
+        flags, reports = weighted_flags([(evidence_.flags, evidence_.weight, 1.0)] if evidence_ is not None else [])
         hourly = pay.effective_hourly(type_summary, rewards[type_id], prior, platform.prior,
                                       stated_seconds=stated[type_id])
-        avoid = should_avoid(flags, summary.blocks)
-        out[task_index] = (hourly, pay.band(hourly.cents_per_hour, TARGET, avoid=avoid))
+        avoid = should_avoid(flags, summary.evidence.blocks, reports)
+        out[task_index] = (hourly, pay.band_for(hourly, TARGET, avoid=avoid))
     # The requester's own figure: what a task of it paying its median reward would be shown.
     reward = round(statistics.median(task.reward_cents for task in requester.tasks))
     own = pay.effective_hourly(None, reward, prior, platform.prior)
-    requester_band = pay.band(own.cents_per_hour, TARGET, avoid=should_avoid(summary.flags, summary.blocks))
+    requester_band = pay.band_for(own, TARGET, avoid=should_avoid([], summary.evidence.blocks))
     score = summary.scores["pay"]
     return Shown(out, own.cents_per_hour, requester_band, score.mean, score.score)
 
@@ -354,12 +377,14 @@ def platform_of(market: Sequence[RequesterTruth], evidence: dict[str, Evidence],
         ev = evidence[requester.external_id]
         type_ids = {key_of(requester, t.title, t.reward_cents): i for i, t in enumerate(requester.tasks, 1)}
         rewards = {i: t.reward_cents for i, t in enumerate(requester.tasks, 1)}
-        timings = [(type_ids[t.key], t.worker_id, t.seconds, t.outcome) for t in ev.timings if t.key in type_ids]
+        timings = [(type_ids[t.key], t.worker_id, t.seconds, t.outcome, t.created_at) for t in ev.timings
+                   if t.key in type_ids]
         rows = [ReviewRow(n, r.worker_id, 1, type_ids[r.key], r.ratings["pay"], r.ratings["fairness"], None, None,
                           r.worked_seconds, r.outcome, None, None, r.created_at, r.flags,
                           accounts[r.worker_id].created_at, "worker")
                 for n, r in enumerate(ev.reviews, 1) if r.key in type_ids]
-        result = requester_aggregates(rewards, rows, timings, NOW)
+        standings = {w: accounts[w].standing() for w in {t.worker_id for t in ev.timings} | {r.worker_id for r in ev.reviews}}
+        result = requester_aggregates(rewards, rows, timings, NOW, standings)
         sums.add(result.summary, result.ratings)
     if not sums.n_completed:
         return empty
@@ -402,12 +427,9 @@ class ByN:
                 "bands": dict(self.bands), "bases": dict(self.bases)}
 
 
-# What today's low–high claims: the 25th to 75th percentile of the timings' rates, "the middle half".
-RANGE_CLAIM = 0.5
-
-
 def range_claim(hourly: pay.Hourly) -> float | None:
-    return RANGE_CLAIM if hourly.low is not None and hourly.high is not None else None
+    """What the shown low–high claims: the figure's range holds the truth RANGE_COVERAGE of the time."""
+    return pay.RANGE_COVERAGE if hourly.low is not None and hourly.high is not None else None
 
 
 def baseline_evidence(rng: random.Random, market: Sequence[RequesterTruth], workers: list[Account]) -> dict[str, Evidence]:
@@ -592,18 +614,19 @@ MODES = {
 
 
 def attackers(mode: str, k: int, first_id: int) -> list[tuple[Account, datetime]]:
-    """(account, when it acts), the measurement taken at NOW."""
+    """(account, when it acts), the measurement taken at NOW. Each has the standing the standing job finds for
+    it: evidence about one requester (the target)."""
     out = []
     for i in range(k):
         if mode == "fresh-burst":
             when = NOW - timedelta(minutes=60 - 5 * i)
-            out.append((Account(first_id + i, when - timedelta(minutes=10)), when))
+            out.append((Account(first_id + i, when - timedelta(minutes=10), requesters=1), when))
         elif mode == "fresh-daily":
             when = NOW - timedelta(days=k - 1 - i, minutes=5)
-            out.append((Account(first_id + i, when - timedelta(minutes=10)), when))
+            out.append((Account(first_id + i, when - timedelta(minutes=10), requesters=1), when))
         else:
             when = NOW - timedelta(minutes=60 - 5 * i)
-            out.append((Account(first_id + i, NOW - timedelta(days=60)), when))
+            out.append((Account(first_id + i, NOW - timedelta(days=60), requesters=1), when))
     return out
 
 
@@ -793,9 +816,11 @@ def markdown_section(result: dict[str, Any], section: str) -> str:
     return "\n".join(lines)
 
 
-RULES = ("Rules measured: today's (before issue 18's evidence rules): every timing counts fully whoever gives it; "
-         "new accounts' ratings pull a mean a quarter as far from 3; bursts hold only low reviews from new accounts; "
-         "task types differ by case and Unicode look-alikes; one timing can make \"good\", two reports \"avoid\".")
+RULES = ("Rules measured: issue 18's (docs/evidence.md): evidence weighs by its account's standing (nothing in the first "
+         "week), one account counts once per task type and requester, bursts of new accounts' reviews or timings wait, "
+         "titles are normalized before they name a task type and reward variants share their evidence; \"good\" needs "
+         "two accounts' worth of the task's own timings and a 95 % lower bound above the target, \"avoid\" two accounts' "
+         "worth of reports; low–high is the figure's 80 % range.")
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping
               held: Collection[tuple[Hashable, int]] = ()) -> Aggregates:
     """Pure: what one requester's reports (per task type, per reporter) and reviews add up to.
 
-    Evidence is weighted by who gives it (docs/figures.md): `weights` gives each reporter's account weight
+    Evidence is weighted by who gives it (docs/evidence.md): `weights` gives each reporter's account weight
     (server/domain/weights.py; default 1), and one account counts at most once — its samples share its
     weight within a task type (and within the requester), its ratings are averaged before they are weighed,
     its flags, rejections and blocks count once. `authors` names each review's reporter (default: each

@@ -1,4 +1,4 @@
-"""What a figure rests on, in words for people (docs/figures.md): the one wording the annotate answer, the
+"""What a figure rests on, in words for people (docs/evidence.md): the one wording the annotate answer, the
 requester page and the voice view share. Pure: no I/O.
 
 A figure says how many timings it rests on and from how many accounts ("3 timings from 2 accounts", "1

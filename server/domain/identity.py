@@ -4,7 +4,7 @@ A title names a task type only after `identity_title` has normalized it, so that
 the same title is the same task type: case, punctuation, spacing, invisible characters, fullwidth forms
 and letters of other scripts that look Latin (Cyrillic "а", Greek "ο") are not part of a task's identity.
 Otherwise one account could review one requester's task many times ("Tag images", "tag images.",
-"Tag\u200b images", "Tаg images" with a Cyrillic а), each a "new" task type. docs/figures.md explains it.
+"Tag\u200b images", "Tаg images" with a Cyrillic а), each a "new" task type. docs/evidence.md explains it.
 
 Reward variants of one title (the same task at +1 cent) stay task types of their own, because they pay
 differently; their evidence about the work is shared (server/domain/aggregate.py, `family`).

@@ -1,5 +1,5 @@
 """The trust rules as plain functions (no I/O): who may hide what, who is new, what a burst of mass
-evidence looks like. Routes, aggregates and jobs import these; docs/moderation.md and docs/figures.md
+evidence looks like. Routes, aggregates and jobs import these; docs/moderation.md and docs/evidence.md
 explain them. How much an account's evidence weighs is server/domain/weights.py's.
 """
 from __future__ import annotations

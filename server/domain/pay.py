@@ -60,7 +60,7 @@ RATING_Z = 1.0
 RATING_SD = 1.0
 # A figure is "good" only when it rests on at least this many accounts' worth of evidence (weights add up, see
 # server/domain/weights.py; each account counts at most once per task type) and its range clears the target
-# with room to spare: one worker, or a few fresh accounts, never make "good" (docs/figures.md).
+# with room to spare: one worker, or a few fresh accounts, never make "good" (docs/evidence.md).
 MIN_ACCOUNTS = 2.0
 GOOD_Z = 1.645  # "good" needs the one-sided 95 % lower bound of the hourly at or above the target
 RANGE_COVERAGE = 0.8  # low–high: the shown hourly's 80 % range
@@ -761,7 +761,7 @@ def band(
 
 
 def band_for(hourly: Hourly, target_cents_per_hour: int = DEFAULT_TARGET_CENTS_PER_HOUR, avoid: bool = False) -> str:
-    """The band a worker is shown for a figure, given what it rests on (docs/figures.md "Bands"):
+    """The band a worker is shown for a figure, given what it rests on (docs/evidence.md "Bands"):
 
     * `avoid` as the caller decided it from weighted reports (server/domain/vocab.py should_avoid: never one
       account's word);

@@ -29,7 +29,7 @@ class Recent(msgspec.Struct, kw_only=True):
 
 
 class Evidence(msgspec.Struct, kw_only=True):
-    """What a requester's figures rest on (docs/figures.md): the accounts whose reviews count, how many
+    """What a requester's figures rest on (docs/evidence.md): the accounts whose reviews count, how many
     accounts' worth they are (weights add up; another community's reviews count one each, times the worker's
     weight for that community), and the weight of the accounts that reported a block (2 or more: avoid)."""
 

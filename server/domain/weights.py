@@ -41,7 +41,7 @@ def weights_of(filters: Filters) -> Weights:
 # --- account standing: how much one account's evidence counts ------------------------------------------
 #
 # Every piece of evidence (a timing, a review's ratings, outcome, flags and worked time) counts with its
-# account's weight, 0 to 1 (docs/figures.md "Who weighs how much"). What an account can do cheaply (register,
+# account's weight, 0 to 1 (docs/evidence.md "Who weighs how much"). What an account can do cheaply (register,
 # write many reviews at once) earns nothing; what takes time or real work does:
 #
 # * age: nothing in the first week (NEW_ACCOUNT_AGE: its evidence is kept and counts from the eighth day),

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from accessibility.speech import say_approval, say_count, say_duration
 from scrapers.mturk import MTURK_BASE_URL
 from server.domain import pay
+from server.domain.evidence import rests_on
 from server.domain.money import format_cents, format_hourly
 from server.domain.summary import RequesterSummary
 from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS
@@ -137,10 +138,9 @@ def summary_sentence(summary: RequesterSummary, timed_types: int, currency: str)
 
 
 def basis_words(hourly: pay.Hourly) -> str:
-    if hourly.basis == "task":
-        return f"{say_count(hourly.n, 'timing')} of this task"
-    if hourly.basis == "requester":
-        return f"{say_count(hourly.n, 'timing')} of this requester's other tasks"
+    """What the figure rests on, in the words annotate and /listen use (server/domain/evidence.py)."""
+    if hourly.basis in ("task", "requester", "stated"):
+        return rests_on(hourly)
     return BASIS_WORDS.get(hourly.basis, hourly.basis)
 
 

@@ -30,7 +30,7 @@ class HourlyOut(msgspec.Struct, kw_only=True):
     band: str  # good | ok | low | unknown | avoid
     basis: str  # task | requester | stated | unknown
     n: int  # timings (and reviews' worked times) the figure rests on
-    accounts: int  # … from how many accounts (docs/figures.md)
+    accounts: int  # … from how many accounts (docs/evidence.md)
     rests_on: str  # the same in words: "3 timings from 2 accounts", "1 timing", "the requester's claim"
     low: float | None  # the figure's 80 % range: the true hourly lies between low and high 8 times in 10
     high: float | None

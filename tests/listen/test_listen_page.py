@@ -168,17 +168,17 @@ def test_security_headers(client: TestClient) -> None:
 
 
 def test_min_hourly_and_hide_needs_sight(demo: TestClient) -> None:
-    html, page = get_page(demo, "/listen?min_hourly=5&hide=needs_sight")
-    shown, hidden = expected_titles(demo, Filters(min_hourly_cents=500, hide_needs=["needs_sight"]))
+    html, page = get_page(demo, "/listen?min_hourly=3&hide=needs_sight")
+    shown, hidden = expected_titles(demo, Filters(min_hourly_cents=300, hide_needs=["needs_sight"]))
     assert hidden and shown
     assert page.h2_in_article == [norm(t) for t in shown]
     assert "Hidden by your filters" in page.h2_in_main
     assert page.summaries == [norm(t) for t in hidden]
     assert "needs sight (reported by reviewers)" in html
-    assert "below your $5.00/h minimum" in html
+    assert "below your $3.00/h minimum" in html
     assert f"{len(hidden)} hidden by your filters: <a href=\"#hidden\">" in html
     assert page.find("input", id="hide-needs_sight", checked=True)  # the form shows what applies
-    assert page.find("input", id="min_hourly", value="5")
+    assert page.find("input", id="min_hourly", value="3")
     # hidden tasks are collapsed: no open attribute
     assert "<details open" not in html
 

@@ -154,8 +154,8 @@ def test_task_type_table(seeded: TestClient) -> None:
     assert all(th.attrs.get("scope") == "row" for th in table.find("tbody").find_all("th"))
     # Tag photos: 3 timings (one 30 months old); Rate sentences: 1 timing + 1 remembered time
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
-        ("Tag photos", "$1.00", "3 timings of this task", "1"),
-        ("Rate sentences", "$3.00", "2 timings of this task", "2"),
+        ("Tag photos", "$1.00", "3 timings from 3 accounts", "1"),
+        ("Rate sentences", "$3.00", "2 timings from 2 accounts", "2"),
     ]
     for row in rows:
         assert row[2].startswith("$") and row[2].endswith("/h")
@@ -266,7 +266,7 @@ def test_sorted_by_evidence_and_capped(client: TestClient) -> None:
     assert len(rows) == views.MAX_TASK_TYPES
     assert [r[0] for r in rows[:5]] == ["Most timed", "One timing, two reviews", "One timing", "Only a review", "Seen only 00"]
     # without timings of its own, a task type is judged by the requester's 5 timings on the others
-    assert rows[3][3] == rows[4][3] == "5 timings of this requester's other tasks"
+    assert rows[3][3] == rows[4][3] == "5 timings of the requester's other tasks, from 2 accounts"
     assert doc.by_id("tasks-note").text() == "Showing the 50 task types with the most evidence, of 54."
 
 
