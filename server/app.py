@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -23,6 +23,7 @@ from server import (
     certificate,
     community,
     compat,
+    front,
     history,
     listen,
     me,
@@ -57,26 +58,15 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@get("/", media_type=MediaType.JSON, tags=["service"], summary="What this server is and where to start")
-async def index() -> dict[str, str]:
-    return {
-        "service": "Fairfinder",
-        "version": __version__,
-        "docs": "/schema",
-        "openapi": "/schema/openapi.json",
-        "annotate": "POST /api/v1/annotate",
-    }
-
-
 # The service's own routes: probes and scrapes are never rate limited (a load balancer must see a busy server as
 # alive).
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
-SERVICE = Feature("service", [index, health], exempt_paths=paths_of(health))
+SERVICE = Feature("service", [health], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
 # Annotate only reads: the extension annotates every page it shows. (Declared here while server/tasks is being
 # reorganized, issue 16; its place is server/tasks/__init__.py.)
 ANNOTATE = Feature("annotate", [annotate], read_posts=paths_of(annotate))
-FEATURES: tuple[Feature, ...] = (SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
+FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
                                  compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)
