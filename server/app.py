@@ -10,7 +10,6 @@ from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
@@ -33,6 +32,7 @@ from server import (
     timings,
     workers,
 )
+from server.apidocs import APIDOCS_STATIC, SwaggerPage
 from server.cluster.changes import publish_changes
 from server.cluster.pg import is_postgresql
 from server.cluster.ratelimit import SharedLimits
@@ -61,7 +61,7 @@ async def health() -> dict[str, str]:
 # The service's own routes: probes and scrapes are never rate limited (a load balancer must see a busy server as
 # alive).
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
-SERVICE = Feature("service", [health], exempt_paths=paths_of(health))
+SERVICE = Feature("service", [health, APIDOCS_STATIC], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
 # Annotate only reads: the extension annotates every page it shows. (Declared here while server/tasks is being
 # reorganized, issue 16; its place is server/tasks/__init__.py.)
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Fairfinder API", version=__version__, path="/schema",
             description="Crowd reviews and effective hourly pay for microtask workers.",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[SwaggerPage(path=["/", "/swagger"])],  # served from this server (server/apidocs)
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
