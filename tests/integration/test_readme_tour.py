@@ -62,8 +62,9 @@ def test_serve_refuses_an_unmigrated_database(tmp_path) -> None:
     server = LiveServer(tmp_path / "fresh")
     server.data_dir.mkdir()
     result = server.cli("serve")
-    assert result.returncode == 2
-    assert "fairfinder migrate" in result.stderr
+    assert result.returncode == 3  # no database here: not found, and nothing is made
+    assert "fairfinder --create migrate" in " ".join(result.stderr.split())
+    assert not (server.data_dir / "fairfinder.db").exists()
 
 
 def test_cli_help_lists_commands(tmp_path) -> None:
