@@ -56,7 +56,7 @@ from server.domain.filters import Filters  # noqa: E402
 from server.listen.items import known_tasks, listen_items  # noqa: E402
 from server.domain.money import format_cents  # noqa: E402
 from server.stats.refresh import rebuild_all  # noqa: E402
-from server.tasks.annotate import annotate_tasks  # noqa: E402
+from server.tasks.service import annotate_tasks  # noqa: E402
 from server.tasks.records import record_tasks  # noqa: E402
 
 SECTION_ID = "listening"

@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from server import (
     __version__,
@@ -29,6 +30,7 @@ from server import (
     moderation,
     requesters,
     reviews,
+    tasks,
     timings,
     workers,
 )
@@ -42,11 +44,13 @@ from server.deps import provide_db_session, provide_settings
 from server.errors import EXCEPTION_HANDLERS
 from server.feature import Feature, paths_of
 from server.jobs import Scheduler
-from server.observability import OBSERVABILITY_ROUTES, RequestObserver, formatter_config, process_exited, rate_limited
+from server.loadshed import LoadShedder, pool_exhausted
+from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatter_config, load_shed, prepare_readiness,
+                                  process_exited, rate_limited)
 from server.security import PathPolicy, SecurityLayer
 from server.settings import Settings, load_settings
 from server.stats.settle import configure_settling, settle
-from server.tasks.annotate import annotate
+from server.tasks.service import recorded_into
 from server.tasks.cache import AnnotateCache
 from server.tasks.recorder import TaskRecorder
 
@@ -63,10 +67,8 @@ async def health() -> dict[str, str]:
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
 SERVICE = Feature("service", [health, APIDOCS_STATIC], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
-# Annotate only reads: the extension annotates every page it shows. (Declared here while server/tasks is being
-# reorganized, issue 16; its place is server/tasks/__init__.py.)
-ANNOTATE = Feature("annotate", [annotate], read_posts=paths_of(annotate))
-FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, ANNOTATE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
+FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE,
+                                 timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
                                  compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)
@@ -100,12 +102,14 @@ async def _settle_at_start(sessionmaker: Any) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                           synchronous=settings.sqlite_synchronous)
+                           synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_pool_overflow, pool_timeout=settings.db_pool_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with engine.connect() as connection:  # fail fast on a wrong DATABASE_URL
             await connection.execute(text("SELECT 1"))
+        await prepare_readiness()  # /ready must answer within a second from the first probe on
         scheduler = None
         if settings.scheduler_enabled:
             scheduler = app.state.scheduler = Scheduler(settings, app.state.sessionmaker)
@@ -117,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await app.state.task_recorder.close()  # a graceful stop records the unseen tasks it had taken
             await app.state.cluster.stop()
             if scheduler is not None:
                 await scheduler.shutdown()
@@ -134,7 +139,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db_session": Provide(provide_db_session), "settings": Provide(provide_settings, sync_to_thread=False)},
         template_config=TemplateConfig(directory=[folder for feature in FEATURES for folder in feature.template_dirs],
                                        engine=JinjaTemplateEngine),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # handlers typed by their exception, as Litestar calls them
+        # handlers typed by their exception, as Litestar calls them; a pool timeout is a 503 (server/loadshed.py)
+        exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+                            PoolTimeout: pool_exhausted(settings.shed_retry_after_seconds)},
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,  # CORS: server/security.py (not Litestar's, which is all-or-nothing)
         openapi_config=OpenAPIConfig(
@@ -155,8 +162,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outside Litestar's router, so that unrouted requests, preflights and errors are limited, headed and logged too.
     shared_limits = (SharedLimits(settings, PATH_POLICY)
                      if settings.rate_limits_enabled and settings.rate_limit_store == "database" else None)
+    app.state.load_shedder = LoadShedder(app.asgi_handler,  # type: ignore[arg-type]  # plain ASGI, as below
+                                         settings.max_requests_in_progress,  # server/loadshed.py
+                                         settings.shed_retry_after_seconds, on_shed=load_shed)
     app.asgi_handler = RequestObserver(  # type: ignore[assignment]  # plain ASGI; Litestar types its own scope classes
-        SecurityLayer(app.asgi_handler, settings, PATH_POLICY, on_refusal=rate_limited, shared_limits=shared_limits))
+        SecurityLayer(app.state.load_shedder, settings, PATH_POLICY, on_refusal=rate_limited, shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
@@ -165,5 +175,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if is_postgresql(settings.database_url):
         publish_changes(app.state.sessionmaker)  # other processes drop what these commits change from their caches
     app.state.cluster = ClusterRuntime(settings, cache, shared_limits)
-    app.state.task_recorder = TaskRecorder(app.state.sessionmaker)
+    app.state.task_recorder = TaskRecorder(app.state.sessionmaker, settings.record_queue_tasks, recorded_into(cache))
     return app

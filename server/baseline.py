@@ -14,7 +14,7 @@ import msgspec
 from litestar import Request, Response, post, put
 
 from server.errors import ApiError
-from server.tasks.annotate import AnnotateIn, AnnotateOut
+from server.tasks.schemas import AnnotateIn, AnnotateOut
 
 _typed = AnnotateOut(platform="mturk", target_cents_per_hour=0, filters_from="default", tasks=[])
 _payload: bytes = msgspec.json.encode(_typed)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server import __version__
 from server.errors import ApiError, ErrorBody
+from server.loadshed import DISCONNECTED
 
 access_log = logging.getLogger("fairfinder.access")
 
@@ -161,6 +162,10 @@ HTTP_IN_PROGRESS = Gauge("fairfinder_http_requests_in_progress", "Requests being
                          multiprocess_mode="livesum")
 RATE_LIMITED = Counter("fairfinder_rate_limited", "Requests refused with 429, by the limit that refused them.",
                        ["limit"], registry=REGISTRY)
+LOAD_SHED = Counter("fairfinder_load_shed", "Requests answered 503 overloaded at once (server/loadshed.py).",
+                    registry=REGISTRY)
+RECORD_QUEUE = Gauge("fairfinder_record_queue_tasks", "Never-seen tasks waiting to be recorded, at the last /ready.",
+                     registry=REGISTRY, multiprocess_mode="livesum")
 JOB_RUNS = Counter("fairfinder_job_runs", "Scheduler job runs, by job and outcome (ok, partial, failed).",
                    ["job", "status"], registry=REGISTRY)
 JOB_DURATION = Histogram("fairfinder_job_duration_seconds", "How long scheduler job runs took.", ["job"],
@@ -212,6 +217,10 @@ def job_finished(job: str, status: str, seconds: float) -> None:
 
 def rate_limited(limit: str) -> None:
     RATE_LIMITED.labels(limit).inc()
+
+
+def load_shed() -> None:
+    LOAD_SHED.inc()
 
 
 def route_template(scope: dict[str, Any]) -> str:
@@ -284,6 +293,8 @@ class RequestObserver:
             await self.app(scope, receive, wrapped)
         finally:
             HTTP_IN_PROGRESS.dec()
+            if scope.get(DISCONNECTED):
+                status = CLIENT_CLOSED  # the client left before an answer started; its work was stopped
             seconds = time.perf_counter() - started
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = route_template(scope)
@@ -297,7 +308,8 @@ class RequestObserver:
 
 # --- readiness -----------------------------------------------------------------------------------
 
-READY_TIMEOUT_SECONDS = 3.0
+READY_TIMEOUT_SECONDS = 0.8  # FAIRFINDER_READY_TIMEOUT: /ready answers within a second, whatever the database does
+CLIENT_CLOSED = 499  # nginx's status for "the client closed the request", in the access log and metrics only
 _known: list[tuple[str | None, frozenset[str]]] = []
 
 
@@ -317,8 +329,15 @@ async def _migrations() -> tuple[str | None, frozenset[str]]:
     return _known[0]
 
 
-async def readiness(engine: AsyncEngine) -> tuple[bool, dict[str, Any]]:
-    """Whether the database answers and is at the head migration; the report says what is wrong otherwise."""
+async def prepare_readiness() -> None:
+    """Read the migrations this code knows before the first probe (alembic's import takes a while)."""
+    await _migrations()
+
+
+async def readiness(engine: AsyncEngine, timeout: float = READY_TIMEOUT_SECONDS,
+                    recorder: Any = None) -> tuple[bool, dict[str, Any]]:
+    """Whether the database answers in time and is at the head migration, and the background write queue
+    (server/tasks/recorder.py) is within its bound; the report says what is wrong otherwise."""
     head, known = await _migrations()
     report: dict[str, Any] = {"status": "ready", "database": "ok", "migrations": "current", "revision": None}
 
@@ -332,7 +351,7 @@ async def readiness(engine: AsyncEngine) -> tuple[bool, dict[str, Any]]:
             return await connection.run_sync(revision_of)
 
     try:
-        revision = await asyncio.wait_for(current(), READY_TIMEOUT_SECONDS)
+        revision = await asyncio.wait_for(current(), timeout)
     except TimeoutError:
         report |= {"database": "timeout", "migrations": "unknown"}
     except Exception as error:  # noqa: BLE001 - any failure to reach the database means not ready
@@ -343,6 +362,12 @@ async def readiness(engine: AsyncEngine) -> tuple[bool, dict[str, Any]]:
         if revision != head:  # none yet, an older one, or one this code does not know (newer code ran migrate)
             report["migrations"] = "missing" if revision is None else "behind" if revision in known else "unknown"
     reasons = []
+    if recorder is not None:
+        report["record_queue"] = len(recorder.pending)
+        RECORD_QUEUE.set(len(recorder.pending))
+        if recorder.full:
+            reasons.append(f"{len(recorder.pending)} unseen tasks wait to be recorded, the most this server queues "
+                           "(FAIRFINDER_RECORD_QUEUE)")
     if report["database"] != "ok":
         reasons.append(f"the database did not answer ({report['database']})")
     elif report["migrations"] != "current":
@@ -358,10 +383,13 @@ async def readiness(engine: AsyncEngine) -> tuple[bool, dict[str, Any]]:
 
 @get("/ready", tags=["service"], summary="Readiness: the database answers and is fully migrated",
      responses={503: ResponseSpec(data_container=dict[str, Any], description="Not ready: `reasons` says why.")},
-     description="200 `{status: ready, database: ok, migrations: current, revision}`; 503 with `reasons` when the "
-                 "database does not answer or is not at the migration this code needs. Never rate limited.")
+     description="200 `{status: ready, database: ok, migrations: current, revision, record_queue}`; 503 with `reasons` "
+                 "when the database does not answer within FAIRFINDER_READY_TIMEOUT (0.8 s), is not at the migration "
+                 "this code needs, or the queue of never-seen tasks waiting to be recorded is full. Answers within a "
+                 "second; never rate limited or shed.")
 async def ready(state: State) -> Response[dict[str, Any]]:
-    ok, report = await readiness(state.engine)
+    ok, report = await readiness(state.engine, state.settings.ready_timeout_seconds,
+                                 getattr(state, "task_recorder", None))
     return Response(report, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
 
@@ -374,7 +402,8 @@ async def metrics(request: Request[Any, Any, Any], state: State) -> Response[byt
     given = request.headers.get("authorization") or ""
     if expected and not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
         raise ApiError(401, "unauthorized", "This address needs the metrics token.")
-    await readiness(state.engine)  # refreshes the database gauges
+    await readiness(state.engine, state.settings.ready_timeout_seconds,
+                    getattr(state, "task_recorder", None))  # refreshes the database gauges
     return Response(generate_latest(scrape_registry()), media_type=METRICS_MEDIA_TYPE,
                     headers={"Cache-Control": "no-store"})
 

@@ -296,6 +296,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                                    "work certificates (docs/certificate.md).", convert=_public_url,
                                    default_words="http://<host>:<port>",
                                    allowed="an address like https://fair.example.org")] = ""
+    # Load (docs/deploying.md "Pools and load"). Database connections per process: the pool's steady size, how many
+    # more it may open at a peak, and how long a request waits for one before it is answered 503. A request holds at
+    # most one connection at a time, so no pool size can deadlock.
+    db_pool_size: Annotated[int, env("FAIRFINDER_DB_POOL_SIZE", "Database connections each process keeps open.",
+                                     minimum=1, maximum=1000)] = 8
+    db_pool_overflow: Annotated[int, env("FAIRFINDER_DB_POOL_OVERFLOW", "Connections a process may open beyond the "
+                                         "pool at a peak.", minimum=0, maximum=1000)] = 8
+    db_pool_timeout_seconds: Annotated[float, env("FAIRFINDER_DB_POOL_TIMEOUT", "Seconds a request waits for a "
+                                                  "database connection before it is answered 503.", minimum=0.1,
+                                                  maximum=300)] = 10.0
+    # Past this many requests in progress in one process (probes excepted), new ones are answered 503 with
+    # Retry-After at once instead of queueing (server/loadshed.py).
+    max_requests_in_progress: Annotated[int, env("FAIRFINDER_MAX_REQUESTS", "Requests in progress per process past "
+                                                 "which new ones are answered 503 at once; 0: never.", minimum=0,
+                                                 maximum=100_000)] = 64
+    shed_retry_after_seconds: Annotated[int, env("FAIRFINDER_SHED_RETRY_AFTER", "The Retry-After seconds of a 503 "
+                                                 "from a busy server.", minimum=1, maximum=3600)] = 2
+    # Never-seen tasks waiting to be recorded in the background (server/tasks/recorder.py); past it /ready says not
+    # ready and new ones wait for their next view.
+    record_queue_tasks: Annotated[int, env("FAIRFINDER_RECORD_QUEUE", "Never-seen tasks that may wait to be recorded; "
+                                           "past it /ready says not ready.", minimum=1, maximum=10_000_000)] = 20_000
+    ready_timeout_seconds: Annotated[float, env("FAIRFINDER_READY_TIMEOUT", "Seconds /ready waits for the database "
+                                                "before it says not ready.", minimum=0.05, maximum=30)] = 0.8
 
     @property
     def base_url(self) -> str:

@@ -110,7 +110,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(app=create_app(settings), raise_server_exceptions=False) as test_client:
+        test_client.event_hooks["response"].append(lambda response: settle_recording(test_client, response))
         yield test_client
+
+
+def settle_recording(client: TestClient, response: httpx.Response | None = None) -> None:
+    """Wait until annotate's background recorder (server/tasks/recorder.py) has written the unseen tasks it was
+    given, so a test's next step sees their rows. The in-process `client` does it after every annotate call."""
+    if response is None or response.request.url.path.rstrip("/") == "/api/v1/annotate":
+        client.blocking_portal.call(client.app.state.task_recorder.flush)
 
 
 ESTABLISHED_SINCE = "2020-01-01 00:00:00.000000"

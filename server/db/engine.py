@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 import asyncio
+import json
 import weakref
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -29,14 +31,41 @@ ON_COMMIT = "fairfinder_on_commit"
 CHANGED_REQUESTERS = "fairfinder_changed_requesters"
 
 
+# Pool defaults (FAIRFINDER_DB_POOL_SIZE, _OVERFLOW, _TIMEOUT; docs/deploying.md "Pools and load"). No request
+# holds more than one pooled connection at a time (annotate's unseen tasks are written by the background
+# recorder on a connection of its own, never awaited by a request), so a full pool makes requests wait
+# their turn, never wait on each other in a circle; the load-shedding layer (server/loadshed.py) keeps the
+# number waiting bounded.
+DEFAULT_POOL_SIZE = 8
+DEFAULT_POOL_OVERFLOW = 8
+DEFAULT_POOL_TIMEOUT_SECONDS = 10.0
+
+
 def create_engine(database_url: str, *, echo: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
-                  synchronous: str = "normal") -> AsyncEngine:
+                  synchronous: str = "normal", pool_size: int = DEFAULT_POOL_SIZE,
+                  max_overflow: int = DEFAULT_POOL_OVERFLOW,
+                  pool_timeout: float = DEFAULT_POOL_TIMEOUT_SECONDS) -> AsyncEngine:
     # hide_parameters: database errors end up in logs, and their parameters can hold worker data.
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, pool_size=8, max_overflow=8, hide_parameters=True)
+        engine = create_async_engine(database_url, echo=echo, hide_parameters=True, json_deserializer=read_json, **pool)
         _configure_sqlite(engine, busy_timeout_ms, synchronous)
         return engine
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, hide_parameters=True,
+                               json_deserializer=read_json, **pool)
+
+
+_read_json = msgspec.json.Decoder()
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON columns (stored aggregates) read back: msgspec, several times json.loads' speed, which was a large part
+    of loading a page's facts on PostgreSQL (docs/benchmarks.md, issue 16). json.dumps, which writes them, also
+    writes NaN and Infinity, which msgspec refuses: such a value is read by json.loads as before."""
+    try:
+        return _read_json.decode(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, synchronous: str = "normal") -> None:

@@ -13,8 +13,9 @@ from scrapers.model import Task
 from scrapers.mturk import MTURK_BASE_URL
 from server.db.models import Requester, TaskType
 from server.domain.filters import Filters
-from server.tasks.annotate import Annotation, annotate_tasks
-from server.tasks.cache import AnnotateCache
+from server.tasks.schemas import Annotation
+from server.tasks.service import annotate_tasks
+from server.tasks.cache import AnnotateCache, clock
 
 MAX_ITEMS = 100  # one platform page's worth: more is not listenable
 
@@ -74,7 +75,15 @@ async def known_tasks(session: AsyncSession, platform: str, limit: int = MAX_ITE
 
 async def listen_items(session: AsyncSession, platform: str, filters: Filters, now: datetime,
                        cache: AnnotateCache | None = None, limit: int = MAX_ITEMS) -> tuple[list[ListenItem], list[ListenItem]]:
-    """(shown, hidden): both best paid first. Hidden items carry the reasons in `spoken.hidden_reasons`."""
+    """(shown, hidden): both best paid first. Hidden items carry the reasons in `spoken.hidden_reasons`.
+
+    With a cache, the lists are kept per platform and filter set until anything they rest on changes (or the
+    cache's ttl passes): building them costs about one annotate of the same tasks (issue 16)."""
+    key = ("listen", platform, limit, msgspec.json.encode(filters))
+    if cache is not None:
+        moment, changes = clock(), cache.changes  # the counter before reading: a list that raced a write is not kept
+        if (found := cache.answer(key, moment)) is not None:
+            return list(found[0]), list(found[1])
     tasks = await known_tasks(session, platform, limit)
     annotations = await annotate_tasks(session, platform, tasks, filters, now, cache) if tasks else []
     items = []
@@ -84,4 +93,6 @@ async def listen_items(session: AsyncSession, platform: str, filters: Filters, n
     items.sort(key=_best_paid_first)
     shown = [item for item in items if not item.annotation.verdict.hidden]
     hidden = [item for item in items if item.annotation.verdict.hidden]
-    return shown, hidden
+    if cache is not None:
+        cache.put_answer(key, changes, moment, (shown, hidden))
+    return list(shown), list(hidden)

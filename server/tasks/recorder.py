@@ -1,63 +1,150 @@
-"""Group commit for annotate's unseen tasks.
+"""Recording annotate's unseen tasks in the background: a bounded queue and group commits.
 
-Pages often arrive together (a worker's tabs, many workers after a batch is posted) and each may hold a
-few tasks nobody has shown us yet. Recording them one page per write transaction makes every page queue
-for SQLite's single writer. The recorder instead gathers the unseen tasks of all annotate calls that are
-waiting and records them in one transaction; each call gets its own rows back once that transaction has
-committed, so nothing is answered before it is on disk.
+A page often holds a few tasks nobody has shown us yet, and many pages arrive together (a worker's tabs,
+many workers after a batch is posted, every page right after a restart). Annotate answers their first view
+from what is known without waiting (server/tasks/routes.py) and hands them here. One background task
+records everything waiting in one write transaction at a time (group commit) on a connection of its own,
+so a request never waits for a write, nor holds a pooled connection while another is wanted.
+
+Nothing acknowledged is lost: annotate acknowledges figures, not rows. A task still queued when the process
+dies (or dropped because the queue was full, or because its batch failed) is simply unseen again at its next
+view, and queued again then. A graceful stop drains the queue first (`close`).
+
+The queue is bounded (`max_pending` tasks, FAIRFINDER_RECORD_QUEUE): past it, new tasks wait for their next
+view, and /ready says not ready while it is full (server/observability.py).
 """
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scrapers.model import Task
-from server.tasks.cache import TaskRef
+from server.tasks.cache import NO_ACCOUNT_WRITES, TaskRef
+from server.domain.identity import TaskKey, task_key
 from server.tasks.records import record_tasks
 
+log = logging.getLogger("fairfinder.recorder")
+
 MAX_BATCH_TASKS = 2_000  # keeps the IN lists of one transaction well inside SQLite's limits
+DEFAULT_MAX_PENDING = 20_000
+RETRY_PAUSE_SECONDS = 0.5  # after a failed batch (database down or locked): no hot loop
+
+OnRecorded = Callable[[Sequence[Task], Sequence[TaskRef]], None]
 
 
 class TaskRecorder:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_pending: int = DEFAULT_MAX_PENDING,
+                 on_recorded: OnRecorded | None = None) -> None:
         self.sessionmaker = sessionmaker
-        self.waiting: list[tuple[Sequence[Task], asyncio.Future[list[TaskRef]]]] = []
+        self.max_pending = max_pending
+        self.on_recorded = on_recorded  # the app puts the new rows in the annotate cache
+        self.pending: dict[TaskKey, Task] = {}  # insertion order is recording order
+        self.recording: set[TaskKey] = set()  # the batch being written now
+        self.waiters: dict[TaskKey, list[asyncio.Future[TaskRef]]] = {}
         self.draining: asyncio.Task[None] | None = None
+        self.dropped = 0  # tasks not queued because the queue was full (recorded at a later view)
+        self.failed = 0  # tasks of batches that failed
+        self.recorded = 0
+        self.closed = False
+
+    @property
+    def full(self) -> bool:
+        return len(self.pending) >= self.max_pending
+
+    def submit(self, tasks: Sequence[Task]) -> int:
+        """Queue tasks to be found or created; returns how many were taken (the others wait for a later view).
+        Never waits. A task already queued is queued once, with its latest spelling (its latest batch id)."""
+        taken = 0
+        for task in tasks:
+            key = task_key(task)
+            if key in self.pending:
+                self.pending[key] = task
+            elif key in self.recording:
+                pass  # being written now; a changed batch id is seen again at the next view
+            elif len(self.pending) < self.max_pending and not self.closed:
+                self.pending[key] = task
+            else:
+                self.dropped += 1
+                continue
+            taken += 1
+        if taken:
+            self._wake()
+        return taken
 
     async def record(self, tasks: Sequence[Task]) -> list[TaskRef]:
-        """Find or create the rows of `tasks`; returns one TaskRef per task, in order."""
-        future: asyncio.Future[list[TaskRef]] = asyncio.get_running_loop().create_future()
-        self.waiting.append((tasks, future))
+        """Find or create the rows of `tasks` and wait until they are committed; one TaskRef per task, in
+        order. For callers that need the rows (tests, tools); past the bound too, since it waits."""
+        loop = asyncio.get_running_loop()
+        futures = []
+        for task in tasks:
+            key = task_key(task)
+            self.pending[key] = task
+            future: asyncio.Future[TaskRef] = loop.create_future()
+            self.waiters.setdefault(key, []).append(future)
+            futures.append(future)
+        self._wake()
+        return list(await asyncio.gather(*futures))
+
+    def _wake(self) -> None:
         if self.draining is None or self.draining.done():
-            self.draining = asyncio.create_task(self._drain())
-        return await future
+            self.draining = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self.waiting:
-            batch, size = [], 0
-            while self.waiting and (not batch or size + len(self.waiting[0][0]) <= MAX_BATCH_TASKS):
-                tasks, future = self.waiting.pop(0)
-                batch.append((tasks, future))
-                size += len(tasks)
+        while self.pending:
+            keys = list(self.pending)[:MAX_BATCH_TASKS]
+            batch = [self.pending.pop(key) for key in keys]
+            self.recording = set(keys)
             try:
-                refs = await self._record([task for tasks, _ in batch for task in tasks])
-            except Exception as error:  # every waiting call gets the error, not a hang
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                refs = await self._record(batch)
+            except Exception as error:  # noqa: BLE001 - the tasks are recorded at their next view
+                self.failed += len(batch)
+                log.warning("could not record %d unseen tasks (%s); they are recorded at their next view",
+                            len(batch), type(error).__name__)
+                for key in keys:
+                    for future in self.waiters.pop(key, ()):
+                        if not future.done():
+                            future.set_exception(error)
+                self.recording = set()
+                if not self.closed:
+                    await asyncio.sleep(RETRY_PAUSE_SECONDS)
                 continue
-            start = 0
-            for tasks, future in batch:
-                if not future.done():
-                    future.set_result(refs[start:start + len(tasks)])
-                start += len(tasks)
+            self.recording = set()
+            self.recorded += len(batch)
+            if self.on_recorded is not None:
+                self.on_recorded(batch, refs)
+            for key, ref in zip(keys, refs):
+                for future in self.waiters.pop(key, ()):
+                    if not future.done():
+                        future.set_result(ref)
 
     async def _record(self, tasks: list[Task]) -> list[TaskRef]:
         async with self.sessionmaker() as session:
+            session.info[NO_ACCOUNT_WRITES] = True  # signed-in callers' kept tokens stay (tasks/cache.py)
             recorded = await record_tasks(session, tasks)
         return [
             TaskRef(requester.id, task_type.id, task_type.latest_hit_set_id, task_type.stated_seconds)
             for requester, task_type in zip(recorded.requesters, recorded.task_types)
         ]
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is recorded (or its batch failed)."""
+        while self.pending or (self.draining is not None and not self.draining.done()):
+            if self.draining is None or self.draining.done():
+                self._wake()
+            assert self.draining is not None
+            await asyncio.shield(self.draining)
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop taking tasks and record what is queued (a graceful stop loses nothing it had taken)."""
+        self.closed = True
+        if self.pending:
+            self._wake()
+        if self.draining is not None and not self.draining.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self.draining), timeout)
+            except TimeoutError:
+                log.warning("stopping with %d unseen tasks not recorded; they are recorded at their next view",
+                            len(self.pending))

@@ -1,19 +1,19 @@
 """Recording the requesters and task types a page showed us, so reviews and timings can attach to them."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import NamedTuple, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, TextClause, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
 from server.db.engine import write_transaction
-from server.db.models import Requester, TaskType
+from server.db.models import Base, Requester, TaskType
 from server.domain.identity import TaskKey, task_key
 
-
-REQUESTERS_PER_QUERY = 200
 
 
 async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, str]]) -> dict[tuple[str, str], Requester]:
@@ -30,33 +30,71 @@ async def find_requesters(session: AsyncSession, platform_ids: set[tuple[str, st
     return found
 
 
-async def find_task_types(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TaskType]:
-    """Task types by (requester row id, title_key, reward, currency).
+# Task types by their exact keys, with one statement of a fixed text whatever the number of keys: the keys go in
+# as one JSON array (SQLite) or four arrays (PostgreSQL) and are joined to the unique index
+# (requester_id, title_key, reward_cents, currency). A statement built per page (an OR of one term per
+# requester) was a new SQL text for almost every page: SQLAlchemy built and compiled it afresh, ~30 ms of CPU
+# for a page of 100 tasks nobody had shown this process yet (docs/benchmarks.md "Profiling", issue 16).
+_TYPE_COLUMNS = "t.id, t.requester_id, t.title, t.title_key, t.reward_cents, t.currency, t.latest_hit_set_id, " \
+                "t.stated_seconds, t.is_demo, t.first_seen_at"
+# _TYPE_COLUMNS is a constant column list; every value is a bound parameter.
+_TYPES_BY_KEY = {
+    "sqlite": text(f"SELECT {_TYPE_COLUMNS} FROM json_each(:keys) AS k JOIN task_types AS t "  # noqa: S608
+                   "ON t.requester_id = json_extract(k.value, '$[0]') AND t.title_key = json_extract(k.value, '$[1]') "
+                   "AND t.reward_cents = json_extract(k.value, '$[2]') AND t.currency = json_extract(k.value, '$[3]')"),
+    "postgresql": text(f"SELECT {_TYPE_COLUMNS} FROM unnest(CAST(:requesters AS bigint[]), CAST(:titles AS text[]), "  # noqa: S608
+                       "CAST(:rewards AS integer[]), CAST(:currencies AS text[])) AS k(requester_id, title_key, reward_cents, "
+                       "currency) JOIN task_types AS t ON t.requester_id = k.requester_id AND t.title_key = k.title_key "
+                       "AND t.reward_cents = k.reward_cents AND t.currency = k.currency"),
+}
+KEYS_PER_QUERY = 5_000
 
-    One `(requester_id = ? AND title_key IN (…) AND reward_cents IN (…)) OR …` term per requester: each
-    walks the unique index for its own titles and rewards. (A single `requester_id IN (…) AND title_key IN (…)` matched the cross
-    product: at the default benchmark scale a busy requester has ~11,000 task types under ~1,300 titles,
-    so a page read back thousands of rows, ~250 ms of CPU, for its 100: docs/benchmarks.md "Profiling".)
-    The few rows that pair one of its titles with another of its rewards are dropped here.
-    """
-    if not keys:
-        return {}
-    wanted = {(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys}
-    titles: dict[int, set[str]] = {}
-    rewards: dict[int, set[int]] = {}
-    for rid, title_key, reward_cents, _ in wanted:
-        titles.setdefault(rid, set()).add(title_key)
-        rewards.setdefault(rid, set()).add(reward_cents)
+
+def _types_by_key(session: AsyncSession, wanted: Sequence[tuple[int, str, int, str]]) -> tuple[TextClause, dict[str, object]]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return _TYPES_BY_KEY[dialect], {"requesters": [k[0] for k in wanted], "titles": [k[1] for k in wanted],
+                                        "rewards": [k[2] for k in wanted], "currencies": [k[3] for k in wanted]}
+    return _TYPES_BY_KEY["sqlite"], {"keys": json.dumps(wanted)}
+
+
+async def find_task_types(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TaskType]:
+    """Task types (ORM rows) by (requester row id, title_key, reward, currency)."""
+    wanted = sorted({(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys})
     found: dict[tuple[int, str, int, str], TaskType] = {}
-    by_requester = sorted(titles.items())
-    # SQLite parses a chain of ORs as a tree as deep as the chain, and refuses one deeper than 1,000.
-    for start in range(0, len(by_requester), REQUESTERS_PER_QUERY):
-        rows = await session.scalars(select(TaskType).where(or_(*(
-            and_(TaskType.requester_id == rid, TaskType.title_key.in_(sorted(keys_of_requester)),
-                 TaskType.reward_cents.in_(sorted(rewards[rid])))
-            for rid, keys_of_requester in by_requester[start:start + REQUESTERS_PER_QUERY]))))
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        statement, params = _types_by_key(session, wanted[start:start + KEYS_PER_QUERY])
+        rows = await session.scalars(select(TaskType).from_statement(statement), params)
         found.update({(t.requester_id, t.title_key, t.reward_cents, t.currency): t for t in rows})
-    return {key: row for key, row in found.items() if key in wanted}
+    return found
+
+
+class TypeRow(NamedTuple):
+    """A task type as annotate's lookups read it (a plain row, not an ORM object)."""
+
+    id: int
+    requester_id: int
+    latest_hit_set_id: str | None
+    stated_seconds: int | None
+
+
+async def find_type_rows(session: AsyncSession, keys: Sequence[tuple[int, TaskKey]]) -> dict[tuple[int, str, int, str], TypeRow]:
+    """Like find_task_types, as plain rows: for reads that need ids, not objects to change."""
+    wanted = sorted({(rid, k.title_key, k.reward_cents, k.currency) for rid, k in keys})
+    found: dict[tuple[int, str, int, str], TypeRow] = {}
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        statement, params = _types_by_key(session, wanted[start:start + KEYS_PER_QUERY])
+        for row in await session.execute(statement, params):
+            found[(row.requester_id, row.title_key, row.reward_cents, row.currency)] = TypeRow(
+                row.id, row.requester_id, row.latest_hit_set_id, row.stated_seconds)
+    return found
+
+
+async def _lookup_objects(session: AsyncSession, keys: Sequence[TaskKey]
+                          ) -> tuple[dict[tuple[str, str], Requester], dict[tuple[int, str, int, str], TaskType]]:
+    requesters = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
+    pairs = [(requesters[(k.platform, k.requester_id)].id, k) for k in keys if (k.platform, k.requester_id) in requesters]
+    return requesters, await find_task_types(session, pairs)
 
 
 class Recorded:
@@ -67,11 +105,21 @@ class Recorded:
         self.task_types = task_types
 
 
-async def _lookup(session: AsyncSession, tasks: Sequence[Task], keys: list[TaskKey]) -> tuple[dict, dict]:
-    requesters = await find_requesters(session, {(k.platform, k.requester_id) for k in keys})
-    pairs = [(requesters[(k.platform, k.requester_id)].id, k) for k in keys if (k.platform, k.requester_id) in requesters]
-    task_types = await find_task_types(session, pairs)
-    return requesters, task_types
+async def lookup_rows(session: AsyncSession, keys: Sequence[TaskKey]
+                      ) -> tuple[dict[tuple[str, str], int], dict[tuple[int, str, int, str], TypeRow]]:
+    """The stored requesters' row ids and task types of these keys, as plain rows (read only: what is not
+    stored is not in them)."""
+    requesters: dict[tuple[str, str], int] = {}
+    by_platform: dict[str, set[str]] = {}
+    for k in keys:
+        by_platform.setdefault(k.platform, set()).add(k.requester_id)
+    for platform, ids in by_platform.items():
+        for pk, external_id in await session.execute(
+                select(Requester.id, Requester.external_id).where(Requester.platform == platform,
+                                                                  Requester.external_id.in_(sorted(ids)))):
+            requesters[(platform, external_id)] = pk
+    pairs = [(requesters[(k.platform, k.requester_id)], k) for k in keys if (k.platform, k.requester_id) in requesters]
+    return requesters, await find_type_rows(session, pairs)
 
 
 def _complete(keys: list[TaskKey], requesters: dict, task_types: dict) -> Recorded | None:
@@ -97,7 +145,7 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
     With `in_transaction`, the caller already holds a write transaction and commits it.
     """
     keys = [task_key(t) for t in tasks]
-    requesters, task_types = await _lookup(session, tasks, keys)
+    requesters, task_types = await _lookup_objects(session, keys)
     recorded = _complete(keys, requesters, task_types)
     if recorded is not None and not _stale_hit_sets(tasks, recorded.task_types):
         return recorded
@@ -160,14 +208,15 @@ def _stale_hit_sets(tasks: Sequence[Task], task_types: Sequence[TaskType]) -> di
     }
 
 
-async def _insert_ignore_many(session: AsyncSession, model: type, rows: list[dict]) -> None:
+async def _insert_ignore_many(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:
     """INSERT … ON CONFLICT DO NOTHING as one executemany of a fixed statement. A multi-row VALUES list
     (server/db/upsert.py) is a new SQL text for every row count, so SQLAlchemy compiles it afresh each
     time: ~5 ms of CPU per page with unseen tasks, the largest part of recording them (docs/benchmarks.md)."""
     if not rows:
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    await session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)
+    # The Core table, not the ORM entity: an ORM insert of a list takes SQLAlchemy's slower bulk path.
+    await session.execute(insert(cast(Table, model.__table__)).on_conflict_do_nothing(), rows)
 
 
 def _dedupe(rows: list[dict], key_fields: tuple[str, ...]) -> list[dict]:

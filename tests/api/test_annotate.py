@@ -94,16 +94,23 @@ def test_page_order_is_kept_for_100_tasks(client):
     assert [t["index"] for t in body["tasks"]] == list(range(100))
     assert [(t["title"], t["requester_id"], t["reward_cents"], t["hit_set_id"]) for t in body["tasks"]] == [
         (t["title"], t["requester_id"], t["reward_cents"], t["hit_set_id"]) for t in tasks]
-    assert len({t["task_type_id"] for t in body["tasks"]}) == 100
-    # the same page again, now all known: same order, same task types
+    # Never seen before: answered at once, recorded in the background, so no task type id yet.
+    assert {t["task_type_id"] for t in body["tasks"]} == {None}
+    # the same page again, now all recorded: same order, 100 task types; and they stay the same
     again = annotate(client, page(*tasks))
-    assert [t["task_type_id"] for t in again["tasks"]] == [t["task_type_id"] for t in body["tasks"]]
+    assert [t["index"] for t in again["tasks"]] == list(range(100))
+    assert len({t["task_type_id"] for t in again["tasks"]}) == 100 and None not in {t["task_type_id"] for t in again["tasks"]}
+    assert {**again, "tasks": [{**t, "task_type_id": None} for t in again["tasks"]]} == body  # same figures as the first view
+    third = annotate(client, page(*tasks))
+    assert [t["task_type_id"] for t in third["tasks"]] == [t["task_type_id"] for t in again["tasks"]]
 
 
 def test_same_task_twice_on_a_page(client):
+    annotate(client, page(a_task(hit_set_id="H1"), a_task(requester_id="AOTHER"), a_task(hit_set_id="H2")))
     body = annotate(client, page(a_task(hit_set_id="H1"), a_task(requester_id="AOTHER"), a_task(hit_set_id="H2")))
-    first, _, third = body["tasks"]
-    assert first["task_type_id"] == third["task_type_id"]
+    first, other, third = body["tasks"]
+    assert first["task_type_id"] == third["task_type_id"] != other["task_type_id"]
+    assert first["task_type_id"] is not None
     assert (first["hit_set_id"], third["hit_set_id"]) == ("H1", "H2")
 
 
@@ -357,7 +364,8 @@ def test_a_page_of_known_tasks_is_answered_from_the_cache(client):
     engine = client.app.state.engine.sync_engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
     body = page(a_task(), a_task(requester_id="AR2", title="Other", reward_cents=30))
-    first = annotate(client, body)
+    annotate(client, body)  # the first view records the tasks in the background
+    first = annotate(client, body)  # the second loads their facts
     event.listen(engine, "before_cursor_execute", listener)
     try:
         again = annotate(client, body)
@@ -385,3 +393,22 @@ def test_a_raw_page_with_nul_in_its_text_is_annotated_or_refused_never_a_5xx(cli
     assert response.status_code < 500, response.text
     stored = [cell for table in ("task_types", "requesters") for row in db.rows(f"SELECT * FROM {table}") for cell in row]  # noqa: S608
     assert not any(isinstance(cell, str) and "\x00" in cell for cell in stored)
+
+
+# ------------------------------------------------------------------------------------------------
+# Signed-in callers: their token and saved filters are kept briefly, and a write drops them at once
+
+
+def test_a_revoked_token_and_new_saved_filters_count_at_the_very_next_annotate(client, alice):
+    body = page(a_task(title="Audio transcription"))
+    assert annotate(client, body, alice)["filters_from"] == "saved"
+    assert annotate(client, body, alice)["tasks"][0]["verdict"]["hidden"] is False  # answered from the kept token
+    saved = client.put("/api/v1/me/filters", headers=alice, json={"keywords_exclude": ["audio"]})
+    assert saved.status_code == 200, saved.text
+    assert annotate(client, body, alice)["tasks"][0]["verdict"]["hidden"] is True
+    spare = client.post("/api/v1/me/tokens", headers=alice, json={"label": "spare"}).json()
+    spare_headers = {"Authorization": f"Bearer {spare['token']}"}
+    assert annotate(client, body, spare_headers)["filters_from"] == "saved"
+    revoked = client.delete(f"/api/v1/me/tokens/{spare['token_info']['id']}", headers=alice)
+    assert revoked.status_code == 204
+    assert_error(client.post("/api/v1/annotate", json=body, headers=spare_headers), 401, "invalid_token")

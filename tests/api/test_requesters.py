@@ -88,6 +88,7 @@ def annotation(client):
 
 def test_aggregates_follow_reviews_and_timings(client, db):
     workers = [sign_up(client, f"worker{i}") for i in range(4)]
+    annotation(client)  # the first view records the task (in the background); the next ones carry its id
     initial = annotation(client)
     initial_requester = requester(client)
     assert initial["hourly"]["basis"] == "unknown" and initial["hourly"]["n"] == 0

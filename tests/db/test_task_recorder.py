@@ -79,7 +79,7 @@ def test_no_call_is_left_waiting(tmp_path: Path, pages: int) -> None:
     async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
         results = await asyncio.wait_for(asyncio.gather(*[recorder.record(page(n)) for n in range(pages)]), timeout=30)
         assert [len(r) for r in results] == [5] * pages
-        assert not recorder.waiting
+        assert not recorder.pending and not recorder.waiters
 
     asyncio.run(_run(tmp_path, body))
 
@@ -102,5 +102,63 @@ def test_a_batch_from_more_requesters_than_one_query_takes_finds_exactly_its_own
         assert len(rows) == 1_150
         for task, ref in zip(tasks, again, strict=True):
             assert rows[ref.task_type_id].reward_cents == task.reward_cents
+
+    asyncio.run(_run(tmp_path, body))
+
+
+def test_submit_never_waits_and_the_queue_is_bounded(tmp_path: Path) -> None:
+    async def body(engine, _recorder) -> None:  # type: ignore[no-untyped-def]
+        seen: list[int] = []
+        recorder = TaskRecorder(session_factory(engine), max_pending=8,
+                                on_recorded=lambda tasks, refs: seen.extend(r.task_type_id for r in refs))
+        assert recorder.submit(page(1)) == 5  # returns at once: nothing is written before the caller goes on
+        assert len(recorder.pending) == 5 and not recorder.full
+        assert recorder.submit(page(1)) == 5 and len(recorder.pending) == 5  # queued once
+        assert recorder.submit(page(2)) == 3 and recorder.full and recorder.dropped == 2  # the bound holds
+        await recorder.flush()
+        assert not recorder.pending and not recorder.full and len(seen) == 8
+        async with session_factory(engine)() as session:
+            assert len(list(await session.scalars(select(TaskType)))) == 8
+        # The two that found the queue full are not lost: they are queued again at their next view.
+        assert recorder.submit(page(2)) == 5
+        await recorder.flush()
+        async with session_factory(engine)() as session:
+            assert len(list(await session.scalars(select(TaskType)))) == 10
+
+    asyncio.run(_run(tmp_path, body))
+
+
+def test_a_failed_batch_is_recorded_at_the_next_view(tmp_path: Path) -> None:
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        real = recorder._record
+        calls = 0
+
+        async def failing(tasks):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("database went away")
+            return await real(tasks)
+
+        recorder._record = failing
+        recorder.submit(page(3))
+        await recorder.flush()
+        assert recorder.failed == 5 and not recorder.pending
+        recorder.submit(page(3))  # seen again
+        await recorder.flush()
+        async with session_factory(engine)() as session:
+            assert len(list(await session.scalars(select(TaskType)))) == 5
+
+    asyncio.run(_run(tmp_path, body))
+
+
+def test_a_graceful_stop_records_what_was_queued(tmp_path: Path) -> None:
+    async def body(engine, recorder) -> None:  # type: ignore[no-untyped-def]
+        for n in range(4):
+            recorder.submit(page(n))
+        await recorder.close()
+        assert not recorder.pending and recorder.submit(page(9)) == 0  # closed: takes nothing more
+        async with session_factory(engine)() as session:
+            assert len(list(await session.scalars(select(TaskType)))) == 20
 
     asyncio.run(_run(tmp_path, body))

@@ -18,7 +18,11 @@ def test_tiny_annotate_benchmark_runs_and_every_response_is_ok(tmp_path: Path) -
     # 0: the bars were met, 2: one was not; either way the tooling worked. 1 would be a failure of the run.
     assert result.returncode in (0, 2), result.stdout + result.stderr
     report = json.loads(out.read_text())
-    assert set(report["runs"]) == {"bytes_1", "typed_1", "annotate", "typed_2", "bytes_2", "rate_typed", "rate_annotate"}
+    assert set(report["runs"]) == {"bytes_1", "typed_1", "cold", "cold_signed", "warm", "warm_signed", "typed_2", "bytes_2",
+                                   "rate_bytes", "rate_typed", "rate_annotate"}
+    burst = report["burst"]  # 24 signed-in clients x 8 pages of 20 never-seen tasks, each page once
+    assert burst["requests"] == 192 and set(burst["statuses"]) <= {"200", "503"} and burst["ready_status"] == 200
+    assert report["new_task_types"]["during_burst"] == burst["ok"] * 20  # every answered page's tasks recorded
     rate = report["runs"]["rate_annotate"]
     assert rate["mode"] == "open" and rate["requests"] == 10 and rate["fresh"]["requests"] == 2  # every 4th of 0.5 s × 20/s
     assert report["new_task_types"]["during_rate"] > 0  # the fresh pages' unseen tasks were recorded

@@ -28,7 +28,8 @@ def metric(client: TestClient, name: str) -> float:
 def test_ready_when_migrated(client: TestClient) -> None:
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "migrations": "current", "revision": head_revision()}
+    assert response.json() == {"status": "ready", "database": "ok", "migrations": "current", "revision": head_revision(),
+                               "record_queue": 0}
     assert response.headers["cache-control"] == "no-store"
     assert metric(client, "fairfinder_database_up") == 1.0
     assert metric(client, "fairfinder_database_migrations_current") == 1.0
