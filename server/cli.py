@@ -281,7 +281,7 @@ def demo(if_empty: bool) -> None:
 
 async def _demo(settings: Settings, if_empty: bool) -> None:
     from server.db.engine import create_engine, session_factory, write_transaction
-    from server.demo import database_is_empty, seed_demo
+    from server.demo import DEMO_ME, database_is_empty, seed_demo
 
     engine = create_engine(settings.database_url)
     try:
@@ -296,6 +296,8 @@ async def _demo(settings: Settings, if_empty: bool) -> None:
                 async with write_transaction(session):
                     counts = await seed_demo(session, lambda done, total: progress.update(bar, completed=done, total=total))
             console.print("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+            console.print(f"To see /me with the demo worker's earnings: `fairfinder sign-in-link {DEMO_ME}` prints a "
+                          "link that signs you in (it works once, for a minute).", markup=False, highlight=False)
     finally:
         await engine.dispose()
 
