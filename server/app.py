@@ -28,6 +28,7 @@ from server import (
     listen,
     me,
     moderation,
+    page_reports,
     requesters,
     reviews,
     tasks,
@@ -70,7 +71,8 @@ PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVAB
 FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE,
                                  timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
-                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
+                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, page_reports.FEATURE,
+                                 PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)
 
 

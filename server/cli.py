@@ -1,5 +1,5 @@
 """The `fairfinder` command: serve, migrate, demo, recompute, export, import, backup, restore, set-role, sign-in-link,
-certificate verify.
+page-reports, certificate verify.
 
 Every command that uses the data says where first (the data folder, the database, on standard error). A command
 that would make a new database or server secret does so only when asked to: `--create`, a data folder named with
@@ -57,12 +57,12 @@ def _where() -> Where:
 
 
 def _database_words(settings: Settings) -> str:
-    from server.settings import _redact_url
+    from sqlalchemy.engine import make_url
 
     path = settings.sqlite_path()
     if settings.is_sqlite:
         return f"SQLite {path}" if path is not None else "SQLite in memory"
-    return _redact_url(settings.database_url)
+    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def _may_create(where: Where, what: str, folder: Path) -> bool:
@@ -553,6 +553,27 @@ async def _sign_in_link(settings: Settings, handle: str, next_path: str) -> int:
         return EXIT_OK
     finally:
         await engine.dispose()
+
+
+@main.command(name="page-reports")
+@click.option("--platform", type=click.Choice(["mturk", "prolific"]), default=None, help="Only this platform's reports.")
+@click.option("--extension-version", "version", default=None, metavar="VERSION",
+              help="Only the reports of this extension version (e.g. 0.1.0).")
+@click.option("--days", type=click.IntRange(min=1, max=3650), default=7, show_default=True,
+              help="The last N UTC days, today included.")
+@click.option("--limit", type=click.IntRange(min=1, max=200), default=50, show_default=True,
+              help="Shapes listed at most (the most recently seen first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/v1/admin/page-reports instead.")
+def page_reports(platform: str | None, version: str | None, days: int, limit: int, as_json: bool) -> None:
+    """The page-shape reports extensions sent from pages they could not read, grouped by shape: first and last
+    seen, reports per day, extension versions and browsers, and the shape itself (docs/page-reports.md).
+    The database it reads is named on stderr."""
+    from server.page_reports.cli import page_reports_command
+
+    settings = _settings(secret="none")
+    _check_migrations(settings)
+    sys.exit(asyncio.run(page_reports_command(settings, console, platform=platform, version=version, days=days,
+                                              limit=limit, as_json=as_json)))
 
 
 @main.command()

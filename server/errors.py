@@ -123,15 +123,28 @@ def _body_problems(request: Request[Any, Any, Any]) -> list[Problem]:
     """Every problem of the request's JSON body against the route's `data` type (empty when it cannot tell)."""
     body = getattr(getattr(request, "_connection_state", None), "body", None)
     handler = request.scope.get("route_handler")
-    parameter = handler.parsed_fn_signature.parameters.get("data") if handler is not None else None
-    if not isinstance(body, bytes) or parameter is None:
+    kind = _body_type(handler) if handler is not None else None
+    if not isinstance(body, bytes) or kind is None:
         return []
     try:
         value = msgspec.json.decode(body)
-        kind = parameter.annotation
         return problems_of(kind, value)
     except (msgspec.DecodeError, TypeError, ValueError, RecursionError):
         return []
+
+
+def _body_type(handler: Any) -> Any:
+    """The route's `data` type; for a route that decodes its body itself (annotate), the `data` of the dependency
+    that documents that body (server/tasks/routes.py: annotate_body)."""
+    parameter = handler.parsed_fn_signature.parameters.get("data")
+    if parameter is not None:
+        return parameter.annotation
+    for provide in handler.resolve_dependencies().values():
+        signature = getattr(provide, "parsed_fn_signature", None)
+        found = signature.parameters.get("data") if signature is not None else None
+        if found is not None:
+            return found.annotation
+    return None
 
 
 def _parameter_problems(request: Request[Any, Any, Any]) -> list[Problem]:

@@ -48,7 +48,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_KIND_WORDS = {
+_KIND_WORDS: dict[type, str] = {
     mi.StrType: "text", mi.IntType: "a whole number", mi.FloatType: "a number", mi.BoolType: "true or false",
     mi.ListType: "a list", mi.SetType: "a list", mi.FrozenSetType: "a list", mi.VarTupleType: "a list",
     mi.TupleType: "a list", mi.DictType: "an object", mi.StructType: "an object", mi.NoneType: "null",
@@ -195,9 +195,12 @@ class _Walk:
         for key, item in value.items():
             if self.full():
                 return
-            where = f"{path}.{key}" if path else str(key)
-            self.check(kind.key_type, key, where)
-            self.check(kind.value_type, item, where)
+            # A bad key belongs to the object that holds it (it is not a field of its own); its value is a field.
+            before = len(self.found)
+            self.check(kind.key_type, key, path)
+            self.found[before:] = [Problem(found.field, found.code, f"the key {key!r}: {found.message}")
+                                   for found in self.found[before:]]
+            self.check(kind.value_type, item, f"{path}.{key}" if path else str(key))
 
     def choice(self, values: tuple[Any, ...], value: Any, path: str) -> None:
         if value not in values or isinstance(value, bool) != any(isinstance(v, bool) for v in values if v == value):
@@ -254,7 +257,7 @@ class _Walk:
     def moment(self, kind: Any, value: Any, path: str) -> None:
         target: type = datetime if isinstance(kind, mi.DateTimeType) else date
         try:
-            converted = msgspec.convert(value, target, strict=False)
+            converted: object = msgspec.convert(value, target, strict=False)
         except msgspec.ValidationError:
             self.add(path, "wrong_type", f"must be {_KIND_WORDS[type(kind)]}; {_shown(value)} is not")
             return
@@ -290,7 +293,7 @@ _MSGSPEC = [
     (re.compile(r"^Object missing required field `([^`]+)`$"), lambda m: f"the field {m[1]} is required"),
     (re.compile(r"^Object contains unknown field `([^`]+)`$"), lambda m: f"{m[1]} is not a field here"),
 ]
-_TYPE_WORDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false", "array": "a list",
+_TYPE_WORDS: dict[str, str] = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false", "array": "a list",
                "object": "an object", "null": "null", "datetime": "a date and time", "date": "a day"}
 
 

@@ -3,10 +3,12 @@ allowed values of a choice, the limit of a size, what a pattern allows; 413 stat
 from __future__ import annotations
 
 import msgspec
+import msgspec.inspect as mi
 import pytest
 
 from server.domain.problems import problems_of
 from server.domain.text import PATTERN_WORDS
+from server.workers.schemas import RegisterIn
 from tests.api.conftest import a_review, assert_error, sign_up
 
 
@@ -75,8 +77,6 @@ def test_errors_are_documented_in_openapi(client) -> None:
 
 
 def _patterns(info: object, found: set[str]) -> None:
-    import msgspec.inspect as mi
-
     if isinstance(info, mi.Metadata):
         _patterns(info.type, found)
     elif isinstance(info, mi.StrType) and info.pattern:
@@ -92,8 +92,6 @@ def _patterns(info: object, found: set[str]) -> None:
 
 def test_every_pattern_of_a_request_body_has_words(client) -> None:
     """A pattern without words would show its regex to people: every body the API reads has words for each."""
-    import msgspec.inspect as mi
-
     found: set[str] = set()
     for route in client.app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -111,7 +109,5 @@ def test_every_pattern_of_a_request_body_has_words(client) -> None:
     {"handle": "ok_name"}, {"handle": None, "platform_ids": []}, {},
 ])
 def test_a_good_body_has_no_problems(value) -> None:
-    from server.workers.schemas import RegisterIn
-
     assert problems_of(RegisterIn, value) == []
     msgspec.convert(value, RegisterIn)  # msgspec agrees
