@@ -155,7 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": formatter_config(settings.log_format)},  # JSON lines or text (docs/monitoring.md)
             # aiosqlite's DEBUG lines carry SQL parameters (worker data); alembic chatters when /ready reads the migrations
-            loggers={"aiosqlite": {"level": "WARNING"}, "alembic": {"level": "WARNING"}},
+            # apscheduler: two INFO lines per run of every job (settle runs every few seconds); ours is one per job
+            loggers={"aiosqlite": {"level": "WARNING"}, "alembic": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
             log_exceptions="never",  # server/errors.py logs unexpected errors once, without request data
         ),
         debug=False,
