@@ -1,7 +1,7 @@
 """aggregate parts: each task type's share of its requester's aggregates, and which parts a settle marker waits for
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0011
+Revises: 0007
 Create Date: 2026-12-07 12:00:00.000000
 
 Empty at first: a requester without parts is recomputed whole at its next write (and gets its parts then), and
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
-down_revision = '0006'
+revision = '0011'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
