@@ -6,7 +6,7 @@ The moderation service (server/moderation/service.py) changes reviews' status th
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -124,11 +124,12 @@ async def create_reviews(session: AsyncSession, items: Sequence[NewReview]) -> l
         assert item.reviewed is not None
         if results[index] is None and first[(item.author.id, *item.reviewed)] != index:
             results[index] = _exists(created[first[(item.author.id, *item.reviewed)]].id)  # its twin, just before
+    new_ids = {review.id for _, review in fresh}
     for index, review in fresh:
         item = items[index]
         requester, task_type = targets[index]
         # A held review must never have counted: hold before the aggregates are computed.
-        if not await hold_burst(session, review, item.author, created=True):
+        if not await hold_burst(session, review, item.author, created=new_ids):
             await requester_changed(session, requester.id, {task_type.id if task_type else OWN})
         results[index] = review_out(review, requester, task_type, item.author.handle, 0)
     return [result if result is not None else RuntimeError("unanswered") for result in results]
@@ -190,7 +191,7 @@ async def edit_review(session: AsyncSession, worker: Worker, review_id: int, dat
         review.updated_at = utcnow()
         await session.flush()
         # An edit that turns a review low can complete a burst as well as a new review can.
-        if was_low or not await hold_burst(session, review, worker, created=False):
+        if was_low or not await hold_burst(session, review, worker):
             await requester_changed(session, review.requester_id, {review.task_type_id or OWN})
     return (await load_review_outs(session, [review]))[0]
 
@@ -227,11 +228,12 @@ def set_status(session: AsyncSession, review: Review, status: str, now: datetime
     return True
 
 
-async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, created: bool) -> set[int]:
+async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, created: Collection[int] = ()) -> set[int]:
     """After `review` was written low by `author`: hold the requester's burst of low reviews from new
     accounts, if there is one (server/domain/moderation.py burst_to_hold). Refreshes the requester when anything was held.
 
-    `created`: the review was created in this transaction, so the open dump never saw it (no tombstone).
+    `created`: the reviews created in this transaction (a group's new reviews, server/stats/queue.py): the open
+    dump never saw them, so holding one leaves no tombstone.
     A review's time in the window is when it was last written (created or edited to be low).
     """
     now = utcnow()
@@ -255,7 +257,7 @@ async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, c
     hours = round(BURST_WINDOW.total_seconds() / 3600)
     for r, _, _ in rows:
         if r.id in to_hold:
-            set_status(session, r, "held", now, published=not (created and r.id == review.id))
+            set_status(session, r, "held", now, published=r.id not in created)
             session.add(ModerationAction(action="hold", moderator_id=None, review_id=r.id, created_at=now,
                                          note=f"burst: {members} low reviews from new accounts in {hours} h"))
     await session.flush()
