@@ -2,7 +2,7 @@
 session token ends with its cookie; existing tokens keep no end)
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-07 03:36:20.794009
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
