@@ -1,18 +1,21 @@
 """Keeping aggregates current. Every write that changes a requester's data calls
-`server.stats.settle.requester_changed` in the same transaction, which runs `refresh_requester` at once
-for a small requester and leaves a big one to the settler; `rebuild_all` recomputes everything the same
-way (the two must always agree).
+`server.stats.settle.requester_changed` in the same transaction (a group of writes, server/stats/queue.py,
+once per requester at the end of the group), which runs `refresh_requesters` at once for small requesters and
+leaves big ones to the settler; `rebuild_all` recomputes everything the same way (the two must always agree).
 
-Both read rows with Core selects (not ORM objects) and hand them to the one pure function, `aggregate`
-(server/domain/aggregate.py):
-`refresh_requester` one requester at a time, `rebuild_all` requesters in chunks of bounded size, written
-back with bulk inserts.
+A requester is always recomputed whole: its figures are not sums over its task types (one account counts once
+across a requester, title families span task types, bursts are held across the requester:
+server/domain/aggregate.py `requester_aggregates`), so no write can recompute only the task types it touched.
+
+Both read rows with Core selects (not ORM objects) and hand them to the one pure function,
+`requester_aggregates`: `refresh_requesters` one requester at a time and writes all of a group's results with
+shared statements, `rebuild_all` requesters in chunks of bounded size, written back with bulk inserts.
 """
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +38,7 @@ from server.db.models import (
     Worker,
     utcnow,
 )
-from server.db.upsert import upsert
+from server.db.upsert import upsert_many
 from server.domain import pay
 from server.domain.aggregate import (
     OUTCOMES,
@@ -51,7 +54,7 @@ from server.domain.weights import Standing
 
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert
-UPSERT_BATCH = 500  # rows per INSERT … ON CONFLICT statement (bound parameters stay under the drivers' limits)
+IN_LIST = 5_000  # ids per IN (…) list
 
 
 # What aggregation reads of a review, with what its author's weight depends on. `flags` comes as the stored
@@ -109,9 +112,15 @@ ORDER_REVIEWS = (Review.requester_id, Review.id)
 
 async def refresh_requester(session: AsyncSession, requester_id: int) -> None:
     """Recompute one requester's aggregates and those of all its task types, and move the platform sums."""
-    computed = await compute_requester(session, requester_id)
-    if computed is not None:
-        await store_requester(session, computed)
+    await refresh_requesters(session, {requester_id})
+
+
+async def refresh_requesters(session: AsyncSession, requester_ids: Collection[int]) -> None:
+    """refresh_requester for the requesters a group of writes touched: each recomputed whole, once; the stored
+    rows written with statements shared by all of them."""
+    computed = await compute_requesters(session, requester_ids)
+    if computed:
+        await store_requesters(session, computed)
 
 
 @dataclass
@@ -133,12 +142,28 @@ async def compute_requester(session: AsyncSession, requester_id: int, *, backgro
     `background` (the settler): read in partitions and compute in a thread, so that a big requester
     (seconds of work) does not stop the event loop from answering requests meanwhile.
     """
-    requester = (await session.execute(select(Requester.platform, Requester.is_demo)
-                                       .where(Requester.id == requester_id))).first()
-    if requester is None:
-        return None
-    platform, is_demo = requester
+    found = await compute_requesters(session, {requester_id}, background=background)
+    return found[0] if found else None
+
+
+async def compute_requesters(session: AsyncSession, requester_ids: Collection[int], *,
+                             background: bool = False) -> list[Computed]:
+    """compute_requester for many requesters (a group of writes): each whole, in order of id; requesters that do
+    not exist (any more) are left out."""
     await session.flush()  # the caller's pending changes are what we read
+    connection = await session.connection()
+    ids = sorted(set(requester_ids))
+    known: dict[int, tuple[str, bool]] = {}
+    for chunk in _chunks(ids):
+        for requester_id, platform, is_demo in await connection.execute(
+                select(Requester.id, Requester.platform, Requester.is_demo).where(Requester.id.in_(chunk))):
+            known[requester_id] = (platform, is_demo)
+    return [await _compute_whole(session, requester_id, *known[requester_id], background)
+            for requester_id in ids if requester_id in known]
+
+
+async def _compute_whole(session: AsyncSession, requester_id: int, platform: str, is_demo: bool,
+                         background: bool) -> Computed:
     connection = await session.connection()
     rewards, families = _types(await connection.execute(select(*TYPE_COLUMNS).where(TaskType.requester_id == requester_id)))
     standings = {row[0]: standing_of(row) for row in await connection.execute(_standings_of(_workers_of(requester_id, requester_id)))}
@@ -161,6 +186,11 @@ async def compute_requester(session: AsyncSession, requester_id: int, *, backgro
     return Computed(requester_id, platform, is_demo, result)
 
 
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), IN_LIST):
+        yield ids[start:start + IN_LIST]
+
+
 def _types(rows: Iterable[Any]) -> tuple[dict[int, int], dict[int, tuple[str, str]]]:
     """Rewards and families ((title key, currency)) of task types, from TYPE_COLUMNS rows."""
     rewards: dict[int, int] = {}
@@ -172,38 +202,48 @@ def _types(rows: Iterable[Any]) -> tuple[dict[int, int], dict[int, tuple[str, st
 
 
 async def store_requester(session: AsyncSession, computed: Computed) -> None:
-    """Write computed aggregates over the stored ones (tombstones for task types that lost all data) and
-    move the platform sums by the difference."""
-    requester_id, platform, is_demo, result = (computed.requester_id, computed.platform, computed.is_demo,
-                                               computed.result)
-    note_changed_requester(session, requester_id)
-    had_types = set(await session.scalars(select(TaskTypeStats.task_type_id).join(
-        TaskType, TaskType.id == TaskTypeStats.task_type_id).where(TaskType.requester_id == requester_id)))
-    gone_types = sorted(had_types - result.task_types.keys())
-    if gone_types:
-        await session.execute(delete(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(gone_types))
-                              .execution_options(synchronize_session=False))
-        if not is_demo:  # the open dump never published it
-            session.add_all([Tombstone(kind="task_type", ref_id=type_id) for type_id in gone_types])
-    type_rows = [{"task_type_id": type_id, **values} for type_id, values in result.task_types.items()]
-    for start in range(0, len(type_rows), UPSERT_BATCH):
-        await upsert(session, TaskTypeStats, type_rows[start:start + UPSERT_BATCH], ["task_type_id"])
-    _forget(session, TaskTypeStats, had_types | result.task_types.keys())
+    await store_requesters(session, [computed])
 
-    old = (await session.execute(select(RequesterStats.summary, RequesterStats.ratings)
-                                 .where(RequesterStats.requester_id == requester_id))).first()
-    old_summary = pay.SampleSummary(**old.summary) if old is not None else pay.SampleSummary()
-    old_ratings = old.ratings if old is not None else {}
-    if result.requester is None:
-        if old is not None:
-            await session.execute(delete(RequesterStats).where(RequesterStats.requester_id == requester_id)
-                                  .execution_options(synchronize_session=False))
-            if not is_demo:
-                session.add(Tombstone(kind="requester", ref_id=requester_id))
-    else:
-        await upsert(session, RequesterStats, [{"requester_id": requester_id, **result.requester}], ["requester_id"])
-    _forget(session, RequesterStats, [requester_id])
-    await _move_platform_sums(session, platform, old_summary, old_ratings, result.summary, result.ratings)
+
+async def store_requesters(session: AsyncSession, computed: Sequence[Computed]) -> None:
+    """Write computed aggregates over the stored ones (tombstones for task types and requesters that lost all
+    data) and move the platform sums by the difference. Every statement is shared by all the requesters."""
+    for c in computed:
+        note_changed_requester(session, c.requester_id)
+    requester_ids = [c.requester_id for c in computed]
+    connection = await session.connection()
+    # Task types: every one with data gets its row; stored rows of the others go (with a tombstone).
+    had: dict[int, int] = {}  # task type → requester, of the stored rows
+    owner = select(TaskTypeStats.task_type_id, TaskType.requester_id).join(TaskType, TaskType.id == TaskTypeStats.task_type_id)
+    for chunk in _chunks(requester_ids):
+        had |= dict((await connection.execute(owner.where(TaskType.requester_id.in_(chunk)))).all())
+    kept = {type_id for c in computed for type_id in c.result.task_types}
+    gone = sorted(had.keys() - kept)
+    demo = {c.requester_id for c in computed if c.is_demo}  # the open dump never published theirs
+    for chunk in _chunks(gone):
+        await connection.execute(delete(TaskTypeStats).where(TaskTypeStats.task_type_id.in_(chunk)))
+    session.add_all([Tombstone(kind="task_type", ref_id=type_id) for type_id in gone if had[type_id] not in demo])
+    await upsert_many(session, TaskTypeStats, [{"task_type_id": type_id, **values} for c in computed
+                                               for type_id, values in c.result.task_types.items()], ["task_type_id"])
+    _forget(session, TaskTypeStats, kept | had.keys())
+
+    # Requesters: their rows, and the platform sums moved by each one's difference.
+    old: dict[int, tuple[Any, Any]] = {}
+    for chunk in _chunks(requester_ids):
+        old |= {requester_id: (summary, ratings) for requester_id, summary, ratings in await connection.execute(
+            select(RequesterStats.requester_id, RequesterStats.summary, RequesterStats.ratings)
+            .where(RequesterStats.requester_id.in_(chunk)))}
+    emptied = [c for c in computed if c.result.requester is None and c.requester_id in old]
+    for chunk in _chunks([c.requester_id for c in emptied]):
+        await connection.execute(delete(RequesterStats).where(RequesterStats.requester_id.in_(chunk)))
+    session.add_all([Tombstone(kind="requester", ref_id=c.requester_id) for c in emptied if not c.is_demo])
+    await upsert_many(session, RequesterStats, [{"requester_id": c.requester_id, **c.result.requester}
+                                                for c in computed if c.result.requester is not None], ["requester_id"])
+    _forget(session, RequesterStats, requester_ids)
+    for c in computed:
+        summary, ratings = old.get(c.requester_id, (None, None))
+        await _move_platform_sums(session, c.platform, pay.SampleSummary(**summary) if summary else pay.SampleSummary(),
+                                  ratings or {}, c.result.summary, c.result.ratings)
     await session.flush()
 
 

@@ -12,7 +12,7 @@ Downgrade drops the standing table; merged task types stay merged (nothing was l
 would name duplicates again).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 06:00:00.000000
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'  # main's head when merged; the lead fixes the chain
+down_revision = '0008'  # main's head when merged; the lead fixes the chain
 branch_labels = None
 depends_on = None
 
