@@ -53,3 +53,16 @@ def active_flags(counts: Mapping[str, int], reviews: int) -> list[str]:
 
 def should_avoid(flags: list[str], requester_blocks: int) -> bool:
     return requester_blocks >= AVOID_BLOCKS or any(flag in AVOID_FLAGS for flag in flags)
+
+
+# What a review must say at least one of: otherwise it is an empty row that counts as a review everywhere
+# (the requester's review count, the open dump) while saying nothing (docs/api.md `empty_review`).
+REVIEW_CONTENT = "a rating, an outcome, the time worked or until approval, a bonus, a flag or a comment"
+
+
+def review_says_something(ratings: Mapping[str, int | None], outcome: str | None, worked_seconds: int | None,
+                          approval_seconds: int | None, bonus_cents: int | None, flags: list[str],
+                          comment: str) -> bool:
+    return (any(value is not None for value in ratings.values()) or outcome is not None
+            or worked_seconds is not None or approval_seconds is not None or bonus_cents is not None
+            or bool(flags) or bool(comment.strip()))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import provide_optional_worker, provide_worker
 from server.db.models import Requester, Review, ReviewRevision, Worker
 from server.errors import ApiError, error_responses, not_found
+from server.requesters.checks import check_platform_parameter
 from server.paging import newest_first
 from server.reviews.queries import load_review_outs, own_reviews_query, review_for
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut
@@ -69,6 +70,7 @@ class ReviewController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> ReviewPage:
+        check_platform_parameter(platform)
         requester_row = await db_session.scalar(select(Requester).where(
             Requester.platform == platform, Requester.external_id == requester.strip()))
         if requester_row is None:
@@ -100,6 +102,8 @@ class OwnReviewController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> ReviewPage:
+        if platform is not None:
+            check_platform_parameter(platform)
         if requester is not None and platform is None:
             raise ApiError(400, "invalid_parameter", "requester: give the platform too (platform=mturk, prolific, …).",
                            "platform")

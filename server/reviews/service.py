@@ -19,11 +19,12 @@ from server.auth import ensure_not_muted
 from server.db.engine import write_transaction
 from server.db.models import ModerationAction, Review, ReviewRevision, Tombstone, Worker, utcnow
 from server.domain.moderation import BURST_WINDOW, BurstCandidate, burst_members, burst_to_hold, is_new_account, review_is_low
-from server.domain.vocab import RATING_DIMENSIONS
+from server.domain.vocab import RATING_DIMENSIONS, REVIEW_CONTENT, review_says_something
 from server.errors import ApiError
 from server.reviews.queries import existing_review, load_review_outs, own_review, review_out
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPatch
 from server.stats.settle import requester_changed
+from server.requesters.checks import check_group_id, check_requester_id
 from server.tasks.records import record_requester, record_tasks
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
@@ -39,6 +40,12 @@ def _seconds(worked_seconds: int | None, minutes_worked: float | None) -> int | 
     return worked_seconds
 
 
+def _check_says_something(ratings: dict[str, int | None], outcome: str | None, worked_seconds: int | None,
+                          approval_seconds: int | None, bonus_cents: int | None, flags: list[str], comment: str) -> None:
+    if not review_says_something(ratings, outcome, worked_seconds, approval_seconds, bonus_cents, flags, comment):
+        raise ApiError(422, "empty_review", f"A review must say something: give at least {REVIEW_CONTENT}.")
+
+
 def _snapshot(review: Review) -> dict[str, Any]:
     snapshot = {name: getattr(review, name) for name in EDITABLE}
     snapshot["ratings"] = {d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}
@@ -51,6 +58,11 @@ async def create_review(session: AsyncSession, worker: Worker, data: ReviewIn) -
     one. A review that completes a burst is held before the aggregates are computed."""
     ensure_not_muted(worker)
     seconds = _seconds(data.worked_seconds, data.minutes_worked)
+    check_requester_id(data.platform, data.requester_id, "requester_id")
+    if data.task is not None:
+        check_group_id(data.platform, data.task.hit_set_id, "task.hit_set_id")
+    _check_says_something({d: getattr(data.ratings, d) for d in RATING_DIMENSIONS}, data.outcome, seconds,
+                          data.approval_seconds, data.bonus_cents, data.flags, data.comment)
     worker_id, handle = worker.id, worker.handle
     reviewed: tuple[int, int | None] | None = None  # (requester, task type) once known
     try:
@@ -108,6 +120,12 @@ async def edit_review(session: AsyncSession, worker: Worker, review_id: int, dat
                               if getattr(data.ratings, d) is not msgspec.UNSET}
         if not changes and not rating_changes:
             raise ApiError(422, "nothing_to_change", "The request names no field to change.")
+        after = {**{name: getattr(review, name) for name in EDITABLE},
+                 **{d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}}
+        after.update(changes)
+        after.update({name.removeprefix("rating_"): value for name, value in rating_changes.items()})
+        _check_says_something({d: after[d] for d in RATING_DIMENSIONS}, after["outcome"], after["worked_seconds"],
+                              after["approval_seconds"], after["bonus_cents"], after["flags"], after["comment"])
         session.add(ReviewRevision(review_id=review.id, snapshot=_snapshot(review)))
         for name, value in {**changes, **rating_changes}.items():
             setattr(review, name, value)

@@ -13,6 +13,7 @@ from server.db.models import TaskType, Timing, Worker
 from server.domain.paging import is_row_id
 from server.errors import ApiError, not_found
 from server.stats.settle import requester_changed
+from server.requesters.checks import check_task_ids
 from server.tasks.records import record_tasks
 from server.timings.schemas import TimingIn
 
@@ -49,6 +50,7 @@ def check_timing(data: TimingIn) -> tuple[datetime, datetime, float]:
 async def record_timing(session: AsyncSession, worker: Worker, data: TimingIn) -> tuple[Timing, bool]:
     """The stored timing and whether it is new: a repeat of an assignment id gives back the first one."""
     accepted, ended, seconds = check_timing(data)
+    check_task_ids(data.platform, data.requester_id, data.hit_set_id)
     task = Task(platform=data.platform, requester_id=data.requester_id, requester_name=data.requester_name,
                 title=data.title, reward_cents=data.reward_cents, currency=data.currency, hit_set_id=data.hit_set_id)
     async with write_transaction(session):

@@ -295,8 +295,8 @@ def test_requester_with_no_data_yet(client: TestClient) -> None:
 def test_prolific_requester_has_no_platform_link_and_pays_in_pounds(client: TestClient) -> None:
     worker = register(client, "alice")
     timing(client, worker, "A study", 150, datetime.now(timezone.utc) - timedelta(hours=1), 600, "approved", "P1",
-           requester="5f00abc", platform="prolific", currency="GBP")
-    doc = get_page(client, "/r/prolific/5f00abc")
+           requester="5f00abc5f00abc5f00abc5f0", platform="prolific", currency="GBP")
+    doc = get_page(client, "/r/prolific/5f00abc5f00abc5f00abc5f0")
     assert doc.find_all("a", id="platform-link") == []
     assert facts(doc.find("dl", class_="facts identity"))["On Prolific"] == "Prolific has no public page for a requester."
     assert doc.by_id("summary").text().startswith("Pays about £9.00 an hour")
