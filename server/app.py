@@ -28,6 +28,7 @@ from server import (
     listen,
     me,
     moderation,
+    page_reports,
     requesters,
     reviews,
     tasks,
@@ -79,7 +80,8 @@ SERVICE = Feature("service", [index, health], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
 FEATURES: tuple[Feature, ...] = (SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
-                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, PROBES)
+                                 compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, page_reports.FEATURE,
+                                 PROBES)
 PATH_POLICY = PathPolicy.of(FEATURES)
 
 

@@ -1,4 +1,4 @@
-"""The `fairfinder` command: serve, migrate, demo, recompute, export."""
+"""The `fairfinder` command: serve, migrate, demo, recompute, export, page-reports and the rest (`--help`)."""
 from __future__ import annotations
 
 import asyncio
@@ -381,6 +381,27 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
         return 0
     finally:
         await engine.dispose()
+
+
+@main.command(name="page-reports")
+@click.option("--platform", type=click.Choice(["mturk", "prolific"]), default=None, help="Only this platform's reports.")
+@click.option("--extension-version", "version", default=None, metavar="VERSION",
+              help="Only the reports of this extension version (e.g. 0.1.0).")
+@click.option("--days", type=click.IntRange(min=1, max=3650), default=7, show_default=True,
+              help="The last N UTC days, today included.")
+@click.option("--limit", type=click.IntRange(min=1, max=200), default=50, show_default=True,
+              help="Shapes listed at most (the most recently seen first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/v1/admin/page-reports instead.")
+def page_reports(platform: str | None, version: str | None, days: int, limit: int, as_json: bool) -> None:
+    """The page-shape reports extensions sent from pages they could not read, grouped by shape: first and last
+    seen, reports per day, extension versions and browsers, and the shape itself (docs/page-reports.md).
+    The database it reads is named on stderr."""
+    from server.page_reports.cli import page_reports_command
+
+    settings = _settings()
+    _check_migrations(settings)
+    sys.exit(asyncio.run(page_reports_command(settings, console, platform=platform, version=version, days=days,
+                                              limit=limit, as_json=as_json)))
 
 
 @main.command()

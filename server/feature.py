@@ -2,8 +2,9 @@
 
 Each feature folder's `__init__.py` exports one `FEATURE`; the app loops over them. A feature declares its own
 paths that answer any web origin (open data: no token is ever read there), its POSTs that only read (not
-counted as writes per token), its paths never rate limited (probes) and its registration path (the
-new-accounts limit), so the security layer hard-codes no feature's path.
+counted as writes per token), its paths never rate limited (probes), its registration path (the
+new-accounts limit) and its report paths (anonymous reports: their own limit per address and per token), so
+the security layer hard-codes no feature's path.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Feature:
     read_posts: frozenset[str] = field(default_factory=frozenset)
     exempt_paths: frozenset[str] = field(default_factory=frozenset)
     register_paths: frozenset[str] = field(default_factory=frozenset)
+    report_paths: frozenset[str] = field(default_factory=frozenset)
 
 
 def paths_of(*handlers: Any) -> frozenset[str]:

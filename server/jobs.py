@@ -4,6 +4,7 @@ Jobs:
 * `import:<source>` for every configured source (settings.sources, docs/community.md);
 * `refresh-recent`: recompute requesters whose "last 90 days" figures aged since the last run;
 * `purge-timings`: delete raw timings older than the retention period and recompute what they fed;
+* `purge-page-reports`: delete page-shape reports older than their retention period (server/page_reports);
 * `backup` (SQLite only): an online backup into the backup folder, keeping the newest few (docs/backups.md);
 * `settle-aggregates`: recompute big requesters written since their last settling (server/stats/settle.py).
 
@@ -40,6 +41,7 @@ from server.db.models import JobRun, Review, TaskType, Timing, Worker, utcnow
 from server.db.upsert import rows_affected
 from server.domain.aggregate import RECENT
 from server.domain.moderation import NEW_ACCOUNT_AGE, matured_between
+from server.page_reports.service import purge_reports
 from server.settings import Settings, SourceConfig
 from server.stats.settle import oldest_marker_age, requester_changed, settle
 
@@ -47,6 +49,7 @@ log = logging.getLogger("fairfinder.jobs")
 
 REFRESH_JOB = "refresh-recent"
 PURGE_JOB = "purge-timings"
+PAGE_REPORTS_JOB = "purge-page-reports"
 BACKUP_JOB = "backup"
 SETTLE_JOB = "settle-aggregates"
 FIRST_RUN_DELAY = timedelta(seconds=2)  # let the server finish starting before the first imports
@@ -115,6 +118,12 @@ async def purge_timings(sessionmaker: async_sessionmaker[AsyncSession], retentio
             await requester_changed(session, requester_id)
     return Outcome("ok", f"deleted timings older than {retention_days} days", {"timings": rows_affected(result),
                                                                               "requesters": len(ids)})
+
+
+async def purge_page_reports(sessionmaker: async_sessionmaker[AsyncSession], retention_days: int) -> Outcome:
+    """Delete page-shape reports of days more than the retention period ago (UTC days)."""
+    deleted = await purge_reports(sessionmaker, retention_days, utcnow().date())
+    return Outcome("ok", f"deleted page reports older than {retention_days} days", {"page_reports": deleted})
 
 
 async def backup_now(settings: Settings) -> Outcome:
@@ -204,6 +213,8 @@ class Scheduler:
                   first_run(first + timedelta(seconds=1), starts.get(REFRESH_JOB), settings.refresh_interval_seconds))
         self._add(PURGE_JOB, self._purge_job, 24 * 3600.0,
                   first_run(first + timedelta(seconds=2), starts.get(PURGE_JOB), 24 * 3600.0))
+        self._add(PAGE_REPORTS_JOB, self._page_reports_job, 24 * 3600.0,
+                  first_run(first + timedelta(seconds=2), starts.get(PAGE_REPORTS_JOB), 24 * 3600.0))
         if settings.backup_interval_hours > 0 and settings.sqlite_path() is not None:
             interval = timedelta(hours=settings.backup_interval_hours)
             existing = [path.name for path in db_backup.scheduled_backups(settings.backups_path)]
@@ -244,6 +255,10 @@ class Scheduler:
     async def _purge_job(self) -> JobRun:
         return await record_run(self.sessionmaker, PURGE_JOB,
                                 lambda: purge_timings(self.sessionmaker, self.settings.timings_retention_days))
+
+    async def _page_reports_job(self) -> JobRun:
+        return await record_run(self.sessionmaker, PAGE_REPORTS_JOB,
+                                lambda: purge_page_reports(self.sessionmaker, self.settings.page_reports_retention_days))
 
     async def _settle_job(self) -> JobRun | None:
         """Recorded only when there was something to settle (it runs every few seconds)."""

@@ -29,13 +29,15 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 @dataclass(frozen=True)
 class PathPolicy:
     """What the features declare about their paths: open to any web page (open data, never a token), POSTs that
-    only read, never rate limited (probes: a load balancer must see a busy server as alive), registration."""
+    only read, never rate limited (probes: a load balancer must see a busy server as alive), registration,
+    anonymous reports."""
 
     open_paths: frozenset[str] = frozenset()
     open_prefixes: tuple[str, ...] = ()
     read_posts: frozenset[str] = frozenset()
     exempt_paths: frozenset[str] = frozenset()
     register_paths: frozenset[str] = frozenset()
+    report_paths: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, features: Iterable[Feature]) -> PathPolicy:
@@ -44,7 +46,8 @@ class PathPolicy:
                    open_prefixes=tuple(prefix for f in features for prefix in f.open_prefixes),
                    read_posts=frozenset().union(*(f.read_posts for f in features)),
                    exempt_paths=frozenset().union(*(f.exempt_paths for f in features)),
-                   register_paths=frozenset().union(*(f.register_paths for f in features)))
+                   register_paths=frozenset().union(*(f.register_paths for f in features)),
+                   report_paths=frozenset().union(*(f.report_paths for f in features)))
 
     def is_open(self, path: str) -> bool:
         return path in self.open_paths or path.startswith(self.open_prefixes)
@@ -54,6 +57,9 @@ class PathPolicy:
 
     def is_registration(self, method: str, path: str) -> bool:
         return method == "POST" and path in self.register_paths
+
+    def is_report(self, method: str, path: str) -> bool:
+        return method == "POST" and path in self.report_paths
 
     def is_limited(self, path: str) -> bool:
         return path not in self.exempt_paths
@@ -154,12 +160,14 @@ class RateLimiter:
 
 
 class Limits:
-    """The three limits of docs/security.md, applied in order: per address, registrations, writes per token."""
+    """The limits of docs/security.md, applied in order: per address, registrations, anonymous reports (per
+    address, then per token), writes per token."""
 
     def __init__(self, settings: Settings, policy: PathPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self.ip = RateLimiter(*settings.rate_limit_ip, clock=clock)
         self.register = RateLimiter(*settings.rate_limit_register, clock=clock)
+        self.reports = RateLimiter(*settings.rate_limit_reports, clock=clock)
         self.writes = RateLimiter(*settings.rate_limit_writes, clock=clock)
 
     def check(self, method: str, path: str, address: str, token: str | None) -> tuple[str, Decision]:
@@ -167,6 +175,10 @@ class Limits:
         applied = [("ip", self.ip.hit(address))]
         if applied[-1][1].allowed and self.policy.is_registration(method, path):
             applied.append(("register", self.register.hit(address)))
+        if applied[-1][1].allowed and self.policy.is_report(method, path):
+            applied.append(("reports", self.reports.hit(f"ip:{address}")))
+            if applied[-1][1].allowed and token:
+                applied.append(("reports", self.reports.hit(f"token:{token_key(token)}")))
         if applied[-1][1].allowed and token and self.policy.is_write(method, path):
             applied.append(("writes", self.writes.hit(token_key(token))))
         refused = [item for item in applied if not item[1].allowed]
@@ -443,6 +455,11 @@ else:
                 if self._head_bytes > self._head_limit:
                     self._refused = True
                     self.logger.warning("Request head larger than %d bytes refused.", self._head_limit)
+                    if self.cycle is not None and not self.cycle.response_complete:
+                        # Bytes after a request still being answered: its answer goes out first, then the
+                        # connection closes (a 431 written now would come before that answer).
+                        self.cycle.keep_alive = False
+                        return
                     self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
                                          b"content-length: " + str(len(_TOO_LARGE)).encode() + b"\r\nconnection: close\r\n\r\n"
                                          + _TOO_LARGE)

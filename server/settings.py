@@ -224,6 +224,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                                                    "the \"last 90 days\" figures.", above=0)] = 6 * 3600.0
     timings_retention_days: Annotated[int, env("FAIRFINDER_TIMINGS_RETENTION_DAYS", "Days raw timings are kept; "
                                                "0 keeps them forever.", minimum=0)] = 365
+    # Anonymous page-shape reports (server/page_reports) only say which page shapes the extension could not read.
+    page_reports_retention_days: Annotated[int, env("FAIRFINDER_PAGE_REPORTS_RETENTION_DAYS", "Days page-shape "
+                                                    "reports are kept (docs/page-reports.md).", minimum=1,
+                                                    maximum=3650)] = 90
     fetch_min_interval_seconds: Annotated[float, env("FAIRFINDER_FETCH_INTERVAL", "Politeness: at least this many "
                                                      "seconds between requests to one host.", minimum=0)] = 1.0
     fetch_attempts: Annotated[int, env("FAIRFINDER_FETCH_ATTEMPTS", "Tries of one request before giving up.",
@@ -244,6 +248,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                                                           "client address.", convert=_rate, default="20/hour",
                                                           allowed=RATE_WORDS)
                                    ] = (20, 3600.0)
+    # POST /api/v1/page-reports, anonymous: per client address, and per token when one is sent.
+    rate_limit_reports: Annotated[tuple[int, float], env("FAIRFINDER_RATE_LIMIT_REPORTS", "Page-shape reports per "
+                                                         "client address and per token.", convert=_rate,
+                                                         default="10/hour", allowed=RATE_WORDS)] = (10, 3600.0)
     cors_origins: Annotated[tuple[str, ...], env("FAIRFINDER_CORS_ORIGINS", "Web origins allowed to read the API "
                                                  "besides the extension's.", convert=_origins,
                                                  allowed="comma-separated origins like https://example.org")] = ()

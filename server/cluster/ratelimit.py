@@ -60,6 +60,10 @@ def applicable(method: str, path: str, address: str, token: str | None, policy: 
     buckets = [("ip", f"ip:{address}")]
     if policy.is_registration(method, path):
         buckets.append(("register", f"register:{address}"))
+    if policy.is_report(method, path):
+        buckets.append(("reports", f"reports:{address}"))
+        if token:
+            buckets.append(("reports", f"reports-token:{token_key(token)}"))
     if token and policy.is_write(method, path):
         buckets.append(("writes", f"writes:{token_key(token)}"))
     return buckets
@@ -80,7 +84,7 @@ class SharedLimits:
         self.database_url = settings.database_url
         self.policy = policy
         self.rates = {"ip": settings.rate_limit_ip, "register": settings.rate_limit_register,
-                      "writes": settings.rate_limit_writes}
+                      "reports": settings.rate_limit_reports, "writes": settings.rate_limit_writes}
         self.clock = clock
         self.pool: Any = None
         self._refused: dict[str, float] = {}  # bucket → when (clock) its window ends

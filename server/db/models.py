@@ -467,3 +467,28 @@ class RateLimitWindow(Base):
     window_start: Mapped[int] = mapped_column(BigInteger)
     hits: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)  # swept once past
+
+
+class PageReport(Base):
+    """An anonymous page-shape report from the extension (server/page_reports, docs/page-reports.md): a page it
+    covers that it could not read. Only the shape (tag names, class and data-testid names, counts), the platform,
+    the kind of page, the extension's version, the browser family and the UTC day: no address, token, worker,
+    time of day or text. Purged after FAIRFINDER_PAGE_REPORTS_RETENTION_DAYS."""
+
+    __tablename__ = "page_reports"
+    __table_args__ = (Index("ix_page_reports_platform_day", "platform", "day"),
+                      Index("ix_page_reports_fingerprint_day", "fingerprint", "day"),
+                      {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)  # UTC
+    platform: Mapped[str] = mapped_column(String(32))
+    page: Mapped[str] = mapped_column(String(16))  # search | requester | queue | studies | other
+    problem: Mapped[str] = mapped_column(String(16))  # no_tasks | partial
+    extension_version: Mapped[str] = mapped_column(String(24))
+    browser: Mapped[str] = mapped_column(String(16))  # chromium | firefox | other
+    schema_version: Mapped[int] = mapped_column(Integer)  # the report's `schema` (1)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the shape: server/domain/page_shape.py
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # rows_seen, tasks_read, data_items
+    probes: Mapped[dict[str, Any]] = mapped_column(JSON)  # our selectors' names → elements matched
+    elements: Mapped[list[Any]] = mapped_column(JSON)  # [{tag, classes, testid, count}], as sent

@@ -18,6 +18,7 @@ import re
 import msgspec
 
 from scrapers.model import NO_NUL  # one definition, shared with the platform parsers
+from server.domain.page_shape import PATTERN_WORDS as PAGE_SHAPE_WORDS
 
 NO_CONTROL = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F]*$"
 # msgspec takes one pattern per type, so "not blank" and "no NUL" are one expression (linear: no nested repeats).
@@ -32,6 +33,7 @@ _PROBLEMS = {
     NO_NUL: "must not contain the NUL character (\\u0000)",
     NO_CONTROL: "must not contain control characters (\\u0000 to \\u001f) other than tab, line feed and carriage return",
     NOT_BLANK_NO_NUL: "must not be blank or contain the NUL character (\\u0000)",
+    **PAGE_SHAPE_WORDS,  # the names a page-shape report may hold
 }
 _COMPILED = {pattern: re.compile(pattern) for pattern in _PROBLEMS}
 

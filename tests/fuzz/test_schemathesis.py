@@ -29,6 +29,7 @@ from server.settings import Settings
 from tests.conftest import LiveServer
 from tests.fuzz.conftest import Accounts
 from tests.helpers import Db
+from tests.page_reports.conftest import README_REPORT
 
 pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
@@ -117,6 +118,8 @@ def test_answers_about_real_data_match_the_document(fuzz_server: LiveServer, acc
         ("GET", "/api/v1/me/timings", {"query": {"limit": 1}}, worker),
         ("GET", "/api/v1/me/export", {}, worker),
         ("GET", "/api/v1/admin/jobs", {}, admin),
+        ("POST", "/api/v1/page-reports", {"body": README_REPORT}, {}),
+        ("GET", "/api/v1/admin/page-reports", {"query": {"since": "2020-01-01"}}, admin),
         ("GET", "/api/v1/moderation/queue", {}, admin),
         ("GET", "/api/v1/moderation/log", {}, admin),
     ]

@@ -155,14 +155,7 @@
     function openReport(kind, page) {
       const body = report(kind, page);
       overlay.reportDialog(pageReport.preview(body), {
-        send: async () => {
-          const answer = await send({ type: "page-report", report: body });
-          if (answer.ok) return { ok: true, message: "Thank you: the report was sent. It holds no text, ids or addresses." };
-          if (answer.error?.status === 404 || answer.error?.status === 405) {
-            return { ok: false, message: "Your Fairfinder server does not take page reports yet. Nothing was sent." };
-          }
-          return { ok: false, message: answer.error?.message || "The report could not be sent." };
-        },
+        send: async () => pageReport.sendWords(await send({ type: "page-report", report: body })),
       });
     }
 

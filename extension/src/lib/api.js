@@ -49,7 +49,7 @@
   }
 
   class ServerError extends Error {
-    constructor(status, code, message, { field = null, offline = false, retryAfter = null } = {}) {
+    constructor(status, code, message, { field = null, offline = false, retryAfter = null, waitSeconds = null } = {}) {
       super(message);
       this.name = "ServerError";
       this.status = status; // 0 when the server was not reached
@@ -57,6 +57,7 @@
       this.field = field;
       this.offline = offline;
       this.retryAfter = retryAfter; // seconds, for a busy server (503)
+      this.waitSeconds = waitSeconds; // seconds, for a rate limit (429): its Retry-After
     }
 
     get busy() {
@@ -66,6 +67,7 @@
     toJSON() {
       const body = { status: this.status, code: this.code, message: this.message, field: this.field };
       if (this.busy) body.retry_after = this.retryAfter;
+      if (this.waitSeconds !== null) body.wait_seconds = this.waitSeconds;
       return body;
     }
   }
@@ -132,9 +134,11 @@
       if (!response.ok) {
         const known = data && typeof data === "object" && typeof data.code === "string";
         // 5xx and proxies' HTML error pages count as "server down" for the page: nothing to show.
+        const waitSeconds = response.status === 429
+          ? retryAfterSeconds(response.headers.get("retry-after"), this.gate ? this.gate.now() : Date.now()) : null;
         throw new ServerError(response.status, known ? data.code : `http_${response.status}`,
           known ? data.message : `The Fairfinder server answered ${response.status}.`,
-          { field: known ? data.field ?? null : null, offline: response.status >= 500 });
+          { field: known ? data.field ?? null : null, offline: response.status >= 500, waitSeconds });
       }
       if (data === null && text) {
         throw new ServerError(response.status, "not_json", "The server's answer was not JSON: is this a Fairfinder server?");

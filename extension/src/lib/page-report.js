@@ -131,5 +131,47 @@
     return JSON.stringify(report, null, 2);
   }
 
-  return { SCHEMA, MAX_ELEMENTS, PLATFORMS, PAGES, PROBLEMS, safeName, pageKind, summarize, build, sanitize, preview };
+  /** A wait in words: "40 seconds", "about 12 minutes", "about 2 hours". */
+  function waitWords(seconds) {
+    const s = Math.max(1, Math.round(Number(seconds) || 0));
+    if (s < 90) return `${s} second${s === 1 ? "" : "s"}`;
+    const minutes = Math.round(s / 60);
+    if (minutes < 60) return `about ${minutes} minutes`;
+    const hours = Math.round(s / 3600);
+    return `about ${hours} hour${hours === 1 ? "" : "s"}`;
+  }
+
+  /**
+   * The background's answer to "page-report" ({ok, stored} or {ok: false, error, busy, retryAfter}) as the words
+   * the dialog shows: {ok, message}. The server's own words are quoted when it refused the report.
+   */
+  function sendWords(answer) {
+    if (answer?.ok) return { ok: true, message: "Thank you: the report was sent. It holds no text, ids or addresses." };
+    const error = answer?.error || {};
+    const said = error.message ? ` It says: “${error.message}”` : "";
+    switch (error.status) {
+      case 404:
+      case 405:
+        return { ok: false, message: "Your Fairfinder server does not take page reports yet. Nothing was sent." };
+      case 429: {
+        const wait = error.wait_seconds ? ` Try again in ${waitWords(error.wait_seconds)}.` : " Try again later.";
+        return { ok: false, message: "Not stored: your Fairfinder server takes only a few page reports an hour from one "
+          + `connection, and has had them.${wait}` };
+      }
+      case 413:
+        return { ok: false, message: `Not stored: the report is larger than your Fairfinder server takes.${said}` };
+      case 422:
+      case 400:
+        return { ok: false, message: `Not stored: your Fairfinder server refused the report.${said}` };
+      default:
+        break;
+    }
+    if (answer?.busy) {
+      return { ok: false, message: `Not sent: your Fairfinder server is busy. Try again in ${waitWords(answer.retryAfter)}.` };
+    }
+    return { ok: false, message: `The report could not be sent: ${error.message || "something went wrong."}` };
+  }
+
+  return { SCHEMA, MAX_ELEMENTS, PLATFORMS, PAGES, PROBLEMS, safeName, pageKind, summarize, build, sanitize, preview,
+    waitWords, sendWords };
 });

@@ -2,11 +2,11 @@
 // worker.mturk.com drawn the ways public evidence shows (tests/support/fake-mturk.js): every row annotated with
 // its OWN task, with the HitSetTable props, without them, when the rows arrive late, after client-side
 // pagination replaces the table (props left stale), and on the 100-row page of real HITs. A page whose rows
-// the reader cannot read says so, shows its anonymous page-shape report, and sends it only when asked.
+// the reader cannot read says so, shows its anonymous page-shape report, and sends it only when asked: the real
+// server then holds exactly the report shown, and what it refuses is said in words.
 // Real Chromium or Firefox (FF_BROWSER), real Fairfinder server (through a counting proxy).
 const { test, before, after, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const { startStack } = require('../support/stack.js');
 const { startCountingProxy } = require('../support/proxy.js');
 const format = require('../../src/lib/format.js');
@@ -14,6 +14,7 @@ const format = require('../../src/lib/format.js');
 let stack;
 let proxy;
 const ROWS = 'li.hit-set-table-row';
+const REPORTS = '/api/v1/page-reports';
 
 before(async () => {
   stack = await startStack({ demo: true });
@@ -205,47 +206,75 @@ test('a page whose rows cannot be read says so in words and with the badge, and 
     }
     assert.ok(!/worker\.mturk\.com|https?:|\?|filters/.test(json), 'no address or query');
 
-    // Send: what arrives at the server is exactly what was shown (the server side comes in phase B: a stub here).
-    const received = [];
-    const stub = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        received.push({ method: req.method, path: req.url, auth: req.headers.authorization || null, body });
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end('{"stored": true}');
-      });
-    });
-    await new Promise((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    // Send: the real server holds exactly what was shown — no more, no less — and nothing of the worker, who is
+    // signed in but whose token does not go with the report.
     const { settings } = await stack.storage();
-    await stack.configure({ settings: { serverUrl: `http://127.0.0.1:${stub.address().port}`, token: 'ff_secret_token' } });
+    const { token } = await stack.server.register({ handle: 'reporting_worker' });
+    await stack.configure({ settings: { serverUrl: proxy.url, token } });
     try {
+      const before = proxy.count(REPORTS, 'POST');
       await dialog.getByRole('button', { name: 'Send this report' }).click();
       await dialog.getByText('Thank you: the report was sent.').waitFor();
-      const reports = received.filter((r) => r.path === '/api/v1/page-reports');
-      assert.equal(reports.length, 1);
-      assert.equal(reports[0].method, 'POST');
-      assert.equal(reports[0].auth, null, 'anonymous: no token');
-      assert.deepEqual(JSON.parse(reports[0].body), report);
+      assert.equal(proxy.count(REPORTS, 'POST') - before, 1);
+      assert.deepEqual(proxy.requests(REPORTS).filter((r) => r.method === 'POST').slice(before).map((r) => r.auth), [null],
+        'anonymous: no token');
+      const rows = await stack.server.sql('SELECT * FROM page_reports');
+      assert.equal(rows.length, 1);
+      const [row] = rows;
+      assert.deepEqual(Object.keys(row).sort(), ['browser', 'counts', 'day', 'elements', 'extension_version', 'fingerprint',
+        'id', 'page', 'platform', 'probes', 'problem', 'schema_version']);
+      assert.deepEqual({
+        schema: Number(row.schema_version), platform: row.platform, extension_version: row.extension_version,
+        browser: row.browser, page: row.page, problem: row.problem, counts: JSON.parse(row.counts),
+        probes: JSON.parse(row.probes), elements: JSON.parse(row.elements),
+      }, report, 'the server holds the report the worker was shown');
+      assert.match(row.day, /^\d{4}-\d{2}-\d{2}$/, 'a day, no time');
+      assert.ok(!JSON.stringify(row).includes(token) && !JSON.stringify(row).includes('reporting_worker'));
     } finally {
       await stack.configure({ settings: { ...settings, token: settings.token ?? null } });
-      await new Promise((resolve) => stub.close(resolve));
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
   });
 });
 
-test('a server without page reports yet is said in words; nothing else is tried', async () => {
+// What the server may answer besides "stored", said in words in the dialog (the proxy answers in the server's
+// shape: an older server without the route, its rate limit, its size limit, a refusal naming the field).
+const REFUSALS = [
+  ['an older server without page reports', { status: 404, body: '{"status": 404, "code": "not_found", "message": "There is nothing at this address."}' },
+    'Your Fairfinder server does not take page reports yet. Nothing was sent.'],
+  ['the rate limit', { status: 429, headers: { 'retry-after': '1800' }, body: '{"status": 429, "code": "rate_limited", "message": "Too many requests; try again in 1800 seconds."}' },
+    'Not stored: your Fairfinder server takes only a few page reports an hour from one connection, and has had them. Try again in about 30 minutes.'],
+  ['the size limit', { status: 413, body: '{"status": 413, "code": "payload_too_large", "message": "A page report can be at most 98304 bytes of JSON; this one is larger, so nothing was stored."}' },
+    'Not stored: the report is larger than your Fairfinder server takes. It says: “A page report can be at most 98304 bytes of JSON; this one is larger, so nothing was stored.”'],
+  ['a refused field', { status: 422, body: '{"status": 422, "code": "looks_identifying", "message": "elements[0].testid: holds a run of 5 or more digits", "field": "elements[0].testid"}' },
+    'Not stored: your Fairfinder server refused the report. It says: “elements[0].testid: holds a run of 5 or more digits”'],
+];
+
+test('what the server refuses is said in words, and the report can be sent again', async () => {
   stack.platform.setListMode({ broken: true });
   await stack.withPage(async (page) => {
     await page.goto('https://worker.mturk.com/');
     await page.getByRole('button', { name: 'What would be reported…' }).click({ timeout: 15_000 });
     const dialog = page.getByRole('dialog', { name: "Report this page's shape" });
-    const before = proxy.count('/api/v1/page-reports', 'POST');
+    const status = dialog.locator('[role="status"]');
+    for (const [what, answer, words] of REFUSALS) {
+      proxy.answer(answer);
+      try {
+        const before = proxy.count(REPORTS, 'POST');
+        await dialog.getByRole('button', { name: 'Send this report' }).click();
+        await dialog.getByText(words, { exact: true }).waitFor();
+        assert.equal(proxy.count(REPORTS, 'POST') - before, 1, what);
+        assert.equal(await status.getAttribute('class'), 'ff-form-status ff-error', what);
+      } finally {
+        proxy.answer(null);
+      }
+    }
+    // Still open, its button back: the worker may send it once the server takes it.
+    const rowsBefore = (await stack.server.sql('SELECT count(*) AS n FROM page_reports'))[0].n;
     await dialog.getByRole('button', { name: 'Send this report' }).click();
-    await dialog.getByText('does not take page reports yet').waitFor();
-    assert.equal(proxy.count('/api/v1/page-reports', 'POST') - before, 1);
+    await dialog.getByText('Thank you: the report was sent.').waitFor();
+    assert.equal(Number((await stack.server.sql('SELECT count(*) AS n FROM page_reports'))[0].n), Number(rowsBefore) + 1);
   });
 });
 

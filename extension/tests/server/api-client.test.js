@@ -9,6 +9,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { FairfinderServer, freePort } = require('../support/stack.js');
 const { Client, ServerError } = require('../../src/lib/api.js');
+const pageReport = require('../../src/lib/page-report.js');
 
 let server;
 let tmp;
@@ -16,7 +17,8 @@ let tmp;
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fairfinder-api-'));
   fs.mkdirSync(path.join(tmp, 'var'));
-  server = new FairfinderServer({ dataDir: path.join(tmp, 'var'), port: await freePort() });
+  server = new FairfinderServer({ dataDir: path.join(tmp, 'var'), port: await freePort(),
+    env: { FAIRFINDER_RATE_LIMITS: 'on', FAIRFINDER_RATE_LIMIT_REPORTS: '10/hour' } });
   await server.cli('migrate');
   await server.start();
 });
@@ -113,4 +115,43 @@ test('an unreachable, slow or foreign server is reported as such', async () => {
     foreign.closeAllConnections();
     await new Promise((resolve) => foreign.close(resolve));
   }
+});
+
+test('a page-shape report: stored exactly as built, refused with the field, limited with the wait', async () => {
+  const anonymous = new Client({ serverUrl: server.url });
+  const report = pageReport.build({
+    platform: 'prolific', extensionVersion: '0.1.0', browser: 'firefox', pathname: '/studies', problem: 'no_tasks',
+    counts: { rows_seen: 0, tasks_read: 0, data_items: 12 }, probes: { study_cards: 0, studies_json: 12 },
+    entries: [{ tag: 'LI', classes: ['list-item'], testid: 'study-676eda540ac41cc075b4e578' }, { tag: 'SPAN', classes: ['amount'], testid: null }],
+  });
+  const answer = await anonymous.postPageReport(report);
+  assert.equal(answer.stored, true);
+  assert.match(answer.fingerprint, /^[0-9a-f]{64}$/);
+  const [row] = await server.sql('SELECT * FROM page_reports');
+  assert.deepEqual({
+    schema: Number(row.schema_version), platform: row.platform, extension_version: row.extension_version, browser: row.browser,
+    page: row.page, problem: row.problem, counts: JSON.parse(row.counts), probes: JSON.parse(row.probes), elements: JSON.parse(row.elements),
+  }, report);
+  assert.deepEqual(Object.keys(row).sort(), ['browser', 'counts', 'day', 'elements', 'extension_version', 'fingerprint', 'id',
+    'page', 'platform', 'probes', 'problem', 'schema_version']);
+
+  // A forged report (the id the builder would have replaced) is refused, naming the field.
+  const forged = { ...report, elements: [{ tag: 'li', classes: [], testid: 'study-676eda540ac41cc075b4e578', count: 1 }] };
+  const refused = await anonymous.postPageReport(forged).catch((e) => e);
+  assert.ok(refused instanceof ServerError);
+  assert.deepEqual([refused.status, refused.code, refused.field], [422, 'looks_identifying', 'elements[0].testid']);
+  assert.match(pageReport.sendWords({ ok: false, error: refused.toJSON() }).message, /^Not stored: your Fairfinder server refused the report\. It says: “elements\[0\]\.testid: /);
+
+  // 10 reports an hour per address (FAIRFINDER_RATE_LIMIT_REPORTS, its default, set above); the refusal counted too.
+  let sent = 2;
+  let limited = null;
+  while (!limited && sent < 20) {
+    limited = await anonymous.postPageReport(report).then(() => null, (e) => e);
+    sent += 1;
+  }
+  assert.equal(sent, 11, 'the eleventh report of the hour is refused');
+  assert.deepEqual([limited.status, limited.code], [429, 'rate_limited']);
+  assert.ok(limited.waitSeconds >= 1 && limited.waitSeconds <= 3600, String(limited.waitSeconds));
+  assert.match(pageReport.sendWords({ ok: false, error: limited.toJSON() }).message, /has had them\. Try again in (\d+ seconds|about \d+ (minutes|hours?))\.$/);
+  assert.equal(Number((await server.sql('SELECT count(*) AS n FROM page_reports'))[0].n), 9);
 });

@@ -1,5 +1,6 @@
 // A loopback HTTP proxy in front of the real Fairfinder server: it counts the requests the extension
-// makes (per method and path), can hold answers back (a slow server) or answer them itself (a busy one).
+// makes (per method and path, noting whether they carried a token), can hold answers back (a slow server) or
+// answer them itself (a busy one).
 // Bodies pass unchanged.
 const http = require('node:http');
 
@@ -13,7 +14,7 @@ async function startCountingProxy(targetUrl) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const path = new URL(req.url, 'http://x').pathname;
-      seen.push({ method: req.method, path, at: Date.now() });
+      seen.push({ method: req.method, path, at: Date.now(), auth: req.headers.authorization || null });
       const forward = () => {
         const upstream = http.request({
           host: target.hostname, port: target.port, method: req.method, path: req.url,
@@ -42,6 +43,10 @@ async function startCountingProxy(targetUrl) {
     /** Requests seen so far, optionally only those to `path` (and `method`). */
     count(path, method = null) {
       return seen.filter((r) => (!path || r.path === path) && (!method || r.method === method)).length;
+    },
+    /** The requests seen to `path`: {method, path, at, auth} (auth: the Authorization header, else null). */
+    requests(path) {
+      return seen.filter((r) => r.path === path);
     },
     setDelay(ms) { delayMs = ms; },
     /** Answer every request with this ({status, headers, body}), or pass them on again (null). */

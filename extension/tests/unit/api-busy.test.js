@@ -56,3 +56,19 @@ test("page reports go without the worker's token", async () => {
   assert.deepEqual(await client.postPageReport({ schema: 1 }), { stored: true });
   assert.deepEqual(server.calls, [{ url: "http://127.0.0.1:9/api/v1/page-reports", method: "POST", auth: null }]);
 });
+
+test("a 429 carries the wait its Retry-After names, and is not a busy server", async () => {
+  const now = Date.parse("2026-12-01T10:00:00Z");
+  const gate = new Gate(() => now);
+  const server = fakeServer([
+    { status: 429, headers: { "retry-after": "1800", "content-type": "application/json" },
+      body: '{"status": 429, "code": "rate_limited", "message": "Too many requests; try again in 1800 seconds."}' },
+    { status: 201, body: '{"stored": true}' },
+  ]);
+  const client = new Client({ serverUrl: "http://127.0.0.1:9", fetch: server.fetch, gate });
+  const limited = await client.postPageReport({ schema: 1 }).catch((e) => e);
+  assert.deepEqual([limited.status, limited.code, limited.waitSeconds, limited.busy], [429, "rate_limited", 1800, false]);
+  assert.equal(limited.toJSON().wait_seconds, 1800);
+  assert.equal(gate.wait(), 0, "the server is not busy: other calls go on");
+  assert.deepEqual(await client.postPageReport({ schema: 1 }), { stored: true });
+});

@@ -90,3 +90,37 @@ test("preview is the JSON that is sent, indented", () => {
   assert.deepEqual(JSON.parse(pageReport.preview(report)), report);
   assert.match(pageReport.preview(report), /\n  "platform": "mturk"/);
 });
+
+test("waitWords says a wait as people do", () => {
+  assert.equal(pageReport.waitWords(1), "1 second");
+  assert.equal(pageReport.waitWords(40), "40 seconds");
+  assert.equal(pageReport.waitWords(89), "89 seconds");
+  assert.equal(pageReport.waitWords(90), "about 2 minutes");
+  assert.equal(pageReport.waitWords(1800), "about 30 minutes");
+  assert.equal(pageReport.waitWords(3600), "about 1 hour");
+  assert.equal(pageReport.waitWords(7200), "about 2 hours");
+  assert.equal(pageReport.waitWords(null), "1 second");
+});
+
+test("sendWords: each answer of the server in words, the server's own quoted when it refused", () => {
+  const words = (answer) => pageReport.sendWords(answer);
+  assert.deepEqual(words({ ok: true, stored: { stored: true } }),
+    { ok: true, message: "Thank you: the report was sent. It holds no text, ids or addresses." });
+  assert.equal(words({ ok: false, error: { status: 404, code: "not_found", message: "There is nothing at this address." } }).message,
+    "Your Fairfinder server does not take page reports yet. Nothing was sent.");
+  assert.equal(words({ ok: false, error: { status: 429, code: "rate_limited", message: "Too many requests; try again in 1800 seconds.", wait_seconds: 1800 } }).message,
+    "Not stored: your Fairfinder server takes only a few page reports an hour from one connection, and has had them. Try again in about 30 minutes.");
+  assert.match(words({ ok: false, error: { status: 429, code: "rate_limited", message: "x" } }).message, /Try again later\.$/);
+  assert.equal(words({ ok: false, error: { status: 413, code: "payload_too_large", message: "A page report can be at most 98304 bytes of JSON; this one is larger, so nothing was stored." } }).message,
+    "Not stored: the report is larger than your Fairfinder server takes. It says: “A page report can be at most 98304 bytes of JSON; this one is larger, so nothing was stored.”");
+  assert.equal(words({ ok: false, error: { status: 422, code: "looks_identifying", field: "elements[0].testid", message: "elements[0].testid: holds a run of 5 or more digits" } }).message,
+    "Not stored: your Fairfinder server refused the report. It says: “elements[0].testid: holds a run of 5 or more digits”");
+  assert.equal(words({ ok: false, busy: true, retryAfter: 20, error: { status: 503, code: "server_busy", message: "The Fairfinder server is busy; trying again in 20 s." } }).message,
+    "Not sent: your Fairfinder server is busy. Try again in 20 seconds.");
+  assert.equal(words({ ok: false, offline: true, error: { status: 0, code: "unreachable", message: "The Fairfinder server could not be reached." } }).message,
+    "The report could not be sent: The Fairfinder server could not be reached.");
+  for (const answer of [{ ok: false }, null, undefined, { ok: false, error: {} }]) {
+    assert.equal(words(answer).ok, false);
+    assert.match(words(answer).message, /^The report could not be sent: /);
+  }
+});
