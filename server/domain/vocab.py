@@ -1,7 +1,7 @@
 """The review vocabulary (DESIGN §3): rating dimensions, outcomes and flags. Pure data and rules."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 RATING_DIMENSIONS = ("pay", "fairness", "speed", "communication")
 # How a review's author is shown once they deleted their account and left their reviews.
@@ -61,7 +61,7 @@ REVIEW_CONTENT = "a rating, an outcome, the time worked or until approval, a bon
 
 
 def review_says_something(ratings: Mapping[str, int | None], outcome: str | None, worked_seconds: int | None,
-                          approval_seconds: int | None, bonus_cents: int | None, flags: list[str],
+                          approval_seconds: int | None, bonus_cents: int | None, flags: Sequence[str],
                           comment: str) -> bool:
     return (any(value is not None for value in ratings.values()) or outcome is not None
             or worked_seconds is not None or approval_seconds is not None or bonus_cents is not None

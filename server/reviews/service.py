@@ -6,6 +6,7 @@ The moderation service (server/moderation/service.py) changes reviews' status th
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from server.reviews.queries import existing_review, load_review_outs, own_review
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPatch
 from server.stats.settle import requester_changed
 from server.requesters.checks import check_group_id, check_requester_id
-from server.tasks.records import record_requester, record_tasks
+from server.tasks.records import Source, record_requester, record_tasks
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
 # A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.
@@ -41,7 +42,7 @@ def _seconds(worked_seconds: int | None, minutes_worked: float | None) -> int | 
 
 
 def _check_says_something(ratings: dict[str, int | None], outcome: str | None, worked_seconds: int | None,
-                          approval_seconds: int | None, bonus_cents: int | None, flags: list[str], comment: str) -> None:
+                          approval_seconds: int | None, bonus_cents: int | None, flags: Sequence[str], comment: str) -> None:
     if not review_says_something(ratings, outcome, worked_seconds, approval_seconds, bonus_cents, flags, comment):
         raise ApiError(422, "empty_review", f"A review must say something: give at least {REVIEW_CONTENT}.")
 
@@ -73,10 +74,11 @@ async def create_review(session: AsyncSession, worker: Worker, data: ReviewIn) -
                             requester_name=data.requester_name, title=data.task.title,
                             reward_cents=data.task.reward_cents, currency=data.task.currency,
                             hit_set_id=data.task.hit_set_id)
-                recorded = await record_tasks(session, [task], in_transaction=True)
+                recorded = await record_tasks(session, [task], in_transaction=True, source=Source(worker_id))
                 requester, task_type = recorded.requesters[0], recorded.task_types[0]
             else:
-                requester = await record_requester(session, data.platform, data.requester_id, data.requester_name)
+                requester = await record_requester(session, data.platform, data.requester_id, data.requester_name,
+                                                   source=Source(worker_id))
             reviewed = (requester.id, task_type.id if task_type else None)
             review = Review(
                 worker_id=worker_id, requester_id=requester.id, task_type_id=reviewed[1],

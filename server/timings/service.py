@@ -14,7 +14,7 @@ from server.domain.paging import is_row_id
 from server.errors import ApiError, not_found
 from server.stats.settle import requester_changed
 from server.requesters.checks import check_task_ids
-from server.tasks.records import record_tasks
+from server.tasks.records import Source, record_tasks
 from server.timings.schemas import TimingIn
 
 MAX_TIMING = timedelta(hours=24)
@@ -59,7 +59,7 @@ async def record_timing(session: AsyncSession, worker: Worker, data: TimingIn) -
                 Timing.worker_id == worker.id, Timing.assignment_id == data.assignment_id))
             if existing is not None:
                 return existing, False
-        recorded = await record_tasks(session, [task], in_transaction=True)
+        recorded = await record_tasks(session, [task], in_transaction=True, source=Source(worker.id))
         timing = Timing(worker_id=worker.id, task_type_id=recorded.task_types[0].id, assignment_id=data.assignment_id,
                         accepted_at=accepted, ended_at=ended, seconds=seconds, outcome=data.outcome)
         session.add(timing)

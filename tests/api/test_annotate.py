@@ -318,9 +318,13 @@ def test_unseen_tasks_and_requesters_are_recorded(client, db):
         ("Survey about shopping", group_id("H1"), 90), ("Second task", None, None)]
 
 
-def test_a_new_batch_id_of_a_known_task_type_is_stored(client, db):
+def test_a_new_batch_id_of_a_known_task_type_is_stored(client, alice, db):
     annotate(client, page(a_task(hit_set_id=group_id("H1"))))
+    # An anonymous page never rewrites a stored fact: the Accept link keeps pointing at the batch it had.
     annotate(client, page(a_task(hit_set_id=group_id("H2"))))
+    assert db.rows("SELECT latest_hit_set_id FROM task_types") == [(group_id("H1"),)]
+    # A signed-in worker's page moves it to the batch the platform lists now.
+    annotate(client, page(a_task(hit_set_id=group_id("H2"))), headers=alice)
     assert db.rows("SELECT latest_hit_set_id FROM task_types") == [(group_id("H2"),)]
     assert db.count("task_types") == 1
 
