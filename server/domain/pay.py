@@ -125,6 +125,10 @@ class Hourly(msgspec.Struct):
     p_approved: float | None = None
     median_rate: float | None = None  # rate_p50 (basis task)
     pooled_rate: float | None = None  # pooled_pay*3600/pooled_seconds (basis task)
+    # Bonuses (basis task, only when timed work was paid bonuses): cents_per_hour counts the typical bonus (the mean
+    # bonus of completed timed work) in each task's pay; without_bonus is the same figure with no bonus at all.
+    typical_bonus_cents: float | None = None
+    without_bonus: float | None = None
 
 
 # --- input hygiene ----------------------------------------------------------
@@ -433,7 +437,8 @@ def effective_hourly(
             d_r = min(_MAX_SECONDS, sum_r / n_r)
         else:
             d_r = min(_MAX_SECONDS, max(0.0, _opt(task.returned_median_seconds) or 0.0))
-        pay = reward + _cents(_finite(task.mean_bonus_cents) or 0.0)
+        bonus = _cents(_finite(task.mean_bonus_cents) or 0.0)
+        pay = reward + bonus
         pooled_s = _finite(task.pooled_seconds)
         pooled_pay = _finite(task.pooled_pay_cents)
         pooled_rate = None
@@ -449,6 +454,8 @@ def effective_hourly(
             p_approved=p,
             median_rate=_opt(task.rate_p50),
             pooled_rate=pooled_rate,
+            typical_bonus_cents=bonus if bonus > 0 else None,
+            without_bonus=_rate(reward, p, q, d, d_r) if bonus > 0 else None,
         )
 
     if has_requester and requester is not None:

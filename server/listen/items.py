@@ -41,6 +41,7 @@ def spoken_task(annotation: Annotation) -> SpokenTask:
         reward_cents=annotation.reward_cents, currency=annotation.currency,
         duration_seconds=annotation.hourly.duration_seconds, cents_per_hour=annotation.hourly.cents_per_hour,
         band=annotation.hourly.band, basis=annotation.hourly.basis, n=annotation.hourly.n,
+        without_bonus_cents_per_hour=annotation.hourly.without_bonus_cents_per_hour,
         reviews=requester.reviews, approval_seconds=requester.approval_seconds,
         rejections=requester.rejections, blocks=requester.blocks, flags=flags,
         hidden_reasons=[reason.message for reason in annotation.verdict.reasons] if annotation.verdict.hidden else [],

@@ -25,6 +25,7 @@ from server.db.models import (
 )
 from server.domain import pay
 from server.domain.aggregate import Report, report_samples
+from server.domain.figures import bonus_words, shown_hourly
 from server.domain.money import format_cents, format_hourly
 from server.domain.summary import Platform, RequesterSummary, platform_from_row, sample_summary, summary_of
 from server.domain.vocab import RATING_DIMENSIONS, active_flags, should_avoid
@@ -89,13 +90,15 @@ async def load_task_rows(session: AsyncSession, requester_pk: int, summary: Requ
         .limit(MAX_TASK_TYPES))).all()
     out = []
     for title, reward, currency, stated, n_samples, n_reviews, stats_summary, flag_counts in rows:
-        hourly = pay.effective_hourly(sample_summary(stats_summary), reward, requester_prior, platform_prior,
-                                      stated_seconds=stated)
+        hourly = shown_hourly(pay.effective_hourly(sample_summary(stats_summary), reward, requester_prior,
+                                                   platform_prior, stated_seconds=stated))  # as annotate shows it
         avoid = should_avoid(active_flags(flag_counts or {}, n_reviews), summary.blocks)
         band = pay.band(hourly.cents_per_hour, TARGET, avoid=avoid)
         out.append(TaskRow(
             title=title, reward=format_cents(reward, currency),
-            hourly=format_hourly(hourly.cents_per_hour, currency) if hourly.cents_per_hour is not None else "not known yet",
+            hourly=(" ".join(filter(None, [format_hourly(hourly.cents_per_hour, currency),
+                                            bonus_words(hourly, currency)]))
+                    if hourly.cents_per_hour is not None else "not known yet"),
             basis=basis_words(hourly), band=BAND_WORDS.get(band, band), reviews=int(n_reviews), samples=int(n_samples)))
     return out, [row[2] for row in rows]
 

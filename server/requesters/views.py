@@ -9,6 +9,7 @@ from typing import Any
 from accessibility.speech import say_approval, say_count, say_duration
 from scrapers import ids
 from server.domain import pay
+from server.domain.figures import rating_text
 from server.domain.money import format_cents, format_hourly
 from server.domain.summary import RequesterSummary
 from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS
@@ -112,7 +113,8 @@ class RequesterPage:
 
 
 def number(value: float) -> str:
-    return f"{value:.1f}"
+    """A rating as every surface shows it: two decimals, rounded once (server/domain/figures.py)."""
+    return rating_text(value) or ""
 
 
 def summary_sentence(summary: RequesterSummary, timed_types: int, currency: str) -> str:
