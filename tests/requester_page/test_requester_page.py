@@ -133,7 +133,7 @@ def test_scores_rejections_and_flags(seeded: TestClient) -> None:
     assert [th.attrs.get("scope") for th in table.find("thead").find_all("th")] == ["col"] * 4
     rows = table_rows(table)
     assert [r[0] for r in rows] == ["Pay", "Fairness", "Speed", "Communication"]
-    assert rows[0][1:3] == ["3.3", "3"]  # (5 + 2 + 3) / 3
+    assert rows[0][1:3] == ["3.33", "3"]  # (5 + 2 + 3) / 3, two decimals as everywhere (docs/figures.md)
     assert rows[1][1:3] == ["3.0", "2"]
     assert rows[3][1:] == ["not rated yet", "0", "not rated yet"]
     assert float(rows[0][3]) < 3.4  # the cautious score sits below the mean
@@ -196,7 +196,7 @@ def test_other_communities_apart_and_labelled(seeded: TestClient) -> None:
     turkopticon = facts(articles[0].find("dl"))
     assert turkopticon == {
         "Its reviews shown here": "1", "Reviews counted by Turkopticon": "120",
-        "Pay": "2.5 of 5, from 100 ratings", "Fairness": "4.0 of 5, from 80 ratings",
+        "Pay": "2.50 of 5, from 100 ratings", "Fairness": "4.00 of 5, from 80 ratings",
         "Rejections": "7 reported", "Blocks": "1 reported", "Approval time": "Approves in about 2 hours",
         "Typical hourly pay": "$6.50 an hour"}
     peer = facts(articles[1].find("dl"))
