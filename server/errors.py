@@ -173,7 +173,8 @@ _DESCRIPTIONS = {
     422: "A value is invalid; `field` names it.",
     429: "Rate limited (docs/security.md): retry after the Retry-After seconds; RateLimit-* headers tell the budget.",
     431: "`headers_too_large`: the request headers (or the whole request head) are larger than the server accepts.",
-    503: "The database is busy; nothing was changed. Retry after the Retry-After seconds.",
+    503: ("`overloaded`: the server has more requests in hand than it takes (server/loadshed.py), or `busy`: the "
+          "database is; nothing was changed. Retry after the Retry-After seconds."),
 }
 
 
@@ -183,9 +184,10 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     400 is always among them: any parameter or body can be unreadable (and Litestar would otherwise
     document its own validation shape, which clients never receive). So is 429: every route is rate limited
     (server/security.py answers it before the route runs), and so are 414 and 431, which it answers for any
-    address or head too large. A route that takes a body (it lists 413) can also answer 415.
+    address or head too large, and 503: any request can be shed at once when the server is overloaded
+    (server/loadshed.py). A route that takes a body (it lists 413) can also answer 415.
     """
     from litestar.openapi import ResponseSpec  # noqa: PLC0415 - only needed when the app is built
 
     return {status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status])
-            for status in sorted({400, 414, 429, 431, *statuses, *((415,) if 413 in statuses else ())})}
+            for status in sorted({400, 414, 429, 431, 503, *statuses, *((415,) if 413 in statuses else ())})}

@@ -213,7 +213,7 @@ def _with_parameters(*parameters: Parameter) -> type[Operation]:
 _FIELDS = _query("fields[requesters]", "JSON:API sparse fieldset: the attributes to send, in this order, from "
                  "`name`, `rid`, `aggregates`, `aliases` (unknown names are ignored). Another `fields…` parameter "
                  "without this one is a 400.")
-_FRONT = ("414, 429 and 431 come from the server's front layer, before these routes run, in Fairfinder's own error "
+_FRONT = ("414, 429, 431 and 503 (overloaded) come from the server's front layer, before these routes run, in Fairfinder's own error "
           "shape `{status, code, message}`, not Turkopticon's.")
 
 
@@ -222,7 +222,7 @@ def _to2_error_spec(description: str) -> ResponseSpec:
                         description=f"Turkopticon 2's error document: {description}")
 
 
-# Everything but 400 in Fairfinder's shape (414, 429, 431: server/security.py); 400 in Turkopticon 2's.
+# Everything but 400 in Fairfinder's shape (414, 429, 431: server/security.py; 503: server/loadshed.py); 400 in Turkopticon 2's.
 _TO2_FRONT = {status: spec for status, spec in error_responses().items() if status != 400}
 
 

@@ -15,6 +15,8 @@ def test_openapi_lists_every_api_route_with_error_shapes(client):
         for method, operation in operations.items():
             errors = {code: spec for code, spec in operation["responses"].items() if code.startswith("4")}
             assert errors, f"{method.upper()} {path} documents no error response"
+            # any request can be shed at once under load (server/loadshed.py): the document says so
+            assert "503" in operation["responses"], f"{method.upper()} {path} does not document 503 overloaded"
             for spec in errors.values():
                 schema = spec["content"]["application/json"]["schema"]
                 assert schema.get("$ref", "").endswith("/ErrorBody"), (method, path, spec)
