@@ -134,7 +134,7 @@ def test_scores_rejections_and_flags(seeded: TestClient) -> None:
     rows = table_rows(table)
     assert [r[0] for r in rows] == ["Pay", "Fairness", "Speed", "Communication"]
     assert rows[0][1:3] == ["3.33", "3"]  # (5 + 2 + 3) / 3, two decimals as everywhere (docs/figures.md)
-    assert rows[1][1:3] == ["3.0", "2"]
+    assert rows[1][1:3] == ["3.00", "2"]
     assert rows[3][1:] == ["not rated yet", "0", "not rated yet"]
     assert float(rows[0][3]) < 3.4  # the cautious score sits below the mean
     shown = facts(section.find("dl"))
@@ -158,7 +158,10 @@ def test_task_type_table(seeded: TestClient) -> None:
         ("Rate sentences", "$3.00", "2 timings of this task", "2"),
     ]
     for row in rows:
-        assert row[2].startswith("$") and row[2].endswith("/h")
+        # The hourly, then what it says about bonuses when timed work was paid some (docs/figures.md).
+        hourly, _, bonus = row[2].partition(" ")
+        assert hourly.startswith("$") and hourly.endswith("/h")
+        assert bonus == "" or (bonus.startswith("with typical bonuses of $") and bonus.endswith("/h without"))
         assert row[4] in {"good pay", "fair pay", "low pay"}
 
 
