@@ -297,6 +297,10 @@ class WorkHistoryItem(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     requester_feedback: Mapped[str] = mapped_column(Text, default="")
+    # How its values arrived (docs/certificate.md): "platform_page" from a raw page of the platform's own history
+    # (the extension's sync), "self_reported" from normalized items (typed, or made by any client). A certificate
+    # says which of its tasks are which, or leaves the self-reported ones out.
+    source: Mapped[str] = mapped_column(String(16), default="self_reported", server_default="self_reported")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

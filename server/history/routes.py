@@ -21,6 +21,7 @@ from scrapers.prolific_history import parse_submissions
 from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Worker, WorkHistoryItem, utcnow
+from server.domain.earnings import PLATFORM_PAGE, SELF_REPORTED
 from server.domain.paging import is_row_id
 from server.errors import ApiError, error_responses, not_found
 from server.history.queries import filtered, newest_first
@@ -154,7 +155,8 @@ class HistoryController(Controller):
             page = PageInfo(page_number=parsed.page_number, total_results=parsed.total_results,
                             has_more=parsed.has_more)
         async with write_transaction(db_session):
-            counts = await import_items(db_session, worker.id, items, now)
+            counts = await import_items(db_session, worker.id, items, now,
+                                        SELF_REPORTED if page is None else PLATFORM_PAGE)
         return ImportResult(received=counts.received, added=counts.added, updated=counts.updated,
                             unchanged=counts.unchanged, page=page)
 

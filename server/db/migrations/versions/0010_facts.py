@@ -1,4 +1,4 @@
-"""facts: requester name votes (issue 18 item 3)
+"""facts: requester name votes, where each work history row comes from (issue 18 items 3, 4)
 
 Revision ID: 0010
 Revises: 0007
@@ -7,6 +7,9 @@ Create Date: 2026-12-08 12:00:00.000000
 Existing rows:
 * requester_name_votes: none are invented. A requester keeps the name it has until sources vote (a vote then
   weighs against the others; server/domain/names.py).
+* work_history.source: every existing row becomes "self_reported". Nothing recorded how a row arrived, and a
+  certificate must never call hand-entered work captured from the platform; the extension's next history sync
+  sends the platform's pages again and marks the rows they hold "platform_page".
 """
 from __future__ import annotations
 
@@ -41,9 +44,13 @@ def upgrade() -> None:
                               sqlite_where=sa.text('worker_id IS NOT NULL'), postgresql_where=sa.text('worker_id IS NOT NULL'))
         batch_op.create_index('uq_requester_name_votes_anonymous', ['requester_id', 'day', 'name'], unique=True,
                               sqlite_where=sa.text('worker_id IS NULL'), postgresql_where=sa.text('worker_id IS NULL'))
+    with op.batch_alter_table('work_history', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source', sa.String(length=16), server_default='self_reported', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('work_history', schema=None) as batch_op:
+        batch_op.drop_column('source')
     with op.batch_alter_table('requester_name_votes', schema=None) as batch_op:
         batch_op.drop_index('uq_requester_name_votes_anonymous', sqlite_where=sa.text('worker_id IS NULL'),
                             postgresql_where=sa.text('worker_id IS NULL'))
