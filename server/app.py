@@ -49,6 +49,7 @@ from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatt
                                   process_exited, rate_limited)
 from server.security import PathPolicy, SecurityLayer
 from server.settings import Settings, load_settings
+from server.stats.queue import WriteQueue, configure_queue
 from server.stats.settle import configure_settling, settle
 from server.tasks.service import recorded_into
 from server.tasks.cache import AnnotateCache
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
     app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
     configure_settling(app.state.sessionmaker, settings.sync_refresh_rows)  # big requesters: server/stats/settle.py
+    app.state.write_queue = WriteQueue(app.state.sessionmaker)  # group commit of new reviews and timings
+    configure_queue(app.state.sessionmaker, app.state.write_queue)
     if is_postgresql(settings.database_url):
         publish_changes(app.state.sessionmaker)  # other processes drop what these commits change from their caches
     app.state.cluster = ClusterRuntime(settings, cache, shared_limits)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -344,6 +345,31 @@ class DirtyRequester(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)  # the first write not settled: how stale it may be
     changes: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every write: the settler sees one it missed
+    # The parts written since (task type ids; 0: the requester's reviews naming no task type), so that the
+    # settler recomputes only those; None: every part (server/domain/parts.py).
+    parts: Mapped[list[int] | None] = mapped_column(JSON, default=None)
+
+
+class TaskTypePart(Base):
+    """A task type's share of its requester's aggregates (server/domain/parts.py `Part`, as msgpack): what the
+    requester's figures are combined from, so that a write recomputes only the task types it touched. Kept with
+    the task type's task_type_stats row: there is a part exactly when there is a row."""
+
+    __tablename__ = "task_type_parts"
+
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id", ondelete="CASCADE"), primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RequesterPart(Base):
+    """A requester's own part (its reviews that name no task type). Its presence says that the requester's
+    parts are complete: a requester without one (aggregates from before parts existed) is recomputed whole."""
+
+    __tablename__ = "requester_parts"
+
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class PlatformStats(Base):

@@ -18,6 +18,7 @@ crash are settled at the next start.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,10 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db.engine import write_transaction
 from server.db.models import DirtyRequester, Requester, RequesterStats, utcnow
-from server.stats.refresh import compute_requester, refresh_requester, store_requester
+from server.stats.refresh import compute_requester, refresh_requesters, store_requester
 
-# session.info key: reviews + samples from which a requester is settled later (0 or absent: never).
+# session.info keys: reviews + samples from which a requester is settled later (0 or absent: never); while a group
+# of writes is written (server/stats/queue.py), the requesters it touched, with their parts (None: all), which
+# requester_changed notes there for one recompute at the end of the group instead of recomputing at once.
 SYNC_REFRESH_ROWS = "fairfinder_sync_refresh_rows"
+DEFERRED_CHANGES = "fairfinder_deferred_changes"
 
 
 def configure_settling(sessionmaker: async_sessionmaker[AsyncSession], sync_refresh_rows: int) -> None:
@@ -44,33 +48,62 @@ def settles_later(stored_rows: int | None, limit: int) -> bool:
     return limit > 0 and stored_rows is not None and stored_rows >= limit
 
 
-async def requester_changed(session: AsyncSession, requester_id: int) -> None:
+async def requester_changed(session: AsyncSession, requester_id: int, parts: Collection[int] | None = None) -> None:
     """Keep a requester's aggregates current after a write to its reviews or timings (in that write's
-    transaction): recompute them now, or mark the requester for the settler when it is big."""
+    transaction): recompute them now, or mark the requester for the settler when it is big. `parts`: the task
+    types the write touched (OWN for a review naming none), so that only those are recomputed; None: all.
+    In a group of writes, only noted: the group recomputes each requester once, after its last write."""
+    deferred: dict[int, set[int] | None] | None = session.info.get(DEFERRED_CHANGES)
+    if deferred is None:
+        await requesters_changed(session, {requester_id: parts})
+    elif parts is None or deferred.get(requester_id, set()) is None:
+        deferred[requester_id] = None
+    else:
+        deferred.setdefault(requester_id, set()).update(parts)  # type: ignore[union-attr]  # not None: checked above
+
+
+async def requesters_changed(session: AsyncSession, changed: Mapping[int, Collection[int] | None]) -> None:
+    """requester_changed for many requesters at once (a group of writes): one read of their stored sizes and
+    markers, one write of the markers, one recompute of the small ones."""
     await session.flush()
-    row = (await session.execute(
-        select(RequesterStats.reviews, RequesterStats.summary, DirtyRequester.changes).select_from(Requester)
-        .outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
-        .outerjoin(DirtyRequester, DirtyRequester.requester_id == Requester.id)
-        .where(Requester.id == requester_id))).first()
-    if row is None:
-        return  # no such requester (any more): nothing to keep
-    stored_rows = row.reviews + int((row.summary or {}).get("n", 0)) if row.reviews is not None else None
-    big = settles_later(stored_rows, session.info.get(SYNC_REFRESH_ROWS) or 0)
-    if big or row.changes is not None:
-        await mark_dirty(session, requester_id)
-    if not big:
-        # Small: recompute now. Should it still have a marker (it shrank, or no settler runs here), the
-        # marker was counted up as well, so that a settler pass under way does not keep an older snapshot.
-        await refresh_requester(session, requester_id)
+    connection = await session.connection()
+    limit = session.info.get(SYNC_REFRESH_ROWS) or 0
+    now: dict[int, Collection[int] | None] = {}
+    marks: list[dict[str, Any]] = []
+    ids = sorted(changed)
+    for start in range(0, len(ids), 5_000):
+        rows = await connection.execute(
+            select(Requester.id, RequesterStats.reviews, RequesterStats.summary, DirtyRequester.changes,
+                   DirtyRequester.parts).select_from(Requester)
+            .outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
+            .outerjoin(DirtyRequester, DirtyRequester.requester_id == Requester.id)
+            .where(Requester.id.in_(ids[start:start + 5_000])))
+        for requester_id, reviews, summary, changes, marked in rows:  # no row: no such requester (any more)
+            parts = changed[requester_id]
+            stored_rows = reviews + int((summary or {}).get("n", 0)) if reviews is not None else None
+            big = settles_later(stored_rows, limit)
+            if changes is not None:  # marked already: what the settler has not recomputed yet counts as touched
+                parts = None if parts is None or marked is None else {*marked, *parts}
+            if big or changes is not None:
+                marks.append({"requester_id": requester_id, "marked_at": utcnow(), "changes": 1,
+                              "parts": None if parts is None else sorted(parts)})
+            if not big:
+                # Small: recompute now. Should it still have a marker (it shrank, or no settler runs here), the
+                # marker was counted up as well, so that a settler pass under way does not keep an older snapshot.
+                now[requester_id] = parts
+    if marks:
+        await connection.execute(_mark_statement(connection.dialect.name), marks)
+    if now:
+        await refresh_requesters(session, now)
 
 
-async def mark_dirty(session: AsyncSession, requester_id: int) -> None:
-    """Insert the requester's marker, or count one more change on it (the settler compares the count)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(DirtyRequester).values(requester_id=requester_id, marked_at=utcnow(), changes=1)
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["requester_id"], set_={"changes": DirtyRequester.changes + 1}))
+def _mark_statement(dialect: str) -> Any:
+    """Insert a requester's marker, or count one more change on it (the settler compares the count) and take
+    the parts it now waits for."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DirtyRequester)
+    return statement.on_conflict_do_update(index_elements=["requester_id"], set_={
+        "changes": DirtyRequester.changes + 1, "parts": statement.excluded.parts})
 
 
 @dataclass
@@ -117,11 +150,12 @@ async def settle_requester(sessionmaker: async_sessionmaker[AsyncSession], reque
     """Recompute one marked requester: "settled", "still_dirty" or "skipped" (see SettleReport)."""
     async with sessionmaker() as session:
         # The marker first: what is read after it includes every write it counts.
-        seen = (await session.execute(select(DirtyRequester.marked_at, DirtyRequester.changes)
+        seen = (await session.execute(select(DirtyRequester.marked_at, DirtyRequester.changes, DirtyRequester.parts)
                                       .where(DirtyRequester.requester_id == requester_id))).first()
         if seen is None:
             return "skipped"
-        computed = await compute_requester(session, requester_id, background=True)
+        # Only the parts written since it was last settled (all of them when the marker does not say).
+        computed = await compute_requester(session, requester_id, background=True, parts=seen.parts)
     async with sessionmaker() as session, write_transaction(session):
         now = (await session.execute(select(DirtyRequester.marked_at, DirtyRequester.changes)
                                      .where(DirtyRequester.requester_id == requester_id))).first()

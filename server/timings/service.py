@@ -1,7 +1,9 @@
 """Timing writes: checking a measured task, recording it (idempotent per assignment id) and deleting one.
-Each moves its requester's aggregates in the same transaction."""
+Each moves its requester's aggregates in the same transaction; new timings are written in groups (server/stats/queue.py)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -12,9 +14,11 @@ from server.db.engine import write_transaction
 from server.db.models import TaskType, Timing, Worker
 from server.domain.paging import is_row_id
 from server.errors import ApiError, not_found
+from server.stats.queue import write
 from server.stats.settle import requester_changed
+from server.domain.names import clean_name
 from server.requesters.checks import check_task_ids
-from server.tasks.records import Source, record_tasks
+from server.tasks.records import Sighting, Source, record_tasks, vote_names
 from server.timings.schemas import TimingIn
 
 MAX_TIMING = timedelta(hours=24)
@@ -47,25 +51,67 @@ def check_timing(data: TimingIn) -> tuple[datetime, datetime, float]:
     return accepted, ended, seconds
 
 
+@dataclass
+class NewTiming:
+    """A timing to record, as the write queue carries it (server/stats/queue.py)."""
+
+    worker_id: int
+    task: Task
+    data: TimingIn
+    accepted: datetime
+    ended: datetime
+    seconds: float
+
+
 async def record_timing(session: AsyncSession, worker: Worker, data: TimingIn) -> tuple[Timing, bool]:
-    """The stored timing and whether it is new: a repeat of an assignment id gives back the first one."""
+    """The stored timing and whether it is new: a repeat of an assignment id gives back the first one. Written in
+    a group with the reviews and timings that arrive with it, and answered once that group is committed."""
     accepted, ended, seconds = check_timing(data)
     check_task_ids(data.platform, data.requester_id, data.hit_set_id)
     task = Task(platform=data.platform, requester_id=data.requester_id, requester_name=data.requester_name,
                 title=data.title, reward_cents=data.reward_cents, currency=data.currency, hit_set_id=data.hit_set_id)
-    async with write_transaction(session):
-        if data.assignment_id is not None:
-            existing = await session.scalar(select(Timing).where(
-                Timing.worker_id == worker.id, Timing.assignment_id == data.assignment_id))
-            if existing is not None:
-                return existing, False
-        recorded = await record_tasks(session, [task], in_transaction=True, source=Source(worker.id))
-        timing = Timing(worker_id=worker.id, task_type_id=recorded.task_types[0].id, assignment_id=data.assignment_id,
-                        accepted_at=accepted, ended_at=ended, seconds=seconds, outcome=data.outcome)
-        session.add(timing)
-        await session.flush()
-        await requester_changed(session, recorded.requesters[0].id)
-    return timing, True
+    return await write(session, record_timings, NewTiming(worker.id, task, data, accepted, ended, seconds))
+
+
+async def record_timings(session: AsyncSession, items: Sequence[NewTiming]) -> list[tuple[Timing, bool] | Exception]:
+    """Write timings in the session's write transaction (a batch writer of the write queue): repeats of an
+    assignment id (stored, or earlier in the batch) give back the first; the others' tasks are recorded and the
+    timings inserted together, and their task types' aggregates noted for the group's recompute."""
+    results: list[tuple[Timing, bool] | Exception | None] = [None] * len(items)
+    keys = {(item.worker_id, item.data.assignment_id) for item in items if item.data.assignment_id is not None}
+    stored: dict[tuple[int, str | None], Timing] = {}
+    if keys:
+        stored = {(t.worker_id, t.assignment_id): t for t in await session.scalars(select(Timing).where(
+            Timing.worker_id.in_({w for w, _ in keys}), Timing.assignment_id.in_({a for _, a in keys})))}
+    fresh: dict[int, Timing] = {}
+    first: dict[tuple[int, str | None], int] = {}
+    for index, item in enumerate(items):
+        key = (item.worker_id, item.data.assignment_id)
+        if key in stored:
+            results[index] = (stored[key], False)
+        elif item.data.assignment_id is not None and key in first:
+            continue  # the same assignment twice in one batch: the second gets the first back, below
+        else:
+            first.setdefault(key, index)
+            fresh[index] = Timing(worker_id=item.worker_id, assignment_id=item.data.assignment_id,
+                                  accepted_at=item.accepted, ended_at=item.ended, seconds=item.seconds,
+                                  outcome=item.data.outcome)
+    recorded = await record_tasks(session, [items[index].task for index in fresh], in_transaction=True)
+    for timing, task_type in zip(fresh.values(), recorded.task_types):
+        timing.task_type_id = task_type.id
+    # The name each worker's page gave the requester is their vote (server/domain/names.py).
+    await vote_names(session, [Sighting(requester.id, name, Source(items[index].worker_id))
+                               for index, requester in zip(fresh, recorded.requesters)
+                               if (name := clean_name(items[index].task.requester_name))])
+    session.add_all(fresh.values())
+    await session.flush()
+    for (index, timing), requester in zip(fresh.items(), recorded.requesters):
+        await requester_changed(session, requester.id, {timing.task_type_id})
+        results[index] = (timing, True)
+    for index, item in enumerate(items):
+        if results[index] is None:
+            results[index] = (fresh[first[(item.worker_id, item.data.assignment_id)]], False)
+    return [result if result is not None else RuntimeError("unanswered") for result in results]
 
 
 async def delete_timing(session: AsyncSession, worker: Worker, timing_id: int) -> None:
@@ -78,4 +124,4 @@ async def delete_timing(session: AsyncSession, worker: Worker, timing_id: int) -
         await session.delete(timing)
         await session.flush()
         assert task_type is not None
-        await requester_changed(session, task_type.requester_id)
+        await requester_changed(session, task_type.requester_id, {task_type.id})
