@@ -43,7 +43,7 @@ system-deps:
 	fi
 
 migrate: install runtime-deps
-	$(BIN)/fairfinder migrate
+	$(BIN)/fairfinder --create migrate
 
 demo: migrate
 	$(BIN)/fairfinder demo --if-empty

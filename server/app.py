@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.template.config import TemplateConfig
@@ -24,6 +23,7 @@ from server import (
     certificate,
     community,
     compat,
+    front,
     history,
     listen,
     me,
@@ -35,6 +35,7 @@ from server import (
     timings,
     workers,
 )
+from server.apidocs import APIDOCS_STATIC, SwaggerPage
 from server.cluster.changes import publish_changes
 from server.cluster.pg import is_postgresql
 from server.cluster.ratelimit import SharedLimits
@@ -64,23 +65,13 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@get("/", media_type=MediaType.JSON, tags=["service"], summary="What this server is and where to start")
-async def index() -> dict[str, str]:
-    return {
-        "service": "Fairfinder",
-        "version": __version__,
-        "docs": "/schema",
-        "openapi": "/schema/openapi.json",
-        "annotate": "POST /api/v1/annotate",
-    }
-
-
 # The service's own routes: probes and scrapes are never rate limited (a load balancer must see a busy server as
 # alive).
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
-SERVICE = Feature("service", [index, health], exempt_paths=paths_of(health))
+SERVICE = Feature("service", [health, APIDOCS_STATIC], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
-FEATURES: tuple[Feature, ...] = (SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE, timings.FEATURE,
+FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE,
+                                 timings.FEATURE,
                                  moderation.FEATURE, requesters.FEATURE, listen.FEATURE, community.FEATURE,
                                  compat.FEATURE, history.FEATURE, me.FEATURE, certificate.FEATURE, page_reports.FEATURE,
                                  PROBES)
@@ -160,13 +151,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Fairfinder API", version=__version__, path="/schema",
             description="Crowd reviews and effective hourly pay for microtask workers.",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[SwaggerPage(path=["/", "/swagger"])],  # served from this server (server/apidocs)
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": formatter_config(settings.log_format)},  # JSON lines or text (docs/monitoring.md)
             # aiosqlite's DEBUG lines carry SQL parameters (worker data); alembic chatters when /ready reads the migrations
-            loggers={"aiosqlite": {"level": "WARNING"}, "alembic": {"level": "WARNING"}},
+            # apscheduler: two INFO lines per run of every job (settle runs every few seconds); ours is one per job
+            loggers={"aiosqlite": {"level": "WARNING"}, "alembic": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
             log_exceptions="never",  # server/errors.py logs unexpected errors once, without request data
         ),
         debug=False,

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from litestar import Request
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.engine import write_transaction
@@ -43,11 +43,13 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def worker_for_token(session: AsyncSession, token: str) -> tuple[Worker, Token] | None:
+    """The worker of an active token: known, not revoked, not past its end (a browser's sign-in token ends)."""
     row = (
         await session.execute(
             select(Worker, Token)
             .join(Token, Token.worker_id == Worker.id)
-            .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None))
+            .where(Token.token_hash == hash_token(token), Token.revoked_at.is_(None),
+                   or_(Token.expires_at.is_(None), Token.expires_at > datetime.now(timezone.utc)))
         )
     ).first()
     return (row[0], row[1]) if row else None
@@ -61,14 +63,14 @@ async def authenticate(request: Request, session: AsyncSession, *, required: boo
         return None
     worker = await use_token(session, token)
     if worker is None:
-        raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
+        raise ApiError(401, "invalid_token", "This token is unknown, has been revoked or has ended.")
     return worker
 
 
 async def use_token(session: AsyncSession, token: str) -> Worker | None:
-    """The worker of an active token (noting, coarsely, that it was used); None when unknown or revoked.
+    """The worker of an active token (noting, coarsely, that it was used); None when unknown, revoked or ended.
 
-    Shared by the bearer header here and the /listen page's cookie (server/listen/routes.py).
+    Shared by the bearer header here and the pages' cookies (server/web/session.py).
     """
     found = await worker_for_token(session, token)
     if found is None:

@@ -1,4 +1,10 @@
-"""The `fairfinder` command: serve, migrate, demo, recompute, export, page-reports and the rest (`--help`)."""
+"""The `fairfinder` command: serve, migrate, demo, recompute, export, import, backup, restore, set-role, sign-in-link,
+page-reports, certificate verify.
+
+Every command that uses the data says where first (the data folder, the database, on standard error). A command
+that would make a new database or server secret does so only when asked to: `--create`, a data folder named with
+`--data-dir` / FAIRFINDER_DATA_DIR (or DATABASE_URL), or a "yes" at a terminal; `make run` passes --create.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -18,21 +24,107 @@ from server.settings import Settings, SettingsError, load_settings, settings_tab
 
 console = Console(stderr=True)
 
+# Exit statuses, the same for every command (`fairfinder --help`, docs/cli.md).
+EXIT_OK = 0
+EXIT_NOT_VALID = 1  # the check ran and the answer is no (a certificate is not genuine), or the work failed
+EXIT_INVALID = 2  # what was given cannot be used: arguments, settings, a file of the wrong kind; or refused
+EXIT_NOT_FOUND = 3  # the file, database, account or source named does not exist (or would have to be made)
+EXIT_BUSY = 4  # cannot run now: the port is in use
+EXIT_STATUSES = (f"Exit status: {EXIT_OK} done; {EXIT_NOT_VALID} not valid or failed (a certificate that is not "
+                 f"genuine, an import or backup that failed); {EXIT_INVALID} invalid (arguments, settings or a file "
+                 f"that cannot be used); {EXIT_NOT_FOUND} not found (no such file, database, account or source; or "
+                 f"a new database or secret would have to be made: pass --create); {EXIT_BUSY} busy (the port is in "
+                 "use).")
+
 
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console, transient=False)
 
 
-def _settings() -> Settings:
-    """The settings, or a clear message and exit status 2 when one cannot be used (e.g. FAIRFINDER_PORT=abc,
-    a bad sources.toml): the message names the variable, the value given and what is allowed."""
+class Where:
+    """How the command was told where to work: given explicitly (--data-dir, FAIRFINDER_DATA_DIR, DATABASE_URL)
+    and whether making a new database or secret is allowed (--create)."""
+
+    def __init__(self, explicit: bool = False, create: bool = False) -> None:
+        self.explicit, self.create = explicit, create
+
+
+def _where() -> Where:
+    context = click.get_current_context(silent=True)
+    found = context.find_object(Where) if context is not None else None
+    return found or Where(explicit=bool(os.environ.get("FAIRFINDER_DATA_DIR") or os.environ.get("DATABASE_URL")))
+
+
+def _database_words(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    path = settings.sqlite_path()
+    if settings.is_sqlite:
+        return f"SQLite {path}" if path is not None else "SQLite in memory"
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _may_create(where: Where, what: str, folder: Path) -> bool:
+    """Making `what` is allowed: explicitly, or by a "yes" at a terminal. Without a terminal: refused."""
+    if where.create or where.explicit:
+        return True
+    if sys.stdin.isatty():
+        try:
+            return click.confirm(f"There is no Fairfinder {what} in {folder}. Make a new one there?", default=False,
+                                 err=True)
+        except click.Abort:
+            return False
+    return False
+
+
+def _settings(*, database: str = "use", secret: str = "use") -> Settings:
+    """The settings, after saying where the command works (data folder, database).
+
+    `database`: "use" (it must exist: exit 3 otherwise), "create" (migrate: may make it), "none" (not needed).
+    `secret`: "use" (made with the database when missing, if allowed), "existing" (must exist: a new one would be
+    useless, as for certificate verify), "none". A value that cannot be used is exit status 2 with a message that
+    names the variable, the value given and what is allowed (e.g. FAIRFINDER_PORT=abc, a bad sources.toml)."""
+    from server.settings import secret_file
+
     try:
-        return load_settings()
+        settings = load_settings(make_secret=False)
     except SettingsError as error:
         console.print(f"Settings: {error}", style="red", markup=False, highlight=False)
         console.print("`fairfinder settings` lists every setting and what it allows.", markup=False, highlight=False)
-        sys.exit(2)
+        sys.exit(EXIT_INVALID)
+    where = _where()
+    origin = "" if where.explicit else " (the default: set FAIRFINDER_DATA_DIR or --data-dir for another)"
+    console.print(f"Data folder: {settings.data_dir.resolve()}{origin}; database: {_database_words(settings)}",
+                  markup=False, highlight=False)
+    path = settings.sqlite_path()
+    missing_database = database != "none" and path is not None and not path.exists()
+    secret_path = secret_file(settings)
+    missing_secret = secret != "none" and not settings.secret
+    if missing_database and database == "use":
+        console.print(f"[red]There is no database at {path}.[/red] Check FAIRFINDER_DATA_DIR / --data-dir, or make "
+                      "one with `fairfinder --create migrate` (`make run` does).")
+        sys.exit(EXIT_NOT_FOUND)
+    if missing_secret and secret == "existing":
+        console.print(f"[red]There is no server secret at {secret_path}[/red] (and FAIRFINDER_SECRET is not set): "
+                      "this is not the data folder of the server that signed it. Check FAIRFINDER_DATA_DIR / "
+                      "--data-dir.")
+        sys.exit(EXIT_NOT_FOUND)
+    if missing_database or missing_secret:
+        what = "database" if missing_database else "server secret"
+        folder = path.parent if missing_database and path is not None else secret_path.parent
+        if not _may_create(where, what, folder):
+            console.print(f"[red]Nothing was made: no new {what} in {folder}.[/red] To make one there, pass --create "
+                          "(`fairfinder --create migrate`; `make run` does), or name the data folder with --data-dir "
+                          "or FAIRFINDER_DATA_DIR.")
+            sys.exit(EXIT_NOT_FOUND)
+        if missing_secret:
+            settings = load_settings()  # makes the secret (and the folder)
+            console.print(f"Made a new server secret in {secret_path}; keep it with your backups.", markup=False,
+                          highlight=False)
+        if missing_database:
+            console.print(f"Making a new database at {path}.", markup=False, highlight=False)
+    return settings
 
 
 def _check_migrations(settings: Settings) -> None:
@@ -45,10 +137,19 @@ def _check_migrations(settings: Settings) -> None:
         sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUSES)
 @click.version_option(__version__, prog_name="fairfinder")
-def main() -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="The data folder (database, secret, backups) [default: FAIRFINDER_DATA_DIR or ./var].")
+@click.option("--create", is_flag=True, help="Make a new database and server secret when there are none, without "
+                                             "asking (`make run` passes it).")
+@click.pass_context
+def main(context: click.Context, data_dir: Path | None, create: bool) -> None:
     """Fairfinder: crowd reviews and effective hourly pay for microtask workers.
+
+    Every command first says which data folder and database it uses. A command that would make a new database or
+    server secret asks first at a terminal, and refuses without one, unless --create or a data folder is given
+    (--data-dir, FAIRFINDER_DATA_DIR or DATABASE_URL).
 
     Settings come from the environment (`fairfinder settings` lists them all): DATABASE_URL (default: SQLite in ./var/fairfinder.db),
     FAIRFINDER_DATA_DIR (default ./var), FAIRFINDER_SECRET (generated once and kept beside the
@@ -60,6 +161,10 @@ def main() -> None:
     FAIRFINDER_BACKUP_DIR, FAIRFINDER_BACKUP_KEEP): docs/backups.md. Work certificates
     (FAIRFINDER_PUBLIC_URL, `certificate verify`): docs/certificate.md.
     """
+    explicit = bool(data_dir or os.environ.get("FAIRFINDER_DATA_DIR") or os.environ.get("DATABASE_URL"))
+    if data_dir is not None:
+        os.environ["FAIRFINDER_DATA_DIR"] = str(data_dir)
+    context.obj = Where(explicit=explicit, create=create)
 
 
 @main.command()
@@ -79,6 +184,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     settings = _settings()
     _check_migrations(settings)
+    _check_port(host or settings.host, port or settings.port)
     from server.observability import uvicorn_log_config
     from server.security import HTTP_PROTOCOL, head_limit
 
@@ -95,6 +201,26 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Say so, and stop, when the port is taken (uvicorn would log "ready" first, then a bare errno)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return  # uvicorn says what is wrong with the address
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            console.print(f"[red]Port {port} on {host} is already in use[/red] (another Fairfinder, or another "
+                          f"program). Stop it, or choose another port: `FAIRFINDER_PORT={port + 1} make run`, or "
+                          f"`fairfinder serve --port {port + 1}`.")
+            sys.exit(EXIT_BUSY)
 
 
 def _multiprocess_metrics(workers: int) -> Path | None:
@@ -133,7 +259,7 @@ def migrate(revision: str) -> None:
     """Create or upgrade the database schema. Safe to run again; never drops data."""
     from server.db.migrate import current_revision, upgrade
 
-    settings = _settings()
+    settings = _settings(database="create")
     before = current_revision(settings.database_url)
     upgrade(settings.database_url, revision)
     after = current_revision(settings.database_url)
@@ -155,7 +281,7 @@ def demo(if_empty: bool) -> None:
 
 async def _demo(settings: Settings, if_empty: bool) -> None:
     from server.db.engine import create_engine, session_factory, write_transaction
-    from server.demo import database_is_empty, seed_demo
+    from server.demo import DEMO_ME, database_is_empty, seed_demo
 
     engine = create_engine(settings.database_url)
     try:
@@ -170,6 +296,8 @@ async def _demo(settings: Settings, if_empty: bool) -> None:
                 async with write_transaction(session):
                     counts = await seed_demo(session, lambda done, total: progress.update(bar, completed=done, total=total))
             console.print("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+            console.print(f"To see /me with the demo worker's earnings: `fairfinder sign-in-link {DEMO_ME}` prints a "
+                          "link that signs you in (it works once, for a minute).", markup=False, highlight=False)
     finally:
         await engine.dispose()
 
@@ -230,7 +358,7 @@ def export(since: str | None, output: str) -> None:
 
 
 async def _export(settings: Settings, since: datetime | None, output: str | None) -> None:
-    from server.community.export import count_records, export_ratings
+    from server.community.export import count_records, export_ratings, left_out
     from server.db.engine import create_engine, session_factory
 
     engine = create_engine(settings.database_url)
@@ -263,6 +391,12 @@ async def _export(settings: Settings, since: datetime | None, output: str | None
         if temp and target:
             os.replace(temp, target)  # readers never see half a dump
             console.print(f"Wrote {written} records to {target}.")
+        async with session_factory(engine)() as session:
+            left = await left_out(session)
+        for count, what, why in left:
+            console.print(f"Left out {count} {what}: {why}.", markup=False, highlight=False)
+        if not written and not left:
+            console.print("Nothing to export yet: no reviews or timings have been written to this server.")
     except BrokenPipeError:
         # The reader went away (`| head`): say nothing more, and keep Python's exit flush from failing too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -284,7 +418,8 @@ def import_(source: str, kind: str | None, name: str | None, full: bool) -> None
 
     Files: a Fairfinder ratings dump (.jsonl.gz, see docs/ratings-dump.md), a community CSV
     (docs/importing.md), or a saved Turkopticon API response (--kind turkopticon1|turkopticon2).
-    The whole input is checked before anything is written; a bad input changes nothing.
+    The whole input is checked before anything is written; a bad input changes nothing. Exit status: 0
+    imported, 1 the source failed to answer, 2 the input cannot be used, 3 no such source or file.
     """
     settings = _settings()
     _check_migrations(settings)
@@ -324,18 +459,18 @@ async def _import(settings: Settings, source: str, kind: str | None, name: str |
             if not path.is_file():
                 console.print(f"[red]{source} is neither a configured source ({', '.join(configured) or 'none configured'}) "
                               "nor a file.[/red]")
-                return 2
+                return EXIT_NOT_FOUND
             result = await import_file(sessionmaker, name or path.name.split(".")[0], kind or guess_kind(path), path,
                                        progress=report)
         console.print("Imported " + ", ".join(f"{v} {k}" for k, v in result.counts().items() if k != "full")
                       + (" (full: replaces what this source sent before)." if result.full else "."))
         return 0
-    except ImportError_ as error:
+    except ImportError_ as error:  # the input cannot be used
         console.print(f"[red]Nothing imported: {error}[/red]")
-        return 1
-    except FetchError as error:
+        return EXIT_INVALID
+    except FetchError as error:  # the source did not answer as it should
         console.print(f"[red]Nothing imported: {error}[/red]")
-        return 1
+        return EXIT_NOT_VALID
     finally:
         await engine.dispose()
 
@@ -376,9 +511,46 @@ async def _set_role(settings: Settings, handle: str, role: str) -> int:
                 await requester_changed(session, requester_id)
         if not rows_affected(result):
             console.print(f"[red]No worker has the handle {handle!r}.[/red]")
-            return 1
+            return EXIT_NOT_FOUND
         console.print(f"{handle} is now {role}.")
         return 0
+    finally:
+        await engine.dispose()
+
+
+@main.command(name="sign-in-link")
+@click.argument("handle")
+@click.option("--next", "next_path", type=click.Choice(["/me", "/me/certificate", "/listen", "/moderation"]),
+              default="/me", show_default=True, help="The page the link opens.")
+def sign_in_link(handle: str, next_path: str) -> None:
+    """Print a one-time link that opens a page signed in as HANDLE (for the demo worker after `make run`, or to
+    help a worker who lost their way in). It works once, for a minute; only a hash of it is kept. The address
+    is FAIRFINDER_PUBLIC_URL, else http://FAIRFINDER_HOST:FAIRFINDER_PORT. Exit status 3: no such account."""
+    settings = _settings()
+    _check_migrations(settings)
+    sys.exit(asyncio.run(_sign_in_link(settings, handle, next_path)))
+
+
+async def _sign_in_link(settings: Settings, handle: str, next_path: str) -> int:
+    from sqlalchemy import select
+
+    from server.db.engine import create_engine, session_factory, write_transaction
+    from server.db.models import Worker, utcnow
+    from server.workers.sign_in import LINK_SECONDS, create_link
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session, write_transaction(session):
+            worker_id = await session.scalar(select(Worker.id).where(Worker.handle == handle,
+                                                                     Worker.deleted_at.is_(None)))
+            if worker_id is None:
+                console.print(f"[red]No worker has the handle {handle!r}.[/red]")
+                return EXIT_NOT_FOUND
+            link = await create_link(session, worker_id, next_path, utcnow())
+        console.print(f"Open this link within {LINK_SECONDS} seconds to be signed in as {handle} on {next_path}; "
+                      "it works once.", markup=False, highlight=False)
+        click.echo(settings.base_url + link.path)  # stdout: just the link, for scripts
+        return EXIT_OK
     finally:
         await engine.dispose()
 
@@ -398,7 +570,7 @@ def page_reports(platform: str | None, version: str | None, days: int, limit: in
     The database it reads is named on stderr."""
     from server.page_reports.cli import page_reports_command
 
-    settings = _settings()
+    settings = _settings(secret="none")
     _check_migrations(settings)
     sys.exit(asyncio.run(page_reports_command(settings, console, platform=platform, version=version, days=days,
                                               limit=limit, as_json=as_json)))
@@ -413,19 +585,19 @@ def backup(dest: Path | None, force: bool) -> None:
     Uses SQLite's online backup API: the copy is the database as it was at one moment, whatever the
     server writes meanwhile. DEST defaults to <backup folder>/fairfinder-YYYYmmddTHHMMSSZ.db (the folder is
     FAIRFINDER_BACKUP_DIR, default <data dir>/backups); a folder puts that name in it. Exit status: 0 made
-    and checked, 1 failed, 2 cannot be done here (not SQLite, no database, DEST exists without --force).
+    and checked, 1 failed, 2 cannot be done here (not SQLite, DEST exists without --force), 3 no database.
     See docs/backups.md.
     """
     from server.db.backup import BackupError, backup_database, default_backup_path
 
-    settings = _settings()
+    settings = _settings(secret="none")
     source = _sqlite_file(settings, "backup")
     target = dest if dest is not None else default_backup_path(settings.backups_path)
     if target.is_dir():
         target = default_backup_path(target)
     if not source.is_file():
         console.print(f"[red]There is no database at {source}.[/red] Check FAIRFINDER_DATA_DIR / DATABASE_URL.")
-        sys.exit(2)
+        sys.exit(EXIT_NOT_FOUND)
     if target.exists() and not force:
         console.print(f"[red]{target} already exists.[/red] Choose another name or pass --force to replace it.")
         sys.exit(2)
@@ -454,13 +626,16 @@ def restore(src: Path, yes: bool) -> None:
     Stop the server first (docs/backups.md says what happens otherwise). SRC must be a sound Fairfinder
     database (integrity check, a schema revision this version knows); an older one is upgraded. The
     current database is first copied to the backup folder as fairfinder-pre-restore-<time>.db. Exit status:
-    0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite).
+    0 restored, 1 not restored (failed or not confirmed), 2 refused (SRC unusable, not SQLite), 3 no file SRC.
     """
     from server.db.backup import IN_USE, BackupError, check_database, database_in_use, known_revisions, restore_database
     from server.db.migrate import current_revision, head_revision, upgrade
 
-    settings = _settings()
+    settings = _settings(database="create", secret="none")
     live = _sqlite_file(settings, "restore")
+    if not src.exists():
+        console.print(f"[red]Not restored: there is no file {src}.[/red]")
+        sys.exit(EXIT_NOT_FOUND)
     revisions, head = known_revisions(), head_revision()
     try:
         revision = check_database(src, revisions)
@@ -514,33 +689,43 @@ def certificate() -> None:
 @certificate.command(name="verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def certificate_verify(file: Path) -> None:
-    """Check a work certificate (the signed JSON) with this server's key, offline: exit status 0 when it is
-    genuine and unchanged, 1 when it is not (the reason is printed). Needs this server's secret
-    (FAIRFINDER_SECRET or the stored one), nothing else: no database, no network."""
+    """Check a work certificate (the signed JSON) with this server's key, offline. Needs this server's secret
+    (FAIRFINDER_SECRET or the one in the data folder), nothing else: no database, no network.
+
+    Exit status: 0 genuine and unchanged; 1 not valid (a certificate, but changed, or signed by a key this
+    server does not hold: the reason is printed); 2 invalid (not a certificate at all: a PDF, not JSON, too
+    large); 3 not found (no such file, or no server secret in the data folder)."""
     from server.certificate import signing
     from server.certificate.schemas import MAX_VERIFY_BYTES
 
-    settings = _settings()
+    settings = _settings(database="none", secret="existing")
     try:
         with file.open("rb") as handle:
             data = handle.read(MAX_VERIFY_BYTES + 1)
+    except FileNotFoundError:
+        console.print(f"[red]Not verified: there is no file {file}.[/red]")
+        sys.exit(EXIT_NOT_FOUND)
     except OSError as error:
         console.print(f"[red]Not verified: cannot read {file}: {error.strerror or error}.[/red]")
-        sys.exit(1)
+        sys.exit(EXIT_INVALID)
     if data.startswith(b"%PDF"):
         console.print(f"[red]Not verified: {file} is a PDF.[/red] Its signed certificate is attached inside it: "
                       "extract it with `pdfdetach -saveall` and verify work-certificate.json.")
-        sys.exit(1)
+        sys.exit(EXIT_INVALID)
     if len(data) > MAX_VERIFY_BYTES:
         console.print(f"[red]Not verified: {file} is larger than a certificate can be "
                       f"({MAX_VERIFY_BYTES // 1024} KiB).[/red]")
-        sys.exit(1)
+        sys.exit(EXIT_INVALID)
     key = signing.derive_key(settings.secret)
     try:
         verified = signing.verify_bytes(data, {key.key_id: key.public})
     except signing.VerificationError as error:
         console.print(f"[red]Not valid ({error.reason}):[/red] {error.message}", highlight=False)
-        sys.exit(1)
+        if error.reason == "unknown_key":
+            console.print(f"The key of this server (data folder {settings.data_dir.resolve()}) is {key.key_id}; the "
+                          "certificate names another. Was it issued by the server of another data folder?",
+                          markup=False, highlight=False)
+        sys.exit(EXIT_INVALID if error.reason in ("not_json", "not_a_credential") else EXIT_NOT_VALID)
     name = f"{verified.issuer_name} ({verified.issuer})" if verified.issuer_name else verified.issuer
     click.echo(f"Valid: issued by {name} on {verified.issued}, signed with key {verified.key_id}, unchanged since.")
 

@@ -9,7 +9,7 @@ import hashlib
 import math
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.durations import stated_seconds_from_text
 from scrapers.model import Task
-from server.db.models import Requester, Review, Timing, Worker, utcnow
+from server.db.models import Requester, Review, TaskType, Timing, Worker, WorkHistoryItem, utcnow
 from server.stats.refresh import rebuild_all
 from server.tasks.records import record_tasks
 
@@ -28,6 +28,10 @@ DEMO_WORKERS = 40
 # accounts, so the demo's figures are what such a community shows (a worker created today would count as new).
 DEMO_ACCOUNT_AGE = timedelta(days=365)
 RANDOM_SEED = 2018
+# The demo worker whose own record fills /me and the certificate after `make run` (README: `fairfinder sign-in-link
+# demo-me`). Its history and timings have a random sequence of their own, so the rest of the demo data is unchanged.
+DEMO_ME = "demo-me"
+DEMO_ME_DAYS = 30
 
 # What workers would report about some of the book's tasks (by a word in the title).
 TITLE_FLAGS = {
@@ -113,6 +117,53 @@ async def seed_demo(session: AsyncSession, progress: Callable[[int, int], None] 
                 reviews += 1
         if progress:
             progress(done, len(tasks))
+    history = await seed_demo_history(session, tasks, recorded.task_types, now)
     await session.flush()
     await rebuild_all(session)
-    return {"tasks": len(tasks), "workers": len(workers), "reviews": reviews, "timings": timings}
+    return {"tasks": len(tasks), "workers": len(workers), "reviews": reviews, "timings": timings + history,
+            "history items of demo-me": history}
+
+
+async def seed_demo_history(session: AsyncSession, tasks: list[Task], task_types: list[TaskType],
+                            now: datetime) -> int:
+    """The demo worker `demo-me`: about three weeks of MTurk work in the last DEMO_ME_DAYS days, as the extension
+    would have recorded it (a timing per task, with its assignment id) and a history sync would have imported it
+    (a history row per task: approved, pending for the last three days, a few rejected or returned). Returns how
+    many tasks. Dated back from `now`; runs in the caller's transaction."""
+    rng = random.Random(RANDOM_SEED + 1)
+    worker = Worker(handle=DEMO_ME, role="worker", is_demo=True, created_at=now - timedelta(days=DEMO_ME_DAYS + 10))
+    session.add(worker)
+    await session.flush()
+    typical = {task_type.id: (task.stated_seconds or 240) * rng.uniform(1.0, 1.5)
+               for task, task_type in zip(tasks, task_types)}
+    pairs = list(zip(tasks, task_types))
+    done = 0
+    for days_ago in range(DEMO_ME_DAYS, 0, -1):
+        if rng.random() < 0.3:  # days off
+            continue
+        moment = (now - timedelta(days=days_ago)).replace(hour=rng.randint(8, 18), minute=rng.randint(0, 59),
+                                                           second=0, microsecond=0)
+        for _ in range(rng.randint(3, 8)):
+            task, task_type = rng.choice(pairs)
+            seconds = max(30.0, rng.lognormvariate(math.log(typical[task_type.id]), 0.3))
+            accepted, ended = moment, moment + timedelta(seconds=seconds)
+            moment = ended + timedelta(seconds=rng.uniform(30, 420))  # searching for the next task
+            returned = rng.random() < 0.05
+            if returned:
+                state = "returned"
+            elif days_ago <= 3:
+                state = "pending"
+            else:
+                state = "rejected" if rng.random() < 0.04 else "approved"
+            done += 1
+            assignment = f"DEMO{done:06d}"
+            session.add(Timing(worker_id=worker.id, task_type_id=task_type.id, assignment_id=assignment,
+                               accepted_at=accepted, ended_at=ended, seconds=seconds,
+                               outcome="returned" if returned else "submitted", is_demo=True, created_at=ended))
+            session.add(WorkHistoryItem(
+                worker_id=worker.id, platform="mturk", assignment_id=assignment, requester_id=task.requester_id,
+                requester_name=task.requester_name, title=task.title, reward_cents=task.reward_cents,
+                bonus_cents=5 if state == "approved" and rng.random() < 0.1 else 0, currency=task.currency,
+                state=state, work_date=accepted.date(), imported_at=now, updated_at=now,
+                requester_feedback="Thank you, great work." if state == "approved" and rng.random() < 0.05 else ""))
+    return done

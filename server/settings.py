@@ -522,8 +522,9 @@ def _read(item: Declared, environ: Mapping[str, str], values: Values) -> Any:
         raise SettingsError(f"{item.env.name}: {text[:200]!r} is not allowed; expected {error}.") from None
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every declared setting from the environment; create the data folder and the secret when missing.
+def load_settings(env: Mapping[str, str] | None = None, *, make_secret: bool = True) -> Settings:
+    """Read every declared setting from the environment; create the data folder and the secret when missing
+    (`make_secret` False: create nothing, and leave the secret empty when there is none yet: the CLI asks first).
     A value that cannot be used raises SettingsError naming the variable, the value given and what is allowed."""
     environ = dict(os.environ if env is None else env)
     values: dict[str, Any] = {}
@@ -532,7 +533,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             values[item.field] = _read(item, environ, values)
     _check_together(values)
     settings = Settings(**values)
-    secret = (environ.get("FAIRFINDER_SECRET") or "").strip() or _stored_secret(settings)
+    secret = (environ.get("FAIRFINDER_SECRET") or "").strip()
+    if not secret:
+        stored = secret_file(settings)
+        secret = _stored_secret(settings) if make_secret else (stored.read_text().strip() if stored.is_file() else "")
     return msgspec.structs.replace(settings, secret=secret)
 
 
@@ -563,12 +567,16 @@ def load_sources(path: Path, *, required: bool = False) -> tuple[SourceConfig, .
     return tuple(sources)
 
 
+def secret_file(settings: Settings) -> Path:
+    """Where the secret is kept when FAIRFINDER_SECRET is unset: beside the SQLite database, else in the data folder."""
+    db_path = settings.sqlite_path()
+    return (db_path.parent if db_path else settings.data_dir) / SECRET_FILE_NAME
+
+
 def _stored_secret(settings: Settings) -> str:
     """The secret kept beside the database, generated once (readable by the owner only)."""
-    db_path = settings.sqlite_path()
-    folder = db_path.parent if db_path else settings.data_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / SECRET_FILE_NAME
+    path = secret_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

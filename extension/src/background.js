@@ -15,6 +15,7 @@ const ANNOTATE_CACHE_SIZE = 50;
 const RECENT_TIMINGS = 50; // kept to prefill "minutes" in the review form
 const FLUSH_ALARM = "fairfinder-flush-outbox";
 const BLOCK_ON_ALARM = "fairfinder-block-list-on"; // the block list switched off for a while comes back on
+const SIGNED_IN_PAGES = ["/me", "/me/certificate", "/listen", "/moderation"]; // what "open-signed-in" may open
 
 // ------------------------------------------------------------------------------------------------
 // Annotate, cached briefly in memory. Key: server, account, platform, the page's tasks and the filters.
@@ -464,6 +465,31 @@ const handlers = {
     const run = prolificQueue.then(() => importProlific(payload));
     prolificQueue = run.catch(() => undefined);
     return run;
+  },
+
+  // "Open my earnings" (popup, options) and the like: the page in a new tab, signed in through a one-time link the
+  // server makes for this token (POST /api/v1/me/sign-in-links), so nothing is pasted and no token is in a URL.
+  // Signed out, or when the server cannot make one, the page opens as it is (it offers its sign-in form).
+  async "open-signed-in"({ next }) {
+    const page = SIGNED_IN_PAGES.includes(next) ? next : "/me";
+    const { settings } = await store.load();
+    const base = settings.serverUrl.replace(/\/+$/, "");
+    let url = `${base}${page}`;
+    let signedIn = false;
+    let reason = null;
+    if (settings.token) {
+      try {
+        const link = await clientFor(settings).signInLink(page);
+        if (typeof link?.path === "string" && link.path.startsWith("/sign-in/")) {
+          url = `${base}${link.path}`;
+          signedIn = true;
+        }
+      } catch (error) {
+        reason = error.message;
+      }
+    }
+    await ext.tabs.create({ url });
+    return { signedIn, reason };
   },
 
   async "measured-minutes"({ task }) {

@@ -45,7 +45,7 @@ from server.domain.certificate_options import (
     parse_options,
 )
 from server.domain.credential import PLATFORM_NAMES, VERIFY_PATH, context_document
-from server.errors import ApiError, error_responses
+from server.errors import ApiError, error_responses, field_error
 from server.me.session import EXCEPTION_HANDLERS, ME_SESSION, message_page, page_context, render
 from server.settings import Settings
 
@@ -88,7 +88,7 @@ def _options(request: Request) -> Options:
     try:
         return parse_options(_params(request))
     except OptionError as error:
-        raise ApiError(422, "invalid_field", error.message, error.field) from None
+        raise field_error(error.field, error.message.removeprefix(f"{error.field}: "), status=400) from None
 
 
 def _file_name(credential: dict[str, Any], suffix: str) -> str:
@@ -150,7 +150,7 @@ class CertificateController(Controller):
     tags = ["certificate"]
 
     @get("/me/certificate.json", dependencies={"worker": Provide(provide_worker)}, media_type=MediaType.JSON,
-         responses=error_responses(401, 422),
+         responses=error_responses(401),
          summary="Your work certificate as a signed W3C Verifiable Credential (docs/certificate.md)")
     async def own_json(
         self, request: Request, worker: Worker, db_session: AsyncSession, settings: Settings,
@@ -167,10 +167,10 @@ class CertificateController(Controller):
         try:
             return await certificate_json(db_session, settings, worker, options)
         except OptionError as error:
-            raise ApiError(422, "invalid_field", error.message, error.field) from None
+            raise field_error(error.field, error.message.removeprefix(f"{error.field}: "), status=400) from None
 
     @get("/me/certificate.pdf", dependencies={"worker": Provide(provide_worker)}, media_type=PDF_MEDIA_TYPE,
-         responses=error_responses(401, 422, 503),
+         responses=error_responses(401, 503),
          summary="Your work certificate as a tagged PDF with the signed JSON attached (503 pdf_unavailable "
                  "when this server cannot render PDFs)")
     async def own_pdf(
@@ -188,7 +188,7 @@ class CertificateController(Controller):
         try:
             return await certificate_pdf(request, db_session, settings, worker, options)
         except OptionError as error:
-            raise ApiError(422, "invalid_field", error.message, error.field) from None
+            raise field_error(error.field, error.message.removeprefix(f"{error.field}: "), status=400) from None
         except PdfUnavailable as error:
             raise ApiError(503, "pdf_unavailable",
                            f"{error} The JSON certificate (certificate.json) still works.") from None

@@ -22,7 +22,16 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from server.db.models import Requester, RequesterStats, Review, TaskType, TaskTypeStats, Tombstone, utcnow
+from server.db.models import (
+    ImportedReview,
+    Requester,
+    RequesterStats,
+    Review,
+    TaskType,
+    TaskTypeStats,
+    Tombstone,
+    utcnow,
+)
 from server.settings import Settings
 
 SCHEMA = "fairfinder.ratings"
@@ -291,6 +300,27 @@ _KINDS: tuple[tuple[Callable[[datetime | None], Select[Unpack[tuple[Any, ...]]]]
     (_task_type_rows, TaskType.id, _task_type_line),
     (_review_rows, Review.id, _review_line),
 )
+
+
+async def left_out(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """What a dump never holds, and why: (how many, what, why), for the counts that are not zero (`fairfinder
+    export` says so; docs/ratings-dump.md)."""
+    async def count(stmt: Any) -> int:
+        return int(await session.scalar(stmt) or 0)
+
+    found = [
+        (await count(select(func.count()).select_from(TaskType).where(TaskType.is_demo.is_(True))), "demo task types",
+         "demo data is never exported"),
+        (await count(select(func.count()).select_from(Review).where(Review.is_demo.is_(True))), "demo reviews",
+         "demo data is never exported"),
+        (await count(select(func.count()).select_from(Review).where(Review.is_demo.is_(False),
+                                                                     Review.status != "visible")),
+         "hidden or held reviews", "a moderator hid them, or holds them for a decision; they count nowhere until "
+                                   "restored"),
+        (await count(select(func.count()).select_from(ImportedReview)), "reviews imported from other communities",
+         "they are theirs to publish, in their own dumps"),
+    ]
+    return [item for item in found if item[0]]
 
 
 async def count_records(session: AsyncSession, since: datetime | None) -> int:

@@ -111,6 +111,23 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A browser's sign-in (a one-time link, the web account form) ends with its cookie; a worker's own token never.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link (POST /api/v1/me/sign-in-links): only the code's hash is kept; it lives about a
+    minute and works once (used_at), then the row waits to be purged."""
+
+    __tablename__ = "sign_in_links"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    next_path: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Requester(Base):

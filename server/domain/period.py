@@ -1,6 +1,6 @@
 """The period a dashboard or earnings request covers, read from its query (pure: no I/O, `now` is passed in).
 
-Shared by GET /api/v1/me/earnings (errors become 422s) and GET /me (errors become the form's field errors).
+Shared by GET /api/v1/me/earnings (errors become 400 invalid_parameter, all at once) and GET /me (errors become the form's field errors).
 """
 from __future__ import annotations
 

@@ -36,6 +36,20 @@ _PROBLEMS = {
     **PAGE_SHAPE_WORDS,  # the names a page-shape report may hold
 }
 _COMPILED = {pattern: re.compile(pattern) for pattern in _PROBLEMS}
+# Every pattern of the wire structs, in words for an error message (server/domain/problems.py; a test checks that
+# each pattern used in a struct has its words here).
+PATTERN_WORDS = {
+    **_PROBLEMS,
+    r"^[a-z][a-z0-9_]*$": "must be a platform's name: small letters, digits and '_', starting with a letter "
+                          "(such as 'mturk' or 'prolific')",
+    r"^[A-Z]{3}$": "must be a currency's three-letter code in capitals, such as 'USD' or 'GBP'",
+    r"^[A-Za-z0-9_.-]+$": "may hold only letters, digits and the signs '_', '.' and '-' (no spaces)",
+    r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$": "may hold only letters, digits, spaces and the signs '_', '.' and '-', "
+                                      "starting with a letter or digit",
+    r"^https?://": "must be an address starting with http:// or https://",
+    r"^(pending|approved|rejected|returned|screened_out)$": "must be one of 'pending', 'approved', 'rejected', "
+                                                            "'returned' or 'screened_out'",
+}
 
 
 def text_problem(value: str, *, written: bool) -> str | None:
@@ -46,7 +60,7 @@ def text_problem(value: str, *, written: bool) -> str | None:
 
 def explain(message: str) -> str:
     """msgspec's "Expected `str` matching regex '…'" for one of these rules, in words; other messages unchanged."""
-    for pattern, problem in _PROBLEMS.items():
+    for pattern, problem in PATTERN_WORDS.items():
         if f"matching regex {pattern!r}" in message:
             return problem
     return message

@@ -27,7 +27,7 @@ from server.listen.items import ListenItem, listen_items
 from server.web.csrf import same_site
 from server.web.errors import ErrorWords, FormRefused, SignInRequired, page_exception_handlers
 from server.web.render import render
-from server.web.session import CookieSession
+from server.web.session import LISTEN_SESSION
 from server.web.static import static_files
 from server.web.words import BAND_WORDS, PLATFORMS, flag_words
 from server.workers.queries import load_filters
@@ -35,9 +35,6 @@ from server.workers.queries import load_filters
 log = logging.getLogger("fairfinder.listen")
 
 
-# No CSRF token: the only form of a signed-in worker here is signing out (checked by Origin/Referer).
-LISTEN_SESSION = CookieSession(name="ff_token", path="/listen", max_age=90 * 24 * 3600, same_site="lax",
-                               csrf_purpose=None)
 MAX_MIN_HOURLY = Decimal(1_000_000)  # dollars an hour; server/domain/filters.py caps amounts at 100 000 000 cents
 
 VERBOSITIES = {"short": "Short: pay and time", "normal": "Normal", "full": "Full: every fact"}

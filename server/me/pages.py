@@ -99,6 +99,16 @@ def summary_sentence(block: CurrencyOut) -> str:
             f"{format_cents(h.with_unpaid, c)} an hour counting returned work and time spent searching.")
 
 
+def pending_sentence(block: CurrencyOut) -> str | None:
+    """Which figures include pending pay, and why (the headline does, "Earned (approved)" does not)."""
+    pending = block.totals.cents.get("pending", 0)
+    if not pending or (block.hourly.without_unpaid is None and block.hourly.with_unpaid is None):
+        return None
+    return (f"Both hourly figures count your pending pay ({format_cents(pending, block.currency)}) as paid: it is the "
+            "pay you can expect, and most pending work is approved. “Earned (approved)” below counts only money "
+            "already approved, so it is lower; if pending work is rejected, the hourly figures go down.")
+
+
 def unpaid_sentences(block: CurrencyOut, gap_minutes: int) -> list[str]:
     h = block.hourly
     unpaid_work = h.work_seconds - h.paid_seconds
@@ -176,8 +186,8 @@ def currency_view(block: CurrencyOut, period: Period, index: int) -> dict[str, A
              Fact("Pending (waiting for approval)", format_cents(t.cents["pending"], c)),
              Fact("Rejected (not paid)", format_cents(t.cents["rejected"], c)),
              Fact("Approval rate", percent(t.approval_rate)),
-             Fact("Hourly while working", hourly_words(block.hourly.without_unpaid, c)),
-             Fact("Hourly counting unpaid time", hourly_words(block.hourly.with_unpaid, c))]
+             Fact("Hourly while working (pending pay included)", hourly_words(block.hourly.without_unpaid, c)),
+             Fact("Hourly counting unpaid time (pending pay included)", hourly_words(block.hourly.with_unpaid, c))]
     requesters = [{"name": r.requester_name or r.requester_id, "id": r.requester_id,
                    "platform": PLATFORMS.get(r.platform, r.platform), "tasks": r.tasks, "approved": r.approved,
                    "rejected": r.rejected, "earned": format_cents(r.earned_cents, c),
@@ -189,7 +199,8 @@ def currency_view(block: CurrencyOut, period: Period, index: int) -> dict[str, A
                    "tasks": r.tasks, "approved": r.approved, "rejected": r.rejected,
                    "earned": format_cents(r.earned_cents, c), "with": rate_cell(r.hourly_with_unpaid, c),
                    "without": rate_cell(r.hourly_without_unpaid, c)} for r in block.by_task_type]
-    return {"currency": c, "prefix": prefix, "sentence": summary_sentence(block), "facts": facts, "states": states,
+    return {"currency": c, "prefix": prefix, "sentence": summary_sentence(block), "pending": pending_sentence(block),
+            "facts": facts, "states": states,
             "days": day_chart(block, f"{prefix}-days"), "weeks": week_chart(block, f"{prefix}-weeks"),
             "requesters": requesters, "task_types": task_types, "more": block.more,
             "unpaid": unpaid_sentences(block, period.gap_minutes)}

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import provide_worker
 from server.db.models import Worker
 from server.domain.period import DEFAULT_GAP_MINUTES, MAX_GAP_MINUTES, parse_period
-from server.errors import ApiError, error_responses
+from server.errors import Problem, error_responses, problems_error
 from server.me.pages import PAGE_ROUTES
 from server.me.queries import load_earnings
 from server.me.schemas import EarningsOut
@@ -25,7 +25,7 @@ class EarningsController(Controller):
     tags = ["me"]
     dependencies = {"worker": Provide(provide_worker)}
 
-    @get("/earnings", responses=error_responses(400, 401, 422),
+    @get("/earnings", responses=error_responses(400, 401),
          summary="Your earnings and effective hourly pay, with and without unpaid time (docs/earnings.md)")
     async def earnings(
         self, worker: Worker, db_session: AsyncSession,
@@ -41,7 +41,10 @@ class EarningsController(Controller):
     ) -> Response[EarningsOut]:
         period, errors = parse_period(from_, to, tz, gap_minutes, datetime.now(timezone.utc))
         if period is None:
-            raise ApiError(422, "invalid_field", f"{errors[0].field}: {errors[0].message}", errors[0].field)
+            # Query parameters: 400 invalid_parameter, every problem at once (server/errors.py).
+            order = ("from", "to", "tz", "gap_minutes")
+            raise problems_error(400, "invalid_parameter", [Problem(e.field, "invalid", e.message) for e in
+                                                            sorted(errors, key=lambda e: order.index(e.field))])
         body = await load_earnings(db_session, worker.id, period)
         return Response(body, headers={"Cache-Control": "no-store"})
 

@@ -25,7 +25,7 @@ from server.listen.assets import stylesheet_url
 from server.web.errors import ErrorWords, SignInRequired, page_exception_handlers
 from server.web.render import NOINDEX
 from server.web.render import render as web_render
-from server.web.session import CookieSession
+from server.web.session import ME_SESSION
 from server.web.static import versioned_url
 
 log = logging.getLogger("fairfinder.me")
@@ -34,8 +34,6 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 STATIC_PATH = "/me/static"
 
-# Earnings are private: sign in again each month.
-ME_SESSION = CookieSession(name="ff_me", path="/me", max_age=30 * 24 * 3600, same_site="lax", csrf_purpose="me")
 HOME = "/me"
 # Where a sign-in may send the worker back to: a page under /me, nothing else (no open redirect).
 _NEXT = re.compile(r"^/me(/[a-z0-9][a-z0-9/._-]{0,100})?$")

@@ -58,7 +58,7 @@ from server.web.csrf import same_site
 from server.web.errors import ErrorWords, FormRefused, NotAllowed, SignInRequired, page_exception_handlers
 from server.web.render import NOINDEX
 from server.web.render import render as web_render
-from server.web.session import SESSION_ENDED, CookieSession
+from server.web.session import MODERATION_SESSION, SESSION_ENDED
 from server.web.static import static_files, versioned_url
 
 log = logging.getLogger("fairfinder.moderation.page")
@@ -71,9 +71,6 @@ STATIC_PATH = "/moderation/static"
 CSS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "moderation.css")
 JS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "moderation.js")
 
-# A moderator's token is powerful: sign in again each week.
-MODERATION_SESSION = CookieSession(name="ff_moderation", path="/moderation", max_age=7 * 24 * 3600,
-                                   same_site="strict", csrf_purpose="moderation")
 QUEUE_PAGE_SIZE = 20
 LOG_PAGE_SIZE = 50
 MAX_NOTE = 500  # as server/moderation/schemas.py Note

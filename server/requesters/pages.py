@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers import ids
 from server.requesters import history
-from server.requesters.queries import load_page
+from server.requesters.queries import MAX_SEARCH_CHARS, SEARCH_RESULTS, load_page, search_requesters
 from server.requesters.views import MAX_ID_CHARS, MAX_REVIEWS, MAX_TASK_TYPES
 from server.web.errors import ErrorWords, SignInRequired, page_exception_handlers
 from server.web.render import render as web_render
@@ -47,7 +47,7 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
 def error_page(request: Request, status: int, heading: str, message: str, *, platform: str = "mturk",
                requester_id: str = "", headers: dict[str, str] | None = None) -> Response[str]:
     context = {"status": status, "heading": heading, "message": message,
-               "form_platform": platform if platform in PLATFORMS else "mturk", "form_id": requester_id}
+               "form_platform": platform if platform in PLATFORMS else "", "form_q": requester_id}
     return render(request, "requester_error.html", context, status, headers)
 
 
@@ -96,18 +96,30 @@ class RequesterPageController(Controller):
     include_in_schema = False
     exception_handlers = EXCEPTION_HANDLERS
 
-    @get("/", media_type=MediaType.HTML, summary="Look up a requester by platform and id")
-    async def lookup(self, request: Request) -> Response[Any]:
-        platform = (request.query_params.get("platform") or "").strip()
-        requester_id = (request.query_params.get("id") or "").strip()
-        if platform and requester_id:
+    @get("/", media_type=MediaType.HTML, summary="Find a requester by name or id")
+    async def lookup(self, request: Request, db_session: AsyncSession) -> Response[Any]:
+        params = request.query_params
+        platform = (params.get("platform") or "").strip()
+        requester_id = (params.get("id") or "").strip()
+        if platform and requester_id:  # the exact lookup of earlier versions: straight to the page
             if "/" in requester_id:  # no platform's ids have one, and the router would not find the page
                 return not_found_page(request, platform, requester_id)
             return Redirect(requester_page_path(platform, requester_id[:MAX_ID_CHARS + 1]), status_code=303)
-        error = "Enter the requester's id." if platform and not requester_id else None
+        text = (params.get("q") or "").strip()
+        searched = "q" in params
+        error = None
+        if searched and not text:
+            error = "Enter a requester's name or id, or part of it."
+        elif len(text) > MAX_SEARCH_CHARS:
+            error = f"Enter at most {MAX_SEARCH_CHARS} characters; you entered {len(text)}."
+        elif platform and platform not in PLATFORMS:
+            error = f"Choose a platform from the list ({' or '.join(PLATFORMS.values())}), or any platform."
+        results = (await search_requesters(db_session, text, platform or None)
+                   if searched and error is None else [])
         return render(request, "requester_lookup.html",
-                      {"error": error, "form_platform": platform if platform in PLATFORMS else "mturk",
-                       "form_id": requester_id}, 400 if error else 200)
+                      {"error": error, "form_platform": platform if platform in PLATFORMS else "",
+                       "form_q": text[:MAX_SEARCH_CHARS + 20], "searched": searched and error is None,
+                       "results": results, "max_results": SEARCH_RESULTS}, 400 if error else 200)
 
     @get("/{platform:str}", media_type=MediaType.HTML, summary="No requester id given")
     async def platform_only(self, request: Request, platform: str) -> Response[str]:

@@ -49,7 +49,7 @@ from server.requesters.views import (
     review_view,
     summary_sentence,
 )
-from server.web.words import BAND_WORDS, DIMENSION_NAMES, PLATFORMS, flags_words, sentence_case
+from server.web.words import BAND_WORDS, DIMENSION_NAMES, PLATFORMS, flags_words, requester_page_path, sentence_case
 
 
 async def load_platforms(session: AsyncSession, platforms: Iterable[str]) -> dict[str, Platform]:
@@ -244,3 +244,29 @@ async def load_page(session: AsyncSession, platform: str, external_id: str, now:
         sentence=summary_sentence(summary, timed_types, currency), summary=summary, scores=scores, facts=facts,
         currency=currency, task_rows=rows, task_types=task_types, timed_types=timed_types, sources=sources,
         reviews=reviews, history=history_view(dated, currency, now), target=history.hourly_words(TARGET, currency))
+
+
+MAX_SEARCH_CHARS = 100
+SEARCH_RESULTS = 25
+
+
+async def search_requesters(session: AsyncSession, text: str, platform: str | None,
+                            limit: int = SEARCH_RESULTS) -> list[dict[str, Any]]:
+    """Requesters whose name contains `text` or whose id starts with it (case-insensitively), the most reviewed
+    first: {platform, id, name, reviews, path}. At most `limit`; `platform` None searches every platform."""
+    needle = text.strip()[:MAX_SEARCH_CHARS].lower()
+    if not needle:
+        return []
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    reviews = func.coalesce(RequesterStats.reviews, 0)
+    query = (select(Requester.platform, Requester.external_id, Requester.name, reviews.label("reviews"))
+             .outerjoin(RequesterStats, RequesterStats.requester_id == Requester.id)
+             .where(or_(func.lower(Requester.name).like(f"%{escaped}%", escape="\\"),
+                        func.lower(Requester.external_id).like(f"{escaped}%", escape="\\")))
+             .order_by(reviews.desc(), Requester.name, Requester.id).limit(limit))
+    if platform:
+        query = query.where(Requester.platform == platform)
+    return [{"platform": row.platform, "id": row.external_id, "name": row.name or row.external_id,
+             "reviews": int(row.reviews), "path": requester_page_path(row.platform, row.external_id),
+             "platform_name": PLATFORMS.get(row.platform, row.platform)}
+            for row in (await session.execute(query)).all()]

@@ -2,8 +2,11 @@
 
 Signing in (a page's POST …/sign-in, the form field `token`) keeps the worker's API token in an HttpOnly cookie
 sent to the page's path only (Secure on https). The token is checked through server/auth.py `use_token`, like
-the bearer header; an unknown or revoked token is no session. Each page declares one `CookieSession` (its
-cookie's name, path, lifetime and SameSite, and the purpose of its CSRF tokens).
+the bearer header; an unknown, revoked or expired token is no session. The pages' sessions are declared here, one
+`CookieSession` each (its cookie's name, path, lifetime and SameSite, and the purpose of its CSRF tokens):
+ME_SESSION (/me), LISTEN_SESSION (/listen), MODERATION_SESSION (/moderation). A one-time sign-in link or the
+front door's account form (server/front) signs a browser in with a session token of its own (`SESSION_TOKEN_LABEL`,
+ending with its cookie), never the token the worker keeps.
 
 Page handlers ask for the signed-in worker through `require_worker`, or check a form through `checked_form`;
 both raise (SignInRequired, FormRefused: server/web/errors.py) instead of returning a page, and the page's
@@ -11,6 +14,7 @@ exception handlers turn that into its sign-in or refusal page. Nothing here logs
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -112,3 +116,30 @@ class CookieSession:
         """A cookie that no longer signs in (revoked, unknown): stop the browser sending it."""
         if self.has_cookie(request):
             self.end(response)
+
+
+# ------------------------------------------------------------------------------------------------
+# The pages' sessions (their pages: server/me, server/listen, server/moderation)
+
+# Earnings are private: sign in again each month.
+ME_SESSION = CookieSession(name="ff_me", path="/me", max_age=30 * 24 * 3600, same_site="lax", csrf_purpose="me")
+# No CSRF token: the only form of a signed-in worker on /listen is signing out (checked by Origin/Referer).
+LISTEN_SESSION = CookieSession(name="ff_token", path="/listen", max_age=90 * 24 * 3600, same_site="lax",
+                               csrf_purpose=None)
+# A moderator's token is powerful: sign in again each week.
+MODERATION_SESSION = CookieSession(name="ff_moderation", path="/moderation", max_age=7 * 24 * 3600,
+                                   same_site="strict", csrf_purpose="moderation")
+PAGE_SESSIONS = (ME_SESSION, LISTEN_SESSION, MODERATION_SESSION)
+# What a browser signed in by a link or by the account form holds (a token of its own, listed with the worker's
+# tokens and revocable there; it stops working when its cookie would end).
+SESSION_TOKEN_LABEL = "browser sign-in"
+# Where a sign-in may lead: a page of a session above, or a page under it; nothing else (no open redirect).
+_LOCAL_PAGE = re.compile(r"^/(me|listen|moderation)(/[a-z0-9][a-z0-9/._-]{0,100})?$")
+SIGN_IN_PAGES = ("/me", "/me/certificate", "/listen", "/moderation")
+
+
+def session_for(path: str) -> CookieSession | None:
+    """The page session whose pages `path` is among, when it is a page a sign-in may lead to (else None)."""
+    if not _LOCAL_PAGE.match(path) or ".." in path or "//" in path:
+        return None
+    return next((s for s in PAGE_SESSIONS if path == s.path or path.startswith(s.path + "/")), None)

@@ -1,19 +1,17 @@
 """Accounts, tokens and saved filters."""
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import hash_token, new_token, platform_id_hmac, provide_worker
+from server.auth import hash_token, new_token, provide_worker
 from server.db.engine import write_transaction
 from server.db.models import SavedFilters, Token, Worker, WorkerPlatformId, utcnow
 from server.db.upsert import rows_affected
@@ -28,12 +26,15 @@ from server.workers.schemas import (
     OptionalBodyOperation,
     RegisteredOut,
     RegisterIn,
+    SignInLinkIn,
+    SignInLinkOut,
     TokenIn,
     TokenOut,
     WorkerExport,
     WorkerOut,
 )
-from server.workers.service import DeleteMode, build_export, delete_account, export_filename, is_reserved_handle
+from server.workers.sign_in import LINK_SECONDS, create_link
+from server.workers.service import DeleteMode, build_export, delete_account, export_filename, register_worker
 
 MAX_TOKENS_PER_WORKER = 20
 
@@ -55,30 +56,8 @@ class RegistrationController(Controller):
 
     @post("/", status_code=201, responses=error_responses(400, 409, 413, 422), summary="Register a pseudonymous worker account and get its first token")
     async def register(self, data: RegisterIn, db_session: AsyncSession, settings: Settings) -> RegisteredOut:
-        if data.handle is not None and is_reserved_handle(data.handle):
-            raise ApiError(422, "handle_reserved", "Handles starting with 'deleted-' are reserved; choose another.", "handle")
-        handle = data.handle or f"worker-{secrets.token_hex(4)}"
-        token = new_token()
         async with write_transaction(db_session):
-            if await db_session.scalar(select(Worker.id).where(Worker.handle == handle)):
-                raise ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle")
-            worker = Worker(handle=handle, role="worker")
-            db_session.add(worker)
-            try:
-                await db_session.flush()
-            except IntegrityError:  # taken by a concurrent registration since the check above
-                raise ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle") from None
-            for link in data.platform_ids:
-                db_session.add(WorkerPlatformId(worker_id=worker.id, platform=link.platform,
-                                                id_hmac=platform_id_hmac(settings.secret, link.platform, link.worker_id)))
-            token_row = Token(worker_id=worker.id, token_hash=hash_token(token), label=data.token_label)
-            db_session.add(token_row)
-            try:
-                await db_session.flush()
-            except IntegrityError:
-                raise ApiError(409, "platform_id_taken",
-                               "One of these platform worker IDs is already linked to another account.",
-                               "platform_ids") from None
+            worker, token, token_row = await register_worker(db_session, settings, data)
         return RegisteredOut(worker=await worker_out(db_session, worker), token=token, token_info=token_out(token_row))
 
 
@@ -101,8 +80,9 @@ class MeController(Controller):
     async def issue_token(self, worker: Worker, db_session: AsyncSession, data: TokenIn | None = None) -> NewTokenOut:
         token = new_token()
         async with write_transaction(db_session):
-            active = await db_session.scalars(
-                select(Token.id).where(Token.worker_id == worker.id, Token.revoked_at.is_(None)))
+            # A browser's sign-in tokens end by themselves and do not count.
+            active = await db_session.scalars(select(Token.id).where(
+                Token.worker_id == worker.id, Token.revoked_at.is_(None), Token.expires_at.is_(None)))
             if len(list(active)) >= MAX_TOKENS_PER_WORKER:
                 raise ApiError(409, "too_many_tokens",
                                f"You have {MAX_TOKENS_PER_WORKER} active tokens; revoke one first.")
@@ -120,6 +100,20 @@ class MeController(Controller):
                 .values(revoked_at=utcnow()))
             if rows_affected(result) == 0:
                 raise not_found("An active token with this id")
+
+    @post("/sign-in-links", status_code=201, responses=error_responses(400, 401, 413, 422),
+          operation_class=OptionalBodyOperation, summary="A one-time link that opens a page signed in",
+          description="For the extension's \"Open my earnings\" and the like: the answer's `url` signs the browser in "
+                      "on that page (with a sign-in of its own, listed with your tokens) and leads there. It works "
+                      f"once, for {LINK_SECONDS} seconds; only a hash of its code is kept. The body may be left out "
+                      "(it opens /me).")
+    async def sign_in_link(self, request: Request, worker: Worker, db_session: AsyncSession, settings: Settings,
+                           data: SignInLinkIn | None = None) -> SignInLinkOut:
+        next_path = data.next if data else "/me"
+        async with write_transaction(db_session):
+            link = await create_link(db_session, worker.id, next_path, utcnow())
+        base = settings.public_url or str(request.base_url).rstrip("/")
+        return SignInLinkOut(url=base + link.path, path=link.path, expires_at=link.expires_at, next=next_path)
 
     @get("/filters", responses=error_responses(401), summary="Your saved filters (defaults until you save some)")
     async def get_filters(self, worker: Worker, db_session: AsyncSession) -> Filters:

@@ -62,6 +62,24 @@ class TokenIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     label: TokenLabel = ""
 
 
+# The pages a sign-in link may lead to (server/web/session.py SIGN_IN_PAGES).
+SignInPage = Literal["/me", "/me/certificate", "/listen", "/moderation"]
+
+
+class SignInLinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    next: Annotated[SignInPage, msgspec.Meta(
+        description="The page the link opens, signed in: your earnings (/me), your work certificate, the voice "
+                    "view (/listen) or the moderation queue (/moderation, for moderators).")] = "/me"
+
+
+class SignInLinkOut(msgspec.Struct, kw_only=True):
+    url: Annotated[str, msgspec.Meta(description="Open this address in the browser to be signed in there. It works "
+                                                 "once, until `expires_at`.")]
+    path: Annotated[str, msgspec.Meta(description="The same address without the server: /sign-in/<code>.")]
+    expires_at: Annotated[datetime, msgspec.Meta(description="When the link stops working (about a minute from now).")]
+    next: Annotated[str, msgspec.Meta(description="The page the link opens.")]
+
+
 @dataclass
 class OptionalBodyOperation(Operation):
     """OpenAPI: the body may be left out. Litestar documents every body as required, even `data: X | None = None`."""

@@ -1,7 +1,8 @@
-"""A worker's own data: everything stored about them as one document, and deleting their account.
+"""A worker's account: registering it (the API and the front door's form), everything stored about them as one
+document, and deleting it.
 
-`build_export` only reads; `delete_account` runs inside the caller's write transaction and leaves the
-aggregates current (docs/privacy.md says what each mode removes).
+`build_export` only reads; `register_worker` and `delete_account` run inside the caller's write transaction
+(`delete_account` leaves the aggregates current; docs/privacy.md says what each mode removes).
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import datetime, timezone
 from typing import Literal
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.auth import hash_token, new_token, platform_id_hmac
 from server.db.models import (
     ModerationAction,
     Requester,
@@ -30,6 +33,7 @@ from server.db.models import (
     utcnow,
 )
 from server.domain.vocab import RATING_DIMENSIONS
+from server.errors import ApiError
 from server.history.schemas import history_item_out
 from server.stats.settle import requester_changed
 from server.workers.schemas import (
@@ -41,9 +45,11 @@ from server.workers.schemas import (
     ExportSavedFilters,
     ExportTask,
     ExportTiming,
+    RegisterIn,
     TokenOut,
     WorkerExport,
 )
+from server.settings import Settings
 
 DeleteMode = Literal["keep", "delete"]
 # Handles of accounts deleted with their reviews kept. Registration refuses the prefix, so a
@@ -71,6 +77,38 @@ def anonymous_handle() -> str:
 
 def is_reserved_handle(handle: str) -> bool:
     return handle.lower().startswith(DELETED_HANDLE_PREFIX)
+
+
+def handle_taken(handle: str) -> ApiError:
+    return ApiError(409, "handle_taken", f"The handle '{handle}' is taken; choose another.", "handle")
+
+
+async def register_worker(session: AsyncSession, settings: Settings, data: RegisterIn) -> tuple[Worker, str, Token]:
+    """A new worker account with its first token (returned once, stored only as a hash). ApiError 422
+    handle_reserved, 409 handle_taken or platform_id_taken; runs in the caller's write transaction."""
+    if data.handle is not None and is_reserved_handle(data.handle):
+        raise ApiError(422, "handle_reserved", "Handles starting with 'deleted-' are reserved; choose another.", "handle")
+    handle = data.handle or f"worker-{secrets.token_hex(4)}"
+    token = new_token()
+    if await session.scalar(select(Worker.id).where(Worker.handle == handle)):
+        raise handle_taken(handle)
+    worker = Worker(handle=handle, role="worker")
+    session.add(worker)
+    try:
+        await session.flush()
+    except IntegrityError:  # taken by a concurrent registration since the check above
+        raise handle_taken(handle) from None
+    for link in data.platform_ids:
+        session.add(WorkerPlatformId(worker_id=worker.id, platform=link.platform,
+                                     id_hmac=platform_id_hmac(settings.secret, link.platform, link.worker_id)))
+    token_row = Token(worker_id=worker.id, token_hash=hash_token(token), label=data.token_label)
+    session.add(token_row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise ApiError(409, "platform_id_taken", "One of these platform worker IDs is already linked to another "
+                       "account.", "platform_ids") from None
+    return worker, token, token_row
 
 
 def _task(task_type: TaskType | None) -> ExportTask | None:

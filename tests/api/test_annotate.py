@@ -118,7 +118,8 @@ def test_same_task_twice_on_a_page(client):
 def test_101_tasks_are_refused(client, db):
     before = db.dump()
     body = page(*[a_task(title=f"Task {i}") for i in range(101)])
-    assert_error(client.post("/api/v1/annotate", json=body), 422, "invalid_field", "tasks")
+    error = assert_error(client.post("/api/v1/annotate", json=body), 422, "too_many_tasks", "tasks")
+    assert error["message"] == "tasks: must hold at most 100 items; it holds 101"  # the limit, as docs/api.md says
     assert db.dump() == before
 
 

@@ -169,27 +169,27 @@ def test_a_worker_without_history_gets_zeros(client, bob):
     ({"holder_name": "Alice\u202eelgoog"}, "holder_name"),
     ({"holder_name": "Alice\nBob"}, "holder_name"),
 ])
-def test_bad_options_are_422_with_their_field(client, alice, alice_record, db, params, field):
+def test_bad_options_are_400_with_their_field(client, alice, alice_record, db, params, field):
     before = db.dump()
-    assert_error(client.get(URL, headers=alice, params=params), 422, "invalid_field", field)
+    assert_error(client.get(URL, headers=alice, params=params), 400, "invalid_parameter", field)
     assert db.dump() == before
 
 
 def test_feedback_must_be_the_workers_own_with_text_inside_the_period(client, alice, bob, alice_record, db):
     bobs = add_history(db, worker_id(client, bob), "B1", "Survey", "approved", D1, feedback="Bob did well")
-    body = assert_error(client.get(URL, headers=alice, params={"feedback": str(bobs)}), 422, "invalid_field",
+    body = assert_error(client.get(URL, headers=alice, params={"feedback": str(bobs)}), 400, "invalid_parameter",
                         "feedback")
     assert "not a task in your work history" in body["message"] and "Bob" not in body["message"]
     # Bob cannot quote Alice's either.
-    assert_error(client.get(URL, headers=bob, params={"feedback": str(alice_record["receipts"])}), 422,
-                 "invalid_field", "feedback")
+    assert_error(client.get(URL, headers=bob, params={"feedback": str(alice_record["receipts"])}), 400,
+                 "invalid_parameter", "feedback")
     no_text = add_history(db, worker_id(client, alice), "A9", "Survey", "approved", D1)
     assert "no requester feedback" in assert_error(
-        client.get(URL, headers=alice, params={"feedback": str(no_text)}), 422, "invalid_field", "feedback")["message"]
+        client.get(URL, headers=alice, params={"feedback": str(no_text)}), 400, "invalid_parameter", "feedback")["message"]
     assert "outside the period" in assert_error(client.get(URL, headers=alice, params={
-        "feedback": str(alice_record["study"]), "to": "2026-01-31"}), 422, "invalid_field", "feedback")["message"]
+        "feedback": str(alice_record["study"]), "to": "2026-01-31"}), 400, "invalid_parameter", "feedback")["message"]
     assert "outside the period" in assert_error(client.get(URL, headers=alice, params={
-        "feedback": str(alice_record["study"]), "platforms": "mturk"}), 422, "invalid_field", "feedback")["message"]
+        "feedback": str(alice_record["study"]), "platforms": "mturk"}), 400, "invalid_parameter", "feedback")["message"]
 
 
 @pytest.mark.parametrize("case", list(BAD_AUTH))

@@ -160,7 +160,7 @@ def test_an_empty_record_says_so(client, bob, tmp_path):
 
 
 def test_bad_options_are_json_errors(client, alice):
-    assert_error(client.get(URL, headers=alice, params={"include": "everything"}), 422, "invalid_field", "include")
+    assert_error(client.get(URL, headers=alice, params={"include": "everything"}), 400, "invalid_parameter", "include")
 
 
 def test_without_weasyprint_the_pdf_is_503_and_json_still_works(client, alice, monkeypatch):

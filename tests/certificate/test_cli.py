@@ -54,6 +54,7 @@ def test_a_changed_copy_does_not(downloaded, tmp_path):
 def test_another_servers_key_does_not(downloaded, tmp_path):
     result = verify(downloaded, tmp_path, secret="some other server's secret")
     assert result.returncode == 1 and "unknown_key" in result.stderr
+    assert f"data folder {tmp_path / 'cli-data'}" in " ".join(result.stderr.split())
 
 
 @pytest.mark.parametrize(("content", "words"), [
@@ -61,13 +62,25 @@ def test_another_servers_key_does_not(downloaded, tmp_path):
     (b"{not json", "Not valid (not_json)"),
     (b" " * (256 * 1024 + 10), "larger than a certificate can be"),
 ])
-def test_files_that_are_not_certificates(content, words, tmp_path):
+def test_files_that_are_not_certificates_are_invalid(content, words, tmp_path):
     path = tmp_path / "file"
     path.write_bytes(content)
     result = verify(path, tmp_path)
-    assert result.returncode == 1 and words in result.stderr, result.stderr
+    assert result.returncode == 2 and words in result.stderr, result.stderr  # invalid, not "not valid" (1)
 
 
-def test_a_missing_file(tmp_path):
+def test_a_missing_file_is_not_found(tmp_path):
     result = verify(tmp_path / "nothing.json", tmp_path)
-    assert result.returncode == 1 and "cannot read" in result.stderr
+    assert result.returncode == 3 and "there is no file" in result.stderr
+
+
+def test_it_names_the_data_folder_and_needs_its_secret(downloaded, tmp_path):
+    env = {**os.environ, "FAIRFINDER_DATA_DIR": str(tmp_path / "elsewhere"), "COLUMNS": "300"}
+    env.pop("FAIRFINDER_SECRET", None)
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "server.cli", "certificate", "verify", str(downloaded)], env=env,
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 3, result.stderr
+    assert f"Data folder: {tmp_path / 'elsewhere'}" in result.stderr
+    assert "There is no server secret at" in result.stderr
+    assert not (tmp_path / "elsewhere" / "secret").exists()  # no new secret was made to check it with

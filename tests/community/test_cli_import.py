@@ -23,9 +23,9 @@ def test_import_a_dump_file_then_refuse_a_broken_one(peer, tmp_path: Path):  # n
     assert "Importing" in done.stderr  # the progress bar's label
 
     broken = here.cli("import", str(truncated(dump)), "--name", "peer-a")
-    assert broken.returncode == 1 and "Nothing imported" in broken.stderr and "truncated" in broken.stderr
+    assert broken.returncode == 2 and "Nothing imported" in broken.stderr and "truncated" in broken.stderr  # invalid
     unknown = here.cli("import", "no-such-source")
-    assert unknown.returncode == 2 and "neither a configured source" in unknown.stderr
+    assert unknown.returncode == 3 and "neither a configured source" in unknown.stderr  # not found
 
 
 def test_a_bad_sources_file_is_a_clear_message(tmp_path: Path):

@@ -81,5 +81,7 @@ def test_export_checks_migrations(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "var")
     server.data_dir.mkdir()
     result = run(server, "export", "-o", str(tmp_path / "x.jsonl.gz"))
-    assert result.returncode == 2 and b"fairfinder migrate" in result.stderr
+    # no database in the data folder: "not found", with how to make one (nothing is made)
+    assert result.returncode == 3 and b"fairfinder --create migrate" in b" ".join(result.stderr.split())
+    assert not (server.data_dir / "fairfinder.db").exists()
     assert not (tmp_path / "x.jsonl.gz").exists()

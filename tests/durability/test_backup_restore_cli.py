@@ -117,7 +117,9 @@ def test_restore_refuses_bad_sources_and_leaves_the_database_alone(server: LiveS
         db.execute("UPDATE alembic_version SET version_num = '9999'")
         db.commit()
 
-    cases = {text: "is not an SQLite database", other: "not a Fairfinder one", tmp_path / "missing.db": "no such file",
+    missing = server.cli("restore", str(tmp_path / "missing.db"), "--yes")
+    assert missing.returncode == 3 and "there is no file" in said(missing)  # not found
+    cases = {text: "is not an SQLite database", other: "not a Fairfinder one",
              newer: "does not know", live: "the live database itself"}
     for source, message in cases.items():
         done = server.cli("restore", str(source), "--yes")

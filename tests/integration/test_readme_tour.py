@@ -62,8 +62,9 @@ def test_serve_refuses_an_unmigrated_database(tmp_path) -> None:
     server = LiveServer(tmp_path / "fresh")
     server.data_dir.mkdir()
     result = server.cli("serve")
-    assert result.returncode == 2
-    assert "fairfinder migrate" in result.stderr
+    assert result.returncode == 3  # no database here: not found, and nothing is made
+    assert "fairfinder --create migrate" in " ".join(result.stderr.split())
+    assert not (server.data_dir / "fairfinder.db").exists()
 
 
 def test_cli_help_lists_commands(tmp_path) -> None:
@@ -94,3 +95,32 @@ def test_demo_then_recompute_from_the_command_line(tmp_path) -> None:
     assert "Rebuilt aggregates of 25 requesters" in rebuilt.stderr
     after = db.rows("SELECT requester_id, reviews, rejections, blocks FROM requester_stats ORDER BY 1")
     assert after == before and len(after) == 25  # 27 tasks from 25 requesters
+
+
+def test_every_address_the_readme_links_answers(demo_server: LiveServer) -> None:
+    """The README's links to the local server (the start page, the requester page of the demo, /listen, /me, …)
+    lead somewhere real on a server with the demo data (issue 19: the requester link was a 404)."""
+    readme = (ROOT / "README.md").read_text()
+    links = sorted(set(re.findall(r"<http://127\.0\.0\.1:8000(/[^>]*)>", readme)))
+    assert "/r/mturk/ADEMO3ZOELLPK4" in links and "/" in links
+    with httpx.Client(base_url=demo_server.url, timeout=10, headers={"Accept": "text/html"}) as browser:
+        for path in links:
+            assert browser.get(path).status_code == 200, path
+        page = browser.get("/r/mturk/ADEMO3ZOELLPK4").text
+        assert "SH Hong" in page
+
+
+def test_the_readme_way_to_the_demo_workers_own_pages(demo_server: LiveServer) -> None:
+    """`fairfinder sign-in-link demo-me`, as the README says, opens /me signed in, with earnings and a certificate."""
+    readme = (ROOT / "README.md").read_text()
+    assert ".venv/bin/fairfinder sign-in-link demo-me" in readme
+    made = demo_server.cli("sign-in-link", "demo-me")
+    assert made.returncode == 0, made.stderr
+    with httpx.Client(timeout=10, follow_redirects=True) as browser:
+        me = browser.get(made.stdout.strip())
+        assert me.status_code == 200 and me.url.path == "/me"
+        assert "Signed in as demo-me" in me.text or "demo-me" in me.text
+        assert "You earned $" in me.text and "an hour while working" in me.text
+        certificate = browser.get(f"{demo_server.url}/me/certificate")
+        assert certificate.status_code == 200 and "demo-me" in certificate.text
+        assert browser.get(made.stdout.strip()).status_code == 410  # the link worked once

@@ -42,7 +42,7 @@ def check_response(response: httpx.Response) -> None:
     assert "Traceback" not in response.text
     if response.status_code >= 400:
         body = response.json()
-        assert set(body) <= {"status", "code", "message", "field"}, body
+        assert set(body) <= {"status", "code", "message", "field", "errors"}, body
         assert body["status"] == response.status_code, body
         assert response.status_code < 500 or (response.status_code, body["code"]) == (503, "speech_unavailable"), body
 

@@ -164,7 +164,13 @@ def test_page_shows_the_worked_example(client: TestClient, db: Db, alice: dict[s
         "You earned $6.00 an hour while working, $3.00 an hour counting returned work and time spent searching.")
     assert facts(main.find("dl")) == {
         "Earned (approved)": "$1.00", "Pending (waiting for approval)": "$0.50", "Rejected (not paid)": "$0.40",
-        "Approval rate": "50%", "Hourly while working": "$6.00 an hour", "Hourly counting unpaid time": "$3.00 an hour"}
+        "Approval rate": "50%", "Hourly while working (pending pay included)": "$6.00 an hour",
+        "Hourly counting unpaid time (pending pay included)": "$3.00 an hour"}
+    # which figures include pending pay, and why (issue 19: the headline did not say)
+    assert main.find("p", **{"class": "pending-note"}).text() == (
+        "Both hourly figures count your pending pay ($0.50) as paid: it is the pay you can expect, and most pending "
+        "work is approved. “Earned (approved)” below counts only money already approved, so it is lower; if pending "
+        "work is rejected, the hourly figures go down.")
     tables = {t.find("caption").attrs["id"]: t for t in main.find_all("table")}
     assert table_rows(tables["c1-days-caption"]) == [
         ["14 January 2026", "4", "$1.00", "$0.50", "$0.40", "$6.00/h", "$3.00/h", "25 min"]]

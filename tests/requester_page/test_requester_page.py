@@ -1,6 +1,8 @@
 """GET /r/{platform}/{requester_id}: the requester as an accessible HTML page (content, escaping, errors, math)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -325,24 +327,44 @@ def test_not_found_pages(seeded: TestClient, path: str, heading: str, words: str
     doc = get_page(seeded, path, 404)
     assert [h.text() for h in doc.find_all("h1")] == [heading]
     assert words in doc.find("main").find("p").text()
-    assert doc.find("a", href="/listen").text()
+    assert doc.find("a", href="/").text()
     form = doc.find("main").find("form")
     assert form.attrs["action"] == "/r/" and form.attrs["method"] == "get"
-    assert doc.find("label", for_="lookup-id").text() == "Requester id"
+    assert doc.find("label", for_="lookup-q").text() == "Name or id"
 
 
 def test_lookup_form(seeded: TestClient) -> None:
     doc = get_page(seeded, "/r/")
-    assert doc.find("h1").text() == "Look up a requester"
+    assert doc.find("h1").text() == "Find a requester"
+    # The exact lookup of earlier versions still leads straight to the page.
     response = seeded.get(f"/r/?platform=mturk&id=%20{RID}%20", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/r/mturk/{RID}"
     response = seeded.get("/r/?platform=mturk&id=A%26B%3F", follow_redirects=False)
     assert response.headers["location"] == "/r/mturk/A%26B%3F"
     doc = get_page(seeded, "/r/?platform=mturk&id=a%2Fb", 404)
     assert doc.find("h1").text() == "Requester not found"
-    doc = get_page(seeded, "/r/?platform=mturk&id=", 400)
-    assert doc.find("div", role="alert").find("a").attrs["href"] == "#lookup-id"
-    assert doc.by_id("lookup-id").attrs["aria-invalid"] == "true"
+    doc = get_page(seeded, "/r/?q=", 400)
+    assert doc.find("div", role="alert").find("a").attrs["href"] == "#lookup-q"
+    assert doc.by_id("lookup-q").attrs["aria-invalid"] == "true"
+    doc = get_page(seeded, "/r/?q=x&platform=upwork", 400)
+    assert "Choose a platform from the list" in doc.find("div", role="alert").text()
+
+
+@pytest.mark.parametrize("text", ["careful", "CAREFUL <b>", "areq", " AREQ1 ", "Lab"])
+def test_search_finds_requesters_by_part_of_the_name_or_the_start_of_the_id(seeded: TestClient, text: str) -> None:
+    doc = get_page(seeded, "/r/?" + urlencode({"q": text}))
+    links = doc.find("ul", class_="result-list").find_all("a")
+    assert [(a.attrs["href"], a.text()) for a in links] == [(f"/r/mturk/{RID}", NAME)]
+    assert "reviews" in doc.find("ul", class_="result-list").text()
+
+
+@pytest.mark.parametrize("text", ["nobody", "%", "_", "REQ1"])  # wildcards are plain characters; ids match from the start
+def test_search_without_results_says_so(seeded: TestClient, text: str) -> None:
+    doc = get_page(seeded, "/r/?" + urlencode({"q": text, "platform": "mturk"}))
+    assert doc.find_all("ul", class_="result-list") == []
+    assert doc.find("h2", id="results-heading").text().startswith("No requester matches")
+    assert get_page(seeded, "/r/?" + urlencode({"q": "careful", "platform": "prolific"})).find_all(
+        "ul", class_="result-list") == []
 
 
 def test_unexpected_errors_are_plain_pages(seeded: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from server.domain.filters import FilterError, Filters, ListRule, validate_filters
-from server.domain.text import COPIED, COPIED_NOT_BLANK, NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL, WRITTEN, explain, text_problem
+from server.domain.text import PATTERN_WORDS, COPIED, COPIED_NOT_BLANK, NO_CONTROL, NO_NUL, NOT_BLANK_NO_NUL, WRITTEN, explain, text_problem
 
 C0 = [chr(code) for code in range(0x20)]
 KEPT_IN_WRITING = {"\t", "\n", "\r"}
@@ -77,7 +77,13 @@ def test_explain_puts_msgspecs_regex_message_in_words(pattern):
 
 def test_explain_leaves_other_messages_alone():
     assert explain("Expected `int`, got `str`") == "Expected `int`, got `str`"
-    assert explain("Expected `str` matching regex '^[A-Z]{3}$'") == "Expected `str` matching regex '^[A-Z]{3}$'"
+    assert explain("Expected `str` matching regex '^[a-q]{7}$'") == "Expected `str` matching regex '^[a-q]{7}$'"
+
+
+def test_explain_puts_a_known_pattern_in_words():
+    # every pattern the API uses has words (issue 19: no regex shown to people); the currency's, for one
+    assert explain("Expected `str` matching regex '^[A-Z]{3}$'") == PATTERN_WORDS["^[A-Z]{3}$"]
+    assert "USD" in explain("Expected `str` matching regex '^[A-Z]{3}$'")
 
 
 @pytest.mark.parametrize(("filters", "field"), [

@@ -212,6 +212,14 @@
     health() {
       return this.request("GET", "/health", { auth: false });
     }
+
+    /**
+     * A one-time link that opens `next` (/me, /me/certificate, /listen, /moderation) signed in: {url, path,
+     * expires_at, next}. It works once, for about a minute; the token never goes into a URL.
+     */
+    signInLink(next = "/me") {
+      return this.request("POST", "/api/v1/me/sign-in-links", { body: { next } });
+    }
   }
 
   return { Client, ServerError, Gate, retryAfterSeconds, DEFAULT_TIMEOUT_MS, DEFAULT_BUSY_SECONDS, MAX_BUSY_SECONDS };

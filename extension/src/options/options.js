@@ -198,11 +198,25 @@
   // Account
 
   function renderAccount() {
+    for (const link of document.querySelectorAll("a.signed-in-link")) link.href = `${settings.serverUrl}${link.dataset.next}`;
     $("signed-in").hidden = !signedIn();
     $("signed-out").hidden = signedIn();
     $("handle").textContent = settings.handle || "(unknown)";
     $("timings").hidden = !signedIn();
     $("timings-link").hidden = !signedIn();
+  }
+
+  // A server page in a new tab, signed in through a one-time link (the background asks the server for it).
+  async function onOpenSignedIn(event) {
+    const link = event.currentTarget;
+    if (event.button > 0 || event.ctrlKey || event.metaKey || event.shiftKey) return; // the browser's own ways
+    event.preventDefault();
+    const status = link.id === "history-dashboard" ? "history-status" : "pages-status";
+    say(status, signedIn() ? "Opening, signed in…" : "Opening…");
+    const answer = await chrome.runtime.sendMessage({ type: "open-signed-in", next: link.dataset.next });
+    if (!answer || !answer.ok) say(status, `Could not open the page: ${answer?.error?.message || answer?.message || "no answer"}`, "error");
+    else if (answer.reason) say(status, `Opened without signing in: ${answer.reason}`, "error");
+    else say(status, answer.signedIn ? `Opened ${link.textContent.replace(/^Open /, "")}, signed in.` : "Opened. Sign in there with your token.", "ok");
   }
 
   async function onSignIn(event) {
@@ -931,7 +945,7 @@
     $("history-last").hidden = Number.isNaN(finished);
     $("history-last").textContent = Number.isNaN(finished) ? "" : `Last sync ended ${dateFormat.format(new Date(finished))}.`;
 
-    $("history-dashboard").href = `${settings.serverUrl}/me`;
+    for (const link of document.querySelectorAll("a.signed-in-link")) link.href = `${settings.serverUrl}${link.dataset.next}`;
     $("prolific-import").checked = Boolean(settings.prolificImport);
     const prolificText = historyLib.prolificText(prolificRecord);
     if ($("prolific-status").textContent !== prolificText && prolificText) {
@@ -1210,6 +1224,7 @@
     $("register").addEventListener("click", onRegister);
     $("copy-token").addEventListener("click", onCopyToken);
     $("sign-out").addEventListener("click", onSignOut);
+    for (const link of document.querySelectorAll("a.signed-in-link")) link.addEventListener("click", onOpenSignedIn);
 
     const form = $("filters-form");
     form.addEventListener("submit", onSaveFilters);

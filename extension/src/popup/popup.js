@@ -43,8 +43,7 @@
   function render() {
     $("who").textContent = settings.token ? `Signed in as ${settings.handle || "(unknown)"}` : "Not signed in";
     $("server-url").textContent = settings.serverUrl;
-    $("listen-link").href = `${settings.serverUrl}/listen`; // the server's page for screen readers
-    $("dashboard-link").href = `${settings.serverUrl}/me`;
+    for (const link of document.querySelectorAll("a.signed-in-link")) link.href = `${settings.serverUrl}${link.dataset.next}`;
     const line = historyLib.popupLine(historySync);
     if ($("history-line").textContent !== line) $("history-line").textContent = line;
     const changes = settings.token && reviewUpdates ? (reviewUpdates.changes || []).length : 0;
@@ -123,6 +122,17 @@
     }
   }
 
+  // The page in a new tab, signed in through a one-time link (the background asks the server for it).
+  async function openSignedIn(event, next) {
+    if (event.button > 0 || event.ctrlKey || event.metaKey || event.shiftKey) return; // the browser's own ways
+    event.preventDefault();
+    say("open-status", settings.token ? "Opening, signed in…" : "Opening…");
+    const answer = await chrome.runtime.sendMessage({ type: "open-signed-in", next });
+    if (!answer || !answer.ok) say("open-status", `Could not open the page: ${answer?.error?.message || "no answer"}`, "error");
+    else if (answer.reason) say("open-status", `Opened without signing in: ${answer.reason}`, "error");
+    else say("open-status", answer.signedIn ? "Opened, signed in." : "Opened. Sign in there, or in All settings.", "ok");
+  }
+
   async function onTiming(event) {
     settings = await store.saveSettings({ timingEnabled: event.target.checked });
     say("timing-status", settings.timingEnabled ? "Automatic timing is on." : "Automatic timing is off.", "ok");
@@ -143,6 +153,9 @@
     $("target-form").addEventListener("submit", onSaveTarget);
     $("timing").addEventListener("change", onTiming);
     $("all-settings").addEventListener("click", () => chrome.runtime.openOptionsPage());
+    for (const link of document.querySelectorAll("a.signed-in-link")) {
+      link.addEventListener("click", (event) => openSignedIn(event, link.dataset.next));
+    }
     chrome.storage.onChanged.addListener((changes, area) => {
       if (area !== "local") return;
       if (changes.settings) {

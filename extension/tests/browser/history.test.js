@@ -123,7 +123,7 @@ test('a sync reads the days with work page by page, announces progress, and the 
   const asked = fake.historyRequests.length;
   const page = await openOptions();
   try {
-    assert.equal(await page.getByRole('link', { name: 'Open your earnings dashboard' }).getAttribute('href'), `${stack.server.url}/me`);
+    assert.equal(await page.getByRole('link', { name: 'Open my earnings' }).getAttribute('href'), `${stack.server.url}/me`);
     // What the live region says, in order (each change of its text).
     await page.evaluate(() => {
       globalThis.said = [];
@@ -312,7 +312,7 @@ test('Cancel stops after the current request; the popup shows a running sync and
   const popup = await stack.openPopup();
   try {
     await popup.waitForSelector('html[data-ready="true"]');
-    assert.equal(await popup.getByRole('link', { name: 'Your earnings dashboard' }).getAttribute('href'), `${stack.server.url}/me`);
+    assert.equal(await popup.getByRole('link', { name: 'Open my earnings' }).getAttribute('href'), `${stack.server.url}/me`);
     assert.equal(await popup.locator('#history-line').textContent(), '');
 
     await page.getByRole('button', { name: 'Sync the last 45 days from MTurk' }).click();

@@ -81,6 +81,26 @@ test('own reviews: listed (one requester, or all), edited, and the 409 of a seco
   assert.deepEqual((await client.listHistory({ state: 'approved' })).items, []);
 });
 
+test('a one-time sign-in link: made for a page, opens it signed in once, then says it was used', async () => {
+  const { token } = await new Client({ serverUrl: server.url }).register({ handle: 'client_linker' });
+  const client = new Client({ serverUrl: server.url, token });
+  const link = await client.signInLink('/listen');
+  assert.equal(link.next, '/listen');
+  assert.match(link.path, /^\/sign-in\/[A-Za-z0-9_-]{20,}$/);
+  assert.equal(link.url, `${server.url}${link.path}`);
+  assert.ok(!link.url.includes(token), 'the token is never in the address');
+  const first = await fetch(link.url, { redirect: 'manual' });
+  assert.equal(first.status, 303);
+  assert.equal(first.headers.get('location'), '/listen');
+  assert.ok(first.headers.get('set-cookie'), 'the browser is signed in by a cookie');
+  const again = await fetch(link.url, { redirect: 'manual' });
+  assert.equal(again.status, 410);
+  assert.match(await again.text(), /has been used/);
+  assert.equal((await client.signInLink()).next, '/me', '/me when no page is named');
+  await assert.rejects(client.signInLink('https://elsewhere.example/'), { status: 422, field: 'next' });
+  await assert.rejects(new Client({ serverUrl: server.url }).signInLink('/me'), { status: 401 });
+});
+
 test('server refusals arrive as ServerError with its code, message and field', async () => {
   const client = new Client({ serverUrl: server.url });
   await assert.rejects(client.annotate('mturk', { tasks: [{ ...task, reward_cents: -1 }] }), (error) => {

@@ -70,6 +70,7 @@
     if (timer) { window.clearInterval(timer); timer = null; }
     if (on) timer = window.setInterval(function () { if (!document.hidden) refresh(); }, INTERVAL_MS);
     autoButton.setAttribute('data-state', on ? 'running' : 'paused');
+    // "Resume" only once it has been on: before that, it was never paused
     autoButton.textContent = on ? 'Pause auto-refresh' : 'Resume auto-refresh (every 60 seconds)';
   }
   autoButton.addEventListener('click', function () {

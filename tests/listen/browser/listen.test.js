@@ -158,7 +158,7 @@ test('script: j/k move between task headings, not while typing, and can be turne
   } finally { await context.close(); }
 });
 
-test('script: refresh announces the count; auto-refresh is off until resumed and can be paused', async () => {
+test('script: refresh announces the count; auto-refresh is off until turned on, then paused and resumed', async () => {
   const { context, page } = await open(STATES.filtered);
   try {
     await page.waitForFunction(() => !document.getElementById('enhanced-controls').hidden);
@@ -166,7 +166,9 @@ test('script: refresh announces the count; auto-refresh is off until resumed and
     const live = page.locator('#live');
     assert.equal(await live.getAttribute('role'), 'status');
     assert.equal(await live.getAttribute('aria-live'), 'polite');
-    assert.equal(await page.getAttribute('#auto-refresh', 'data-state'), 'paused');
+    assert.equal(await page.getAttribute('#auto-refresh', 'data-state'), 'off');
+    assert.equal((await page.textContent('#auto-refresh')).trim(), 'Turn on auto-refresh (every 60 seconds)',
+      'never on: not "Resume"');
     await page.click('#refresh');
     await page.waitForFunction((n) => document.getElementById('live').textContent === `List updated: ${n} ${n === 1 ? 'task' : 'tasks'}`, count);
     assert.equal(await page.locator('main article').count(), count);
@@ -175,6 +177,7 @@ test('script: refresh announces the count; auto-refresh is off until resumed and
     assert.equal((await page.textContent('#auto-refresh')).trim(), 'Pause auto-refresh');
     await page.click('#auto-refresh');
     assert.equal(await page.getAttribute('#auto-refresh', 'data-state'), 'paused');
+    assert.equal((await page.textContent('#auto-refresh')).trim(), 'Resume auto-refresh (every 60 seconds)');
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     await page.evaluate(() => { document.getElementById('live').textContent = ''; });
     await page.keyboard.press('r');

@@ -1,7 +1,7 @@
 """facts: requester name votes, where each work history row comes from (issue 18 items 3, 4)
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-08 12:00:00.000000
 
 Existing rows:
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
