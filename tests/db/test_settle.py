@@ -100,7 +100,7 @@ def test_a_big_requester_gets_a_marker_and_a_small_one_a_refresh(big_client: Tes
     assert _stored_reviews(database_url, "ASMALL") == 1
     assert _markers(database_url) == {"ABIG": 1}
     # Reads serve the last settled figures meanwhile.
-    assert big_client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] == 2
+    assert big_client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] == 2
 
     _review(big_client, other, "ABIG", "Survey")
     assert _markers(database_url) == {"ABIG": 2}  # one marker; every write counts
@@ -239,10 +239,10 @@ def test_the_scheduler_settles_and_reads_then_show_the_new_figures(tmp_path: Pat
         worker = register(client)
         for title in ("A", "B", "C"):
             _review(client, worker, "ABIG", title)
-        assert client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] in (2, 3)  # 3 once settled
+        assert client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] in (2, 3)  # 3 once settled
         deadline = time.monotonic() + 60
         # (refresh-recent may mark it once more at its first run: the worker is an established account)
-        while client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] != 3 or _markers(database_url):
+        while client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] != 3 or _markers(database_url):
             assert time.monotonic() < deadline, "the settle job never settled the requester"
             time.sleep(0.1)
 
