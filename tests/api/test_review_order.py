@@ -3,6 +3,7 @@ imported data, a late write) came out of place. Both lists order by (created_at,
 carries both, so paging neither skips nor repeats, ties included (issue 19)."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
@@ -90,3 +91,11 @@ def test_own_reviews_newest_first_across_pages(client, db):
     narrowed = [r["id"] for r in walk(client, "/api/v1/me/reviews", {"platform": "mturk", "requester": "AREQ1"}, 3,
                                       alice)]
     assert narrowed == [i for i in expected(times) if i != ids[-1]]
+
+
+def test_an_id_only_cursor_of_before_is_refused_in_words(client, db):
+    ids = requester_reviews(client)[:1]
+    old = base64.urlsafe_b64encode(f"r{ids[0] + 1}".encode()).decode().rstrip("=")
+    response = client.get("/api/v1/reviews", params={"platform": "mturk", "requester": "AREQ1", "cursor": old})
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_cursor"
