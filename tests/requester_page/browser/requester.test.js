@@ -15,7 +15,7 @@ const PAGES = {
   'not found': { url: `${ORIGIN}/r/mturk/ANOBODYKNOWS`, status: 404 },
   'unknown platform': { url: `${ORIGIN}/r/nowhere/A1`, status: 404 },
   lookup: { url: `${ORIGIN}/r/`, status: 200 },
-  'lookup error': { url: `${ORIGIN}/r/?platform=mturk&id=`, status: 400 },
+  'lookup error': { url: `${ORIGIN}/r/?q=`, status: 400 },  // an empty search says what to enter
 };
 const AXE_PATH = require.resolve('axe-core');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -188,8 +188,9 @@ test('works without JavaScript: the same content is there', async () => {
     assert.ok(await page.locator('#task-types tbody tr').count() > 0);
     assert.ok(await page.locator('#history svg').isVisible());
     await page.goto(`${ORIGIN}/r/`);
-    await page.fill('#lookup-id', new URL(PAGE).pathname.split('/').pop());
-    await page.click('button:has-text("Show the requester")');
+    await page.fill('#lookup-q', new URL(PAGE).pathname.split('/').pop());
+    await page.click('button:has-text("Search")');
+    await page.click(`.result-list a[href="${new URL(PAGE).pathname}"]`);  // the search lists the requester
     assert.equal(page.url(), PAGE);
   } finally { await context.close(); }
 });
