@@ -26,6 +26,7 @@ class SpokenTask(msgspec.Struct, kw_only=True):
     basis: str = "unknown"  # task | requester | stated | unknown
     n: int = 0  # samples behind the hourly figure
     accounts: int = 0  # … from how many accounts (0: not known)
+    without_bonus_cents_per_hour: float | None = None  # set when cents_per_hour counts typical bonuses
     reviews: int = 0
     approval_seconds: float | None = None  # the requester's median time to approve
     rejections: int = 0
@@ -317,6 +318,9 @@ def _pay(task: SpokenTask, verbosity: str) -> str:
         # A figure resting only on the requester's statement is said as their claim.
         claim = "the requester claims " if task.basis == "stated" else ""
         hourly = [claim + say_hourly(rate, task.currency)]
+        without = _finite(task.without_bonus_cents_per_hour)
+        if without is not None:
+            hourly[0] += f" with typical bonuses, {say_hourly(without, task.currency)} without"
         if task.band in _BAND_WORDS:
             hourly.append(_BAND_WORDS[task.band])
     if verbosity == "short":

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from scrapers import ids
 from scrapers.durations import stated_seconds_from_text
 from scrapers.model import PayloadError
 
@@ -164,6 +165,26 @@ def optional_id(obj: Mapping, key: str, path: str) -> str | None:
     if is_absent(value):
         return None
     return check_id(value, join_path(path, key))
+
+
+def requester_id_of(obj: Mapping, key: str, path: str, platform: str) -> str:
+    """A required requester id of `platform` (scrapers/ids.py): the platform's own pages never show another."""
+    value = required_id(obj, key, path)
+    problem = ids.requester_id_problem(platform, value)
+    if problem is not None:
+        raise PayloadError(join_path(path, key), problem)
+    return value
+
+
+def group_id_of(obj: Mapping, key: str, path: str, platform: str) -> str | None:
+    """An optional task group id of `platform` (an MTurk hit_set_id, a Prolific study id; scrapers/ids.py)."""
+    value = optional_id(obj, key, path)
+    if value is None:
+        return None
+    problem = ids.group_id_problem(platform, value)
+    if problem is not None:
+        raise PayloadError(join_path(path, key), problem)
+    return value
 
 
 def to_decimal(value: Any, path: str) -> Decimal:

@@ -25,9 +25,11 @@ How payloads are judged (by the readers in `scrapers._payload`, shared with `scr
   rambling description is no reason to drop a task. A title that is empty after stripping is an
   error (it is part of the task identity).
 * Identifiers (requester id, hit_set_id) are *not* truncated, because a truncated key would
-  alias another one: they must be 1-128 letters, digits, '-' or '_' or the payload is rejected.
-* URLs are only ever built on https://worker.mturk.com: `project_tasks_url` must be a path on
-  that host (or an absolute URL on it); anything else (another host, `javascript:`) is an error.
+  alias another one: they must be MTurk's (scrapers/ids.py: a requester id is "A" and upper-case
+  letters and digits, a hit_set_id 30 upper-case letters and digits) or the payload is rejected.
+* A task's link is built only from its checked hit_set_id (scrapers/ids.py `task_url`), never copied
+  from the page; `project_tasks_url` must still be a path on https://worker.mturk.com (or an absolute
+  URL on it): anything else (another host, `javascript:`) is an error, as a sign the page changed.
 * Decoding: bytes/str are JSON (UTF-8, an optional BOM is skipped); anything that is not valid
   JSON, too deeply nested, or has out-of-range numbers is `PayloadError("payload", ...)`.
   The 100-task page limit is the API's business, not enforced here.
@@ -49,17 +51,18 @@ from scrapers._payload import (
     optional_bool,
     optional_count,
     optional_currency,
-    optional_id,
+    group_id_of,
     optional_list,
     optional_object,
     optional_text,
     require_object,
-    required_id,
+    requester_id_of,
     required_text,
     stated_seconds_from,
     task_list,
     to_minor_units,
 )
+from scrapers import ids
 from scrapers.model import PayloadError, Task
 
 __all__ = [
@@ -69,7 +72,7 @@ __all__ = [
     "parse_search",
 ]
 
-MTURK_BASE_URL = "https://worker.mturk.com"
+MTURK_BASE_URL = ids.MTURK_BASE_URL
 
 # The Masters qualifications mturk-suite counts as Masters (brandonhellman/mturk-suite, formerly
 # Kadauchi/mturk-suite, hit-finder/hit-finder.js and background/hit-exporter.js @cd3b4ce9): Masters, and the
@@ -139,15 +142,12 @@ def _task_url(result: Mapping, path: str, hit_set_id: str | None) -> str | None:
             or any(c.isspace() or ord(c) < 32 or c in "\\<>\"'" for c in value)
         ):
             raise PayloadError(full, "must be a path on worker.mturk.com")
-        return MTURK_BASE_URL + value
-    if hit_set_id:
-        return f"{MTURK_BASE_URL}/projects/{hit_set_id}/tasks"
-    return None
+    return ids.task_url("mturk", hit_set_id)
 
 
 def _parse_result(raw: Any, path: str) -> Task:
     result = require_object(raw, path)
-    requester_id = required_id(result, "requester_id", path)
+    requester_id = requester_id_of(result, "requester_id", path, "mturk")
     title = required_text(result, "title", path)
 
     reward_path = join_path(path, "monetary_reward")
@@ -162,7 +162,7 @@ def _parse_result(raw: Any, path: str) -> Task:
     reward_cents = to_minor_units(amount, amount_path, scale=100)
     currency = optional_currency(reward, "currency_code", reward_path, "USD")
 
-    hit_set_id = optional_id(result, "hit_set_id", path)
+    hit_set_id = group_id_of(result, "hit_set_id", path, "mturk")
     description = optional_text(result, "description", path)
     return Task(
         platform="mturk",

@@ -51,6 +51,7 @@ from scrapers._payload import (
     optional_text,
     require_object,
     required_id,
+    requester_id_of,
     required_text,
     task_list,
     to_minor_units,
@@ -109,7 +110,7 @@ def _reward(result: Mapping, path: str) -> tuple[int, str]:
 def _parse_result(raw: Any, path: str, day: date) -> HistoryItem:
     result = require_object(raw, path)
     assignment_id = required_id(result, "assignment_id", path)
-    requester_id = required_id(result, "requester_id", path)
+    requester_id = requester_id_of(result, "requester_id", path, "mturk")
     title = shorten(required_text(result, "title", path), MAX_TITLE_CHARS)
     reward_cents, currency = _reward(result, path)
     return HistoryItem(

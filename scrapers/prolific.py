@@ -3,11 +3,11 @@
 Input: the participant-side studies list (`{"results": [study, ...]}`) or a bare list of studies,
 as JSON bytes/str or already decoded. Fields read from each study (all others are ignored):
 
-    id                          study id (required only for hit_set_id/url; ids are validated)
+    id                          study id (required only for hit_set_id/url): 24 hex digits (scrapers/ids.py)
     name                        -> title (required)
     description                 -> description, HTML (Prolific's rich text) reduced to plain text
     researcher {id, name, institution {name}}
-                                -> requester_id (required), requester_name (researcher name, else
+                                -> requester_id (required, 24 hex digits), requester_name (researcher name, else
                                    the institution's name)
     study_reward {amount, currency} | reward {amount, currency} | reward <int>
                                 -> reward_cents, currency (required; amounts are minor units,
@@ -52,11 +52,12 @@ from scrapers._payload import (
     task_list,
     to_minor_units,
 )
+from scrapers import ids
 from scrapers.model import PayloadError, Task
 
 __all__ = ["PROLIFIC_BASE_URL", "parse_studies"]
 
-PROLIFIC_BASE_URL = "https://app.prolific.com"
+PROLIFIC_BASE_URL = ids.PROLIFIC_BASE_URL
 DEFAULT_CURRENCY = "GBP"
 
 _NEED_SEP_RE = re.compile(r"[^a-z0-9]+")
@@ -125,6 +126,9 @@ def _requester(study: Mapping, path: str) -> tuple[str, str]:
     if is_absent(rid):
         raise PayloadError(join_path(researcher_path, "id"), "is required")
     requester_id = check_id(rid, join_path(researcher_path, "id"))
+    problem = ids.requester_id_problem("prolific", requester_id)
+    if problem is not None:
+        raise PayloadError(join_path(researcher_path, "id"), problem)
     name = optional_text(researcher, "name", researcher_path)
     if not name:
         institution = optional_object(researcher, "institution", researcher_path)
@@ -163,6 +167,8 @@ def _parse_study(raw: Any, path: str) -> Task:
     reward_cents, currency = _reward(study, path)
     study_id_raw = get_field(study, "id")
     study_id = None if is_absent(study_id_raw) else check_id(study_id_raw, join_path(path, "id"))
+    if study_id is not None and (problem := ids.group_id_problem("prolific", study_id)) is not None:
+        raise PayloadError(join_path(path, "id"), problem)
     description = optional_text(study, "description", path, transform=_html_to_text)
     stated = optional_count(study, "estimated_completion_time", path, scale=60)
     if stated is None or stated == 0:
@@ -182,7 +188,7 @@ def _parse_study(raw: Any, path: str) -> Task:
         qualified=None,
         masters_required=False,
         needs=_needs(study, path),
-        url=f"{PROLIFIC_BASE_URL}/studies/{study_id}" if study_id else None,
+        url=ids.task_url("prolific", study_id),
     )
 
 

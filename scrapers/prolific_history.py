@@ -90,6 +90,7 @@ from scrapers._payload import (
     optional_text,
     require_object,
     required_id,
+    requester_id_of,
     required_text,
     task_list,
     to_decimal,
@@ -236,10 +237,11 @@ def _requester(submission: Mapping, study: Mapping | None, path: str) -> tuple[s
         researcher = optional_object(owner, "researcher", owner_path)
         if researcher is not None:
             researcher_path = join_path(owner_path, "researcher")
-            requester_id = required_id(researcher, "id", researcher_path)
+            requester_id = requester_id_of(researcher, "id", researcher_path, "prolific")
             return requester_id, optional_text(researcher, "name", researcher_path)
     if not is_absent(get_field(submission, "researcher_id")):
-        return required_id(submission, "researcher_id", path), optional_text(submission, "researcher_name", path)
+        return (requester_id_of(submission, "researcher_id", path, "prolific"),
+                optional_text(submission, "researcher_name", path))
     where = join_path(path, "study") if study is not None else path
     raise PayloadError(join_path(join_path(where, "researcher"), "id"), "is required")
 

@@ -17,8 +17,8 @@ How the input is judged
 * Shapes are decoded into msgspec structs; a field of the wrong type or a list of the wrong length is
   an `ImportError_` whose `where` is a dotted path such as `A1EXAMPLE00001.attrs.pay` (TO1) or
   `data[0].attributes.aggregates.all.reward[2]` (TO2). Unknown fields are ignored.
-* Requester ids must look like MTurk ids: `A` followed by 9-31 upper-case letters or digits
-  (`A3VTXG9MRA65HP`). Anything else is an error, never a record: a wrong id would alias a requester.
+* Requester ids must be MTurk ids (scrapers/ids.py): `A` followed by upper-case letters or digits, at most
+  64 characters (`A3VTXG9MRA65HP`). Anything else is an error, never a record: a wrong id would alias a requester.
 * Counts must be whole and non-negative; TO2 triples must satisfy x <= n <= N.
 
 TO1 mapping (`multi-attrs.php`)
@@ -83,6 +83,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from scrapers.ids import is_requester_id
 from scrapers.ratings import ImportError_, RequesterRecord
 
 __all__ = [
@@ -100,7 +101,7 @@ __all__ = [
 TO1_BASE_URL = "https://turkopticon.net"
 TO2_BASE_URL = "https://api.turkopticon.info"
 MAX_IDS_PER_CALL = 50
-MTURK_ID_RE = re.compile(r"A[A-Z0-9]{9,31}")
+MTURK_ID_RE = re.compile(r"A[A-Z0-9]{1,63}")  # the one rule of scrapers/ids.py (is_requester_id)
 PLATFORM = "mturk"
 
 TO1_ATTRS = {"pay": "pay", "fair": "fairness", "fast": "speed", "comm": "communication"}
@@ -179,14 +180,15 @@ def _convert(value: Any, type_: Any, where: str) -> Any:
 def _check_id(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ImportError_("must be a string", where)
-    if not MTURK_ID_RE.fullmatch(value.strip()):
-        raise ImportError_(f"{_snippet(value)} does not look like an MTurk requester id (A + 9-31 of A-Z, 0-9)", where)
+    if not is_requester_id(PLATFORM, value.strip()):
+        raise ImportError_(f"{_snippet(value)} does not look like an MTurk requester id (“A” and then upper-case letters "
+                           "and digits, at most 64 characters)", where)
     return value.strip()
 
 
 def _where_for_key(key: str) -> str:
     """A dict key made safe to show as a path element."""
-    return key if MTURK_ID_RE.fullmatch(key) else repr(key[:_SNIPPET_CHARS])
+    return key if is_requester_id(PLATFORM, key) else repr(key[:_SNIPPET_CHARS])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,10 +485,10 @@ def batches(ids: Iterable[str], size: int = MAX_IDS_PER_CALL) -> Iterator[list[s
         yield batch
 
 
-def _id_list(ids: Iterable[str]) -> str:
+def _id_list(requester_ids: Iterable[str]) -> str:
     checked = []
-    for requester_id in ids:
-        if not isinstance(requester_id, str) or not MTURK_ID_RE.fullmatch(requester_id):
+    for requester_id in requester_ids:
+        if not is_requester_id(PLATFORM, requester_id):
             raise ValueError(f"not an MTurk requester id: {requester_id!r}")
         checked.append(requester_id)
     if not checked:

@@ -54,6 +54,7 @@ from server.stats.queue import WriteQueue, configure_queue
 from server.stats.settle import configure_settling, settle
 from server.tasks.service import recorded_into
 from server.tasks.cache import AnnotateCache
+from server.tasks.budget import RecordingBudget
 from server.tasks.recorder import TaskRecorder
 
 log = logging.getLogger("fairfinder")
@@ -182,4 +183,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         publish_changes(app.state.sessionmaker)  # other processes drop what these commits change from their caches
     app.state.cluster = ClusterRuntime(settings, cache, shared_limits)
     app.state.task_recorder = TaskRecorder(app.state.sessionmaker, settings.record_queue_tasks, recorded_into(cache))
+    app.state.recording_budget = RecordingBudget.of(settings)  # annotate's recording counts as writing
     return app

@@ -325,6 +325,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # ready and new ones wait for their next view.
     record_queue_tasks: Annotated[int, env("FAIRFINDER_RECORD_QUEUE", "Never-seen tasks that may wait to be recorded; "
                                            "past it /ready says not ready.", minimum=1, maximum=10_000_000)] = 20_000
+    # Recording is writing (server/tasks/budget.py): new requesters, task types and name votes annotate may record
+    # per period, for an anonymous client address, all anonymous clients together, and a signed-in account. Past
+    # them tasks are still annotated and are recorded at a later view. Only while the rate limits apply.
+    record_anonymous_rows: Annotated[tuple[int, float], env(
+        "FAIRFINDER_RECORD_ANONYMOUS", "New rows annotate may record for one anonymous client address.",
+        convert=_rate, default="60/minute", allowed=RATE_WORDS)] = (60, 60.0)
+    record_anonymous_total: Annotated[tuple[int, float], env(
+        "FAIRFINDER_RECORD_ANONYMOUS_TOTAL", "New rows annotate may record for all anonymous clients together.",
+        convert=_rate, default="600/minute", allowed=RATE_WORDS)] = (600, 60.0)
+    record_account_rows: Annotated[tuple[int, float], env(
+        "FAIRFINDER_RECORD_ACCOUNT", "New rows annotate may record for one signed-in account.",
+        convert=_rate, default="600/minute", allowed=RATE_WORDS)] = (600, 60.0)
     ready_timeout_seconds: Annotated[float, env("FAIRFINDER_READY_TIMEOUT", "Seconds /ready waits for the database "
                                                 "before it says not ready.", minimum=0.05, maximum=30)] = 0.8
 

@@ -83,3 +83,10 @@ def worker_id(client: TestClient, headers: dict[str, str]) -> int:
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200, response.text
     return int(response.json()["id"])
+
+
+def group_id(label: str) -> str:
+    """A well-formed MTurk HIT group id (30 upper-case letters and digits, scrapers/ids.py) named after `label`:
+    "H1" -> "3H1000000000000000000000000000"."""
+    body = "".join(ch for ch in label.upper() if ch.isascii() and ch.isalnum())
+    return ("3" + body + "0" * 30)[:30]

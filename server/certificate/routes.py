@@ -66,6 +66,8 @@ _DOC = {
     "feedback": f"comma list of work history ids whose requester feedback to quote (yours, at most {MAX_FEEDBACK})",
     "holder_name": f"your name as it should be printed, plain text, at most {MAX_HOLDER_NAME} characters "
                    "(default: none)",
+    "self_reported": "tasks you sent as items rather than platform pages: label (count them and say how many; "
+                     "the default) or omit (leave them out)",
 }
 
 
@@ -159,6 +161,7 @@ class CertificateController(Controller):
         include: Annotated[str | None, Parameter(description=_DOC["include"])] = None,
         feedback: Annotated[str | None, Parameter(description=_DOC["feedback"])] = None,
         holder_name: Annotated[str | None, Parameter(description=_DOC["holder_name"])] = None,
+        self_reported: Annotated[str | None, Parameter(description=_DOC["self_reported"])] = None,
     ) -> Response[dict[str, Any]]:
         options = _options(request)
         try:
@@ -179,6 +182,7 @@ class CertificateController(Controller):
         include: Annotated[str | None, Parameter(description=_DOC["include"])] = None,
         feedback: Annotated[str | None, Parameter(description=_DOC["feedback"])] = None,
         holder_name: Annotated[str | None, Parameter(description=_DOC["holder_name"])] = None,
+        self_reported: Annotated[str | None, Parameter(description=_DOC["self_reported"])] = None,
     ) -> Response[bytes]:
         options = _options(request)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.certificate_options import SECTIONS
+from server.domain.certificate_options import SECTIONS, SELF_REPORTED_CHOICES
 from server.domain.credential import CREDENTIAL_TYPE, SCHEMA_PATH, VC_CONTEXT
 from server.domain.work_kinds import KINDS
 
@@ -46,9 +46,13 @@ def schema(base_url: str) -> dict[str, Any]:
         "requesterFeedback": {"type": "array", "maxItems": 10, "items": _object({
             "platform": {"type": "string"}, "requesterName": {"type": "string"}, "date": _DAY,
             "text": {"type": "string"}})},
+        "sources": _object({"platformPages": _COUNT, "extensionTimings": _COUNT, "selfReported": _COUNT},
+                           description="tasks by where their record comes from (1.1)"),
         "choices": _object({"sections": {"type": "array", "items": {"enum": list(SECTIONS)}},
                             "platforms": {"type": ["array", "null"], "items": {"type": "string"}},
-                            "feedbackQuoted": _COUNT, "holderNameGiven": {"type": "boolean"}}),
+                            "feedbackQuoted": _COUNT, "holderNameGiven": {"type": "boolean"},
+                            "selfReported": {"enum": list(SELF_REPORTED_CHOICES)}},
+                           required=["sections", "platforms", "feedbackQuoted", "holderNameGiven"]),
         "dataSource": {"type": "string"},
     }, required=["schemaVersion", "period", "platforms", "tasksRecorded", "tasksApproved", "choices"])
     return {

@@ -79,6 +79,14 @@ def certificate_view(credential: dict[str, Any]) -> CertificateView:
         ", ".join(platform_name(p) for p in chosen_platforms) if chosen_platforms else "none recorded")
     facts = [("Period", period_text), ("Platforms", platform_text),
              ("Tasks approved", f"{subject['tasksApproved']:,}"), ("Tasks recorded", f"{subject['tasksRecorded']:,}")]
+    if "sources" in subject:  # 1.1: where each task's record comes from
+        sources = subject["sources"]
+        omitted = subject["choices"].get("selfReported") == "omit"
+        facts.append(("Where the records come from", (
+            f"{sources['platformPages']:,} from the platform's own history pages, "
+            f"{sources['extensionTimings']:,} timed by the extension, "
+            + ("self-reported tasks left out" if omitted else
+               f"{sources['selfReported']:,} self-reported (sent as typed items, not platform pages)"))))
     if "approvalRate" in subject:
         detail = ""
         if subject["tasksDecided"]:

@@ -20,6 +20,7 @@ import msgspec
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scrapers import ids
 from scrapers.model import Task
 from scrapers.ratings import (
     DeletedRecord,
@@ -50,7 +51,7 @@ from server.reviews.schemas import MAX_COMMENT
 from server.tasks.records import find_requesters, find_task_types, record_tasks
 
 BATCH = 500
-_PLATFORM = re.compile(r"^[a-z][a-z0-9_]*$")
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MAX_COUNT = 10**9
 _MAX_SECONDS = 7 * 24 * 3600
@@ -92,10 +93,11 @@ def _fail(record: Record, message: str) -> ImportError_:
 
 
 def _check_identity(record: Record, platform: str | None, requester_id: str | None, task: TaskIdentity | None) -> None:
-    if platform is None or not _PLATFORM.match(platform) or len(platform) > 32:
-        raise _fail(record, f"platform {platform!r} is not a platform name (lower-case letters, digits, _)")
-    if requester_id is None or not requester_id.strip() or len(requester_id) > 128:
-        raise _fail(record, "requester_id must be 1 to 128 characters, not blank")
+    if (problem := ids.platform_problem(platform)) is not None:
+        raise _fail(record, f"platform: {problem}")
+    assert platform is not None
+    if requester_id is None or (problem := ids.requester_id_problem(platform, requester_id.strip())) is not None:
+        raise _fail(record, f"requester_id: {problem or 'is required'}")
     if task is not None:
         if not task.title.strip() or len(task.title) > 500:
             raise _fail(record, "task.title must be 1 to 500 characters, not blank")

@@ -11,7 +11,6 @@ compare the SQL with. The server never runs it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -19,6 +18,8 @@ from fractions import Fraction
 from typing import Any, Literal, TypeGuard
 
 import msgspec
+
+from scrapers.ids import is_requester_id
 
 PLATFORM = "mturk"  # both Turkopticons only ever knew Mechanical Turk
 
@@ -28,26 +29,26 @@ MAX_IDS = 100  # requesters per request, as our own batch endpoint
 MAX_ID_LENGTH = 64  # MTurk requester ids are ~14 characters; anything past this is not one
 MAX_IDS_CHARS = MAX_IDS * (MAX_ID_LENGTH + 2)  # a longer `ids` value cannot be valid; not even split
 MAX_RID_LENGTH = 128  # our requesters.external_id column
-REQUESTER_ID = re.compile(r"[A-Za-z0-9]{1,%d}" % MAX_ID_LENGTH)
+
 
 # Turkopticon 1 answered a missing `ids` with this plain-text sentence (status 200, text/html); we keep its
 # first sentence word for word so that anything matching on it still does, and say what a valid call is.
 USAGE = ("To get data, call this URL with an 'ids' parameter. "
-         "Usage: multi-attrs.php?ids=A1B2C3,D4E5F6 (comma-separated MTurk requester IDs, "
-         f"letters and digits only, at most {MAX_IDS} per request).")
+         "Usage: multi-attrs.php?ids=A1B2C3,D4E5F6 (comma-separated MTurk requester IDs: \"A\" and upper-case "
+         f"letters and digits, at most {MAX_IDS} per request).")
 
 
 def parse_ids(raw: str | None) -> list[str] | None:
     """The requester ids of a multi-attrs call, in the order asked, each once; None → answer USAGE.
 
-    Spaces around ids and empty items ("A1,,A2,") are forgiven; an id that is not letters and digits,
-    or more than MAX_IDS distinct ids, makes the whole call a usage error (as a malformed call did).
+    Spaces around ids and empty items ("A1,,A2,") are forgiven; an id that is not an MTurk requester id
+    (scrapers/ids.py), or more than MAX_IDS distinct ids, makes the whole call a usage error (as a malformed call did).
     """
     if raw is None or len(raw) > MAX_IDS_CHARS:
         return None
     ids = [part.strip() for part in raw.split(",")]
     ids = [i for i in ids if i]
-    if not ids or not all(REQUESTER_ID.fullmatch(i) for i in ids):
+    if not ids or not all(is_requester_id(PLATFORM, i) for i in ids):
         return None
     unique = list(dict.fromkeys(ids))
     return unique if len(unique) <= MAX_IDS else None

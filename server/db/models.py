@@ -155,6 +155,28 @@ class Requester(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RequesterNameVote(Base):
+    """A name some source gave a requester (server/domain/names.py chooses the shown one from these): a signed-in
+    account's current name for it (one row per account), or an anonymous page's name on one day (one row per name
+    and day). The account's row goes with the account."""
+
+    __tablename__ = "requester_name_votes"
+    __table_args__ = (
+        Index("uq_requester_name_votes_worker", "requester_id", "worker_id", unique=True,
+              sqlite_where=text("worker_id IS NOT NULL"), postgresql_where=text("worker_id IS NOT NULL")),
+        Index("uq_requester_name_votes_anonymous", "requester_id", "day", "name", unique=True,
+              sqlite_where=text("worker_id IS NULL"), postgresql_where=text("worker_id IS NULL")),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("requesters.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date | None] = mapped_column(Date, default=None)  # anonymous sightings only (UTC day)
+    name: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TaskType(Base):
     """What reviews and timings attach to: (requester, title, reward). Batches come and go; this stays."""
 
@@ -306,6 +328,10 @@ class WorkHistoryItem(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     requester_feedback: Mapped[str] = mapped_column(Text, default="")
+    # How its values arrived (docs/certificate.md): "platform_page" from a raw page of the platform's own history
+    # (the extension's sync), "self_reported" from normalized items (typed, or made by any client). A certificate
+    # says which of its tasks are which, or leaves the self-reported ones out.
+    source: Mapped[str] = mapped_column(String(16), default="self_reported", server_default="self_reported")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

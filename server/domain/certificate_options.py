@@ -12,6 +12,8 @@ parameters the same way (docs/certificate.md lists them):
     feedback       comma list of work history ids whose requester feedback is quoted (the worker's own,
                    at most 10; quoted only while `feedback` is included)
     holder_name    the name to print, plain text, at most 100 characters (default: none)
+    self_reported  what to do with tasks the worker sent as items rather than platform pages: `label` (count
+                   them, and say how many are self-reported; the default) or `omit` (leave them out)
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.domain.errors import FairfinderError
 
+SELF_REPORTED_CHOICES = ("label", "omit")
 SECTIONS = ("kinds", "approval", "hours", "earnings", "feedback")
 DEFAULT_SECTIONS = frozenset({"kinds", "approval", "hours", "feedback"})
 MAX_FEEDBACK = 10
@@ -57,10 +60,11 @@ class Options:
     sections: frozenset[str]
     feedback_ids: tuple[int, ...]
     holder_name: str
+    self_reported: str = "label"  # one of SELF_REPORTED_CHOICES
 
     def with_period(self, start: date, end: date) -> Options:
         return Options(start=start, end=end, zone=self.zone, platforms=self.platforms, sections=self.sections,
-                       feedback_ids=self.feedback_ids, holder_name=self.holder_name)
+                       feedback_ids=self.feedback_ids, holder_name=self.holder_name, self_reported=self.self_reported)
 
     def query(self) -> list[tuple[str, str]]:
         """The query string that asks for these options again (the form's download links)."""
@@ -78,6 +82,8 @@ class Options:
             params.append(("feedback", ",".join(map(str, self.feedback_ids))))
         if self.holder_name:
             params.append(("holder_name", self.holder_name))
+        if self.self_reported != "label":
+            params.append(("self_reported", self.self_reported))
         return params
 
 
@@ -158,5 +164,9 @@ def parse_options(params: Mapping[str, str | None]) -> Options:
         raise OptionError("feedback", f"feedback: quote at most {MAX_FEEDBACK} pieces of requester feedback.")
 
     holder_name = clean_holder_name(params.get("holder_name") or "")
+    self_reported = (params.get("self_reported") or "").strip() or "label"
+    if self_reported not in SELF_REPORTED_CHOICES:
+        raise OptionError("self_reported", "self_reported: choose label (count self-reported tasks and say so) or "
+                                           "omit (leave them out).")
     return Options(start=start, end=end, zone=zone, platforms=tuple(dict.fromkeys(platforms)), sections=sections,
-                   feedback_ids=tuple(feedback), holder_name=holder_name)
+                   feedback_ids=tuple(feedback), holder_name=holder_name, self_reported=self_reported)

@@ -20,16 +20,18 @@ from server.domain.certificate_options import SECTIONS, Options
 from server.domain.earnings import WorkItem
 from server.domain.work_kinds import KINDS, kind_of
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 added `sources` and `choices.selfReported` (optional members)
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "WorkHistoryCredential"
 CONTEXT_PATH = "/api/v1/certificates/context/v1.json"
 SCHEMA_PATH = "/api/v1/certificates/schema/v1.json"
 VERIFY_PATH = "/api/v1/certificates/verify"
 PLATFORM_NAMES = {"mturk": "Amazon Mechanical Turk", "prolific": "Prolific", "toloka": "Toloka"}
-DATA_SOURCE = ("The worker's own task history on each platform (MTurk status_details pages, Prolific submissions), "
-               "imported by the worker through the Fairfinder browser extension, and the extension's timings of "
-               "their work. The issuer attests the record it holds; the platforms did not sign it.")
+DATA_SOURCE = ("The worker's own task history on each platform, and the Fairfinder browser extension's timings of "
+               "their work. `sources` counts the tasks by where their record comes from: platformPages (the "
+               "platform's own history pages, sent as received), extensionTimings (timed by the extension) and "
+               "selfReported (sent as items, which may have been typed by hand). The issuer attests the record it "
+               "holds; the platforms did not sign it.")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ def build_credential(items: Sequence[WorkItem], options: Options, feedback: Sequ
     set; `feedback` the quotes picked (already checked to be the worker's own)."""
     assert options.start is not None and options.end is not None, "the period is decided before building"
     chosen = in_scope(items, options.platforms)
+    if options.self_reported == "omit":
+        chosen = [item for item in chosen if item.source != earnings.SELF_REPORTED]
     counted = earnings.money(chosen)
     present = sorted({item.platform for item in chosen})
     platforms = []
@@ -143,6 +147,9 @@ def build_credential(items: Sequence[WorkItem], options: Options, feedback: Sequ
     subject["platforms"] = platforms
     subject["tasksRecorded"] = counted.total_tasks
     subject["tasksApproved"] = counted.tasks["approved"]
+    subject["sources"] = {key: sum(item.source == source for item in chosen) for key, source in (
+        ("platformPages", earnings.PLATFORM_PAGE), ("extensionTimings", earnings.EXTENSION_TIMING),
+        ("selfReported", earnings.SELF_REPORTED))}
     sections = options.sections
     if "approval" in sections:
         decided = counted.tasks["approved"] + counted.tasks["rejected"]
@@ -165,6 +172,7 @@ def build_credential(items: Sequence[WorkItem], options: Options, feedback: Sequ
         "platforms": list(options.platforms) or None,
         "feedbackQuoted": len(quoted),
         "holderNameGiven": bool(options.holder_name),
+        "selfReported": options.self_reported,
     }
     subject["dataSource"] = DATA_SOURCE
     return {
@@ -186,7 +194,8 @@ def context_document(issuer: Issuer) -> dict[str, object]:
     vocab = issuer.url("/api/v1/certificates/vocab#")
     plain = ["schemaVersion", "holderName", "tasksRecorded", "tasksApproved", "tasksDecided", "tasksRejected",
              "approvalRate", "dataSource"]
-    structured = ["period", "platforms", "kindsOfWork", "hoursWorked", "earnings", "requesterFeedback", "choices"]
+    structured = ["period", "platforms", "kindsOfWork", "hoursWorked", "earnings", "requesterFeedback", "choices",
+                  "sources"]
     terms: dict[str, object] = {CREDENTIAL_TYPE: {"@id": vocab + CREDENTIAL_TYPE}}
     terms.update({term: {"@id": vocab + term} for term in plain})
     terms.update({term: {"@id": vocab + term, "@type": "@json"} for term in structured})

@@ -32,6 +32,14 @@ DEFAULT_GAP_LIMIT = timedelta(minutes=10)
 MAX_GAP_LIMIT = timedelta(hours=2)
 
 
+# Where a task's record comes from (docs/certificate.md): a raw page of the platform's own history, the
+# extension's timing of the work, or items the worker (or any client) sent as they are.
+PLATFORM_PAGE = "platform_page"
+EXTENSION_TIMING = "extension_timing"
+SELF_REPORTED = "self_reported"
+SOURCES = (PLATFORM_PAGE, EXTENSION_TIMING, SELF_REPORTED)
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """One task the worker did, as the earnings need it."""
@@ -47,6 +55,7 @@ class WorkItem:
     day: date  # the day it counts for (the platform's day for imported history)
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    source: str = PLATFORM_PAGE  # one of SOURCES
 
     @property
     def pay_cents(self) -> int:

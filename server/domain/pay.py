@@ -185,6 +185,10 @@ class Hourly(msgspec.Struct):
     accounts: int = 0  # distinct accounts behind the samples (0: unknown, or none)
     weight: float = 0.0  # how many accounts' worth they are (weights add up)
     floor: float | None = None  # one-sided 95 % lower bound: what "good" must clear (band_for)
+    # Bonuses (basis task, only when timed work was paid bonuses): cents_per_hour counts the typical bonus (the mean
+    # bonus of completed timed work) in each task's pay; without_bonus is the same figure with no bonus at all.
+    typical_bonus_cents: float | None = None
+    without_bonus: float | None = None
 
 
 # --- input hygiene ----------------------------------------------------------
@@ -676,7 +680,8 @@ def effective_hourly(
             d_r = min(_MAX_SECONDS, sum_r / n_r)
         else:
             d_r = min(_MAX_SECONDS, max(0.0, _opt(task.returned_median_seconds) or 0.0))
-        pay = reward + _cents(_finite(task.mean_bonus_cents) or 0.0)
+        bonus = _cents(_finite(task.mean_bonus_cents) or 0.0)
+        pay = reward + bonus
         pooled_s = _finite(task.pooled_seconds)
         pooled_pay = _finite(task.pooled_pay_cents)
         pooled_rate = None
@@ -697,6 +702,8 @@ def effective_hourly(
             accounts=_count(task.accounts) if task.accounts is not None else _evidence(task.n),
             weight=m.n,
             floor=floor,
+            typical_bonus_cents=bonus if bonus > 0 else None,
+            without_bonus=_rate(reward, p, q, d, d_r) if bonus > 0 else None,
         )
 
     if has_requester and requester is not None:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import msgspec
 
 from server.domain import pay
+from server.domain.figures import shown_cents, two_decimals
 from server.domain.vocab import RATING_DIMENSIONS, active_flags
 from server.domain.weights import DEFAULT_WEIGHTS, Weights
 
@@ -133,8 +134,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
         amount = math.fsum((e.ratings.get(dimension, 0.0) if e is not None else float(n)) * w
                            for ((n, _), w), (e, _w) in zip(pairs, evidence))
         score = pay.rating_score(amount, mean, platform.rating_means[dimension])  # type: ignore[arg-type]  # a weighted (float) count
-        scores[dimension] = Score(score=round(score, 3) if score is not None else None,
-                                  mean=round(mean, 3) if mean is not None else None, n=n_shown)
+        scores[dimension] = Score(score=two_decimals(score), mean=two_decimals(mean), n=n_shown)
     reviews = sum(row.reviews for row, _ in parts)
     recent = Counter[str]()
     flag_weights: dict[str, float] = {}
@@ -150,7 +150,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
         platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
         scores=scores, rejections=sum(row.rejections for row, _ in parts), blocks=sum(row.blocks for row, _ in parts),
         approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
-        median_hourly_cents=round(median_hourly, 1) if median_hourly is not None else None,
+        median_hourly_cents=shown_cents(median_hourly),
         recent=Recent(**recent),
         flags=active_flags(flag_weights, review_weight),
         imported={name: row.reviews for name, row in imported if weights.of(name) > 0 and row.reviews > 0},

@@ -1,7 +1,7 @@
 """The review vocabulary (DESIGN §3): rating dimensions, outcomes and flags. Pure data and rules."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 RATING_DIMENSIONS = ("pay", "fairness", "speed", "communication")
 # How a review's author is shown once they deleted their account and left their reviews.
@@ -79,3 +79,16 @@ def should_avoid(flags: list[str], requester_blocks: float, flag_reports: Mappin
         return True
     return any(flag in AVOID_FLAGS and (flag_reports is None or float(flag_reports.get(flag, 0)) >= AVOID_REPORTS - _EPS)
                for flag in flags)
+
+
+# What a review must say at least one of: otherwise it is an empty row that counts as a review everywhere
+# (the requester's review count, the open dump) while saying nothing (docs/api.md `empty_review`).
+REVIEW_CONTENT = "a rating, an outcome, the time worked or until approval, a bonus, a flag or a comment"
+
+
+def review_says_something(ratings: Mapping[str, int | None], outcome: str | None, worked_seconds: int | None,
+                          approval_seconds: int | None, bonus_cents: int | None, flags: Sequence[str],
+                          comment: str) -> bool:
+    return (any(value is not None for value in ratings.values()) or outcome is not None
+            or worked_seconds is not None or approval_seconds is not None or bonus_cents is not None
+            or bool(flags) or bool(comment.strip()))

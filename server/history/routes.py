@@ -14,12 +14,14 @@ from litestar.params import Parameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scrapers import ids
 from scrapers.model import HISTORY_STATES, HistoryItem, HistoryPage, PayloadError
 from scrapers.mturk_history import parse_status_details
 from scrapers.prolific_history import parse_submissions
 from server.auth import provide_worker
 from server.db.engine import write_transaction
 from server.db.models import Worker, WorkHistoryItem, utcnow
+from server.domain.earnings import PLATFORM_PAGE, SELF_REPORTED
 from server.domain.paging import is_row_id
 from server.errors import ApiError, error_responses, not_found
 from server.history.queries import filtered, newest_first
@@ -86,6 +88,12 @@ def checked_items(items: list[HistoryItem], now: datetime, *, prefix: str | None
     out = []
     for i, item in enumerate(items):
         what = "" if prefix else f"{item.assignment_id} "
+        if prefix:  # a parsed page was checked by its parser (scrapers/ids.py)
+            if (problem := ids.platform_problem(item.platform)) is not None:
+                raise ApiError(422, "invalid_field", f"{prefix}[{i}].platform: {problem}.", f"{prefix}[{i}].platform")
+            if (problem := ids.requester_id_problem(item.platform, item.requester_id.strip())) is not None:
+                raise ApiError(422, "invalid_requester_id", f"{prefix}[{i}].requester_id: {problem}.",
+                               f"{prefix}[{i}].requester_id")
         paths = {name: f"{prefix}[{i}].{name}" if prefix else "payload" for name in ("work_date", "started_at", "ended_at")}
         _check_day(item.work_date, paths["work_date"], today, what)
         started = _utc(item.started_at, paths["started_at"], now)
@@ -147,7 +155,8 @@ class HistoryController(Controller):
             page = PageInfo(page_number=parsed.page_number, total_results=parsed.total_results,
                             has_more=parsed.has_more)
         async with write_transaction(db_session):
-            counts = await import_items(db_session, worker.id, items, now)
+            counts = await import_items(db_session, worker.id, items, now,
+                                        SELF_REPORTED if page is None else PLATFORM_PAGE)
         return ImportResult(received=counts.received, added=counts.added, updated=counts.updated,
                             unchanged=counts.unchanged, page=page)
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import HistoryItem
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
 from server.db.upsert import rows_affected
+from server.domain.earnings import PLATFORM_PAGE, SELF_REPORTED
 
 # The columns an upload sets; id, worker_id, platform, assignment_id (the key) and the two stamps are not among them.
 VALUE_FIELDS = ("task_id", "requester_id", "requester_name", "title", "reward_cents", "bonus_cents", "currency",
@@ -98,9 +99,13 @@ async def _measured(session: AsyncSession, worker_id: int, keys: set[Key]) -> di
             if (platform, assignment_id) in keys}
 
 
-async def import_items(session: AsyncSession, worker_id: int, items: list[HistoryItem], now: datetime) -> Counts:
+async def import_items(session: AsyncSession, worker_id: int, items: list[HistoryItem], now: datetime,
+                       source: str = SELF_REPORTED) -> Counts:
     """Upsert `items` into the worker's history; runs in the caller's write transaction. Whatever the number of
-    items: two reads, one batched INSERT (executemany) and the changed rows' UPDATEs batched at the flush."""
+    items: two reads, one batched INSERT (executemany) and the changed rows' UPDATEs batched at the flush.
+
+    `source` is how they arrived (WorkHistoryItem.source): a platform page marks every row it holds
+    "platform_page"; self-reported items mark a row "self_reported" when they change it."""
     counts = Counts(received=len(items))
     if not items:
         return counts
@@ -117,6 +122,8 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
             counts.added += 1
             continue
         changed = changes(current, fill_times(merge(current, item), measured.get(key)))
+        if row is not None and (source == PLATFORM_PAGE or changed) and row.source != source:
+            row.source = source
         if not changed:
             counts.unchanged += 1
             continue
@@ -130,7 +137,7 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
     if added:
         await session.execute(insert(WorkHistoryItem), [
             {"worker_id": worker_id, "platform": platform, "assignment_id": assignment_id, "imported_at": now,
-             "updated_at": now, **values} for (platform, assignment_id), values in added.items()])
+             "updated_at": now, "source": source, **values} for (platform, assignment_id), values in added.items()])
     await session.flush()
     return counts
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accessibility.speech import SpokenTask
 from scrapers.model import Task
-from scrapers.mturk import MTURK_BASE_URL
+from scrapers import ids
 from server.db.models import Requester, TaskType
 from server.domain.filters import Filters
 from server.tasks.schemas import Annotation
@@ -28,16 +28,9 @@ class ListenItem(msgspec.Struct, kw_only=True):
 
 
 def platform_links(platform: str, hit_set_id: str | None) -> tuple[str | None, str | None]:
-    """(preview, accept) links on the platform, when it has them."""
-    if not hit_set_id:
-        return None, None
-    if platform == "mturk":
-        base = f"{MTURK_BASE_URL}/projects/{hit_set_id}/tasks"
-        return base, f"{base}/accept_random"
-    if platform == "prolific":
-        url = f"https://app.prolific.com/studies/{hit_set_id}"
-        return url, url
-    return None, None
+    """(preview, accept) links on the platform, when it has them: only ever built from a group id that is the
+    platform's (scrapers/ids.py), so a stored id that is not one gives no link at all."""
+    return ids.task_url(platform, hit_set_id), ids.accept_url(platform, hit_set_id)
 
 
 def spoken_task(annotation: Annotation) -> SpokenTask:
@@ -49,6 +42,7 @@ def spoken_task(annotation: Annotation) -> SpokenTask:
         duration_seconds=annotation.hourly.duration_seconds, cents_per_hour=annotation.hourly.cents_per_hour,
         band=annotation.hourly.band, basis=annotation.hourly.basis, n=annotation.hourly.n,
         accounts=annotation.hourly.accounts,
+        without_bonus_cents_per_hour=annotation.hourly.without_bonus_cents_per_hour,
         reviews=requester.reviews, approval_seconds=requester.approval_seconds,
         rejections=requester.rejections, blocks=requester.blocks, flags=flags,
         hidden_reasons=[reason.message for reason in annotation.verdict.reasons] if annotation.verdict.hidden else [],

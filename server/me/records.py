@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
-from server.domain.earnings import WorkItem
+from server.domain.earnings import EXTENSION_TIMING, WorkItem
 
 # A timing's outcome as a history state: submitted work waits for a decision; a block comes with a rejection.
 TIMING_STATES = {"submitted": "pending", "pending": "pending", "approved": "approved", "rejected": "rejected",
@@ -63,7 +63,8 @@ async def load_work_items(session: AsyncSession, worker_id: int, start: date, en
             started, ended = timing.accepted_at, timing.ended_at
         items.append(WorkItem(platform=row.platform, requester_id=row.requester_id, requester_name=row.requester_name,
                               title=row.title, currency=row.currency, state=row.state, reward_cents=row.reward_cents,
-                              bonus_cents=row.bonus_cents, day=row.work_date, started_at=started, ended_at=ended))
+                              bonus_cents=row.bonus_cents, day=row.work_date, started_at=started, ended_at=ended,
+                              source=row.source))
     for t in timings:
         if t.assignment_id and (t.platform, t.assignment_id) in in_history:
             continue
@@ -73,6 +74,6 @@ async def load_work_items(session: AsyncSession, worker_id: int, start: date, en
         items.append(WorkItem(platform=t.platform, requester_id=t.external_id, requester_name=t.name or "",
                               title=t.title, currency=t.currency, state=TIMING_STATES.get(t.outcome, "pending"),
                               reward_cents=t.reward_cents, bonus_cents=0, day=day, started_at=t.accepted_at,
-                              ended_at=t.ended_at))
+                              ended_at=t.ended_at, source=EXTENSION_TIMING))
     items.sort(key=lambda item: (item.day, item.started_at or item.ended_at or low))
     return items

@@ -16,6 +16,7 @@ from litestar import Controller, MediaType, Request, Response, get
 from litestar.response.redirect import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scrapers import ids
 from server.requesters import history
 from server.requesters.queries import MAX_SEARCH_CHARS, SEARCH_RESULTS, load_page, search_requesters
 from server.requesters.views import MAX_ID_CHARS, MAX_REVIEWS, MAX_TASK_TYPES
@@ -127,7 +128,7 @@ class RequesterPageController(Controller):
     @get("/{platform:str}/{requester_id:str}", media_type=MediaType.HTML, summary="One requester as an HTML page")
     async def page(self, request: Request, platform: str, requester_id: str, db_session: AsyncSession) -> Response[str]:
         platform, requester_id = platform.strip(), requester_id.strip()  # ids are stored stripped
-        if platform not in PLATFORMS or not requester_id or len(requester_id) > MAX_ID_CHARS:
+        if platform not in PLATFORMS or not ids.is_requester_id(platform, requester_id):
             return not_found_page(request, platform, requester_id)
         found = await load_page(db_session, platform, requester_id, datetime.now(timezone.utc))
         if found is None:

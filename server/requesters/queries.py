@@ -25,6 +25,7 @@ from server.db.models import (
 )
 from server.domain import pay
 from server.domain.aggregate import Report, report_samples
+from server.domain.figures import bonus_words, shown_hourly
 from server.domain.money import format_cents
 from server.domain.summary import Platform, RequesterSummary, platform_from_row, sample_summary, summary_of
 from server.domain.evidence import hourly_label
@@ -91,7 +92,9 @@ async def load_task_rows(session: AsyncSession, requester_pk: int, summary: Requ
     out = []
     for title, reward, currency, stated, n_samples, n_reviews, stats_summary, flag_counts in rows:
         measured = sample_summary(stats_summary)
-        hourly = pay.effective_hourly(measured, reward, requester_prior, platform_prior, stated_seconds=stated)
+        # As annotate shows it: rounded once (server/domain/figures.py).
+        hourly = shown_hourly(pay.effective_hourly(measured, reward, requester_prior, platform_prior,
+                                                   stated_seconds=stated))
         own = measured.reviews if measured is not None else None  # reports weighed by who gave them
         flags, reports = weighted_flags([(own.flags, own.weight, 1.0) if own is not None
                                          else (flag_counts or {}, n_reviews, 1.0)])
@@ -99,7 +102,8 @@ async def load_task_rows(session: AsyncSession, requester_pk: int, summary: Requ
         band = pay.band_for(hourly, TARGET, avoid=avoid)
         out.append(TaskRow(
             title=title, reward=format_cents(reward, currency),
-            hourly=hourly_label(hourly, currency) if hourly.cents_per_hour is not None else "not known yet",
+            hourly=(" ".join(filter(None, [hourly_label(hourly, currency), bonus_words(hourly, currency)]))
+                    if hourly.cents_per_hour is not None else "not known yet"),
             basis=basis_words(hourly), band=BAND_WORDS.get(band, band), reviews=int(n_reviews), samples=int(n_samples)))
     return out, [row[2] for row in rows]
 

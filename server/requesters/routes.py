@@ -12,6 +12,7 @@ from server.db.models import Requester, RequesterStats
 from server.domain.summary import RequesterSummary, summary_of
 from server.domain.weights import DEFAULT_WEIGHTS, Weights
 from server.errors import ApiError, error_responses, not_found
+from server.requesters.checks import check_platform_parameter
 from server.requesters.queries import load_imported, load_platforms
 
 MAX_BATCH = 100
@@ -37,6 +38,7 @@ class RequesterController(Controller):
     @get("/{platform:str}/{requester_id:str}", responses=error_responses(404), summary="One requester's summary")
     async def one(self, platform: str, requester_id: str, db_session: AsyncSession) -> RequesterSummary:
         requester_id = requester_id.strip()  # ids are stored stripped
+        check_platform_parameter(platform)
         found = await summaries(db_session, platform, [requester_id])
         if requester_id not in found:
             raise not_found("This requester")
@@ -49,6 +51,7 @@ class RequesterController(Controller):
         platform: Annotated[str, Parameter(min_length=2, max_length=32)],
         ids: Annotated[str, Parameter(min_length=1, max_length=100 * 130, description="comma-separated requester ids")],
     ) -> dict[str, RequesterSummary]:
+        check_platform_parameter(platform)
         wanted = list(dict.fromkeys(i.strip() for i in ids.split(",") if i.strip()))
         if not wanted:
             raise ApiError(400, "invalid_parameter", "ids: give at least one requester id.", "ids")

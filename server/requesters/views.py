@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 
 from accessibility.speech import say_approval, say_count, say_duration
-from scrapers.mturk import MTURK_BASE_URL
+from scrapers import ids
 from server.domain import pay
 from server.domain.evidence import rests_on
+from server.domain.figures import rating_text
 from server.domain.money import format_cents, format_hourly
 from server.domain.summary import RequesterSummary
 from server.domain.vocab import FORMER_MEMBER, RATING_DIMENSIONS
@@ -23,7 +23,6 @@ MAX_REVIEWS = 20
 MAX_SOURCES = 20
 TARGET = pay.DEFAULT_TARGET_CENTS_PER_HOUR
 PLATFORM_CURRENCY = {"prolific": "GBP"}
-REQUESTER_URLS = {"mturk": MTURK_BASE_URL + "/requesters/{id}/projects"}  # Prolific shows no researcher pages
 
 BASIS_WORDS = {
     "task": "timings of this task",
@@ -115,7 +114,8 @@ class RequesterPage:
 
 
 def number(value: float) -> str:
-    return f"{value:.1f}"
+    """A rating as every surface shows it: two decimals, rounded once (server/domain/figures.py)."""
+    return rating_text(value) or ""
 
 
 def summary_sentence(summary: RequesterSummary, timed_types: int, currency: str) -> str:
@@ -145,8 +145,8 @@ def basis_words(hourly: pay.Hourly) -> str:
 
 
 def requester_url(platform: str, external_id: str) -> str | None:
-    pattern = REQUESTER_URLS.get(platform)
-    return pattern.format(id=quote(external_id, safe="")) if pattern else None
+    """The requester's page on the platform, built only from an id that is the platform's (scrapers/ids.py)."""
+    return ids.requester_url(platform, external_id)
 
 
 def mean_words(pair: Any) -> tuple[int, float | None]:

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import provide_optional_worker, provide_worker
 from server.db.models import Requester, Review, ReviewRevision, Worker
 from server.errors import ApiError, error_responses, not_found
-from server.paging import newest_first
+from server.requesters.checks import check_platform_parameter
+from server.paging import newest_first_by_time
 from server.reviews.queries import load_review_outs, own_reviews_query, review_for
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPage, ReviewPatch, RevisionOut
 from server.reviews.service import create_review, delete_review, edit_review
@@ -69,13 +70,14 @@ class ReviewController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> ReviewPage:
+        check_platform_parameter(platform)
         requester_row = await db_session.scalar(select(Requester).where(
             Requester.platform == platform, Requester.external_id == requester.strip()))
         if requester_row is None:
             raise not_found("This requester")
-        reviews, next_cursor = await newest_first(
+        reviews, next_cursor = await newest_first_by_time(
             db_session, select(Review).where(Review.requester_id == requester_row.id, Review.status == "visible"),
-            Review.id, cursor, limit)
+            Review.created_at, Review.id, cursor, limit)
         return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)
 
 
@@ -100,9 +102,11 @@ class OwnReviewController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=64)] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> ReviewPage:
+        if platform is not None:
+            check_platform_parameter(platform)
         if requester is not None and platform is None:
             raise ApiError(400, "invalid_parameter", "requester: give the platform too (platform=mturk, prolific, …).",
                            "platform")
-        reviews, next_cursor = await newest_first(db_session, own_reviews_query(worker.id, platform, requester),
-                                                  Review.id, cursor, limit)
+        reviews, next_cursor = await newest_first_by_time(
+            db_session, own_reviews_query(worker.id, platform, requester), Review.created_at, Review.id, cursor, limit)
         return ReviewPage(items=await load_review_outs(db_session, reviews), next_cursor=next_cursor)

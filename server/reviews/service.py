@@ -29,13 +29,15 @@ from server.domain.moderation import (
     is_new_account,
     review_carries_evidence,
 )
-from server.domain.vocab import RATING_DIMENSIONS
+from server.domain.names import clean_name
+from server.domain.vocab import RATING_DIMENSIONS, REVIEW_CONTENT, review_says_something
 from server.errors import ApiError
 from server.reviews.queries import existing_review, load_review_outs, own_review, review_out
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPatch
 from server.stats.queue import write
 from server.stats.settle import requester_changed
-from server.tasks.records import record_requester, record_tasks
+from server.requesters.checks import check_group_id, check_requester_id
+from server.tasks.records import Sighting, Source, record_requester, record_tasks, vote_names
 
 EDITABLE = ("worked_seconds", "outcome", "approval_seconds", "bonus_cents", "flags", "comment")
 # A moderator's restore or dismissal settles a review: later bursts count it but do not hold it again.
@@ -57,6 +59,12 @@ def _snapshot(review: Review) -> dict[str, Any]:
     return snapshot
 
 
+def _check_says_something(ratings: dict[str, int | None], outcome: str | None, worked_seconds: int | None,
+                          approval_seconds: int | None, bonus_cents: int | None, flags: Sequence[str], comment: str) -> None:
+    if not review_says_something(ratings, outcome, worked_seconds, approval_seconds, bonus_cents, flags, comment):
+        raise ApiError(422, "empty_review", f"A review must say something: give at least {REVIEW_CONTENT}.")
+
+
 @dataclass
 class NewReview:
     """A review to create, as the write queue carries it (server/stats/queue.py)."""
@@ -72,7 +80,13 @@ async def create_review(session: AsyncSession, worker: Worker, data: ReviewIn) -
     one. A review that completes a burst is held before the aggregates are computed. Written in a group with the
     reviews and timings that arrive with it, and answered once that group is committed."""
     ensure_not_muted(worker)
-    item = NewReview(worker, data, _seconds(data.worked_seconds, data.minutes_worked))
+    seconds = _seconds(data.worked_seconds, data.minutes_worked)
+    check_requester_id(data.platform, data.requester_id, "requester_id")
+    if data.task is not None:
+        check_group_id(data.platform, data.task.hit_set_id, "task.hit_set_id")
+    _check_says_something({d: getattr(data.ratings, d) for d in RATING_DIMENSIONS}, data.outcome, seconds,
+                          data.approval_seconds, data.bonus_cents, data.flags, data.comment)
+    item = NewReview(worker, data, seconds)
     try:
         return await write(session, create_reviews, item)
     except IntegrityError:
@@ -108,7 +122,11 @@ async def create_reviews(session: AsyncSession, items: Sequence[NewReview]) -> l
     for index, item in enumerate(items):
         if item.data.task is None:
             targets[index] = (await record_requester(session, item.data.platform, item.data.requester_id,
-                                                     item.data.requester_name), None)
+                                                     item.data.requester_name, source=Source(item.author.id)), None)
+    # The name each reviewer gives the requester is their vote (server/domain/names.py); a batch has many authors.
+    await vote_names(session, [Sighting(requester.id, name, Source(item.author.id))
+                               for item, (requester, _) in zip(items, targets)
+                               if item.data.task is not None and (name := clean_name(item.data.requester_name))])
     for item, (requester, task_type) in zip(items, targets):
         item.reviewed = (requester.id, task_type.id if task_type else None)
     # One review per worker per task type (or requester): the unique indexes refuse a second one, but a refused
@@ -192,6 +210,12 @@ async def edit_review(session: AsyncSession, worker: Worker, review_id: int, dat
                               if getattr(data.ratings, d) is not msgspec.UNSET}
         if not changes and not rating_changes:
             raise ApiError(422, "nothing_to_change", "The request names no field to change.")
+        after = {**{name: getattr(review, name) for name in EDITABLE},
+                 **{d: getattr(review, f"rating_{d}") for d in RATING_DIMENSIONS}}
+        after.update(changes)
+        after.update({name.removeprefix("rating_"): value for name, value in rating_changes.items()})
+        _check_says_something({d: after[d] for d in RATING_DIMENSIONS}, after["outcome"], after["worked_seconds"],
+                              after["approval_seconds"], after["bonus_cents"], after["flags"], after["comment"])
         session.add(ReviewRevision(review_id=review.id, snapshot=_snapshot(review)))
         for name, value in {**changes, **rating_changes}.items():
             setattr(review, name, value)

@@ -15,7 +15,7 @@ from datetime import datetime
 import msgspec
 
 from scrapers.model import Task
-from server.domain import pay
+from server.domain import figures as shown, pay
 from server.domain.weights import Weights, weights_of
 from server.domain.filters import Filters, Verdict, filters_are_inert, verdict
 from server.domain.evidence import hourly_label, rests_on
@@ -66,14 +66,17 @@ def _round(value: float | None) -> float | None:
 
 
 def hourly_out(hourly: pay.Hourly, currency: str, band: str) -> HourlyOut:
+    """`hourly` as shown (server/domain/figures.py shown_hourly): its amounts are whole cents already."""
     value = hourly.cents_per_hour
     return HourlyOut(
-        cents_per_hour=round(value, 1) if value is not None else None,
+        cents_per_hour=value,
         label=hourly_label(hourly, currency),
         band=band, basis=hourly.basis, n=hourly.n, accounts=hourly.accounts, rests_on=rests_on(hourly),
-        low=_round(hourly.low), high=_round(hourly.high), duration_seconds=_round(hourly.duration_seconds),
+        low=hourly.low, high=hourly.high, duration_seconds=_round(hourly.duration_seconds),
         p_approved=round(hourly.p_approved, 4) if hourly.p_approved is not None else None,
-        median_rate=_round(hourly.median_rate), pooled_rate=_round(hourly.pooled_rate),
+        median_rate=hourly.median_rate, pooled_rate=hourly.pooled_rate,
+        typical_bonus_cents=hourly.typical_bonus_cents, without_bonus_cents_per_hour=hourly.without_bonus,
+        bonus=shown.bonus_words(hourly, currency),
     )
 
 
@@ -118,8 +121,9 @@ def figures(task: Task, type_facts: TypeFacts, platform: Platform, weights: Weig
     stated = task.stated_seconds or type_facts.stated_seconds
     requester = requester_view(type_facts.requester, platform, weights)
     samples = type_view(type_facts, weights)
-    hourly = pay.effective_hourly(samples.samples, task.reward_cents, requester.prior, platform.prior,
-                                  stated_seconds=stated)
+    # Rounded once, here: the label, the band, the filter verdict and speech all rest on these whole cents.
+    hourly = shown.shown_hourly(pay.effective_hourly(samples.samples, task.reward_cents, requester.prior,
+                                                     platform.prior, stated_seconds=stated))
     avoid = should_avoid(samples.flags, requester.summary.evidence.blocks, samples.reports)
     found = Figures(prior=platform.prior, hourly=hourly, avoid=avoid,
                     requester=requester, flags=samples.flags, encoded_flags=msgspec.Raw(_encode(samples.flags)))

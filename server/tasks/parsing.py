@@ -24,6 +24,7 @@ from litestar.exceptions import ClientException, ValidationException
 from scrapers import mturk, prolific
 from scrapers.model import PayloadError, Task
 from server.errors import ApiError
+from server.requesters.checks import check_task_ids
 from server.tasks.schemas import MAX_TASKS, AnnotateIn
 
 
@@ -117,6 +118,8 @@ def parse_tasks(data: AnnotateIn) -> list[Task]:
             for name in ("requester_id", "title"):
                 if not getattr(task, name).strip():
                     raise ApiError(422, "invalid_field", f"tasks[{i}].{name}: must not be blank.", f"tasks[{i}].{name}")
+            # Only the platform's own ids name a requester or make a link (scrapers/ids.py).
+            check_task_ids(data.platform, task.requester_id, task.hit_set_id, f"tasks[{i}].")
         return tasks
     try:
         if data.platform == "mturk":

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, TextClause, select, text, update
@@ -10,9 +12,36 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.model import Task
+from server.db.changed import note_changed_requester
 from server.db.engine import write_transaction
-from server.db.models import Base, Requester, TaskType
+from server.db.models import Base, Requester, RequesterNameVote, TaskType, utcnow
+from server.db.upsert import rows_affected
 from server.domain.identity import TaskKey, task_key
+from server.domain.names import NameVote, chosen_name, clean_name
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who sent a page or a write: a signed-in account, or an anonymous client (worker_id None). Its names of
+    requesters are votes (server/domain/names.py); only a signed-in source may move a known task's batch id."""
+
+    worker_id: int | None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.worker_id is None
+
+
+ANONYMOUS = Source(None)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A name a source gave a stored requester."""
+
+    requester_pk: int
+    name: str
+    source: Source
 
 
 
@@ -137,17 +166,24 @@ def _complete(keys: list[TaskKey], requesters: dict, task_types: dict) -> Record
 
 
 async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo: bool = False,
-                       in_transaction: bool = False) -> Recorded:
+                       in_transaction: bool = False, source: Source | None = None) -> Recorded:
     """Find or create the requester and task type of every task. Writes only when something is new.
 
     Reads first: a page of known tasks (the common case) costs two indexed SELECTs and no write lock;
     then only the rows the read did not find are written and read back.
     With `in_transaction`, the caller already holds a write transaction and commits it.
+
+    `source`: who sent the tasks. Their requester names are its votes (server/domain/names.py); an anonymous
+    source never moves a known task type's batch id (anonymous reads never rewrite shared facts). None (demo
+    data, tools): no votes, batch ids move.
     """
     keys = [task_key(t) for t in tasks]
     requesters, task_types = await _lookup_objects(session, keys)
     recorded = _complete(keys, requesters, task_types)
-    if recorded is not None and not _stale_hit_sets(tasks, recorded.task_types):
+    may_move_batches = source is None or not source.anonymous
+    if recorded is not None and not (may_move_batches and _stale_hit_sets(tasks, recorded.task_types)):
+        if source is not None and in_transaction:
+            await vote_names(session, _sightings(tasks, recorded.requesters, source))
         return recorded
 
     async def write() -> Recorded:
@@ -157,7 +193,7 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
         new_requesters = {(k.platform, k.requester_id) for k in keys} - requesters.keys()
         if new_requesters:
             await _insert_ignore_many(session, Requester, _dedupe([
-                {"platform": k.platform, "external_id": k.requester_id, "name": (t.requester_name or "")[:200],
+                {"platform": k.platform, "external_id": k.requester_id, "name": clean_name(t.requester_name),
                  "is_demo": is_demo}
                 for t, k in zip(tasks, keys) if (k.platform, k.requester_id) in new_requesters
             ], ("platform", "external_id")))
@@ -178,9 +214,13 @@ async def record_tasks(session: AsyncSession, tasks: Sequence[Task], *, is_demo:
             task_types.update(await find_task_types(session, [(requester_id, k) for _, k, requester_id in new_types]))
         result = _complete(keys, requesters, task_types)
         assert result is not None
-        for task_type, hit_set_id in _stale_hit_sets(tasks, result.task_types).items():
-            await session.execute(update(TaskType).where(TaskType.id == task_type.id).values(latest_hit_set_id=hit_set_id))
-            task_type.latest_hit_set_id = hit_set_id
+        if may_move_batches:
+            for task_type, hit_set_id in _stale_hit_sets(tasks, result.task_types).items():
+                await session.execute(update(TaskType).where(TaskType.id == task_type.id)
+                                      .values(latest_hit_set_id=hit_set_id))
+                task_type.latest_hit_set_id = hit_set_id
+        if source is not None:
+            await vote_names(session, _sightings(tasks, result.requesters, source))
         return result
 
     if in_transaction:
@@ -227,8 +267,95 @@ def _dedupe(rows: list[dict], key_fields: tuple[str, ...]) -> list[dict]:
 
 
 async def record_requester(session: AsyncSession, platform: str, external_id: str, name: str = "",
-                           *, is_demo: bool = False) -> Requester:
-    """Find or create one requester. The caller holds the write transaction."""
+                           *, is_demo: bool = False, source: Source | None = None) -> Requester:
+    """Find or create one requester; `name` is `source`'s vote. The caller holds the write transaction."""
     key = (platform, external_id.strip())
-    await _insert_ignore_many(session, Requester, [{"platform": key[0], "external_id": key[1], "name": name[:200], "is_demo": is_demo}])
-    return (await find_requesters(session, {key}))[key]
+    await _insert_ignore_many(session, Requester, [{"platform": key[0], "external_id": key[1],
+                                                    "name": clean_name(name), "is_demo": is_demo}])
+    requester = (await find_requesters(session, {key}))[key]
+    if source is not None and clean_name(name):
+        await vote_names(session, [Sighting(requester.id, clean_name(name), source)])
+    return requester
+
+
+# --- names: votes, and the name they choose (server/domain/names.py) ----------------------------------------
+
+
+def _sightings(tasks: Sequence[Task], requesters: Sequence[Requester], source: Source) -> list[Sighting]:
+    return [Sighting(requester.id, name, source) for task, requester in zip(tasks, requesters)
+            if (name := clean_name(task.requester_name))]
+
+
+def _day(moment: datetime) -> date:
+    return moment.date()
+
+
+async def new_votes(session: AsyncSession, sightings: Iterable[Sighting], now: datetime) -> list[Sighting]:
+    """The sightings that would change a stored vote (read only): an account's vote that is not yet this name, an
+    anonymous name not yet seen today. The rest are votes already cast."""
+    wanted = list({(s.requester_pk, s.source.worker_id, s.name): s for s in sightings}.values())
+    if not wanted:
+        return []
+    signed = [s for s in wanted if not s.source.anonymous]
+    anonymous = [s for s in wanted if s.source.anonymous]
+    stored: set[tuple[int, int | None, str]] = set()
+    by_worker: dict[int, set[int]] = {}
+    for s in signed:
+        assert s.source.worker_id is not None
+        by_worker.setdefault(s.source.worker_id, set()).add(s.requester_pk)
+    for worker_id, pks in by_worker.items():
+        rows = await session.execute(select(RequesterNameVote.requester_id, RequesterNameVote.name).where(
+            RequesterNameVote.worker_id == worker_id, RequesterNameVote.requester_id.in_(sorted(pks))))
+        stored |= {(requester_id, worker_id, name) for requester_id, name in rows}
+    if anonymous:
+        rows = await session.execute(select(RequesterNameVote.requester_id, RequesterNameVote.name).where(
+            RequesterNameVote.worker_id.is_(None), RequesterNameVote.day == _day(now),
+            RequesterNameVote.requester_id.in_(sorted({s.requester_pk for s in anonymous}))))
+        stored |= {(requester_id, None, name) for requester_id, name in rows}
+    return [s for s in wanted if (s.requester_pk, s.source.worker_id, s.name) not in stored]
+
+
+async def vote_names(session: AsyncSession, sightings: Iterable[Sighting], now: datetime | None = None) -> set[int]:
+    """Store the votes these sightings cast and rename the requesters whose chosen name changes; the caller holds
+    the write transaction. Returns the requesters renamed."""
+    now = now or utcnow()
+    votes = await new_votes(session, sightings, now)
+    if not votes:
+        return set()
+    for vote in votes:
+        if vote.source.anonymous:
+            continue
+        # An account has one vote per requester: its latest name.
+        changed = await session.execute(update(RequesterNameVote).where(
+            RequesterNameVote.requester_id == vote.requester_pk, RequesterNameVote.worker_id == vote.source.worker_id)
+            .values(name=vote.name, seen_at=now).execution_options(synchronize_session=False))
+        if not rows_affected(changed):
+            await _insert_ignore_many(session, RequesterNameVote, [{
+                "requester_id": vote.requester_pk, "worker_id": vote.source.worker_id, "day": None,
+                "name": vote.name, "seen_at": now}])
+    await _insert_ignore_many(session, RequesterNameVote, [
+        {"requester_id": v.requester_pk, "worker_id": None, "day": _day(now), "name": v.name, "seen_at": now}
+        for v in votes if v.source.anonymous])
+    return await rename_by_votes(session, {v.requester_pk for v in votes})
+
+
+async def rename_by_votes(session: AsyncSession, requester_pks: set[int]) -> set[int]:
+    """Give each of these requesters the name its votes choose (server/domain/names.py); returns those renamed."""
+    if not requester_pks:
+        return set()
+    current = dict((await session.execute(select(Requester.id, Requester.name)
+                                          .where(Requester.id.in_(sorted(requester_pks))))).all())
+    votes: dict[int, list[NameVote]] = {pk: [] for pk in current}
+    for requester_id, worker_id, name, seen_at in await session.execute(
+            select(RequesterNameVote.requester_id, RequesterNameVote.worker_id, RequesterNameVote.name,
+                   RequesterNameVote.seen_at).where(RequesterNameVote.requester_id.in_(sorted(current)))):
+        votes[requester_id].append(NameVote(name=name, signed=worker_id is not None, seen_at=seen_at))
+    renamed = set()
+    for pk, name in current.items():
+        chosen = chosen_name(votes[pk], name)
+        if chosen and chosen != name:
+            await session.execute(update(Requester).where(Requester.id == pk).values(name=chosen)
+                                  .execution_options(synchronize_session=False))
+            note_changed_requester(session, pk)
+            renamed.add(pk)
+    return renamed

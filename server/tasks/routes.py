@@ -27,11 +27,13 @@ from server.tasks.compute import encoded_page
 from server.tasks.parsing import decode_annotate, document_body, parse_tasks
 from server.tasks.schemas import AnnotateOut
 from server.workers.queries import load_filters
-from server.tasks.service import LazySession, look_up
+from server.security import client_address
+from server.tasks.service import Caller, LazySession, look_up
 
 
-async def provide_saved_filters(request: Request, state: State) -> Filters | None:
-    """The signed-in caller's saved filters; None when anonymous. 401 for a bad token, as everywhere (server/auth.py).
+async def provide_saved_filters(request: Request, state: State) -> tuple[int, Filters] | None:
+    """The signed-in caller's account id and saved filters; None when anonymous. 401 for a bad token, as everywhere
+    (server/auth.py).
 
     A signed-in extension annotates every page it shows, so the token and its filters are kept in the annotate
     cache, by the token's hash, for at most a few seconds (cache.VIEWER_TTL): any write this process commits
@@ -41,21 +43,21 @@ async def provide_saved_filters(request: Request, state: State) -> Filters | Non
     token = bearer_token(request)
     key, moment, writes = (hash_token(token), clock(), cache.writes) if token is not None else ("", 0.0, 0)
     if token is not None and (found := cache.viewer(key, moment)) is not None:
-        return found
+        return cast(tuple[int, Filters], found)
     async with state.sessionmaker() as session:  # closed before the route's own lookups: one connection at a time
         worker = await authenticate(request, session, required=False)
         if worker is None:
             return None
-        filters = await load_filters(session, worker)
-    cache.put_viewer(key, writes, moment, filters)
-    return filters
+        viewer = (worker.id, await load_filters(session, worker))
+    cache.put_viewer(key, writes, moment, viewer)
+    return viewer
 
 
 @post("/api/v1/annotate", status_code=200, responses=error_responses(400, 401, 413, 422), tags=["tasks"],
       # `annotate_body` is never requested: it documents the body this route decodes itself (tasks/parsing.py).
       dependencies={"saved": Provide(provide_saved_filters), "annotate_body": Provide(document_body, sync_to_thread=False)},
       summary="Annotate a page of tasks: effective hourly, requester summary, flags and filter verdict, in page order")
-async def annotate(request: Request, saved: Filters | None, state: State) -> AnnotateOut:
+async def annotate(request: Request, saved: tuple[int, Filters] | None, state: State) -> AnnotateOut:
     data = decode_annotate(await request.body(), request.method, request.url.path)
     tasks = parse_tasks(data)
     filters: Filters
@@ -66,14 +68,16 @@ async def annotate(request: Request, saved: Filters | None, state: State) -> Ann
             raise ApiError(422, "invalid_field", f"filters.{error.field}: {error.message}", f"filters.{error.field}") from None
         filters, source = data.filters, "request"
     elif saved is not None:
-        filters, source = saved, "saved"
+        filters, source = saved[1], "saved"
     else:
         filters, source = Filters(), "default"
     if tasks:
         session = LazySession(state.sessionmaker)
         try:
+            caller = Caller(client_address(request.scope), saved[0] if saved is not None else None,  # type: ignore[arg-type]
+                            state.recording_budget)
             platform_info, facts = await look_up(cast(AsyncSession, session), data.platform, tasks, state.annotate_cache,
-                                                 state.task_recorder)
+                                                 state.task_recorder, caller)
         finally:
             await session.aclose()
     else:

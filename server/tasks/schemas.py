@@ -38,6 +38,11 @@ class HourlyOut(msgspec.Struct, kw_only=True):
     p_approved: float | None
     median_rate: float | None
     pooled_rate: float | None
+    # Bonuses (docs/figures.md): cents_per_hour counts the typical bonus when timed work was paid one; this is
+    # the same figure without any bonus, and `bonus` says so in words. None and "" when no bonus was seen.
+    typical_bonus_cents: float | None = None
+    without_bonus_cents_per_hour: float | None = None
+    bonus: str = ""
 
 
 # Another HourlyOut exists (server/me), so the OpenAPI component is named after the defining module: keep the

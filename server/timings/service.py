@@ -16,7 +16,9 @@ from server.domain.paging import is_row_id
 from server.errors import ApiError, not_found
 from server.stats.queue import write
 from server.stats.settle import requester_changed
-from server.tasks.records import record_tasks
+from server.domain.names import clean_name
+from server.requesters.checks import check_task_ids
+from server.tasks.records import Sighting, Source, record_tasks, vote_names
 from server.timings.schemas import TimingIn
 
 MAX_TIMING = timedelta(hours=24)
@@ -65,6 +67,7 @@ async def record_timing(session: AsyncSession, worker: Worker, data: TimingIn) -
     """The stored timing and whether it is new: a repeat of an assignment id gives back the first one. Written in
     a group with the reviews and timings that arrive with it, and answered once that group is committed."""
     accepted, ended, seconds = check_timing(data)
+    check_task_ids(data.platform, data.requester_id, data.hit_set_id)
     task = Task(platform=data.platform, requester_id=data.requester_id, requester_name=data.requester_name,
                 title=data.title, reward_cents=data.reward_cents, currency=data.currency, hit_set_id=data.hit_set_id)
     return await write(session, record_timings, NewTiming(worker.id, task, data, accepted, ended, seconds))
@@ -96,6 +99,10 @@ async def record_timings(session: AsyncSession, items: Sequence[NewTiming]) -> l
     recorded = await record_tasks(session, [items[index].task for index in fresh], in_transaction=True)
     for timing, task_type in zip(fresh.values(), recorded.task_types):
         timing.task_type_id = task_type.id
+    # The name each worker's page gave the requester is their vote (server/domain/names.py).
+    await vote_names(session, [Sighting(requester.id, name, Source(items[index].worker_id))
+                               for index, requester in zip(fresh, recorded.requesters)
+                               if (name := clean_name(items[index].task.requester_name))])
     session.add_all(fresh.values())
     await session.flush()
     for (index, timing), requester in zip(fresh.items(), recorded.requesters):

@@ -14,7 +14,9 @@ from server.history.schemas import HistoryItemOut
 
 Handle = Annotated[str, msgspec.Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$",
                                       description="A pseudonym: letters, digits, '_', '.', '-'.")]
-Platform = Annotated[str, msgspec.Meta(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+# The platforms Fairfinder supports (scrapers/ids.py PLATFORMS; a test keeps the two the same): anything else is a 422
+# naming the allowed ones, before anything is stored or looked up.
+Platform = Annotated[Literal["mturk", "prolific"], msgspec.Meta(description="mturk or prolific")]
 TokenLabel = Annotated[str, msgspec.Meta(max_length=80), WRITTEN]
 
 

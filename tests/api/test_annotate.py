@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import group_id
 from tests.api.conftest import BAD_AUTH, a_task, assert_error, sign_up
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "scrapers"
@@ -91,7 +92,7 @@ def test_stated_duration_gives_an_estimate(client):
 def test_page_order_is_kept_for_100_tasks(client):
     rng = random.Random(7)
     tasks = [a_task(requester_id=f"AR{rng.randrange(12)}", title=f"Task number {i}", reward_cents=rng.randrange(1, 500),
-                    hit_set_id=f"H{i}") for i in range(100)]
+                    hit_set_id=group_id(f"H{i}")) for i in range(100)]
     rng.shuffle(tasks)
     body = annotate(client, page(*tasks))
     assert [t["index"] for t in body["tasks"]] == list(range(100))
@@ -109,12 +110,12 @@ def test_page_order_is_kept_for_100_tasks(client):
 
 
 def test_same_task_twice_on_a_page(client):
-    annotate(client, page(a_task(hit_set_id="H1"), a_task(requester_id="AOTHER"), a_task(hit_set_id="H2")))
-    body = annotate(client, page(a_task(hit_set_id="H1"), a_task(requester_id="AOTHER"), a_task(hit_set_id="H2")))
+    annotate(client, page(a_task(hit_set_id=group_id("H1")), a_task(requester_id="AOTHER"), a_task(hit_set_id=group_id("H2"))))
+    body = annotate(client, page(a_task(hit_set_id=group_id("H1")), a_task(requester_id="AOTHER"), a_task(hit_set_id=group_id("H2"))))
     first, other, third = body["tasks"]
     assert first["task_type_id"] == third["task_type_id"] != other["task_type_id"]
     assert first["task_type_id"] is not None
-    assert (first["hit_set_id"], third["hit_set_id"]) == ("H1", "H2")
+    assert (first["hit_set_id"], third["hit_set_id"]) == (group_id("H1"), group_id("H2"))
 
 
 def test_101_tasks_are_refused(client, db):
@@ -193,7 +194,7 @@ def test_malformed_raw_is_refused(client, db, body, field_prefix):
 
 
 def test_too_many_raw_tasks(client, db):
-    results = [{**MTURK_SEARCH["results"][0], "hit_set_id": f"HIT{i}", "title": f"Task {i}"} for i in range(101)]
+    results = [{**MTURK_SEARCH["results"][0], "hit_set_id": group_id(f"HIT{i}"), "title": f"Task {i}"} for i in range(101)]
     before = db.dump()
     assert_error(client.post("/api/v1/annotate", json={"platform": "mturk", "raw": {"results": results}}),
                  422, "too_many_tasks", "raw")
@@ -202,7 +203,6 @@ def test_too_many_raw_tasks(client, db):
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"platform": "prolific", "raw_html": "<html></html>"}, "raw_html"),
-    ({"platform": "toloka", "raw": {"items": []}}, "raw"),
 ])
 def test_raw_without_a_parser(client, body, field):
     assert_error(client.post("/api/v1/annotate", json=body), 422, "unsupported_payload", field)
@@ -313,24 +313,28 @@ def test_bad_token_is_refused_even_though_anonymous_works(client, db, revoked, a
 
 def test_unseen_tasks_and_requesters_are_recorded(client, db):
     assert_error(client.get("/api/v1/requesters/mturk/ANEW"), 404)
-    annotate(client, page(a_task(requester_id="ANEW", requester_name="New Co", hit_set_id="H1", stated_seconds=90),
+    annotate(client, page(a_task(requester_id="ANEW", requester_name="New Co", hit_set_id=group_id("H1"), stated_seconds=90),
                           a_task(requester_id="ANEW", title="Second task")))
     response = client.get("/api/v1/requesters/mturk/ANEW")
     assert response.status_code == 200
     assert response.json()["name"] == "New Co"
     assert db.rows("SELECT title, latest_hit_set_id, stated_seconds FROM task_types ORDER BY id") == [
-        ("Survey about shopping", "H1", 90), ("Second task", None, None)]
+        ("Survey about shopping", group_id("H1"), 90), ("Second task", None, None)]
 
 
-def test_a_new_batch_id_of_a_known_task_type_is_stored(client, db):
-    annotate(client, page(a_task(hit_set_id="H1")))
-    annotate(client, page(a_task(hit_set_id="H2")))
-    assert db.rows("SELECT latest_hit_set_id FROM task_types") == [("H2",)]
+def test_a_new_batch_id_of_a_known_task_type_is_stored(client, alice, db):
+    annotate(client, page(a_task(hit_set_id=group_id("H1"))))
+    # An anonymous page never rewrites a stored fact: the Accept link keeps pointing at the batch it had.
+    annotate(client, page(a_task(hit_set_id=group_id("H2"))))
+    assert db.rows("SELECT latest_hit_set_id FROM task_types") == [(group_id("H1"),)]
+    # A signed-in worker's page moves it to the batch the platform lists now.
+    annotate(client, page(a_task(hit_set_id=group_id("H2"))), headers=alice)
+    assert db.rows("SELECT latest_hit_set_id FROM task_types") == [(group_id("H2"),)]
     assert db.count("task_types") == 1
 
 
 def test_known_tasks_cause_no_write(client, alice, db):
-    known = [a_task(hit_set_id="H1"), a_task(requester_id="AR2", title="Other", hit_set_id="H9"),
+    known = [a_task(hit_set_id=group_id("H1")), a_task(requester_id="AR2", title="Other", hit_set_id=group_id("H9")),
              {"platform": "mturk", "raw": MTURK_SEARCH}]
     annotate(client, page(*known[:2]))
     annotate(client, known[2])
@@ -343,7 +347,7 @@ def test_known_tasks_cause_no_write(client, alice, db):
         annotate(client, known[2])
         annotate(client, {"platform": "mturk", "raw_html": MTURK_HTML})
         # the stored batch id is one of those shown: nothing to update
-        annotate(client, page(a_task(hit_set_id="H0"), a_task(hit_set_id="H1")))
+        annotate(client, page(a_task(hit_set_id=group_id("H0")), a_task(hit_set_id=group_id("H1"))))
         assert writes() == version
         # the watcher does see a write when there is one
         annotate(client, page(a_task(requester_id="ABRANDNEW")))

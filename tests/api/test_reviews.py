@@ -5,6 +5,7 @@ import base64
 
 import pytest
 
+from tests.helpers import group_id
 from tests.api.conftest import BAD_AUTH, a_review, assert_error, sign_up
 
 
@@ -20,12 +21,12 @@ def post_review(client, headers, **changes):
 
 def test_create_review_of_a_task_type(client, alice, db):
     review = post_review(client, alice, task={"title": "Survey about shopping", "reward_cents": 100,
-                                              "hit_set_id": "3HITSET"}, flags=["underpaid", "underpaid", "broken"])
+                                              "hit_set_id": group_id("3HITSET")}, flags=["underpaid", "underpaid", "broken"])
     assert review["platform"] == "mturk"
     assert review["requester_id"] == "AREQ1"
     assert review["requester_name"] == "Shop Lab"
     assert review["task"] == {"title": "Survey about shopping", "reward_cents": 100, "currency": "USD",
-                              "hit_set_id": "3HITSET"}
+                              "hit_set_id": group_id("3HITSET")}
     assert review["ratings"] == {"pay": 4, "fairness": 5, "speed": 3, "communication": None}
     assert review["worked_seconds"] == 600
     assert review["outcome"] == "approved"
@@ -38,7 +39,7 @@ def test_create_review_of_a_task_type(client, alice, db):
     assert read.json() == review
     assert db.count("reviews") == 1
     assert db.rows("SELECT title, reward_cents, latest_hit_set_id FROM task_types") == [
-        ("Survey about shopping", 100, "3HITSET")]
+        ("Survey about shopping", 100, group_id("3HITSET"))]
 
 
 def test_create_review_of_a_requester_as_a_whole(client, alice, db):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.helpers import group_id
 from tests.api.conftest import BAD_AUTH, a_timing, assert_error
 
 
@@ -17,7 +18,7 @@ def post_timing(client, headers, expected=201, **changes):
 
 def test_create_timing(client, alice, db):
     timing = post_timing(client, alice, accepted_at="2026-01-10T12:00:00+02:00", ended_at="2026-01-10T10:10:30Z",
-                         hit_set_id="3HIT", requester_name="Shop Lab")
+                         hit_set_id=group_id("3HIT"), requester_name="Shop Lab")
     assert timing["platform"] == "mturk"
     assert timing["requester_id"] == "AREQ1"
     assert timing["title"] == "Survey about shopping"
@@ -29,7 +30,7 @@ def test_create_timing(client, alice, db):
     assert timing["outcome"] == "submitted"
     assert db.rows("SELECT seconds, outcome, assignment_id FROM timings") == [(630.0, "submitted", "ASSIGN1")]
     # the task it was measured on is recorded
-    assert db.rows("SELECT title, latest_hit_set_id FROM task_types") == [("Survey about shopping", "3HIT")]
+    assert db.rows("SELECT title, latest_hit_set_id FROM task_types") == [("Survey about shopping", group_id("3HIT"))]
     assert client.get("/api/v1/requesters/mturk/AREQ1").json()["name"] == "Shop Lab"
 
 

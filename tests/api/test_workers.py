@@ -83,7 +83,7 @@ def test_platform_id_linked_twice_is_refused(client, db):
     assert db.dump() == before
     # the same id on another platform is another identity
     other = client.post("/api/v1/workers", json={"handle": "carol",
-                                                  "platform_ids": [{"platform": "toloka", "worker_id": RAW_WORKER_ID}]})
+                                                  "platform_ids": [{"platform": "prolific", "worker_id": RAW_WORKER_ID}]})
     assert other.status_code == 201
 
 

@@ -51,7 +51,7 @@ def test_default_certificate_of_the_whole_record(client, alice, alice_record):
     assert vc["credentialSchema"] == {"id": "http://127.0.0.1:8000/api/v1/certificates/schema/v1.json",
                                       "type": "JsonSchema"}
     subject = vc["credentialSubject"]
-    assert subject["schemaVersion"] == "1.0"
+    assert subject["schemaVersion"] == "1.1"
     assert "holderName" not in subject
     # Default period: from the first recorded day to today.
     assert subject["period"]["from"] == "2026-01-12" and subject["period"]["timeZone"] == "UTC"
@@ -69,7 +69,9 @@ def test_default_certificate_of_the_whole_record(client, alice, alice_record):
     assert "earnings" not in subject  # off unless chosen
     assert subject["requesterFeedback"] == []  # quoted only when picked
     assert subject["choices"] == {"sections": ["kinds", "approval", "hours", "feedback"], "platforms": None,
-                                  "feedbackQuoted": 0, "holderNameGiven": False}
+                                  "feedbackQuoted": 0, "holderNameGiven": False, "selfReported": "label"}
+    # The test record is written straight into the table, as rows of unknown origin are: self-reported.
+    assert subject["sources"] == {"platformPages": 0, "extensionTimings": 0, "selfReported": 6}
     assert "4 tasks approved" in vc["description"]
     proof = vc["proof"]
     assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"

@@ -119,9 +119,9 @@ def test_a_requester_seen_but_never_reviewed_is_unknown(client, scenario, sql):
 
 
 def test_only_mturk_requesters_answer(client, scenario):
-    post_review(client, "APROLIFIC1", platform="prolific", ratings={"pay": 5})
-    assert parsed(multi_attrs(client, "APROLIFIC1")) == {"APROLIFIC1": ""}
-    assert client.get("/requesters/APROLIFIC1").status_code == 404
+    post_review(client, "5f1e2d3c4b5a69788796a5b4", platform="prolific", ratings={"pay": 5})
+    assert multi_attrs(client, "5f1e2d3c4b5a69788796a5b4").text == USAGE  # not an MTurk id at all
+    assert client.get("/requesters/5f1e2d3c4b5a69788796a5b4").status_code == 404
 
 
 def test_demo_reviews_count(client, scenario, sql):

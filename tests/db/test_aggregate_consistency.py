@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from server.app import create_app
 from server.db.engine import create_engine, session_factory, write_transaction
+from server.domain.vocab import review_says_something
 from server.settings import Settings
 from server.stats import refresh
 from server.stats.refresh import rebuild_all
@@ -73,6 +74,10 @@ def _apply(client: TestClient, workers: list[dict[str, str]], op: tuple, made: l
         if task:
             body["task"] = {"title": task[0], "reward_cents": task[1]}
         response = client.post("/api/v1/reviews", json=body, headers=workers[w])
+        says_nothing = not review_says_something(ratings, outcome, seconds, None, None, flags, "")
+        if says_nothing:  # refused, and changes nothing (issue 18 item 6)
+            assert response.status_code == 422 and response.json()["code"] == "empty_review", response.text
+            return
         assert response.status_code in (201, 409), response.text
         if response.status_code == 201:
             made.append((w, response.json()["id"]))

@@ -91,22 +91,22 @@ def test_settles_later_from_the_threshold_on() -> None:
 @pytest.mark.database
 def test_a_big_requester_gets_a_marker_and_a_small_one_a_refresh(big_client: TestClient, database_url: str) -> None:
     worker, other = register(big_client), register(big_client)
-    _review(big_client, worker, "BIG", "Tag images")  # 1 review + 1 sample: recomputed at once
-    _review(big_client, worker, "BIG", "Survey")  # 2 + 2 when it was written (stored: 1 + 1 before it)
-    assert _stored_reviews(database_url, "BIG") == 2 and _markers(database_url) == {}
-    _review(big_client, other, "BIG", "Tag images")  # stored 2 + 2 ≥ 3: marked, not recomputed
-    _review(big_client, worker, "SMALL")
-    assert _stored_reviews(database_url, "BIG") == 2
-    assert _stored_reviews(database_url, "SMALL") == 1
-    assert _markers(database_url) == {"BIG": 1}
+    _review(big_client, worker, "ABIG", "Tag images")  # 1 review + 1 sample: recomputed at once
+    _review(big_client, worker, "ABIG", "Survey")  # 2 + 2 when it was written (stored: 1 + 1 before it)
+    assert _stored_reviews(database_url, "ABIG") == 2 and _markers(database_url) == {}
+    _review(big_client, other, "ABIG", "Tag images")  # stored 2 + 2 ≥ 3: marked, not recomputed
+    _review(big_client, worker, "ASMALL")
+    assert _stored_reviews(database_url, "ABIG") == 2
+    assert _stored_reviews(database_url, "ASMALL") == 1
+    assert _markers(database_url) == {"ABIG": 1}
     # Reads serve the last settled figures meanwhile.
-    assert big_client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] == 2
+    assert big_client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] == 2
 
-    _review(big_client, other, "BIG", "Survey")
-    assert _markers(database_url) == {"BIG": 2}  # one marker; every write counts
+    _review(big_client, other, "ABIG", "Survey")
+    assert _markers(database_url) == {"ABIG": 2}  # one marker; every write counts
     report = _settle(database_url)
     assert (report.settled, report.still_dirty, report.skipped) == (1, 0, 0)
-    assert _markers(database_url) == {} and _stored_reviews(database_url, "BIG") == 4
+    assert _markers(database_url) == {} and _stored_reviews(database_url, "ABIG") == 4
     _assert_equals_rebuild(database_url)
 
 
@@ -141,23 +141,23 @@ def test_a_write_while_settling_leaves_the_requester_dirty(big_client: TestClien
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     worker, other = register(big_client), register(big_client)
     for title in ("A", "B", "C"):
-        _review(big_client, worker, "BIG", title)
-    assert _markers(database_url) == {"BIG": 1}
+        _review(big_client, worker, "ABIG", title)
+    assert _markers(database_url) == {"ABIG": 1}
     compute = settle_module.compute_requester
 
     async def compute_then_write(session: AsyncSession, requester_id: int, **options: Any) -> Any:
         computed = await compute(session, requester_id, **options)
-        await asyncio.to_thread(_review, big_client, other, "BIG", "D")  # lands after the settler read
+        await asyncio.to_thread(_review, big_client, other, "ABIG", "D")  # lands after the settler read
         return computed
 
     monkeypatch.setattr(settle_module, "compute_requester", compute_then_write)
     report = _settle(database_url)
     assert (report.settled, report.still_dirty) == (0, 1)
-    assert _markers(database_url) == {"BIG": 2}
-    assert _stored_reviews(database_url, "BIG") == 3  # what the settler read, not the review after it
+    assert _markers(database_url) == {"ABIG": 2}
+    assert _stored_reviews(database_url, "ABIG") == 3  # what the settler read, not the review after it
     monkeypatch.setattr(settle_module, "compute_requester", compute)
     assert _settle(database_url).settled == 1
-    assert _markers(database_url) == {} and _stored_reviews(database_url, "BIG") == 4
+    assert _markers(database_url) == {} and _stored_reviews(database_url, "ABIG") == 4
     _assert_equals_rebuild(database_url)
 
 
@@ -166,12 +166,12 @@ def test_markers_survive_a_restart_and_are_settled_at_the_next_start(tmp_path: P
     with TestClient(app=create_app(_settings(database_url, tmp_path))) as client:
         worker = register(client)
         for title in ("A", "B", "C"):
-            _review(client, worker, "BIG", title)
-    assert _markers(database_url) == {"BIG": 1}  # stopping does not settle; the marker is in the database
-    assert _stored_reviews(database_url, "BIG") == 2
+            _review(client, worker, "ABIG", title)
+    assert _markers(database_url) == {"ABIG": 1}  # stopping does not settle; the marker is in the database
+    assert _stored_reviews(database_url, "ABIG") == 2
     with TestClient(app=create_app(_settings(database_url, tmp_path))):
         pass  # no scheduler here: the app settles what a former run left as it starts
-    assert _markers(database_url) == {} and _stored_reviews(database_url, "BIG") == 3
+    assert _markers(database_url) == {} and _stored_reviews(database_url, "ABIG") == 3
     _assert_equals_rebuild(database_url)
 
 
@@ -180,39 +180,39 @@ def test_a_rebuild_clears_the_markers_and_a_settler_pass_under_way_keeps_its_res
         big_client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     worker = register(big_client)
     for title in ("A", "B", "C", "D"):
-        _review(big_client, worker, "BIG", title)
-    assert _markers(database_url) == {"BIG": 2}
+        _review(big_client, worker, "ABIG", title)
+    assert _markers(database_url) == {"ABIG": 2}
     asyncio.run(_rebuild(database_url))  # what `fairfinder recompute` runs
-    assert _markers(database_url) == {} and _stored_reviews(database_url, "BIG") == 4
+    assert _markers(database_url) == {} and _stored_reviews(database_url, "ABIG") == 4
 
     # A settler that read before a rebuild must not write its older figures after it.
-    _review(big_client, worker, "BIG", "E")
+    _review(big_client, worker, "ABIG", "E")
     compute = settle_module.compute_requester
 
     async def compute_then_rebuild(session: AsyncSession, requester_id: int, **options: Any) -> Any:
         computed = await compute(session, requester_id, **options)
-        await asyncio.to_thread(_review, big_client, worker, "BIG", "F")
+        await asyncio.to_thread(_review, big_client, worker, "ABIG", "F")
         await asyncio.to_thread(lambda: asyncio.run(_rebuild(database_url)))
         return computed
 
     monkeypatch.setattr(settle_module, "compute_requester", compute_then_rebuild)
     assert _settle(database_url).skipped == 1
-    assert _markers(database_url) == {} and _stored_reviews(database_url, "BIG") == 6
+    assert _markers(database_url) == {} and _stored_reviews(database_url, "ABIG") == 6
 
 
 @pytest.mark.database
 def test_a_requester_that_shrank_is_recomputed_at_once_and_stays_marked_for_the_settler(
         big_client: TestClient, database_url: str) -> None:
     worker = register(big_client)
-    ids = [_review(big_client, worker, "BIG", title) for title in ("A", "B", "C")]
+    ids = [_review(big_client, worker, "ABIG", title) for title in ("A", "B", "C")]
     _settle(database_url)
     for review_id in ids[:2]:  # stored 3 + 3: each delete only marks it
         assert big_client.delete(f"/api/v1/reviews/{review_id}", headers=worker).status_code == 204
-    assert _stored_reviews(database_url, "BIG") == 3
+    assert _stored_reviews(database_url, "ABIG") == 3
     _settle(database_url)  # now 1 + 1: small
-    assert _stored_reviews(database_url, "BIG") == 1 and _markers(database_url) == {}
-    _review(big_client, worker, "BIG", "D")
-    assert _stored_reviews(database_url, "BIG") == 2 and _markers(database_url) == {}
+    assert _stored_reviews(database_url, "ABIG") == 1 and _markers(database_url) == {}
+    _review(big_client, worker, "ABIG", "D")
+    assert _stored_reviews(database_url, "ABIG") == 2 and _markers(database_url) == {}
 
 
 @pytest.mark.database
@@ -226,7 +226,7 @@ def test_the_settle_job_records_a_run_only_when_there_was_something_to_settle(
 
     assert _with_sessions(database_url, job) is None
     for title in ("A", "B", "C"):
-        _review(big_client, worker, "BIG", title)
+        _review(big_client, worker, "ABIG", title)
     run = _with_sessions(database_url, job)
     assert run.job == SETTLE_JOB and run.status == "ok" and run.counts["settled"] == 1, run.message
     assert _markers(database_url) == {}
@@ -238,11 +238,11 @@ def test_the_scheduler_settles_and_reads_then_show_the_new_figures(tmp_path: Pat
     with TestClient(app=create_app(settings)) as client:
         worker = register(client)
         for title in ("A", "B", "C"):
-            _review(client, worker, "BIG", title)
-        assert client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] in (2, 3)  # 3 once settled
+            _review(client, worker, "ABIG", title)
+        assert client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] in (2, 3)  # 3 once settled
         deadline = time.monotonic() + 60
         # (refresh-recent may mark it once more at its first run: the worker is an established account)
-        while client.get("/api/v1/requesters/mturk/BIG").json()["reviews"] != 3 or _markers(database_url):
+        while client.get("/api/v1/requesters/mturk/ABIG").json()["reviews"] != 3 or _markers(database_url):
             assert time.monotonic() < deadline, "the settle job never settled the requester"
             time.sleep(0.1)
 

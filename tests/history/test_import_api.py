@@ -150,7 +150,7 @@ def test_times_of_a_matching_timing_are_copied_into_the_history(client, alice, d
     timing = a_timing(assignment_id=assignment, accepted_at="2026-10-27T10:00:00Z", ended_at="2026-10-27T10:07:30Z")
     assert client.post("/api/v1/timings", headers=alice, json=timing).status_code == 201
     # A timing with the same assignment id on another platform is not the same task.
-    elsewhere = a_timing(platform="prolific", assignment_id=other)
+    elsewhere = a_timing(platform="prolific", requester_id="5f1e2d3c4b5a69788796a5b4", assignment_id=other)
     assert client.post("/api/v1/timings", headers=alice, json=elsewhere).status_code == 201
     upload(client, alice, mturk(DAY1, "page2"))
     listed = {i["assignment_id"]: i for i in client.get(URL, headers=alice).json()["items"]}

@@ -216,13 +216,13 @@ def test_a_bad_submission_names_its_field(change, field, words):
 
 
 def test_prolific_containers_and_alternative_shapes():
-    submission = {"id": "s1", "status": "APPROVED", "study_name": "Study", "researcher_id": "r1",
+    submission = {"id": "s1", "status": "APPROVED", "study_name": "Study", "researcher_id": "5f1e2d3c4b5a69788796a5b4",
                   "researcher_name": "Lab", "reward": 120, "currency": "usd", "bonus": {"amount": 30},
                   "completed_at": "2026-10-30T10:00:00", "time_taken": 600.4}
     bare = parse_submissions(json.dumps([submission]).encode())
     assert bare.has_more is False and bare.total_results is None
     (item,) = bare.items
-    assert (item.title, item.requester_id, item.requester_name) == ("Study", "r1", "Lab")
+    assert (item.title, item.requester_id, item.requester_name) == ("Study", "5f1e2d3c4b5a69788796a5b4", "Lab")
     assert (item.reward_cents, item.currency, item.bonus_cents) == (120, "USD", 30)
     assert item.ended_at == utc("2026-10-30T10:00:00+00:00")  # no zone: UTC
     assert item.started_at == utc("2026-10-30T09:50:00+00:00")  # 600.4 s rounds to 600

@@ -44,7 +44,7 @@ def test_listen_page_in_a_real_browser(live_server: LiveServer) -> None:
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     # The demo tasks have no HIT set ids, so no platform links: add one task that has them.
     linked = {"platform": "mturk", "requester_id": "ALINKED", "requester_name": "Link Lab", "title": "Label street signs",
-              "reward_cents": 120, "hit_set_id": "3LINKEDHITSET"}
+              "reward_cents": 120, "hit_set_id": "3LINKEDHITSET00000000000000000"}  # an MTurk HIT group id's shape: 30 upper-case letters and digits (scrapers/ids.py)
     with httpx.Client(base_url=live_server.url, timeout=10) as http:
         response = http.post("/api/v1/annotate", json={"platform": "mturk", "tasks": [linked]})
         assert response.status_code == 200, response.text

@@ -14,6 +14,7 @@ from server.demo import seed_demo
 from server.domain.filters import Filters
 from server.listen.items import listen_items
 from tests.conftest import register
+from tests.database import Sql
 
 
 class Page(HTMLParser):
@@ -353,23 +354,36 @@ def test_hostile_title_is_escaped(client: TestClient) -> None:
     title = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
     body = {"platform": "mturk", "tasks": [{"platform": "mturk", "requester_id": "AEVIL", "requester_name": "<b>Evil</b>",
                                             "title": title, "reward_cents": 100, "hit_set_id": "3EVIL\"><x"}]}
+    # A group id that is not MTurk's is refused before anything is stored (scrapers/ids.py) ...
+    assert client.post("/api/v1/annotate", json=body).status_code == 422
+    body["tasks"][0]["hit_set_id"] = "3EVIL0000000000000000000000000"
     assert client.post("/api/v1/annotate", json=body).status_code == 200
     html, page = get_page(client)
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>Evil</b>" not in html
     assert "&lt;script&gt;" in html
     assert page.h2_in_article == [norm(title)]
     links = [a for a in page.find("a") if (a.get("href") or "").startswith("https://worker.mturk.com")]
-    assert len(links) == 2 and all('"><x' in (a.get("href") or "") for a in links)
+    assert [a.get("href") for a in links] == [
+        "https://worker.mturk.com/projects/3EVIL0000000000000000000000000/tasks",
+        "https://worker.mturk.com/projects/3EVIL0000000000000000000000000/tasks/accept_random"]
+    # ... and a stored one that is not (written before ids were checked) makes no link at all.
+    Sql(client.app.state.settings.database_url).run("UPDATE task_types SET latest_hit_set_id = ?",
+                                                    '3EVIL"><x/../../../requesters/AEVIL')
+    client.app.state.annotate_cache.clear()
+    html, page = get_page(client)
+    assert page.h2_in_article == [norm(title)]
+    assert not [a for a in page.find("a") if (a.get("href") or "").startswith("https://worker.mturk.com")]
+    assert "AEVIL" not in "".join(a.get("href") or "" for a in page.find("a"))
 
 
 def test_task_links_have_the_title_in_their_name(client: TestClient) -> None:
     body = {"platform": "mturk", "tasks": [{"platform": "mturk", "requester_id": "AREQ1", "title": "Tag photos",
-                                            "reward_cents": 100, "hit_set_id": "3ABC"}]}
+                                            "reward_cents": 100, "hit_set_id": "3ABC00000000000000000000000000"}]}
     assert client.post("/api/v1/annotate", json=body).status_code == 200
     html, _ = get_page(client)
     assert ('Preview<span class="visually-hidden"> “Tag photos”</span> on MTurk' in html)
     assert ('Accept<span class="visually-hidden"> “Tag photos”</span> on MTurk' in html)
-    assert 'href="https://worker.mturk.com/projects/3ABC/tasks/accept_random"' in html
+    assert 'href="https://worker.mturk.com/projects/3ABC00000000000000000000000000/tasks/accept_random"' in html
 
 
 def test_database_busy_renders_an_html_error_page(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from server.domain.figures import two_decimals
 from server.jobs import refresh_recent
 from server.domain.moderation import BURST_SIZE, NEW_ACCOUNT_AGE
 from tests.api.conftest import assert_error
@@ -121,7 +122,7 @@ def test_new_account_counts_from_its_eighth_day_by_its_standing(client, settings
     review(client, account(client, "veteran"), **stars(1, requester_id="AREQ2"))
     new_mean, full_mean = means(client, "AREQ1")["pay"], means(client, "AREQ2")["pay"]
     assert new_mean == 5  # kept, not counted: a new account's 1 star does not move the mean at all
-    assert full_mean == pytest.approx(11 / 3, abs=1e-3)
+    assert full_mean == 3.67  # 11 / 3, shown with two decimals
     assert summary(client, "AREQ1")["reviews"] == 3  # the review is there and shown
     assert summary(client, "AREQ1")["scores"]["pay"]["n"] == 2  # its rating does not count yet
 
@@ -134,7 +135,7 @@ def test_new_account_counts_from_its_eighth_day_by_its_standing(client, settings
     outcome = run_job(settings, lambda sm: refresh_recent(sm, datetime.now(timezone.utc) - timedelta(days=2)))
     assert outcome.counts == {"requesters": 1}  # AREQ1 only: AREQ2's reviewers' weights did not change
     # 8 days old with evidence about one requester: 0.25 + 0.05 = 0.3 of a full account (weights.py)
-    assert means(client, "AREQ1")["pay"] == pytest.approx((2 * 5 + 0.3 * 1) / 2.3, abs=1e-3)
+    assert means(client, "AREQ1")["pay"] == two_decimals((2 * 5 + 0.3 * 1) / 2.3)  # shown with two decimals
     assert full_mean < means(client, "AREQ1")["pay"] < new_mean
 
 
@@ -142,4 +143,4 @@ def test_moderators_are_never_new_accounts(client):
     for i in range(2):
         review(client, account(client, f"fan{i}"), **stars(5))
     review(client, account(client, "newmod", "moderator", new=True), **stars(1))
-    assert means(client)["pay"] == pytest.approx(11 / 3, abs=1e-3)
+    assert means(client)["pay"] == 3.67  # 11 / 3, shown with two decimals

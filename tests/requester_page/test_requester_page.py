@@ -135,8 +135,8 @@ def test_scores_rejections_and_flags(seeded: TestClient) -> None:
     assert [th.attrs.get("scope") for th in table.find("thead").find_all("th")] == ["col"] * 4
     rows = table_rows(table)
     assert [r[0] for r in rows] == ["Pay", "Fairness", "Speed", "Communication"]
-    assert rows[0][1:3] == ["3.3", "3"]  # (5 + 2 + 3) / 3
-    assert rows[1][1:3] == ["3.0", "2"]
+    assert rows[0][1:3] == ["3.33", "3"]  # (5 + 2 + 3) / 3, two decimals as everywhere (docs/figures.md)
+    assert rows[1][1:3] == ["3.00", "2"]
     assert rows[3][1:] == ["not rated yet", "0", "not rated yet"]
     assert float(rows[0][3]) < 3.4  # the cautious score sits below the mean
     shown = facts(section.find("dl"))
@@ -160,7 +160,10 @@ def test_task_type_table(seeded: TestClient) -> None:
         ("Rate sentences", "$3.00", "2 timings from 2 accounts", "2"),
     ]
     for row in rows:
-        assert row[2].startswith("$") and row[2].endswith("/h")
+        # The hourly, then what it says about bonuses when timed work was paid some (docs/figures.md).
+        hourly, _, bonus = row[2].partition(" ")
+        assert hourly.startswith("$") and hourly.endswith("/h")
+        assert bonus == "" or (bonus.startswith("with typical bonuses of $") and bonus.endswith("/h without"))
         assert row[4] in {"good pay", "fair pay", "low pay"}
 
 
@@ -198,7 +201,7 @@ def test_other_communities_apart_and_labelled(seeded: TestClient) -> None:
     turkopticon = facts(articles[0].find("dl"))
     assert turkopticon == {
         "Its reviews shown here": "1", "Reviews counted by Turkopticon": "120",
-        "Pay": "2.5 of 5, from 100 ratings", "Fairness": "4.0 of 5, from 80 ratings",
+        "Pay": "2.50 of 5, from 100 ratings", "Fairness": "4.00 of 5, from 80 ratings",
         "Rejections": "7 reported", "Blocks": "1 reported", "Approval time": "Approves in about 2 hours",
         "Typical hourly pay": "$6.50 an hour"}
     peer = facts(articles[1].find("dl"))
@@ -297,8 +300,8 @@ def test_requester_with_no_data_yet(client: TestClient) -> None:
 def test_prolific_requester_has_no_platform_link_and_pays_in_pounds(client: TestClient) -> None:
     worker = register(client, "alice")
     timing(client, worker, "A study", 150, datetime.now(timezone.utc) - timedelta(hours=1), 600, "approved", "P1",
-           requester="5f00abc", platform="prolific", currency="GBP")
-    doc = get_page(client, "/r/prolific/5f00abc")
+           requester="5f00abc5f00abc5f00abc5f0", platform="prolific", currency="GBP")
+    doc = get_page(client, "/r/prolific/5f00abc5f00abc5f00abc5f0")
     assert doc.find_all("a", id="platform-link") == []
     assert facts(doc.find("dl", class_="facts identity"))["On Prolific"] == "Prolific has no public page for a requester."
     assert doc.by_id("summary").text().startswith("Pays about £9.00 an hour")

@@ -276,7 +276,7 @@ def test_to1_junk(body: bytes, where: str, fragment: str) -> None:
         ({ID1: [1, 2]}, ID1, "Expected"),
         ({"not an id": ""}, "'not an id'", "does not look like an MTurk requester id"),
         ({"a1example00001": ""}, "'a1example00001'", "does not look like"),
-        ({"A1": ""}, "'A1'", "does not look like"),
+        ({"A": ""}, "'A'", "does not look like"),
     ],
 )
 def test_to1_wrong_shapes(entries: dict[str, Any], where: str, fragment: str) -> None:

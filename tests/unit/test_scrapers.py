@@ -59,7 +59,7 @@ EXPECTED_MTURK = [
         qualified=True,
         masters_required=False,
         needs=[],
-        url="https://worker.mturk.com/projects/3MQJWSYXOHGDXJ3GAF96UH2MB215O3/tasks?ref=w_pl_prvw",
+        url="https://worker.mturk.com/projects/3MQJWSYXOHGDXJ3GAF96UH2MB215O3/tasks",  # built from the checked hit_set_id, never copied
     ),
     Task(
         platform="mturk",
@@ -76,7 +76,7 @@ EXPECTED_MTURK = [
         qualified=False,
         masters_required=True,
         needs=[],
-        url="https://worker.mturk.com/projects/3XJOUITW8XUMP4QBRS6HEUPMJ9ETQ2/tasks?ref=w_pl_prvw",
+        url="https://worker.mturk.com/projects/3XJOUITW8XUMP4QBRS6HEUPMJ9ETQ2/tasks",  # built from the checked hit_set_id, never copied
     ),
     Task(
         platform="mturk",
@@ -93,7 +93,7 @@ EXPECTED_MTURK = [
         qualified=True,
         masters_required=False,
         needs=[],
-        url="https://worker.mturk.com/projects/3K8CQCU3KE20HR83QPYH5MBUQ7DWB1/tasks?ref=w_pl_prvw",
+        url="https://worker.mturk.com/projects/3K8CQCU3KE20HR83QPYH5MBUQ7DWB1/tasks",  # built from the checked hit_set_id, never copied
     ),
     Task(
         platform="mturk",
@@ -317,8 +317,12 @@ def test_mturk_result_that_is_not_an_object(mturk_doc):
 
 
 def test_mturk_absolute_url_on_mturk_is_fine():
-    [task] = parse_search([_one(project_tasks_url="https://worker.mturk.com/projects/ABC/tasks")])
-    assert task.url == "https://worker.mturk.com/projects/ABC/tasks"
+    [task] = parse_search([_one(project_tasks_url="https://worker.mturk.com/projects/ABC/tasks",
+                                hit_set_id="3MQJWSYXOHGDXJ3GAF96UH2MB215O3")])
+    # The link is the checked group id's, not the page's text (scrapers/ids.py).
+    assert task.url == "https://worker.mturk.com/projects/3MQJWSYXOHGDXJ3GAF96UH2MB215O3/tasks"
+    [without_group] = parse_search([_one(project_tasks_url="https://worker.mturk.com/projects/ABC/tasks")])
+    assert without_group.url is None
 
 
 def test_mturk_missing_optional_fields_and_nulls_are_fine():
@@ -458,7 +462,8 @@ def test_prolific_maps_every_field(prolific_doc):
 
 
 def _study(**fields) -> dict:
-    study = {"id": "abc123", "name": "A study", "reward": 100, "researcher": {"id": "r1"}}
+    study = {"id": "abc123abc123abc123abc123", "name": "A study", "reward": 100,
+             "researcher": {"id": "5f1e2d3c4b5a69788796a5b4"}}
     study.update(fields)
     return study
 
@@ -469,8 +474,9 @@ def test_prolific_study_reward_wins_over_reward():
 
 
 def test_prolific_minimal_study():
-    [task] = parse_studies([{"name": "x", "reward": "75", "researcher": {"id": "r1"}}])
-    assert task == Task(platform="prolific", requester_id="r1", title="x", reward_cents=75, currency="GBP")
+    [task] = parse_studies([{"name": "x", "reward": "75", "researcher": {"id": "5f1e2d3c4b5a69788796a5b4"}}])
+    assert task == Task(platform="prolific", requester_id="5f1e2d3c4b5a69788796a5b4", title="x", reward_cents=75,
+                        currency="GBP")
 
 
 def test_prolific_needs_are_normalised():

@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { launchChromium, recordCspViolations } = require('../../browser_support.js');
+const { launchChromium, narrowTables, recordCspViolations } = require('../../browser_support.js');
 
 const ORIGIN = process.env.ME_ORIGIN;
 const TOKEN = process.env.ME_TOKEN;
@@ -107,6 +107,24 @@ test('the signed-in page: sections, the plain-words hourly, charts named and des
     assert.equal(await page.locator('#c1-days rect.bar.hatched[fill="url(#c1-days-hatch)"]').count(), 2);
     const box = await days.boundingBox();
     assert.ok(box && box.width > 200 && box.height > 80, 'the chart is drawn');
+  } finally { await context.close(); }
+});
+
+test('390×844 phone: the tables reflow (no sideways scroll, every cell on screen under its column header), still tables to assistive technology, and axe clean', async () => {
+  const { context, page } = await newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await signIn(page);
+    await page.goto(PERIOD);
+    const report = await narrowTables(page);
+    assert.ok(report.scrollWidth <= report.innerWidth, `page scrolls sideways: ${report.scrollWidth} > ${report.innerWidth}`);
+    assert.ok(report.tables >= 5 && report.cells > 0, JSON.stringify(report));
+    assert.deepEqual(report.problems, []);
+    // Chromium still exposes real tables: every table, and a cell for every data cell, named by its value only
+    assert.equal(report.roles.table, report.tables, JSON.stringify(report.roles));
+    assert.ok(report.roles.columnheader > 0 && report.roles.rowheader > 0, JSON.stringify(report.roles));
+    assert.equal(report.roles.cell, report.cells, JSON.stringify(report.roles));
+    assert.ok(report.cellNames.every((name) => !/^(Tasks|Earned|Average|Reward|Samples)\b/.test(name)), report.cellNames.join(' | '));
+    assert.deepEqual(await axe(page), []);
   } finally { await context.close(); }
 });
 

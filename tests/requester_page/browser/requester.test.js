@@ -5,7 +5,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { launchChromium, recordCspViolations } = require('../../browser_support.js');
+const { launchChromium, narrowTables, recordCspViolations } = require('../../browser_support.js');
 
 const PAGE = process.env.REQUESTER_URL;
 if (!PAGE) throw new Error('set REQUESTER_URL to the /r/mturk/<id> page of a seeded requester on a running server');
@@ -15,7 +15,7 @@ const PAGES = {
   'not found': { url: `${ORIGIN}/r/mturk/ANOBODYKNOWS`, status: 404 },
   'unknown platform': { url: `${ORIGIN}/r/nowhere/A1`, status: 404 },
   lookup: { url: `${ORIGIN}/r/`, status: 200 },
-  'lookup error': { url: `${ORIGIN}/r/?platform=mturk&id=`, status: 400 },
+  'lookup error': { url: `${ORIGIN}/r/?q=`, status: 400 },  // an empty search says what to enter
 };
 const AXE_PATH = require.resolve('axe-core');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -188,8 +188,9 @@ test('works without JavaScript: the same content is there', async () => {
     assert.ok(await page.locator('#task-types tbody tr').count() > 0);
     assert.ok(await page.locator('#history svg').isVisible());
     await page.goto(`${ORIGIN}/r/`);
-    await page.fill('#lookup-id', new URL(PAGE).pathname.split('/').pop());
-    await page.click('button:has-text("Show the requester")');
+    await page.fill('#lookup-q', new URL(PAGE).pathname.split('/').pop());
+    await page.click('button:has-text("Search")');
+    await page.click(`.result-list a[href="${new URL(PAGE).pathname}"]`);  // the search lists the requester
     assert.equal(page.url(), PAGE);
   } finally { await context.close(); }
 });
@@ -216,5 +217,21 @@ test('no Content-Security-Policy violations on any page', async () => {
     await page.evaluate(() => { const s = document.createElement('style'); s.textContent = 'p{}'; document.head.append(s); });
     await page.waitForFunction(() => window.__csp.length > 0);
     assert.match((await page.evaluate(() => window.__csp))[0], /^style-src/);
+  } finally { await context.close(); }
+});
+
+test('390×844 phone: the tables reflow (no sideways scroll, every cell on screen under its column header), still tables to assistive technology, and axe clean', async () => {
+  const { context, page } = await open(PAGE, { viewport: { width: 390, height: 844 } });
+  try {
+    const report = await narrowTables(page);
+    assert.ok(report.scrollWidth <= report.innerWidth, `page scrolls sideways: ${report.scrollWidth} > ${report.innerWidth}`);
+    assert.ok(report.tables >= 3 && report.cells > 0, JSON.stringify(report));
+    assert.deepEqual(report.problems, []);
+    // Chromium still exposes real tables: every table, and a cell for every data cell, named by its value only
+    assert.equal(report.roles.table, report.tables, JSON.stringify(report.roles));
+    assert.ok(report.roles.columnheader > 0 && report.roles.rowheader > 0, JSON.stringify(report.roles));
+    assert.equal(report.roles.cell, report.cells, JSON.stringify(report.roles));
+    assert.ok(report.cellNames.every((name) => !/^(Tasks|Earned|Average|Reward|Samples)\b/.test(name)), report.cellNames.join(' | '));
+    assert.deepEqual(await axe(page), []);
   } finally { await context.close(); }
 });

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0008'  # main's head when merged; the lead fixes the chain
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

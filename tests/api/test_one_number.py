@@ -1,0 +1,83 @@
+"""One number everywhere (issue 18 item 5): one requester's figures, rounded once (server/domain/figures.py), read
+the same on annotate, /api/v1/requesters, the requester page /r, /listen (and its speech) and the Turkopticon API."""
+from __future__ import annotations
+
+import html
+import json
+
+from accessibility.speech import say_hourly
+from server.domain.figures import rating_text
+from tests.api.conftest import a_review, a_task, sign_up
+
+
+def test_one_requester_shows_the_same_figures_on_every_surface(client):
+    # Three workers, pay rated 1, 2 and 2 (mean 1.666…), each timed at a different, uneven pace.
+    for handle, pay_rating, seconds in (("alice", 1, 700), ("bob", 2, 800), ("carol", 2, 910)):
+        response = client.post("/api/v1/reviews", headers=sign_up(client, handle), json=a_review(
+            ratings={"pay": pay_rating}, worked_seconds=seconds, comment=""))
+        assert response.status_code == 201, response.text
+    page = {"platform": "mturk", "tasks": [a_task()]}
+    client.post("/api/v1/annotate", json=page)
+    task = client.post("/api/v1/annotate", json=page).json()["tasks"][0]
+    hourly = task["hourly"]
+    cents = hourly["cents_per_hour"]
+    # Rounded once, to whole cents: the number, its label and its band rest on the same value.
+    assert hourly["basis"] == "task" and cents == int(cents) and cents > 0
+    label = f"${cents / 100:.2f}/h"
+    assert hourly["label"] == label
+    for bound in ("low", "high", "median_rate", "pooled_rate"):
+        assert hourly[bound] is None or hourly[bound] == int(hourly[bound])
+
+    mean = task["requester"]["scores"]["pay"]["mean"]
+    assert mean == 1.67  # two decimals, half away from zero
+    assert task["requester"]["scores"]["pay"]["score"] == round(task["requester"]["scores"]["pay"]["score"], 2)
+
+    # /api/v1/requesters: the same summary, one and batch.
+    one = client.get("/api/v1/requesters/mturk/AREQ1").json()
+    assert one == task["requester"]
+    assert client.get("/api/v1/requesters", params={"platform": "mturk", "ids": "AREQ1"}).json()["AREQ1"] == one
+
+    # The Turkopticon 1 API: the same mean, as its two-decimal text.
+    to1 = json.loads(client.get("/api/multi-attrs.php", params={"ids": "AREQ1"}).text)
+    assert to1["AREQ1"]["attrs"]["pay"] == rating_text(mean) == "1.67"
+
+    # The requester page: the same mean and the task's hourly as annotate's label.
+    requester_page = html.unescape(client.get("/r/mturk/AREQ1").text)
+    assert ">1.67<" in requester_page
+    assert label.removesuffix("/h") in requester_page
+
+    # /listen and its speech: the same amount, said once.
+    listen = html.unescape(client.get("/listen/", params={"platform": "mturk"}).text)
+    assert say_hourly(cents) in listen
+
+
+def test_bonuses_count_and_the_figure_says_so(client):
+    # Two workers timed the same 10-minute task; one was paid a 50-cent bonus (mean bonus 25 cents).
+    for handle, bonus in (("alice", 50), ("bob", 0)):
+        response = client.post("/api/v1/reviews", headers=sign_up(client, handle), json=a_review(
+            ratings={"pay": 3}, worked_seconds=600, bonus_cents=bonus, comment=""))
+        assert response.status_code == 201, response.text
+    page = {"platform": "mturk", "tasks": [a_task()]}
+    client.post("/api/v1/annotate", json=page)
+    hourly = client.post("/api/v1/annotate", json=page).json()["tasks"][0]["hourly"]
+    with_bonus, without = hourly["cents_per_hour"], hourly["without_bonus_cents_per_hour"]
+    assert hourly["typical_bonus_cents"] == 25
+    assert without is not None and with_bonus > without and without == int(without)
+    # pay 100 + 25 against 100 for the same time and approval: the two figures are in that ratio (to the cent).
+    assert abs(with_bonus - without * 125 / 100) <= 1
+    assert hourly["bonus"] == f"with typical bonuses of $0.25; ${without / 100:.2f}/h without"
+
+    requester_page = html.unescape(client.get("/r/mturk/AREQ1").text)
+    assert hourly["bonus"] in requester_page
+    listen = html.unescape(client.get("/listen/", params={"platform": "mturk"}).text)
+    assert f"{say_hourly(with_bonus)} with typical bonuses, {say_hourly(without)} without" in listen
+
+
+def test_without_bonuses_nothing_is_said_about_them(client):
+    assert client.post("/api/v1/reviews", headers=sign_up(client, "alice"), json=a_review(
+        worked_seconds=600, bonus_cents=None)).status_code == 201
+    page = {"platform": "mturk", "tasks": [a_task()]}
+    client.post("/api/v1/annotate", json=page)
+    hourly = client.post("/api/v1/annotate", json=page).json()["tasks"][0]["hourly"]
+    assert hourly["typical_bonus_cents"] is None and hourly["without_bonus_cents_per_hour"] is None
+    assert hourly["bonus"] == ""
