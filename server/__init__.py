@@ -1,3 +1,3 @@
 """Fairfinder API server: reviews, effective hourly pay and annotated task lists."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
