@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,12 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import hash_token, new_token, platform_id_hmac
 from server.db.models import (
+    AccountStanding,
     ModerationAction,
     Requester,
+    RequesterNameVote,
     Review,
     ReviewFlag,
     ReviewRevision,
     SavedFilters,
+    SignInLink,
     TaskType,
     Timing,
     Token,
@@ -217,7 +220,11 @@ async def delete_account(session: AsyncSession, worker: Worker, mode: DeleteMode
                               .execution_options(synchronize_session=False))
         await session.execute(delete(Review).where(Review.worker_id == worker_id)
                               .execution_options(synchronize_session=False))
-    for model in (Timing, WorkHistoryItem, Token, WorkerPlatformId, SavedFilters):
+    # Name votes say which requesters' pages the worker saw: they go with the timings. Standing stays while the
+    # kept reviews do (it is how much they count).
+    gone: tuple[Any, ...] = (Timing, WorkHistoryItem, Token, SignInLink, WorkerPlatformId, SavedFilters,
+                             RequesterNameVote, *((AccountStanding,) if mode == "delete" else ()))
+    for model in gone:
         await session.execute(delete(model).where(model.worker_id == worker_id)
                               .execution_options(synchronize_session=False))
     if mode == "delete":

@@ -143,16 +143,22 @@ def test_fairfinder_migrate_recomputes_what_the_new_rules_count_differently(tmp_
         yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
         db.execute("UPDATE workers SET created_at = ?", (yesterday,))
     stale = copy_database(db_path, tmp_path / "stale.db")
-    # The schema alone, up to 0008: the 0.1.0 aggregates stay (0009 merges look-alike task types and recomputes).
+    # The schema alone, up to 0008: the 0.1.0 aggregates stay (0009 merges look-alike task types and recomputes,
+    # and the rules of today need its tables, so the comparison waits for the migrated copy below).
     upgrade(f"sqlite+aiosqlite:///{stale}", "0008")
-    assert aggregate_differences(stats_snapshot(stale), recomputed_snapshot(stale, tmp_path)) != []
+    old_figures = stats_snapshot(stale)
 
     result = LiveServer(data, env={"FAIRFINDER_SCHEDULER": "off"}).cli("migrate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Rebuilt aggregates" in result.stdout + result.stderr
     assert current_revision(f"sqlite+aiosqlite:///{db_path}") == head_revision()
-    differences = aggregate_differences(stats_snapshot(db_path), recomputed_snapshot(db_path, tmp_path))
+    recomputed = recomputed_snapshot(db_path, tmp_path)
+    differences = aggregate_differences(stats_snapshot(db_path), recomputed)
     assert differences == [], "\n".join(differences[:10])
+    # ...and what the new rules compute is not what 0.1.0 stored (compared on the columns 0.1.0's tables have).
+    same_columns = {table: {key: {c: row.get(c) for c in old_figures[table].get(key, row)} for key, row in rows.items()}
+                    for table, rows in recomputed.items()}
+    assert aggregate_differences(old_figures, same_columns) != []
     again = LiveServer(data, env={"FAIRFINDER_SCHEDULER": "off"}).cli("migrate")
     output = again.stdout + again.stderr
     assert "nothing to do" in output and "Rebuilt" not in output
