@@ -136,7 +136,7 @@ def load_catalog(database_url: str) -> tuple[list[tuple], dict[int, list[tuple]]
             reviews = dict(connection.execute(text(
                 "SELECT requester_id, count(*) FROM reviews GROUP BY requester_id")).all())
             requesters = [(r[0], r[1], r[2], reviews.get(r[0], 0)) for r in connection.execute(text(
-                "SELECT id, external_id, name FROM requesters WHERE platform = 'mturk' AND external_id LIKE 'bench-%' "
+                "SELECT id, external_id, name FROM requesters WHERE platform = 'mturk' AND external_id LIKE 'ABENCHREQ%' "
                 "ORDER BY id"))]
             types: dict[int, list[tuple]] = {}
             for row in connection.execute(text(
@@ -180,13 +180,15 @@ def build_pages(catalog: tuple[list[tuple], dict[int, list[tuple]]], n_pages: in
             tasks.append(_task(rng, external_id, name, title, reward, currency, hit_set_id, stated))
         for k in range(tasks_per_page - len(tasks)):
             label = f"{tag}{page:04d}-{k:02d}"
+            ident = f"{tag.upper()}{page:04d}{k:02d}"  # the label as ids may spell it: upper-case letters, digits
             if k % 2 == 0:
-                external_id, name = f"bench-new-{label}", f"Bench new requester {label}"
+                external_id, name = f"ABENCHNEW{ident}", f"Bench new requester {label}"
             else:
                 _, external_id, name, _ = rng.choices(requesters, weights)[0]
             minutes = rng.choice([2, 5, 10, 15])
-            tasks.append(_task(rng, external_id, name, f"New batch {label}: survey about {rng.choice(['apps', 'food', 'travel'])} "
-                               f"(~{minutes} minutes)", rng.randint(10, 300), "USD", f"bench-hs-new-{label}", minutes * 60))
+            topic = rng.choice(['apps', 'food', 'travel'])
+            tasks.append(_task(rng, external_id, name, f"New batch {label}: survey about {topic} (~{minutes} minutes)",
+                               rng.randint(10, 300), "USD", f"BENCHNEW{ident:0>22}", minutes * 60))
         rng.shuffle(tasks)
         pages.append(tasks)
     return pages
@@ -318,15 +320,24 @@ def ready_latency(server: Server) -> tuple[int, float]:
     return status, (time.perf_counter() - started) * 1000
 
 
-def recorded(server: Server, seconds: float = 30.0) -> None:
-    """Wait (bounded) until the server's background recorder has nothing queued (GET /ready's record_queue)."""
+def recorded(server: Server, seconds: float = 30.0, still: float = 1.0) -> None:
+    """Wait (bounded) until the server's background recorder has nothing queued (GET /ready's record_queue) and
+    the batch it took last is committed: /ready counts only the queue, not the batch being written, so the task
+    types are counted until they have not changed for `still` seconds with the queue empty."""
     deadline = time.monotonic() + seconds
+    last: tuple[int, float] | None = None  # (task types, since when) while the queue is empty
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{server.url}/ready", timeout=5).json().get("record_queue", 0) == 0:
-                return
+                count = count_task_types(server.env["DATABASE_URL"])
+                if last is None or last[0] != count:
+                    last = (count, time.monotonic())
+                elif time.monotonic() - last[1] >= still:
+                    return
+            else:
+                last = None
         except (httpx.HTTPError, ValueError):
-            pass
+            last = None
         time.sleep(0.1)
 
 

@@ -16,7 +16,9 @@ the generation, it keeps nothing.
 The shape is skewed like a real marketplace: requester activity follows a Zipf-like law (a few
 requesters post most of the work and get most of the reviews), busy requesters have many task types,
 and a few workers write most reviews. Rows are real rows (is_demo = False) but every identifier is
-plainly synthetic: requesters are `bench-req-…`, workers `bench-worker-…`, hit sets `bench-hs-…`.
+plainly synthetic, yet valid for its platform (scrapers/ids.py): mturk requesters are `ABENCHREQ…`, their hit
+sets `BENCHHS…` (30 characters), prolific requesters and studies 24 hex digits starting `be0c4…`, workers
+`bench-worker-…`.
 Everything follows from --seed and the sizes, so the same options give the same rows on either
 database. Times are fixed around 2025-06-01 (EPOCH), so the data are reproducible; it also means no
 generated review is "recent" (90 days) when the benchmarks run.
@@ -61,7 +63,7 @@ from scrapers.durations import stated_seconds_from_text  # noqa: E402
 from server.domain.identity import title_key  # noqa: E402
 
 # Bump when the generated data changes shape, so cached databases (bench/results/) are generated again.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: ids valid per platform (scrapers/ids.py)
 BATCH = 20_000
 REQUESTER_ZIPF = 1.1  # activity (reviews, timings) of the requester of rank r ∝ 1 / r^1.1
 TYPE_SHARE_POWER = 0.8  # task types beyond the first ∝ activity^0.8: busy requesters have many, not all
@@ -213,6 +215,16 @@ def task_type_counts(requesters: int, task_types: int) -> list[int]:
     return counts
 
 
+def requester_external_id(platform: str, n: int) -> str:
+    """The n-th generated requester's id, valid on its platform (scrapers/ids.py)."""
+    return f"be0c4000{n:016x}" if platform == "prolific" else f"ABENCHREQ{n:06d}"
+
+
+def hit_set_external_id(platform: str, n: int) -> str:
+    """The n-th generated task type's hit set (MTurk: 30 upper-case characters) or study id (Prolific: 24 hex)."""
+    return f"be0c4001{n:016x}" if platform == "prolific" else f"BENCHHS{n:023d}"
+
+
 class Plan:
     """All rows, decided up front from the seed. Requester i (0-based) has Zipf rank i + 1.
 
@@ -236,8 +248,8 @@ class Plan:
         for i, n_types in enumerate(task_type_counts(sizes.requesters, sizes.task_types)):
             platform = "prolific" if rng.random() < PROLIFIC_SHARE else "mturk"
             first_seen = EPOCH - timedelta(days=rng.uniform(0, 900))
-            self.requesters.append((i + 1, platform, f"bench-req-{i + 1:06d}", f"Bench requester {i + 1:06d}", False,
-                                    stamp(first_seen)))
+            self.requesters.append((i + 1, platform, requester_external_id(platform, i + 1),
+                                    f"Bench requester {i + 1:06d}", False, stamp(first_seen)))
             self.approval.append(rng.choice([0.995, 0.99, 0.98, 0.95, 0.9, 0.8, 0.6]))
             self.blocky.append(rng.random() < 0.01)
             self.types_of.append(self._task_types(i, platform, first_seen, n_types))
@@ -280,7 +292,7 @@ class Plan:
             self.types.append(_Type(type_id, requester, typical, reward, flags))
             self.type_rows.append((
                 type_id, requester + 1, title, key, reward, "GBP" if platform == "prolific" else "USD",
-                f"bench-hs-{type_id:07d}", stated_seconds_from_text(title), False,
+                hit_set_external_id(platform, type_id), stated_seconds_from_text(title), False,
                 stamp(first_seen + timedelta(days=rng.uniform(0, 60)))))
             indexes.append(type_id - 1)
         return indexes

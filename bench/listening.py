@@ -190,7 +190,7 @@ def generated_page(n: int, seed: int) -> tuple[list[Task], list[float]]:
             continue
         seen.add((requester_id, title, reward))
         tasks.append(Task(platform="mturk", requester_id=requester_id, requester_name=name, title=title,
-                          reward_cents=reward, hit_set_id=f"bench-listen-{len(tasks):03d}",
+                          reward_cents=reward, hit_set_id=f"BENCHLISTEN{len(tasks):019d}",
                           stated_seconds=None if per_item is not None else minutes * 60))
         typical.append(seconds)
     return tasks, typical

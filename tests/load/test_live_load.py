@@ -54,7 +54,7 @@ def unseen_page(client: int, page: int) -> dict[str, object]:
     return {"platform": "mturk", "tasks": [
         {"platform": "mturk", "requester_id": f"ABURST{client:02d}{'N' if i % 2 else 'K'}",
          "requester_name": f"Burst requester {client}", "title": f"Burst task {client}.{page}.{i} (~{i + 1} minutes)",
-         "reward_cents": 10 + i, "hit_set_id": f"HB{client:02d}{page:02d}{i:02d}", "stated_seconds": 60 * (i + 1)}
+         "reward_cents": 10 + i, "hit_set_id": f"HB{client:02d}{page:02d}{i:02d}".ljust(30, "0"), "stated_seconds": 60 * (i + 1)}
         for i in range(UNSEEN)]}
 
 
