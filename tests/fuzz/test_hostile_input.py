@@ -17,6 +17,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from server.domain.names import clean_name
 from tests.conftest import LiveServer
 from tests.helpers import Db, sign_up
 from tests.database import Sql
@@ -27,6 +28,10 @@ JSON = {"content-type": "application/json"}
 XSS = "<script>alert(1)</script>"
 SQL_META = ["' OR 1=1 --", '"; DROP TABLE reviews; --', "%", "_", "\\"]
 # Plain text a worker may well write: right-to-left override, a 4-byte emoji, combining marks, a zero-width joiner.
+# Ids as the platforms write them (scrapers/ids.py): an MTurk HIT group id is 30 upper-case letters and digits, a
+# requester id "A" and then 1 to 63 of them. Padded with zeros so that each stays recognizable.
+HIT1 = "3HIT1".ljust(30, "0")
+HIT_XSS = "3XSS".ljust(30, "0")
 ODD_TEXT = ["abc \u202e evil.exe \u202c", "pays \U0001F4B8 well \U0001F600", "Cafe\u0301 \u0938\u094d\u0924", "a\u200db"]
 
 
@@ -40,7 +45,7 @@ def iso(moment: datetime) -> str:
 
 def a_review(**changes: Any) -> dict[str, Any]:
     return {"platform": "mturk", "requester_id": "AREQ1", "requester_name": "Shop Lab",
-            "task": {"title": "Survey about shopping", "reward_cents": 100, "hit_set_id": "3HIT1"},
+            "task": {"title": "Survey about shopping", "reward_cents": 100, "hit_set_id": HIT1},
             "ratings": {"pay": 4, "fairness": 5}, "worked_seconds": 600, "outcome": "approved",
             "comment": "Fine.", **changes}
 
@@ -48,7 +53,7 @@ def a_review(**changes: Any) -> dict[str, Any]:
 def a_timing(**changes: Any) -> dict[str, Any]:
     ended = now() - timedelta(hours=1)
     return {"platform": "mturk", "requester_id": "AREQ1", "requester_name": "Shop Lab", "title": "Survey about shopping",
-            "reward_cents": 100, "hit_set_id": "3HIT1", "assignment_id": "ASSIGN1",
+            "reward_cents": 100, "hit_set_id": HIT1, "assignment_id": "ASSIGN1",
             "accepted_at": iso(ended - timedelta(minutes=10)), "ended_at": iso(ended), "outcome": "submitted", **changes}
 
 
@@ -217,7 +222,9 @@ def test_odd_but_valid_text_is_kept_exactly(writer, text):
     assert created.status_code == 201, created.text
     got = api.get(f"/api/v1/reviews/{created.json()['id']}").json()
     for review in (created.json(), got):
-        assert (review["requester_name"], review["task"]["title"], review["comment"]) == (text, text, text)
+        assert (review["task"]["title"], review["comment"]) == (text, text)
+        # A requester's shown name is a vote as it reads (server/domain/names.py): composed (NFC), spaces as one.
+        assert review["requester_name"] == clean_name(text) and clean_name(text).strip(), review
     flagged = api.post(f"/api/v1/reviews/{writer.review}/flags", headers=bob, json={"reason": "other", "note": text})
     assert flagged.status_code == 201 and flagged.json()["note"] == text
     saved = api.put("/api/v1/me/filters", headers=alice, json={"keywords_exclude": [text],
@@ -248,7 +255,7 @@ def test_a_nul_character_is_refused(writer, route, text):
 def test_a_nul_character_is_refused_in_every_stored_string(writer):
     """The other string fields of the write routes, each with a NUL in an otherwise valid body."""
     api, alice, bob = writer.api, writer.alice, writer.bob
-    task = {"title": "Survey about shopping", "reward_cents": 100, "hit_set_id": "3HIT1"}
+    task = {"title": "Survey about shopping", "reward_cents": 100, "hit_set_id": HIT1}
     cases = [
         ("POST", "/api/v1/reviews", alice, a_review(requester_id="AREQ\x00"), "requester_id"),
         ("POST", "/api/v1/reviews", alice, a_review(requester_name="Shop\x00Lab"), "requester_name"),
@@ -300,7 +307,9 @@ def test_control_characters_copied_from_a_platform_are_kept(writer):
         requester_id="ACTRL", requester_name=odd, task={"title": odd, "reward_cents": 50}))
     assert created.status_code == 201, created.text
     got = api.get(f"/api/v1/reviews/{created.json()['id']}").json()
-    assert (got["requester_name"], got["task"]["title"]) == (odd, odd)
+    # The title exactly; the requester's shown name as names vote (server/domain/names.py: runs of white space,
+    # these controls among them, read as one space).
+    assert (got["requester_name"], got["task"]["title"]) == ("Tag images now", odd)
     saved = api.put("/api/v1/me/filters", headers=alice, json={"block": [{"pattern": odd}], "keywords_exclude": [odd]})
     assert saved.status_code == 200 and saved.json()["block"][0]["pattern"] == odd
 
@@ -317,7 +326,7 @@ def test_a_refused_control_character_is_explained_in_words(writer):
 def test_markup_is_stored_as_text_and_escaped_on_pages(writer):
     api, alice, bob = writer.api, writer.alice, writer.bob
     created = api.post("/api/v1/reviews", headers=alice, json=a_review(
-        requester_id="AXSS1", requester_name=XSS, task={"title": XSS, "reward_cents": 75, "hit_set_id": "3XSS"},
+        requester_id="AXSS1", requester_name=XSS, task={"title": XSS, "reward_cents": 75, "hit_set_id": HIT_XSS},
         comment=f"{XSS} and <img src=x onerror=alert(2)>"))
     assert created.status_code == 201, created.text
     review = api.get(f"/api/v1/reviews/{created.json()['id']}").json()
@@ -355,26 +364,45 @@ def test_markup_in_a_page_address_is_escaped(api, path):
 # SQL metacharacters: data, never code or patterns
 
 
+ID_REFUSED = {"invalid_requester_id": "not a requester id", "invalid_hit_set_id": "not a task group id"}
+
+
 @pytest.mark.parametrize("value", SQL_META)
 def test_sql_metacharacters_in_every_string_field_are_stored_literally(writer, value):
+    """Free text (names, titles, comments, notes, labels, patterns) is stored and given back exactly; ids cannot
+    hold such text at all (scrapers/ids.py): refused in words with a 422 naming the field, nothing stored."""
     api, alice, bob, db = writer.api, writer.alice, writer.bob, writer.db
     tables = db.tables()
     reviews = db.rows("SELECT count(*) FROM reviews")[0][0]
     meta = value + " x"  # ids and titles must not be blank; the value stays at the start
+    task = {"title": meta, "reward_cents": 1, "hit_set_id": "3META".ljust(30, "0")}
+    before = db.dump()
+    for path, body, field, code in [
+        ("/api/v1/reviews", a_review(requester_id=meta, task=task), "requester_id", "invalid_requester_id"),
+        ("/api/v1/reviews", a_review(requester_id="A" + value), "requester_id", "invalid_requester_id"),
+        ("/api/v1/reviews", a_review(task={**task, "hit_set_id": value}), "task.hit_set_id", "invalid_hit_set_id"),
+        ("/api/v1/timings", a_timing(requester_id=meta), "requester_id", "invalid_requester_id"),
+        ("/api/v1/timings", a_timing(hit_set_id=value), "hit_set_id", "invalid_hit_set_id"),
+        ("/api/v1/annotate", {"platform": "mturk", "tasks": [a_task(requester_id=meta)]}, "tasks[0].requester_id",
+         "invalid_requester_id"),
+    ]:
+        refused = assert_refused(api.post(path, headers=alice, json=body), 422, code, field)
+        assert ID_REFUSED[code] in refused["message"] and "letters and digits" in refused["message"], refused
+    assert db.dump() == before
     review = api.post("/api/v1/reviews", headers=alice, json=a_review(
-        requester_id=meta, requester_name=value, task={"title": meta, "reward_cents": 1, "hit_set_id": value},
-        comment=value))
+        requester_id="AMETA1", requester_name=value, task=task, comment=value))
     assert review.status_code == 201, review.text
     got = api.get(f"/api/v1/reviews/{review.json()['id']}").json()
     for body in (review.json(), got):
         assert (body["requester_id"], body["requester_name"], body["task"]["title"], body["task"]["hit_set_id"],
-                body["comment"]) == (meta, value, meta, value, value)
+                body["comment"]) == ("AMETA1", value, meta, task["hit_set_id"], value)
     edited = api.patch(f"/api/v1/reviews/{writer.review}", headers=alice, json={"comment": value})
     assert edited.status_code == 200 and edited.json()["comment"] == value
     timing = api.post("/api/v1/timings", headers=alice, json=a_timing(
-        requester_id=meta, requester_name=value, title=meta, hit_set_id=value, assignment_id=value))
+        requester_id="AMETA1", requester_name=value, title=meta, hit_set_id=task["hit_set_id"], assignment_id=value))
     assert timing.status_code == 201, timing.text
-    assert (timing.json()["requester_id"], timing.json()["title"], timing.json()["assignment_id"]) == (meta, meta, value)
+    assert (timing.json()["requester_id"], timing.json()["title"], timing.json()["assignment_id"]) == (
+        "AMETA1", meta, value)
     filters = {"block": [{"pattern": value, "match": "substring", "note": value}],
                "include": [{"pattern": value, "match": "wildcard"}], "keywords_include": [value],
                "keywords_exclude": [value]}
