@@ -78,7 +78,7 @@ def _may_create(where: Where, what: str, folder: Path) -> bool:
     return False
 
 
-def _settings(*, database: str = "use", secret: str = "use") -> Settings:
+def _settings(*, database: str = "use", secret: str = "use", log_line: bool = False) -> Settings:
     """The settings, after saying where the command works (data folder, database).
 
     `database`: "use" (it must exist: exit 3 otherwise), "create" (migrate: may make it), "none" (not needed).
@@ -95,8 +95,18 @@ def _settings(*, database: str = "use", secret: str = "use") -> Settings:
         sys.exit(EXIT_INVALID)
     where = _where()
     origin = "" if where.explicit else " (the default: set FAIRFINDER_DATA_DIR or --data-dir for another)"
-    console.print(f"Data folder: {settings.data_dir.resolve()}{origin}; database: {_database_words(settings)}",
-                  markup=False, highlight=False)
+    said = f"Data folder: {settings.data_dir.resolve()}{origin}; database: {_database_words(settings)}"
+    if log_line and settings.log_format == "json":
+        # `serve` with JSON logs: its stderr stays one JSON object per line (docs/monitoring.md)
+        import logging
+
+        from server.observability import JsonFormatter
+
+        record = logging.LogRecord("fairfinder.cli", logging.INFO, __file__, 0, said, None, None)
+        sys.stderr.write(JsonFormatter().format(record) + "\n")
+        sys.stderr.flush()
+    else:
+        console.print(said, markup=False, highlight=False)
     path = settings.sqlite_path()
     missing_database = database != "none" and path is not None and not path.exists()
     secret_path = secret_file(settings)
@@ -182,7 +192,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     import uvicorn
 
-    settings = _settings()
+    settings = _settings(log_line=True)
     _check_migrations(settings)
     _check_port(host or settings.host, port or settings.port)
     from server.observability import uvicorn_log_config

@@ -13,7 +13,7 @@ import httpx
 
 from scrapers.fairfinder_dump import read_dump
 from scrapers.ratings import RequesterRecord, ReviewRecord, TaskTypeRecord
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ROOT, LiveServer, backdate_account
 
 pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
@@ -28,7 +28,9 @@ def test_export_writes_the_dump_to_a_file_and_to_stdout(live_server: LiveServer,
     seeded = live_server.cli("demo")
     assert seeded.returncode == 0, seeded.stderr
     with httpx.Client(base_url=live_server.url) as client:
-        token = client.post("/api/v1/workers", json={"handle": "clihandle"}).json()["token"]
+        registered = client.post("/api/v1/workers", json={"handle": "clihandle"}).json()
+        token = registered["token"]
+        backdate_account(live_server.database_url, registered["worker"]["id"])  # established: its review counts
         review = {"platform": "mturk", "requester_id": "ACLI1", "requester_name": "CLI Lab",
                   "task": {"title": "Sort receipts", "reward_cents": 80}, "ratings": {"pay": 3}, "worked_seconds": 400,
                   "outcome": "approved", "comment": "Exported by the command."}

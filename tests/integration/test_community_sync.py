@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import a_review
-from tests.conftest import LiveServer, free_port
+from tests.conftest import ESTABLISHED_SINCE, LiveServer, free_port
 
 pytestmark = pytest.mark.database  # starts its own server: runs on SQLite and on PostgreSQL
 
@@ -106,6 +106,12 @@ def register(base: str) -> tuple[str, dict[str, str]]:
     return body["worker"]["handle"], {"Authorization": f"Bearer {body['token']}"}
 
 
+def establish(server: LiveServer, handle: str) -> None:
+    """An account old enough for its reviews to count and be shared (new accounts' count from day 8, and a
+    burst of them is held: docs/moderation.md)."""
+    server.sql().run("UPDATE workers SET created_at = ? WHERE handle = ?", ESTABLISHED_SINCE, handle)
+
+
 def review(base: str, headers: dict[str, str], **changes: object) -> dict:
     response = httpx.post(f"{base}/api/v1/reviews", headers=headers, json=a_review(**changes))
     assert response.status_code == 201, response.text
@@ -160,6 +166,8 @@ def runs(base: str, admin: dict[str, str]) -> list[dict]:
 def test_community_b_imports_a_on_a_schedule_and_survives_a_failing_peer(community_a, proxy, community_b):
     a, b = community_a.url, community_b.url
     handles, workers = zip(*(register(a) for _ in range(3)))
+    for handle in handles:
+        establish(community_a, handle)
     for i, headers in enumerate(workers):
         review(a, headers, requester_id="APEER1", requester_name="Peer Lab", worked_seconds=400 + 100 * i,
                ratings={"pay": 2 + i, "fairness": 5, "speed": None, "communication": None})
@@ -183,7 +191,8 @@ def test_community_b_imports_a_on_a_schedule_and_survives_a_failing_peer(communi
     assert [s["name"] for s in jobs["sources"]] == [SOURCE] and jobs["sources"][0]["has_cursor"]
 
     # 2. Later runs ask only for what changed.
-    _, fourth = register(a)
+    fourth_handle, fourth = register(a)
+    establish(community_a, fourth_handle)
     review(a, fourth, requester_id="APEER1", ratings={"pay": 5, "fairness": 5, "speed": None, "communication": None})
     wait_for("B to see A's new review", lambda: summary(b).get("reviews") == 4)
     latest_ok = next(r for r in runs(b, admin) if r["status"] == "ok" and r["counts"].get("reviews"))
