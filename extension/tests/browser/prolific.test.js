@@ -54,9 +54,10 @@ function assertOwnStudies(shown) {
     assert.ok(study, `card ${i} is a study of the API's answer`);
     assert.equal(card.title, study.name);
     assert.equal(card.named, format.buttonName('Review', study.name), `card ${i} is annotated with its own study`);
-    // Nobody has timed these: the figure comes from the researcher's estimate, in the reward's currency.
-    assert.equal(card.basis, "from the requester's own time estimate");
-    assert.equal(card.hourly[0], card.reward[0], `${card.hourly} in the currency of ${card.reward}`);
+    // Nobody has timed these: the figure is the researcher's claim (the server's words), in the reward's currency.
+    assert.equal(card.basis, "the requester's claim");
+    assert.match(card.hourly, /^claims /, `${card.hourly}: a claim says so`);
+    assert.equal(card.hourly.slice('claims '.length)[0], card.reward[0], `${card.hourly} in the currency of ${card.reward}`);
   });
 }
 
