@@ -311,6 +311,8 @@ class WorkHistoryItem(Base):
     __table_args__ = (
         UniqueConstraint("worker_id", "platform", "assignment_id"),
         Index("ix_work_history_worker_day", "worker_id", "work_date"),
+        # Aggregation reads a requester's captured history for its bonuses (server/stats/refresh.py).
+        Index("ix_work_history_platform_requester", "platform", "requester_id"),
         {"sqlite_autoincrement": True},
     )
 
