@@ -112,21 +112,21 @@ def test_0011_timing_bonus_keeps_every_timing_both_ways(empty_database_url: str)
                         "VALUES ('mturk', 'AREQ1', 'Shop Lab', ?, ?)", False, at)
     task_type = sql.run("INSERT INTO task_types (requester_id, title, title_key, reward_cents, currency, is_demo, "
                         "first_seen_at) VALUES (?, 'Survey', 'survey', 100, 'USD', ?, ?)", requester, False, at)
-    columns = "worker_id, task_type_id, assignment_id, seconds, outcome"
+    kept = "SELECT worker_id, task_type_id, assignment_id, seconds, outcome FROM timings ORDER BY id"
     for assignment, seconds, outcome in (("A1", 600.0, "approved"), ("A2", 30.5, "returned")):
         sql.run("INSERT INTO timings (worker_id, task_type_id, assignment_id, accepted_at, ended_at, seconds, outcome, "
                 "is_demo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 worker, task_type, assignment, at, at, seconds, outcome, False, at)
-    before = sql.rows(f"SELECT {columns} FROM timings ORDER BY id")
+    before = sql.rows(kept)
 
     upgrade(url, "0011")
-    assert sql.rows(f"SELECT {columns} FROM timings ORDER BY id") == before
+    assert sql.rows(kept) == before
     assert sql.rows("SELECT bonus_cents FROM timings") == [(None,), (None,)]
     sql.run("UPDATE timings SET bonus_cents = 25 WHERE assignment_id = 'A1'")
 
     command.downgrade(alembic_config(url), "0010")
-    assert sql.rows(f"SELECT {columns} FROM timings ORDER BY id") == before
+    assert sql.rows(kept) == before
     assert "bonus_cents" not in {c["name"] for c in sa_inspect(sql.engine).get_columns("timings")}
     upgrade(url)
-    assert sql.rows(f"SELECT {columns} FROM timings ORDER BY id") == before
+    assert sql.rows(kept) == before
     assert sql.rows("SELECT bonus_cents FROM timings") == [(None,), (None,)]
