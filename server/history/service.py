@@ -147,11 +147,11 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
             {"worker_id": worker_id, "platform": platform, "assignment_id": assignment_id, "imported_at": now,
              "updated_at": now, "source": source, **values} for (platform, assignment_id), values in added.items()])
     await session.flush()
-    await _bonuses_changed(session, touched)
+    await bonuses_changed(session, touched)
     return counts
 
 
-async def _bonuses_changed(session: AsyncSession, touched: Iterable[tuple[str, str]]) -> None:
+async def bonuses_changed(session: AsyncSession, touched: Iterable[tuple[str, str]]) -> None:
     """Captured history items count toward their task's typical bonus (server/domain/bonus.py): their requesters'
     aggregates are recomputed like after a timing (only on platforms whose history pages show bonuses)."""
     wanted = sorted({(platform, requester) for platform, requester in touched if platform in BONUS_HISTORY_PLATFORMS})
@@ -178,5 +178,5 @@ async def delete_history(session: AsyncSession, worker_id: int, platform: str | 
         captured = captured.where(WorkHistoryItem.platform == platform)
     touched = [(p, r) for p, r in (await session.execute(captured)).all()]
     result = await session.execute(query.execution_options(synchronize_session=False))
-    await _bonuses_changed(session, touched)  # their bonuses no longer count
+    await bonuses_changed(session, touched)  # their bonuses no longer count
     return rows_affected(result)
