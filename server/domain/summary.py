@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import msgspec
 
 from server.domain import pay
-from server.domain.figures import shown_cents, two_decimals
+from server.domain.figures import shown_cents, two_decimals, whole_seconds
 from server.domain.vocab import RATING_DIMENSIONS, active_flags
 from server.domain.weights import DEFAULT_WEIGHTS, Weights
 
@@ -47,8 +47,8 @@ class RequesterSummary(msgspec.Struct, kw_only=True):
     scores: dict[str, Score]
     rejections: int
     blocks: int
-    approval_seconds: float | None  # median time from submission to approval
-    median_hourly_cents: float | None  # median over its task types' median rates
+    approval_seconds: int | None  # median time from submission to approval, whole seconds
+    median_hourly_cents: int | None  # median over its task types' median rates, whole cents
     recent: Recent  # last 90 days
     flags: list[str]
     # Reviews from other communities counted in these figures, by source name (server/community);
@@ -149,7 +149,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
     return RequesterSummary(
         platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
         scores=scores, rejections=sum(row.rejections for row, _ in parts), blocks=sum(row.blocks for row, _ in parts),
-        approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
+        approval_seconds=whole_seconds(_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts])),
         median_hourly_cents=shown_cents(median_hourly),
         recent=Recent(**recent),
         flags=active_flags(flag_weights, review_weight),

@@ -25,23 +25,23 @@ class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class HourlyOut(msgspec.Struct, kw_only=True):
-    cents_per_hour: float | None
+    cents_per_hour: int | None
     label: str  # "$7.50/h", "claims $7.20/h" (the requester's statement alone), or "unknown"
     band: str  # good | ok | low | unknown | avoid
     basis: str  # task | requester | stated | unknown
     n: int  # timings (and reviews' worked times) the figure rests on
     accounts: int  # … from how many accounts (docs/evidence.md)
     rests_on: str  # the same in words: "3 timings from 2 accounts", "1 timing", "the requester's claim"
-    low: float | None  # the figure's 80 % range: the true hourly lies between low and high 8 times in 10
-    high: float | None
-    duration_seconds: float | None
+    low: int | None  # the figure's 80 % range: the true hourly lies between low and high 8 times in 10
+    high: int | None
+    duration_seconds: int | None
     p_approved: float | None
-    median_rate: float | None
-    pooled_rate: float | None
+    median_rate: int | None
+    pooled_rate: int | None
     # Bonuses (docs/figures.md): cents_per_hour counts the typical bonus when timed work was paid one; this is
     # the same figure without any bonus, and `bonus` says so in words. None and "" when no bonus was seen.
-    typical_bonus_cents: float | None = None
-    without_bonus_cents_per_hour: float | None = None
+    typical_bonus_cents: int | None = None
+    without_bonus_cents_per_hour: int | None = None
     bonus: str = ""
 
 

@@ -35,7 +35,7 @@ def test_sentences_do_not_repeat_the_heading_and_demo_tasks_link_out(live_server
             assert page.status_code == 200, page.text
             articles = ARTICLE.findall(page.text)
             assert len(articles) == 27, verbosity
-            for title, sentence, rest in articles:
+            for title, sentence, _rest in articles:
                 sentence = html.unescape(sentence)
                 assert title_start(title) not in sentence, (verbosity, title, sentence)
                 assert sentence and not sentence.startswith("Untitled"), sentence
