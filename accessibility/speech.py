@@ -373,8 +373,11 @@ def _requester(task: SpokenTask, verbosity: str) -> str:
     return _sentence(", ".join(facts))
 
 
-def task_sentence(task: SpokenTask, verbosity: str = "normal") -> str:
+def task_sentence(task: SpokenTask, verbosity: str = "normal", *, titled: bool = True) -> str:
     """One task for the ear, most decisive facts first.
+
+    `titled=False` leaves the title out, for a page where the task's heading already says it (a screen reader
+    reads the heading, then this sentence: the title twice is noise).
 
     "short": title, hourly pay and band, flags; "normal" adds duration, reward, the basis of an unmeasured
     estimate and the requester's approval speed, rejections and blocks; "full" adds the requester's name,
@@ -383,7 +386,7 @@ def task_sentence(task: SpokenTask, verbosity: str = "normal") -> str:
     """
     if verbosity not in VERBOSITIES:
         raise ValueError(f"verbosity must be one of {', '.join(VERBOSITIES)}, not {verbosity!r}")
-    parts = [_title(task.title), _pay(task, verbosity)]
+    parts = [_title(task.title) if titled else "", _pay(task, verbosity)]
     if verbosity != "short":
         parts.append(_requester(task, verbosity))
     flags = _flag_phrases(task.flags)

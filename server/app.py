@@ -36,6 +36,7 @@ from server import (
     workers,
 )
 from server.apidocs import APIDOCS_STATIC, SwaggerPage
+from server.web.static import WEB_STATIC
 from server.cluster.changes import publish_changes
 from server.cluster.pg import is_postgresql
 from server.cluster.ratelimit import SharedLimits
@@ -68,7 +69,7 @@ async def health() -> dict[str, str]:
 # The service's own routes: probes and scrapes are never rate limited (a load balancer must see a busy server as
 # alive).
 # (Registered last, as they always were: the order of registration is the order of the OpenAPI document.)
-SERVICE = Feature("service", [health, APIDOCS_STATIC], exempt_paths=paths_of(health))
+SERVICE = Feature("service", [health, APIDOCS_STATIC, WEB_STATIC], exempt_paths=paths_of(health))
 PROBES = Feature("probes", OBSERVABILITY_ROUTES, exempt_paths=paths_of(*OBSERVABILITY_ROUTES))
 FEATURES: tuple[Feature, ...] = (front.FEATURE, SERVICE, tasks.FEATURE, admin.FEATURE, workers.FEATURE, reviews.FEATURE,
                                  timings.FEATURE,

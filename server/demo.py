@@ -1,6 +1,7 @@
 """Demo data: the 27-task HIT dashboard printed in "Inclusief platformwerk" (2023), plus generated
 reviews and timings so that bands and hourly figures show. Everything here is marked is_demo and is
-never exported. Requester IDs are made up (the book prints names only) and start with "ADEMO".
+never exported. Requester IDs are made up (the book prints names only) and start with "ADEMO"; HIT group ids are
+made up too and start with "3DEMO". Both follow the platform's id rules (scrapers/ids.py), so pages link them.
 """
 from __future__ import annotations
 
@@ -57,6 +58,13 @@ def demo_requester_id(name: str) -> str:
     return "ADEMO" + digest[:9]
 
 
+def demo_group_id(requester_name: str, title: str) -> str:
+    """A made-up MTurk HIT group id for a demo task, valid by scrapers/ids.py's rule (30 upper-case letters and
+    digits; base32 has only those), so /listen links the task like any other: "3DEMO" and 25 of a digest."""
+    digest = base64.b32encode(hashlib.sha256(f"{requester_name}\t{title}".encode()).digest()).decode()
+    return "3DEMO" + digest[:25]
+
+
 def read_seed_tasks() -> list[Task]:
     text = resources.files("server.data").joinpath(SEED_FILE).read_text(encoding="utf-8")
     tasks = []
@@ -69,6 +77,7 @@ def read_seed_tasks() -> list[Task]:
         tasks.append(Task(
             platform="mturk", requester_id=demo_requester_id(requester), requester_name=requester, title=title,
             reward_cents=int(Decimal(price) * 100), stated_seconds=stated_seconds_from_text(title),
+            hit_set_id=demo_group_id(requester, title),
         ))
     return tasks
 

@@ -206,6 +206,7 @@ class Review(Base):
         Index("uq_reviews_worker_requester", "worker_id", "requester_id", unique=True,
               sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
         Index("ix_reviews_requester_id_desc", "requester_id", "id"),
+        Index("ix_reviews_requester_time", "requester_id", "created_at", "id"),  # a requester's reviews, newest first
         Index("ix_reviews_updated_at", "updated_at"),
         Index("ix_reviews_status", "status"),
         {"sqlite_autoincrement": True},

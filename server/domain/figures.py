@@ -4,7 +4,8 @@ A figure is computed at full precision from what is stored, then rounded once, a
 (annotate, /r, /api/v1/requesters, the Turkopticon routes, /listen, speech) shows the value these functions give,
 and formats or says it without rounding again. docs/figures.md says which figure is which and how it is computed.
 
-* money and money per hour: whole minor units (cents, pence), half away from zero;
+* money and money per hour: whole minor units (cents, pence), half away from zero, carried as whole numbers (ints);
+* durations shown to people (a requester's approval time, a task's duration): whole seconds, the same way;
 * rating means and cautious scores: two decimals, half away from zero (Turkopticon's "4.20" is the same number);
 * the rule is applied to the decimal a float prints as (4.675 is 4.68, not the 4.67 its binary value would give).
 """
@@ -18,7 +19,7 @@ import msgspec
 from server.domain import pay
 from server.domain.money import format_cents, format_hourly
 
-__all__ = ["bonus_words", "rating_text", "shown_cents", "shown_hourly", "two_decimals", "whole_cents"]
+__all__ = ["bonus_words", "rating_text", "shown_cents", "shown_hourly", "two_decimals", "whole_cents", "whole_seconds"]
 
 
 def _decimal(value: float | int | None) -> Decimal | None:
@@ -50,6 +51,11 @@ def whole_cents(value: float | int | None) -> int | None:
     return nearest
 
 
+def whole_seconds(value: float | int | None) -> int | None:
+    """A duration shown to people in whole seconds: 171726.5 -> 171727; None for None and non-finite."""
+    return whole_cents(value)  # the same rule: half away from zero, on the decimal the float prints as
+
+
 def two_decimals(value: float | int | None) -> float | None:
     """A rating mean or score as shown: 1.855 -> 1.86 (the float nearest the two-decimal number)."""
     exact = _decimal(value)
@@ -71,10 +77,9 @@ def rating_text(value: float | None) -> str | None:
     return None if shown is None else f"{shown:.2f}"
 
 
-def shown_cents(value: float | None) -> float | None:
-    """An amount as a figure carries it once rounded: whole cents, kept a float (the JSON's number type)."""
-    rounded = whole_cents(value)
-    return None if rounded is None else float(rounded)
+def shown_cents(value: float | None) -> int | None:
+    """An amount as a figure carries it once rounded: whole cents, an int (so the JSON says 750, not 750.0)."""
+    return whole_cents(value)
 
 
 def shown_hourly(hourly: pay.Hourly) -> pay.Hourly:

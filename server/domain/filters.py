@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
@@ -101,14 +101,17 @@ class Filters(msgspec.Struct, kw_only=True):
 class Reason(msgspec.Struct):
     """Why a filter applies to a task: a stable machine code and a short human phrase."""
 
-    code: str
-    message: str
+    code: Annotated[str, msgspec.Meta(description="Stable machine code of the reason, e.g. below_target.")]
+    message: Annotated[str, msgspec.Meta(description="The reason in words, for people.")]
 
 
 class Verdict(msgspec.Struct):
-    hidden: bool
-    reasons: list[Reason]  # every reason that applies, blocked first; listed even when included
-    included: bool = False  # an include rule matched: shown whatever the reasons say
+    hidden: Annotated[bool, msgspec.Meta(description="True when the worker's filters hide the task.")]
+    # every reason that applies, blocked first; listed even when included
+    reasons: Annotated[list[Reason], msgspec.Meta(
+        description="Every filter that applies, blocked first; listed even when an include rule shows the task.")]
+    included: Annotated[bool, msgspec.Meta(
+        description="An include rule matched: the task is shown whatever the reasons say.")] = False
 
 
 class FilterError(FairfinderError, ValueError):

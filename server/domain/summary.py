@@ -5,28 +5,34 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import msgspec
 
 from server.domain import pay
-from server.domain.figures import shown_cents, two_decimals
+from server.domain.figures import shown_cents, two_decimals, whole_seconds
 from server.domain.vocab import RATING_DIMENSIONS, active_flags
 from server.domain.weights import DEFAULT_WEIGHTS, Weights
 
 DEFAULT_RATING_MEAN = 3.0  # the middle of the scale, until a platform has ratings of its own
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
 class Score(msgspec.Struct, kw_only=True):
-    score: float | None  # shrunk lower bound: what to sort by
-    mean: float | None  # plain average of the ratings
-    n: int
+    score: Annotated[float | None, _described(
+        "Cautious score from 1 to 5 (the mean pulled toward the platform's usual rating while ratings are few), "
+        "two decimals: what to sort by. Null without ratings.")]
+    mean: Annotated[float | None, _described("Plain average of the ratings, 1 to 5, two decimals; null without ratings.")]
+    n: Annotated[int, _described("How many ratings.")]
 
 
 class Recent(msgspec.Struct, kw_only=True):
-    reviews: int = 0
-    rejections: int = 0
-    blocks: int = 0
+    reviews: Annotated[int, _described("Reviews in the last 90 days.")] = 0
+    rejections: Annotated[int, _described("Rejections reported in the last 90 days.")] = 0
+    blocks: Annotated[int, _described("Blocks reported in the last 90 days.")] = 0
 
 
 class Evidence(msgspec.Struct, kw_only=True):
@@ -34,27 +40,34 @@ class Evidence(msgspec.Struct, kw_only=True):
     accounts' worth they are (weights add up; another community's reviews count one each, times the worker's
     weight for that community), and the weight of the accounts that reported a block (2 or more: avoid)."""
 
-    accounts: int = 0
-    weight: float = 0.0
-    blocks: float = 0.0
+    accounts: Annotated[int, _described("How many worker accounts' reviews count in the figures.")] = 0
+    weight: Annotated[float, _described(
+        "How many accounts' worth those reviews are (new or little-trusted accounts count less).")] = 0.0
+    blocks: Annotated[float, _described(
+        "Weight of the accounts that reported a block (2 or more: the requester is one to avoid).")] = 0.0
 
 
 class RequesterSummary(msgspec.Struct, kw_only=True):
-    platform: str
-    id: str
-    name: str
-    reviews: int
-    scores: dict[str, Score]
-    rejections: int
-    blocks: int
-    approval_seconds: float | None  # median time from submission to approval
-    median_hourly_cents: float | None  # median over its task types' median rates
-    recent: Recent  # last 90 days
-    flags: list[str]
+    platform: Annotated[str, _described("The platform (mturk or prolific).")]
+    id: Annotated[str, _described("The requester's id on the platform.")]
+    name: Annotated[str, _described("The requester's name as last seen on the platform.")]
+    reviews: Annotated[int, _described("Reviews counted, other communities' included.")]
+    scores: Annotated[dict[str, Score], _described("Ratings by dimension (pay, fairness, speed, communication).")]
+    rejections: Annotated[int, _described("Reviews that report a rejection.")]
+    blocks: Annotated[int, _described("Reviews that report a block.")]
+    approval_seconds: Annotated[int | None, _described(
+        "Median time from submission to approval, in whole seconds; null when none was reported.")]
+    median_hourly_cents: Annotated[int | None, _described(
+        "Median over its task types' median hourly pay, in whole cents per hour; null without timings.")]
+    recent: Annotated[Recent, _described("Counts of the last 90 days.")]
+    flags: Annotated[list[str], _described("Problems enough accounts reported about this requester.")]
     # Reviews from other communities counted in these figures, by source name (server/community);
     # `reviews` includes them. Empty when only this community's own reviews count.
-    imported: dict[str, int] = {}
-    evidence: Evidence = msgspec.field(default_factory=Evidence)
+    imported: Annotated[dict[str, int], _described(
+        "Reviews from other communities counted in these figures, by source name; empty when only this "
+        "community's own count.")] = {}
+    evidence: Annotated[Evidence, _described("What the figures rest on: accounts and their weight.")] = msgspec.field(
+        default_factory=Evidence)
 
 
 class Platform(msgspec.Struct, kw_only=True):
@@ -149,7 +162,7 @@ def summary_of(requester: RequesterRow, stats: StatsRow | None, platform: Platfo
     return RequesterSummary(
         platform=requester.platform, id=requester.external_id, name=requester.name, reviews=reviews,
         scores=scores, rejections=sum(row.rejections for row, _ in parts), blocks=sum(row.blocks for row, _ in parts),
-        approval_seconds=_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts]),
+        approval_seconds=whole_seconds(_weighted_mean([(row.approval_seconds, w * max(1, row.reviews)) for row, w in parts])),
         median_hourly_cents=shown_cents(median_hourly),
         recent=Recent(**recent),
         flags=active_flags(flag_weights, review_weight),

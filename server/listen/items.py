@@ -25,12 +25,21 @@ class ListenItem(msgspec.Struct, kw_only=True):
     spoken: SpokenTask
     preview_url: str | None  # the task on the platform
     accept_url: str | None
+    requester_page: str | None = None  # the requester's page on this server (/r/<platform>/<id>)
 
 
 def platform_links(platform: str, hit_set_id: str | None) -> tuple[str | None, str | None]:
     """(preview, accept) links on the platform, when it has them: only ever built from a group id that is the
     platform's (scrapers/ids.py), so a stored id that is not one gives no link at all."""
     return ids.task_url(platform, hit_set_id), ids.accept_url(platform, hit_set_id)
+
+
+def requester_page(platform: str, requester_id: str | None) -> str | None:
+    """This server's page of the requester (/r), only for an id of the platform (scrapers/ids.py): the path
+    is built from it, so nothing else may reach a link."""
+    if requester_id is None or not ids.is_requester_id(platform, requester_id):
+        return None
+    return f"/r/{platform}/{requester_id}"
 
 
 def spoken_task(annotation: Annotation) -> SpokenTask:
@@ -84,7 +93,8 @@ async def listen_items(session: AsyncSession, platform: str, filters: Filters, n
     items = []
     for annotation in annotations:
         preview, accept = platform_links(platform, annotation.hit_set_id)
-        items.append(ListenItem(annotation=annotation, spoken=spoken_task(annotation), preview_url=preview, accept_url=accept))
+        items.append(ListenItem(annotation=annotation, spoken=spoken_task(annotation), preview_url=preview, accept_url=accept,
+                                requester_page=requester_page(platform, annotation.requester_id)))
     items.sort(key=_best_paid_first)
     shown = [item for item in items if not item.annotation.verdict.hidden]
     hidden = [item for item in items if item.annotation.verdict.hidden]

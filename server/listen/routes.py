@@ -166,6 +166,8 @@ def form_values(saved: Filters, query: ListenQuery) -> ListenQuery:
 
 
 def item_view(item: ListenItem, verbosity: str, number: int, platform: str) -> dict[str, Any]:
+    """One task's words. Its sentence leaves out what the page already says around it: the title (the task's
+    heading, or the hidden task's summary) and, for a hidden task, the reasons (listed under "Hidden because")."""
     spoken = item.spoken
     band = BAND_WORDS.get(spoken.band, spoken.band)
     if spoken.cents_per_hour is None:
@@ -195,8 +197,10 @@ def item_view(item: ListenItem, verbosity: str, number: int, platform: str) -> d
         if item.accept_url:
             links.append(("Accept", item.accept_url))
     return {
-        "id": f"task-{number}", "title": spoken.title, "sentence": task_sentence(spoken, verbosity),
+        "id": f"task-{number}", "title": spoken.title,
+        "sentence": task_sentence(msgspec.structs.replace(spoken, hidden_reasons=[]), verbosity, titled=False),
         "facts": facts, "links": [(verb, url, name) for verb, url in links], "reasons": spoken.hidden_reasons,
+        "requester_page": item.requester_page, "requester_name": spoken.requester_name,
     }
 
 

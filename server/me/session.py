@@ -26,7 +26,7 @@ from server.web.errors import ErrorWords, SignInRequired, page_exception_handler
 from server.web.render import NOINDEX
 from server.web.render import render as web_render
 from server.web.session import ME_SESSION
-from server.web.static import versioned_url
+from server.web.static import reflow_css_url, versioned_url
 
 log = logging.getLogger("fairfinder.me")
 
@@ -41,7 +41,7 @@ _NEXT = re.compile(r"^/me(/[a-z0-9][a-z0-9/._-]{0,100})?$")
 
 def css_urls() -> list[str]:
     """The style sheets of every /me page: listen's base (colours, focus, fields, buttons), then ours."""
-    urls = [stylesheet_url()]
+    urls = [stylesheet_url(), reflow_css_url()]
     if (STATIC_DIR / "me.css").exists():
         urls.append(versioned_url(STATIC_PATH, STATIC_DIR, "me.css"))
     return urls

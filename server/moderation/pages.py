@@ -180,7 +180,7 @@ async def queue_page(request: Request, session: AsyncSession, viewer: Viewer, ki
     if kind not in QUEUE_KINDS:
         return message_page(request, 400, "No such queue", "The queues are flagged, held and hidden reviews; "
                                                            "choose one of them above.", viewer)
-    if cursor is not None and (len(cursor) > MAX_CURSOR or valid_cursor(cursor) is None):
+    if cursor is not None and (len(cursor) > MAX_CURSOR or valid_cursor(cursor, kind) is None):
         return message_page(request, 400, "No such page of the queue",
                             "This link to an older page of the queue is not one this server gave out. "
                             "Start again from the newest reviews.", viewer)
@@ -217,7 +217,7 @@ async def review_page(request: Request, session: AsyncSession, viewer: Viewer, r
 
 
 async def log_page(request: Request, session: AsyncSession, viewer: Viewer, cursor: str | None) -> Response[str]:
-    if cursor is not None and (len(cursor) > MAX_CURSOR or valid_cursor(cursor) is None):
+    if cursor is not None and (len(cursor) > MAX_CURSOR or valid_cursor(cursor, "log") is None):
         return message_page(request, 400, "No such page of the log",
                             "This link to an older page of the log is not one this server gave out.", viewer)
     page = await load_log(session, cursor, LOG_PAGE_SIZE)

@@ -16,7 +16,7 @@ from server.domain.moderation import is_new_account
 from server.domain.paging import encode_cursor, is_row_id
 from server.errors import ApiError
 from server.moderation.schemas import LogEntry, LogPage, QueueAuthor, QueueFlag, QueueItem, QueuePage
-from server.paging import decode_cursor, newest_first
+from server.paging import decode_cursor, newest_first_by_time
 from server.reviews.queries import author_name, load_review_outs
 
 QUEUE_KINDS = ("flagged", "held", "hidden")
@@ -43,8 +43,9 @@ async def load_queue(session: AsyncSession, kind: str, cursor: str | None, limit
         reviews = [by_id[review_id] for review_id, _ in pairs if review_id in by_id]
         next_cursor = encode_cursor(pairs[-1][1]) if more and pairs else None
     elif kind in ("held", "hidden"):
-        reviews, next_cursor = await newest_first(session, select(Review).where(Review.status == kind),
-                                                  Review.id, cursor, limit)
+        # By time, then id: a demo, imported or late-written review can be older than its id suggests.
+        reviews, next_cursor = await newest_first_by_time(session, select(Review).where(Review.status == kind),
+                                                          Review.created_at, Review.id, cursor, limit)
     else:
         raise ApiError(400, "invalid_parameter", f"kind must be one of {', '.join(QUEUE_KINDS)}.", "kind")
     return QueuePage(items=await queue_items(session, reviews, now), next_cursor=next_cursor)
@@ -85,7 +86,8 @@ async def queue_items(session: AsyncSession, reviews: list[Review], now: datetim
 
 async def load_log(session: AsyncSession, cursor: str | None, limit: int) -> LogPage:
     """The moderation log, newest first."""
-    actions, next_cursor = await newest_first(session, select(ModerationAction), ModerationAction.id, cursor, limit)
+    actions, next_cursor = await newest_first_by_time(session, select(ModerationAction), ModerationAction.created_at,
+                                                      ModerationAction.id, cursor, limit)
     return LogPage(items=await log_entries(session, actions), next_cursor=next_cursor)
 
 

@@ -17,7 +17,7 @@ from litestar.datastructures import FormMultiDict
 from accessibility.speech import say_count, say_duration
 from server.domain.moderation import is_moderator, is_muted, may_mute
 from server.domain.money import format_cents
-from server.domain.paging import cursor_row_id
+from server.domain.paging import cursor_row_id, cursor_time_and_id
 from server.moderation.queries import AUTOMATIC, QUEUE_KINDS
 from server.moderation.schemas import LogEntry, QueueItem
 from server.web.words import PLATFORMS, flags_words, outcome_words, ratings_words, requester_page_path, sentence_case
@@ -220,8 +220,13 @@ class Place:
     cursor: str | None = None
 
 
-def valid_cursor(value: str | None) -> str | None:
-    if not value or not CURSOR.match(value) or cursor_row_id(value) is None:
+def valid_cursor(value: str | None, kind: str = "flagged") -> str | None:
+    """A cursor the server gave out for this list: the flagged queue's name a flag id; the held and hidden queues'
+    and the log's a time and an id (they are newest first by time, server/moderation/queries.py)."""
+    if not value or not CURSOR.match(value):
+        return None
+    by_time = kind != "flagged"
+    if (cursor_time_and_id(value) if by_time else cursor_row_id(value)) is None:
         return None
     return value
 
@@ -230,7 +235,8 @@ def place_of(form: FormMultiDict) -> Place:
     kind = str(form.get("kind") or "")
     if kind == "review":
         return Place("review")
-    return Place(kind if kind in QUEUE_KINDS else "flagged", valid_cursor(str(form.get("cursor") or "")))
+    kind = kind if kind in QUEUE_KINDS else "flagged"
+    return Place(kind, valid_cursor(str(form.get("cursor") or ""), kind))
 
 
 def queue_url(kind: str, cursor: str | None = None, **notice: Any) -> str:

@@ -22,7 +22,7 @@ from server.requesters.queries import MAX_SEARCH_CHARS, SEARCH_RESULTS, load_pag
 from server.requesters.views import MAX_ID_CHARS, MAX_REVIEWS, MAX_TASK_TYPES
 from server.web.errors import ErrorWords, SignInRequired, page_exception_handlers
 from server.web.render import render as web_render
-from server.web.static import static_files, versioned_url
+from server.web.static import reflow_css_url, static_files, versioned_url
 from server.web.words import PLATFORMS, requester_page_path
 
 log = logging.getLogger("fairfinder.requesters.page")
@@ -33,6 +33,7 @@ STATIC_DIR = HERE / "static"
 STATIC_PATH = "/r/static"
 # The stylesheet's URL names its content, so browsers may keep it for a year and still see every change.
 CSS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "requester.css")
+REFLOW_URL = reflow_css_url()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -41,7 +42,8 @@ CSS_URL = versioned_url(STATIC_PATH, STATIC_DIR, "requester.css")
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200,
            headers: dict[str, str] | None = None) -> Response[str]:
-    return web_render(request, template, {"css_url": CSS_URL, "platforms": PLATFORMS, **context}, status, headers)
+    return web_render(request, template, {"css_url": CSS_URL, "reflow_url": REFLOW_URL, "platforms": PLATFORMS, **context},
+                      status, headers)
 
 
 def error_page(request: Request, status: int, heading: str, message: str, *, platform: str = "mturk",

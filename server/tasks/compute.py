@@ -61,21 +61,18 @@ def unrecorded(requester: RequesterFacts) -> TypeFacts:
     return TypeFacts(requester=requester, task_type_id=None, stated_seconds=None, summary=None, flag_counts={}, reviews=0)
 
 
-def _round(value: float | None) -> float | None:
-    return round(value, 1) if value is not None else None
-
-
 def hourly_out(hourly: pay.Hourly, currency: str, band: str) -> HourlyOut:
-    """`hourly` as shown (server/domain/figures.py shown_hourly): its amounts are whole cents already."""
-    value = hourly.cents_per_hour
+    """`hourly` as shown (server/domain/figures.py shown_hourly): its amounts are whole cents already, kept as
+    ints here (whole_cents of a whole number is itself) so the memoized JSON and the typed answer agree."""
+    cents = shown.whole_cents
     return HourlyOut(
-        cents_per_hour=value,
+        cents_per_hour=cents(hourly.cents_per_hour),
         label=hourly_label(hourly, currency),
         band=band, basis=hourly.basis, n=hourly.n, accounts=hourly.accounts, rests_on=rests_on(hourly),
-        low=hourly.low, high=hourly.high, duration_seconds=_round(hourly.duration_seconds),
+        low=cents(hourly.low), high=cents(hourly.high), duration_seconds=shown.whole_seconds(hourly.duration_seconds),
         p_approved=round(hourly.p_approved, 4) if hourly.p_approved is not None else None,
-        median_rate=hourly.median_rate, pooled_rate=hourly.pooled_rate,
-        typical_bonus_cents=hourly.typical_bonus_cents, without_bonus_cents_per_hour=hourly.without_bonus,
+        median_rate=cents(hourly.median_rate), pooled_rate=cents(hourly.pooled_rate),
+        typical_bonus_cents=cents(hourly.typical_bonus_cents), without_bonus_cents_per_hour=cents(hourly.without_bonus),
         bonus=shown.bonus_words(hourly, currency),
     )
 

@@ -27,3 +27,62 @@ def test_schema_page_is_served(client):
     response = client.get("/schema")
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+
+
+# Components whose fields are not all described yet (issue 19, unfinished): the list may only shrink. The test
+# fails on an undescribed field of any other component, and on a name here whose fields are all described.
+OUTSTANDING = frozenset({
+    "BrowserCount", "CurrencyOut", "DayCount", "DayOut", "DayTotal", "DecisionIn", "DecisionOut", "EarningsOut",
+    "ElementIn", "ExportAccount", "ExportFlag", "ExportModeration", "ExportReview", "ExportRevision",
+    "ExportSavedFilters", "ExportTask", "ExportTiming", "Filters", "FiltersIn", "FlagIn", "FlagOut", "HistoryItem",
+    "HistoryItemOut", "HistoryListPage", "HistoryOut", "HistoryUpload", "ImportResult", "JobRunOut", "JobsOut",
+    "KeysOut", "LatestReport", "ListRule", "ListRuleIn", "LogEntry", "LogPage", "MoreOut", "MuteIn", "MuteOut",
+    "NewTokenOut", "PageInfo", "PageReportIn", "PageReportStored", "PageReportsOut", "PeriodOut", "PlannedJob",
+    "PlatformHistoryOut", "PlatformIdIn", "ProcessOut", "PublicKeyJwk", "QueueAuthor", "QueueFlag", "QueueItem",
+    "QueuePage", "RegisterIn", "RegisteredOut", "RequesterOut", "ReviewIn", "ReviewOut", "ReviewPage",
+    "ReviewPatch", "RevisionOut", "ShapeOut", "SourceOut", "Task", "TaskOut", "TaskRef", "TaskTypeOut", "TimingIn",
+    "TimingOut", "TimingPage", "To2Aggregates", "To2Attributes", "To2Error", "To2Errors", "To2Index", "To2Period",
+    "To2Requester", "To2Show", "TokenIn", "TokenOut", "TotalsOut", "VerificationMethod", "VerifyOut",
+    "VersionCount", "WeekOut", "WorkerExport", "WorkerOut", "me_schemas_HourlyOut",
+})
+
+
+def _undescribed(schema: object, where: str) -> list[str]:
+    """Properties of `schema` (and of the object schemas nested in it) without a description, as "where.name"."""
+    missing: list[str] = []
+    if isinstance(schema, dict):
+        for name, prop in (schema.get("properties") or {}).items():
+            if not (isinstance(prop, dict) and str(prop.get("description") or "").strip()):
+                missing.append(f"{where}.{name}")
+            missing += _undescribed(prop, f"{where}.{name}")
+        for key in ("items", "additionalProperties"):
+            missing += _undescribed(schema.get(key), where)
+        for key in ("oneOf", "anyOf", "allOf"):
+            for part in schema.get(key) or []:
+                missing += _undescribed(part, where)
+    return missing
+
+
+def test_every_property_of_every_schema_has_a_description(client):
+    """Request and response components, and object schemas written inline in an operation, name what each of
+    their fields is (issue 19: `low`, `high`, `p_approved`… had none)."""
+    document = client.get("/schema/openapi.json").json()
+    missing = []
+    for name, schema in document["components"]["schemas"].items():
+        missing += _undescribed(schema, name)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            bodies = [operation.get("requestBody") or {}, *(operation.get("responses") or {}).values()]
+            for body in bodies:
+                for content in (body.get("content") or {}).values():
+                    missing += _undescribed(content.get("schema"), f"{method.upper()} {path}")
+    assert document["components"]["schemas"], "no components: the walk would prove nothing"
+    new = sorted({where for where in set(missing) if where.split(".")[0] not in OUTSTANDING})
+    assert not new, f"{len(new)} properties without a description:\n" + "\n".join(new)
+    described = sorted(OUTSTANDING - {where.split(".")[0] for where in missing})
+    assert not described, f"fully described now, take them out of OUTSTANDING: {described}"
+    # The annotate answer is described whole (issue 19 named low, high, p_approved, median_rate, pooled_rate).
+    for name in ("tasks_annotate_HourlyOut", "Annotation", "AnnotateOut", "AnnotateIn", "RequesterSummary", "Verdict"):
+        assert name in document["components"]["schemas"] and name not in OUTSTANDING, name

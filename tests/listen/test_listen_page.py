@@ -373,7 +373,9 @@ def test_hostile_title_is_escaped(client: TestClient) -> None:
     html, page = get_page(client)
     assert page.h2_in_article == [norm(title)]
     assert not [a for a in page.find("a") if (a.get("href") or "").startswith("https://worker.mturk.com")]
-    assert "AEVIL" not in "".join(a.get("href") or "" for a in page.find("a"))
+    hrefs = [a.get("href") or "" for a in page.find("a")]
+    assert not [href for href in hrefs if "3EVIL" in href or "requesters/AEVIL" in href]
+    assert [href for href in hrefs if "AEVIL" in href] == ["/r/mturk/AEVIL"]  # the requester's id is valid: its page
 
 
 def test_task_links_have_the_title_in_their_name(client: TestClient) -> None:

@@ -246,9 +246,13 @@ def test_headers_and_stylesheet(seeded: TestClient) -> None:
     assert "default-src 'none'" in csp and "style-src 'self'" in csp
     doc = parse(response.text)
     sheets = [link.attrs["href"] for link in doc.find_all("link", rel="stylesheet")]
-    assert sheets == ["/listen/static/listen.css", pages.CSS_URL]
-    css = seeded.get(pages.CSS_URL)
-    assert css.status_code == 200 and "max-age=31536000" in css.headers["cache-control"]
+    assert sheets == ["/listen/static/listen.css", pages.REFLOW_URL, pages.CSS_URL]
+    for url in (pages.CSS_URL, pages.REFLOW_URL):  # the phone-width reflow is the web layer's, shared with /me
+        css = seeded.get(url)
+        assert css.status_code == 200 and "max-age=31536000" in css.headers["cache-control"]
+        assert css.headers["content-type"].startswith("text/css")
+    assert "table.stack td::before" in seeded.get(pages.REFLOW_URL).text
+    assert "table.stack td::before" not in seeded.get(pages.CSS_URL).text  # one copy
     assert all(not (tag.attrs.get("src") or tag.attrs.get("href") or "").startswith(("http:", "//"))
                for tag in doc.walk() if tag.tag in ("script", "link", "img"))
 
