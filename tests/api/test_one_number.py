@@ -81,3 +81,30 @@ def test_without_bonuses_nothing_is_said_about_them(client):
     hourly = client.post("/api/v1/annotate", json=page).json()["tasks"][0]["hourly"]
     assert hourly["typical_bonus_cents"] is None and hourly["without_bonus_cents_per_hour"] is None
     assert hourly["bonus"] == ""
+
+
+def test_a_requester_known_only_from_imported_aggregates_shows_them_on_the_turkopticon_api(client, db):
+    """A community that imported another's aggregates (a Turkopticon 1 file: means and counts, no single review):
+    the Turkopticon API shows the requester with the figures /api/v1/requesters shows (it answered "" before)."""
+    from server.db.engine import write_transaction  # noqa: PLC0415
+    from server.db.models import Requester, Source, SourceRequesterStats  # noqa: PLC0415
+
+    async def imported() -> None:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            source = Source(name="old-turkopticon", kind="fairfinder")
+            requester = Requester(platform="mturk", external_id="AIMPORTED7X", name="Imported Lab")
+            session.add_all([source, requester])
+            await session.flush()
+            # pay: 3 ratings summing to 10 (3.333…); communication: 2 summing to 9 (4.5)
+            session.add(SourceRequesterStats(source_id=source.id, requester_id=requester.id, reviews=3,
+                                             ratings={"pay": [3, 10.0], "communication": [2, 9.0]}))
+
+    with client.portal() as portal:
+        portal.call(imported)
+    summary = client.get("/api/v1/requesters/mturk/AIMPORTED7X").json()
+    assert summary["scores"]["pay"]["mean"] == 3.33 and summary["scores"]["communication"]["mean"] == 4.5
+    to1 = json.loads(client.get("/api/multi-attrs.php", params={"ids": "AIMPORTED7X,ANOBODY1"}).text)
+    assert to1["ANOBODY1"] == ""
+    assert to1["AIMPORTED7X"]["name"] == "Imported Lab"
+    assert to1["AIMPORTED7X"]["attrs"] == {"comm": "4.50", "pay": "3.33", "fair": "0.00", "fast": "0.00"}
+    assert to1["AIMPORTED7X"]["reviews"] == summary["reviews"] == 3
