@@ -60,10 +60,12 @@ from sqlalchemy import inspect, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from scrapers.durations import stated_seconds_from_text  # noqa: E402
-from server.domain.identity import title_key  # noqa: E402
+from server.domain.identity import identity_title  # noqa: E402
 
 # Bump when the generated data changes shape, so cached databases (bench/results/) are generated again.
-GENERATOR_VERSION = 3  # 3: ids valid per platform (scrapers/ids.py)
+# 3: ids valid per platform (scrapers/ids.py); 4: title_key as the server keys task types (identity_title: case
+# folded, punctuation as spaces), so a page's known tasks are found, not taken for never-seen ones
+GENERATOR_VERSION = 4
 BATCH = 20_000
 REQUESTER_ZIPF = 1.1  # activity (reviews, timings) of the requester of rank r ∝ 1 / r^1.1
 TYPE_SHARE_POWER = 0.8  # task types beyond the first ∝ activity^0.8: busy requesters have many, not all
@@ -281,11 +283,11 @@ class Plan:
                     typical = max(15.0, per_item * count * rng.uniform(0.5, 1.5))
                     low, high = reward_range or (1, 1)  # every kind with a count has a range
                     reward = rng.randint(low, high) * max(1, count // 5)
-            base, copy, key = title, 1, title_key(title)
+            base, copy, key = title, 1, identity_title(title)
             while (key, reward) in seen:  # identity is (requester, title key, reward, currency)
                 copy += 1
                 title = f"{base} [set {copy}]"
-                key = title_key(title)
+                key = identity_title(title)
             seen.add((key, reward))
             type_id = len(self.types) + 1
             flags = rng.choice(FLAG_SETS) if rng.random() < 0.08 else []

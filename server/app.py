@@ -174,7 +174,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         SecurityLayer(app.state.load_shedder, settings, PATH_POLICY, on_refusal=rate_limited, shared_limits=shared_limits))
     app.state.settings = settings
     app.state.engine = engine
-    app.state.annotate_cache = cache = AnnotateCache(ttl=settings.cache_ttl_seconds)
+    app.state.annotate_cache = cache = AnnotateCache(
+        ttl=settings.cache_ttl_seconds, max_tasks=settings.cache_tasks, max_requesters=settings.cache_requesters,
+        max_type_facts=settings.cache_task_types)
     app.state.sessionmaker = session_factory(engine, on_commit=cache.after_commit)
     configure_settling(app.state.sessionmaker, settings.sync_refresh_rows)  # big requesters: server/stats/settle.py
     app.state.write_queue = WriteQueue(app.state.sessionmaker)  # group commit of new reviews and timings

@@ -196,6 +196,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # writes are seen at once). Bounds staleness with several server processes or a CLI rebuild.
     cache_ttl_seconds: Annotated[float, env("FAIRFINDER_CACHE_TTL", "Seconds annotate may reuse aggregates another "
                                             "process wrote.", minimum=0)] = 30.0
+    # What annotate keeps in memory per process (server/tasks/cache.py), bounded by entry counts. A cached task
+    # type costs ~3 KB with its share of its requester and its computed figures (docs/benchmarks.md, issue 16);
+    # the bound should hold the task types of the pages workers are viewing, or every page reloads them.
+    cache_task_types: Annotated[int, env("FAIRFINDER_CACHE_TASK_TYPES", "Task types whose facts and figures "
+                                         "annotate keeps in memory, per process.", minimum=100,
+                                         maximum=10_000_000)] = 30_000
+    cache_requesters: Annotated[int, env("FAIRFINDER_CACHE_REQUESTERS", "Requesters whose facts annotate keeps in "
+                                         "memory, per process.", minimum=100, maximum=10_000_000)] = 12_000
+    cache_tasks: Annotated[int, env("FAIRFINDER_CACHE_TASKS", "Tasks whose identity (row ids, batch id) annotate "
+                                    "keeps in memory, per process.", minimum=100, maximum=10_000_000)] = 60_000
     # How long a write waits for another process's SQLite write lock before answering 503.
     sqlite_busy_timeout_ms: Annotated[int, env("FAIRFINDER_SQLITE_BUSY_TIMEOUT_MS", "Milliseconds a write waits "
                                                "for SQLite's write lock before answering 503.", minimum=0)] = 10_000

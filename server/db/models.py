@@ -295,6 +295,8 @@ class Timing(Base):
     ended_at: Mapped[datetime]
     seconds: Mapped[float] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(16))
+    # The bonus this submission was paid, in whole cents, when the worker's page showed it; None: not known.
+    bonus_cents: Mapped[int | None] = mapped_column(Integer, default=None)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -309,6 +311,8 @@ class WorkHistoryItem(Base):
     __table_args__ = (
         UniqueConstraint("worker_id", "platform", "assignment_id"),
         Index("ix_work_history_worker_day", "worker_id", "work_date"),
+        # Aggregation reads a requester's captured history for its bonuses (server/stats/refresh.py).
+        Index("ix_work_history_platform_requester", "platform", "requester_id"),
         {"sqlite_autoincrement": True},
     )
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 import msgspec
 
 from server.domain import pay
+from server.domain.bonus import account_bonus, typical_bonus
 from server.domain.moderation import BURST_RELEASE_WEIGHT, TimingEvidence, timing_burst
 from server.domain.vocab import RATING_DIMENSIONS
 from server.domain.weights import NEW_ACCOUNT_AGE, Standing, account_weight
@@ -31,11 +32,25 @@ class Report:
 
     timings: list[tuple[float, str]] = field(default_factory=list)
     review: ReviewLike | None = None
+    # Bonuses it knows besides its review's (server/domain/bonus.py): its timings' and its captured history's.
+    bonuses: list[float] = field(default_factory=list)
+
+    def known_bonuses(self) -> list[float]:
+        review_bonus = self.review.bonus_cents if self.review is not None else None
+        return self.bonuses if review_bonus is None else [*self.bonuses, review_bonus]
+
+    def completed(self) -> bool:
+        """Whether it completed the work (a timing not returned, or a review with the time worked)."""
+        return (any(outcome != "returned" for _, outcome in self.timings)
+                or (not self.timings and self.review is not None and bool(self.review.worked_seconds)
+                    and self.review.outcome != "returned"))
 
 
-def report_samples(reward_cents: int, report: Report) -> list[pay.Sample]:
+def report_samples(reward_cents: int, report: Report, bonus_cents: float | None = None) -> list[pay.Sample]:
+    """The samples of one worker's report; each completed one paid `bonus_cents` (the account's bonus as it
+    counts, server/domain/bonus.py), or without it the review's bonus."""
     review = report.review
-    bonus = (review.bonus_cents or 0) if review else 0
+    bonus: float = bonus_cents if bonus_cents is not None else ((review.bonus_cents or 0) if review else 0)
     final = review.outcome if review else None
     if report.timings:
         # Measured time beats a remembered one; the review's outcome replaces a provisional one.
@@ -105,10 +120,10 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping
     for type_id in sorted(reports):
         members[family_of[type_id]].append(type_id)
 
-    def samples_of(type_id: int, reporter: Hashable, report: Report) -> list[pay.Sample]:
+    def samples_of(type_id: int, reporter: Hashable, report: Report, bonus: float) -> list[pay.Sample]:
         if (reporter, type_id) in held:
             return []  # timed in a burst: waits (its review's own evidence is the review write's to hold)
-        return report_samples(rewards[type_id], report)
+        return report_samples(rewards[type_id], report, bonus)
 
     task_types: dict[int, dict[str, Any]] = {}
     per_account: dict[Hashable, list[pay.Sample]] = defaultdict(list)  # all of a reporter's samples
@@ -118,11 +133,12 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping
         by_reporter: dict[Hashable, list[pay.Sample]] = defaultdict(list)
         family_reviews: list[tuple[Hashable, ReviewLike]] = []
         family_outcomes: list[tuple[Hashable, str | None]] = []
+        typical, bonus_of = _family_bonus(type_ids, reports, weight_of, held)
         for type_id in type_ids:
             for reporter, report in reports[type_id].items():
                 if weight_of(reporter) <= 0:
                     continue  # kept, not counted (a new account)
-                found = samples_of(type_id, reporter, report)
+                found = samples_of(type_id, reporter, report, bonus_of.get(reporter, 0.0))
                 by_reporter[reporter] += found
                 per_account[reporter] += found
                 family_outcomes.append((reporter, final_outcome(report)))
@@ -133,6 +149,8 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping
         summary = pay.summarize(_shared(by_reporter, weight_of))
         summary.accounts = sum(1 for found in by_reporter.values() if found)
         summary.reviews = review_evidence(family_reviews, weight_of, family_outcomes)
+        if summary.n_completed:
+            summary.mean_bonus_cents = typical  # every account that knows a bonus, not only the timed ones
         if summary.rate_p50 is not None:
             type_medians.append(summary.rate_p50)
         if summary.median_log_seconds is not None:
@@ -180,6 +198,24 @@ def aggregate(reports: Mapping[int, Mapping[Hashable, Report]], rewards: Mapping
         "updated_at": now,
     }
     return Aggregates(task_types=task_types, requester=requester, summary=summary, ratings=ratings)
+
+
+def _family_bonus(type_ids: Sequence[int], reports: Mapping[int, Mapping[Hashable, Report]],
+                  weight_of: Callable[[Hashable], float],
+                  held: Collection[tuple[Hashable, int]]) -> tuple[float, dict[Hashable, float]]:
+    """The typical bonus of a family of task types and each account's bonus as it counts (server/domain/bonus.py):
+    an account's evidence is all its reports of the family; timings held in a burst say nothing yet."""
+    known: dict[Hashable, list[float]] = defaultdict(list)
+    completed: dict[Hashable, bool] = defaultdict(bool)
+    for type_id in type_ids:
+        for reporter, report in reports[type_id].items():
+            if (reporter, type_id) in held:
+                continue
+            known[reporter] += report.known_bonuses()
+            completed[reporter] = completed[reporter] or report.completed()
+    accounts = {reporter: (found, weight_of(reporter)) for reporter in known
+                if (found := account_bonus(known[reporter], completed[reporter])) is not None}
+    return typical_bonus(accounts)
 
 
 def _type_lengths(summary: pay.SampleSummary, family_logs: list[tuple[float, dict[Hashable, float]]]) -> None:
@@ -303,16 +339,23 @@ def decode_flags(stored: Any) -> list[str]:
 OUTCOMES = {outcome: outcome for outcome in ("submitted", "returned", "approved", "pending", "rejected", "blocked")}
 
 
-Timing = tuple[int, int, float, str] | tuple[int, int, float, str, datetime | None]  # task type, worker, s, outcome[, created]
+# task type, worker, seconds, outcome[, created[, bonus_cents (None: not known)]]
+Timing = (tuple[int, int, float, str] | tuple[int, int, float, str, datetime | None]
+          | tuple[int, int, float, str, datetime | None, int | None])
+# A captured history item's bonus (server/domain/bonus.py history_bonus_counts): its task's family (title key,
+# currency: the `families` values), its worker, its bonus in cents.
+HistoryBonus = tuple[Hashable, int, int]
 
 
 def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow], timings: Iterable[Timing],
                          now: datetime, standings: Mapping[int, Standing] | None = None,
-                         families: Mapping[int, Hashable] | None = None) -> Aggregates:
+                         families: Mapping[int, Hashable] | None = None, *,
+                         history: Iterable[HistoryBonus] = ()) -> Aggregates:
     """Pure: one requester's aggregates from its visible reviews (oldest first), its timings ((task type, worker,
     seconds, outcome[, created_at]), oldest first) and its task types' rewards (and families: the same title at
     other rewards). Each worker's evidence counts with the weight of its `standings` (server/domain/weights.py;
-    a worker missing there: its review's author fields, else a full weight)."""
+    a worker missing there: its review's author fields, else a full weight). `history`: bonuses of history
+    items captured from the platform's pages, which count toward the typical bonus (server/domain/bonus.py)."""
     known = standings or {}
     weights: dict[Hashable, float] = {}
     standing_of: dict[int, Standing] = {}
@@ -337,6 +380,8 @@ def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow
         if report is None:
             report = by_worker[worker_id] = Report()
         report.timings.append((seconds, outcome))
+        if len(timing) > 5 and timing[5] is not None and outcome != "returned":
+            report.bonuses.append(timing[5])
         created = timing[4] if len(timing) > 4 else None
         account = standing(worker_id)
         if created is not None and account.created_at is not None:
@@ -348,6 +393,21 @@ def requester_aggregates(rewards: Mapping[int, int], reviews: Sequence[ReviewRow
             if report is None:
                 report = by_worker[review.worker_id] = Report()
             report.review = review
+    # A history item's bonus joins its family's evidence (on its first task type with timings or reviews): a
+    # family nobody timed or reviewed has no figure for a bonus to go in.
+    family_types: dict[Hashable, int] = {}
+    for type_id in sorted(reports):
+        family_types.setdefault((families or {}).get(type_id, ("type", type_id)), type_id)
+    for family, worker_id, bonus in history:
+        found_type = family_types.get(family)
+        if found_type is None:
+            continue
+        standing(worker_id)
+        by_worker = reports[found_type]
+        report = by_worker.get(worker_id)
+        if report is None:
+            report = by_worker[worker_id] = Report()
+        report.bonuses.append(bonus)
     # Timings given in a burst by new accounts wait until their account has shown it is a real worker.
     held = {(worker_id, type_id) for worker_id, type_id in timing_burst(given)
             if weights.get(worker_id, 1.0) < BURST_RELEASE_WEIGHT}

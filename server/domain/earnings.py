@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from scrapers.model import title_key
+from server.domain.identity import identity_title
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -198,6 +198,7 @@ def by_requester(items: Iterable[WorkItem]) -> dict[tuple[str, str], list[WorkIt
 
 
 def by_task_type(items: Iterable[WorkItem]) -> dict[tuple[str, str, str, int], list[WorkItem]]:
-    """Keyed by the task identity of DESIGN §3: (platform, requester_id, title, reward)."""
-    return group(items, lambda item: (item.platform, item.requester_id, title_key(item.title),
+    """Keyed by the task identity of DESIGN §3: (platform, requester_id, title, reward), the title as it names a task
+    type everywhere (identity_title: "Survey." and "survey" are one task type, as the server records them)."""
+    return group(items, lambda item: (item.platform, item.requester_id, identity_title(item.title),
                                       item.reward_cents))

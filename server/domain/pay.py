@@ -92,7 +92,7 @@ class Sample(msgspec.Struct, frozen=True):
     seconds: float  # worked seconds, > 0 (callers drop non-positive)
     reward_cents: int  # reward of the task at the time
     outcome: str | None = None  # any string not listed above counts as unknown, like None
-    bonus_cents: int = 0
+    bonus_cents: float = 0  # the account's bonus as it counts (server/domain/bonus.py), a mean: not always whole
     # How much it counts: its account's weight shared among that account's samples (server/domain/aggregate.py),
     # so one account counts at most once whatever it sends. 0: kept, not counted (a new account).
     weight: float = 1.0

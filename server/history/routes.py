@@ -26,7 +26,7 @@ from server.domain.paging import is_row_id
 from server.errors import ApiError, error_responses, not_found
 from server.history.queries import filtered, newest_first
 from server.history.schemas import HistoryListPage, HistoryUpload, ImportResult, PageInfo, history_item_out
-from server.history.service import delete_history, import_items
+from server.history.service import bonuses_changed, delete_history, import_items
 
 # No platform existed before this (MTurk opened in November 2005). A platform's day may run up to a day
 # ahead of UTC (time zones), so "today + 1" is the latest plausible day; anything later is a broken clock.
@@ -201,6 +201,8 @@ class HistoryController(Controller):
             if row is None:
                 raise not_found("A task of your history with this id")
             await db_session.delete(row)
+            if row.source == PLATFORM_PAGE:  # its bonus no longer counts (server/domain/bonus.py)
+                await bonuses_changed(db_session, [(row.platform, row.requester_id)])
 
 
 HISTORY_ROUTES: list = [HistoryController]

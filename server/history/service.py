@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scrapers.model import HistoryItem
 from server.db.models import Requester, TaskType, Timing, WorkHistoryItem
 from server.db.upsert import rows_affected
+from server.domain.bonus import BONUS_HISTORY_PLATFORMS
 from server.domain.earnings import PLATFORM_PAGE, SELF_REPORTED
+from server.stats.settle import requesters_changed
 
 # The columns an upload sets; id, worker_id, platform, assignment_id (the key) and the two stamps are not among them.
 VALUE_FIELDS = ("task_id", "requester_id", "requester_name", "title", "reward_cents", "bonus_cents", "currency",
@@ -113,6 +115,7 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
     rows = await _existing(session, worker_id, keys)
     measured = await _measured(session, worker_id, keys)
     added: dict[Key, dict[str, Any]] = {}  # new rows of this upload, as the values they will be inserted with
+    touched: set[tuple[str, str]] = set()  # (platform, requester) whose captured bonuses may have changed
     for item in items:
         key = (item.platform, item.assignment_id)
         row = rows.get(key)
@@ -120,8 +123,13 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
         if current is None:
             added[key] = fill_times(merge(None, item), measured.get(key))
             counts.added += 1
+            if source == PLATFORM_PAGE:
+                touched.add((item.platform, item.requester_id))
             continue
         changed = changes(current, fill_times(merge(current, item), measured.get(key)))
+        if PLATFORM_PAGE in (source, row.source if row is not None else source) and (
+                changed or (row is not None and row.source != source)):
+            touched |= {(item.platform, current["requester_id"]), (item.platform, item.requester_id)}
         if row is not None and (source == PLATFORM_PAGE or changed) and row.source != source:
             row.source = source
         if not changed:
@@ -139,7 +147,21 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
             {"worker_id": worker_id, "platform": platform, "assignment_id": assignment_id, "imported_at": now,
              "updated_at": now, "source": source, **values} for (platform, assignment_id), values in added.items()])
     await session.flush()
+    await bonuses_changed(session, touched)
     return counts
+
+
+async def bonuses_changed(session: AsyncSession, touched: Iterable[tuple[str, str]]) -> None:
+    """Captured history items count toward their task's typical bonus (server/domain/bonus.py): their requesters'
+    aggregates are recomputed like after a timing (only on platforms whose history pages show bonuses)."""
+    wanted = sorted({(platform, requester) for platform, requester in touched if platform in BONUS_HISTORY_PLATFORMS})
+    ids: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        ids |= set(await session.scalars(select(Requester.id).where(or_(*(
+            and_(Requester.platform == platform, Requester.external_id == requester)
+            for platform, requester in wanted[start:start + 500])))))
+    if ids:
+        await requesters_changed(session, ids)
 
 
 # --- listing -----------------------------------------------------------------------------------------------
@@ -148,7 +170,13 @@ async def import_items(session: AsyncSession, worker_id: int, items: list[Histor
 async def delete_history(session: AsyncSession, worker_id: int, platform: str | None = None) -> int:
     """Remove the worker's history (of one platform, or all); returns the number of rows removed."""
     query = delete(WorkHistoryItem).where(WorkHistoryItem.worker_id == worker_id)
+    captured = select(WorkHistoryItem.platform, WorkHistoryItem.requester_id).distinct().where(
+        WorkHistoryItem.worker_id == worker_id, WorkHistoryItem.source == PLATFORM_PAGE,
+        WorkHistoryItem.platform.in_(sorted(BONUS_HISTORY_PLATFORMS)))
     if platform is not None:
         query = query.where(WorkHistoryItem.platform == platform)
+        captured = captured.where(WorkHistoryItem.platform == platform)
+    touched = [(p, r) for p, r in (await session.execute(captured)).all()]
     result = await session.execute(query.execution_options(synchronize_session=False))
+    await bonuses_changed(session, touched)  # their bonuses no longer count
     return rows_affected(result)

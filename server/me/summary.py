@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from scrapers.model import title_key
+from server.domain.identity import identity_title
 from server.domain.earnings import Hourly, WorkItem, by_currency, group, hourly, money, week_start
 from server.domain.period import Period
 from server.me.schemas import CurrencyOut, DayOut, HourlyOut, MoreOut, RequesterOut, TaskTypeOut, TotalsOut, WeekOut
@@ -96,7 +96,7 @@ def currency_summary(currency: str, items: Sequence[WorkItem], period: Period) -
     weeks = group(indexed, lambda pair: week_start(pair[0].day))
     week_starts = sorted({week_start(day) for day in period.days})
     requesters = group(indexed, lambda pair: (pair[0].platform, pair[0].requester_id))
-    task_types = group(indexed, lambda pair: (pair[0].platform, pair[0].requester_id, title_key(pair[0].title),
+    task_types = group(indexed, lambda pair: (pair[0].platform, pair[0].requester_id, identity_title(pair[0].title),
                                               pair[0].reward_cents))
     requester_rows = _best_first([_source_row(rows, gap_limit) for rows in requesters.values()])
     task_rows = _best_first([{**_source_row(rows, gap_limit), "title": rows[-1][0].title,

@@ -7,19 +7,21 @@ A requester is always recomputed whole: its figures are not sums over its task t
 across a requester, title families span task types, bursts are held across the requester:
 server/domain/aggregate.py `requester_aggregates`), so no write can recompute only the task types it touched.
 
-Both read rows with Core selects (not ORM objects) and hand them to the one pure function,
+Both read rows with Core selects (not ORM objects; with the bonuses of history items captured from the platform's
+pages, server/domain/bonus.py) and hand them to the one pure function,
 `requester_aggregates`: `refresh_requesters` one requester at a time and writes all of a group's results with
 shared statements, `rebuild_all` requesters in chunks of bounded size, written back with bulk inserts.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, delete, func, insert, select, type_coerce
+from sqlalchemy import Text, and_, delete, func, insert, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -36,6 +38,7 @@ from server.db.models import (
     Timing,
     Tombstone,
     Worker,
+    WorkHistoryItem,
     utcnow,
 )
 from server.db.upsert import upsert_many
@@ -44,11 +47,14 @@ from server.domain.aggregate import (
     OUTCOMES,
     Aggregates,
     PlatformSums,
+    HistoryBonus,
     ReviewRow,
     chunk_by_size,
     requester_aggregates,
     visible_reviews,
 )
+from server.domain.bonus import BONUS_HISTORY_PLATFORMS, history_bonus_counts
+from server.domain.identity import identity_title
 from server.domain.vocab import RATING_DIMENSIONS
 from server.domain.weights import Standing
 
@@ -71,10 +77,34 @@ def _reviews() -> Any:
 
 
 def _timings() -> Any:
-    """(requester, task type, worker, seconds, outcome, created) of timings; order by ORDER_TIMINGS."""
+    """(requester, task type, worker, seconds, outcome, created, bonus) of timings; order by ORDER_TIMINGS."""
     return (select(TaskType.requester_id, Timing.task_type_id, Timing.worker_id, Timing.seconds, Timing.outcome,
-                   Timing.created_at)
+                   Timing.created_at, Timing.bonus_cents)
             .join(TaskType, TaskType.id == Timing.task_type_id))
+
+
+# History items whose bonus may count toward a task's typical bonus (server/domain/bonus.py): captured from the
+# platform's own pages, on a platform whose pages show bonuses. history_bonus_counts decides the rest.
+_HISTORY_OF_REQUESTER = and_(WorkHistoryItem.platform == Requester.platform,
+                             WorkHistoryItem.requester_id == Requester.external_id)
+
+
+def _history() -> Any:
+    """(requester, worker, platform, source, state, title, currency, bonus) of history items that may count."""
+    return (select(Requester.id, WorkHistoryItem.worker_id, WorkHistoryItem.platform, WorkHistoryItem.source,
+                   WorkHistoryItem.state, WorkHistoryItem.title, WorkHistoryItem.currency, WorkHistoryItem.bonus_cents)
+            .join(Requester, _HISTORY_OF_REQUESTER)
+            .where(WorkHistoryItem.platform.in_(sorted(BONUS_HISTORY_PLATFORMS)),
+                   WorkHistoryItem.source == "platform_page"))
+
+
+def history_bonuses(rows: Iterable[Any]) -> dict[int, list[HistoryBonus]]:
+    """_history rows → per requester, the (family, worker, bonus) of the items whose bonus counts."""
+    found: dict[int, list[HistoryBonus]] = defaultdict(list)
+    for requester_id, worker_id, platform, source, state, title, currency, bonus in rows:
+        if history_bonus_counts(platform, source, state):
+            found[requester_id].append(((identity_title(title), currency), worker_id, bonus))
+    return found
 
 
 # What a task type's evidence depends on: its reward, and its family (the same title at other rewards shares
@@ -100,9 +130,10 @@ def standing_of(row: Any) -> Standing:
 
 def _workers_of(first: int, last: int) -> Any:
     """The accounts with reviews or timings of requesters first..last (a subquery)."""
-    return (select(Review.worker_id).where(Review.requester_id.between(first, last))
-            .union(select(Timing.worker_id).join(TaskType, TaskType.id == Timing.task_type_id)
-                   .where(TaskType.requester_id.between(first, last))))
+    return union(select(Review.worker_id).where(Review.requester_id.between(first, last)),
+                 select(Timing.worker_id).join(TaskType, TaskType.id == Timing.task_type_id)
+                 .where(TaskType.requester_id.between(first, last)),
+                 _history().with_only_columns(WorkHistoryItem.worker_id).where(Requester.id.between(first, last)))
 
 
 # Oldest first within a report; this order also lets SQLite walk its indexes without sorting.
@@ -169,20 +200,23 @@ async def _compute_whole(session: AsyncSession, requester_id: int, platform: str
     standings = {row[0]: standing_of(row) for row in await connection.execute(_standings_of(_workers_of(requester_id, requester_id)))}
     reviews_query = _reviews().where(Review.requester_id == requester_id).order_by(*ORDER_REVIEWS)
     timings_query = _timings().where(TaskType.requester_id == requester_id).order_by(*ORDER_TIMINGS)
+    history = history_bonuses(await connection.execute(_history().where(Requester.id == requester_id)))
     if not background:
         reviews = visible_reviews(await connection.execute(reviews_query))
         timings = await connection.execute(timings_query)
-        result = requester_aggregates(rewards, reviews, (row[1:] for row in timings), utcnow(), standings, families)
+        result = requester_aggregates(rewards, reviews, (row[1:] for row in timings), utcnow(), standings, families,
+                                      history=history.get(requester_id, ()))
         return Computed(requester_id, platform, is_demo, result)
     review_rows: list[ReviewRow] = []
     async for part in (await connection.stream(reviews_query)).partitions(STREAM_ROWS):
         review_rows += visible_reviews(part)  # now, so that only the compact rows are held
-    timing_rows: list[tuple[int, int, float, str, Any]] = []
+    timing_rows: list[tuple[int, int, float, str, Any, int | None]] = []
     async for part in (await connection.stream(timings_query)).partitions(STREAM_ROWS):
-        timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created)
-                        for _, type_id, worker_id, seconds, outcome, created in part]
-    result = await asyncio.to_thread(requester_aggregates, rewards, review_rows, timing_rows, utcnow(), standings,
-                                     families)
+        timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created, bonus)
+                        for _, type_id, worker_id, seconds, outcome, created, bonus in part]
+    result = await asyncio.to_thread(functools.partial(
+        requester_aggregates, rewards, review_rows, timing_rows, utcnow(), standings, families,
+        history=history.get(requester_id, ())))
     return Computed(requester_id, platform, is_demo, result)
 
 
@@ -319,17 +353,19 @@ async def rebuild_all(session: AsyncSession, progress: Callable[[int, int], None
         for review in visible_reviews(await connection.execute(
                 _reviews().where(Review.requester_id.between(first, last)).order_by(*ORDER_REVIEWS))):
             reviews[review.requester_id].append(review)
-        timings: dict[int, list[tuple[int, int, float, str, Any]]] = defaultdict(list)
-        for requester_id, type_id, worker_id, seconds, outcome, created in await connection.execute(
+        timings: dict[int, list[tuple[int, int, float, str, Any, int | None]]] = defaultdict(list)
+        for requester_id, type_id, worker_id, seconds, outcome, created, bonus in await connection.execute(
                 _timings().where(TaskType.requester_id.between(first, last)).order_by(*ORDER_TIMINGS)):
-            timings[requester_id].append((type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created))
+            timings[requester_id].append((type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created, bonus))
+        history = history_bonuses(await connection.execute(_history().where(Requester.id.between(first, last))))
 
         type_rows: list[dict[str, Any]] = []
         requester_rows: list[dict[str, Any]] = []
         for requester_id, platform in chunk:
             note_changed_requester(session, requester_id)
             result = requester_aggregates(rewards.pop(requester_id, {}), reviews.pop(requester_id, []),
-                                          timings.pop(requester_id, []), now, standings, families.pop(requester_id, {}))
+                                          timings.pop(requester_id, []), now, standings, families.pop(requester_id, {}),
+                                          history=history.pop(requester_id, ()))
             type_rows += [{"task_type_id": type_id, **values} for type_id, values in result.task_types.items()]
             if result.requester is not None:
                 requester_rows.append({"requester_id": requester_id, **result.requester})

@@ -30,6 +30,7 @@ loaded first and read by every page, stays; task types go one by one, not with t
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -208,16 +209,32 @@ class Bounded(Generic[K, V]):
         if old is not None and self.on_drop:
             self.on_drop(old)
         self.data[key] = value
-        while len(self.data) > self.limit:
-            self.drop_oldest()
+        if len(self.data) > self.limit:
+            self._shrink()
+
+    def _shrink(self) -> None:
+        """Past the limit, the oldest entries go down to 31/32 of it, in one pass. One at a time, every drop would
+        first step over the deleted slots a dict's iteration starts with: a full cache's eviction went quadratic
+        (docs/benchmarks.md, issue 16)."""
+        keep = self.limit - self.limit // 32
+        for _ in range(2):  # the second pass finds the entries the first spared, their marks cleared
+            excess = len(self.data) - keep
+            if excess <= 0:
+                return
+            victims: list[K] = []
+            spared: list[K] = []
+            for key, value in self.data.items():
+                if len(victims) >= excess:
+                    break
+                (spared if self.spare is not None and self.spare(value) else victims).append(key)
+            for key in spared:
+                self.data[key] = self.data.pop(key)
+            for key in victims:
+                dropped = self.data.pop(key)
+                if self.on_drop:
+                    self.on_drop(dropped)
 
     def drop_oldest(self) -> None:
-        if self.spare is not None:
-            for _ in range(len(self.data)):
-                key = next(iter(self.data))
-                if not self.spare(self.data[key]):
-                    break
-                self.data[key] = self.data.pop(key)
         value = self.data.pop(next(iter(self.data)))
         if self.on_drop:
             self.on_drop(value)
@@ -254,7 +271,9 @@ class AnnotateCache:
                                                                                  _second_chance)
         self.max_type_facts = max_type_facts
         self.type_facts = 0  # task types' facts held by the cached requesters' facts, all together
-        self.type_order: dict[tuple[int, int], None] = {}  # (requester, task type) in the order they were added
+        # (requester, task type) in the order they were added: a deque, popped at the front in O(1) (a dict's front
+        # deletions make each next one step over the deleted slots).
+        self.type_order: deque[tuple[int, int]] = deque()
         self.platforms: dict[str, tuple[float, Platform]] = {}
         self.sources: tuple[float, bool] | None = None  # (loaded at, any other community known)
         self.versions: dict[int, int] = {}
@@ -307,26 +326,24 @@ class AnnotateCache:
         if entry is not None and entry[2] is facts:
             self.type_facts += len(added)
             order = self.type_order
-            for type_id in added:
-                order[(requester_pk, type_id)] = None
+            order.extend((requester_pk, type_id) for type_id in added)
             passes = 0
             while self.type_facts > self.max_type_facts and order and passes < 2 * len(order):
                 passes += 1
-                key = next(iter(order))
-                del order[key]
+                key = order.popleft()
                 holder = self.requesters.data.get(key[0])
                 held = holder[2].types.get(key[1]) if holder is not None else None
                 if held is None:
                     continue  # its requester was dropped or reloaded since
                 if held.used:  # read since the last pass: a second chance at the end of the line (CLOCK)
                     held.used = False
-                    order[key] = None
+                    order.append(key)
                     continue
                 del holder[2].types[key[1]]  # type: ignore[index]
                 self.type_facts -= 1
             if len(order) > 2 * self.max_type_facts:  # keys of requesters dropped or reloaded since: forget them
-                self.type_order = {(pk, type_id): None for pk, (_, _, held) in self.requesters.data.items()
-                                   for type_id in held.types}
+                self.type_order = deque((pk, type_id) for pk, (_, _, held) in self.requesters.data.items()
+                                        for type_id in held.types)
 
     def _dropped(self, entry: tuple[int, float, RequesterFacts]) -> None:
         self.type_facts -= len(entry[2].types)
@@ -394,7 +411,7 @@ class AnnotateCache:
         self.changes += 1
         self.requesters.clear()
         self.type_facts = 0
-        self.type_order = {}
+        self.type_order = deque()
         self.platforms.clear()
         self.sources = None
 

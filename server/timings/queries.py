@@ -23,5 +23,6 @@ async def timing_outs(session: AsyncSession, timings: list[Timing]) -> list[Timi
         out.append(TimingOut(
             id=timing.id, platform=requester.platform, requester_id=requester.external_id, title=task_type.title,
             reward_cents=task_type.reward_cents, currency=task_type.currency, assignment_id=timing.assignment_id,
-            accepted_at=timing.accepted_at, ended_at=timing.ended_at, seconds=timing.seconds, outcome=timing.outcome))
+            accepted_at=timing.accepted_at, ended_at=timing.ended_at, seconds=timing.seconds, outcome=timing.outcome,
+            bonus_cents=timing.bonus_cents))
     return out

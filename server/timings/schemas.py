@@ -9,6 +9,10 @@ import msgspec
 from server.reviews.schemas import Cents, Currency, RequesterId, Title
 from server.workers.schemas import Platform
 
+MAX_BONUS_CENTS = 100_000  # $1,000 (or 1,000 of another currency): far above any bonus paid for a microtask
+BonusCents = Annotated[int, msgspec.Meta(ge=0, le=MAX_BONUS_CENTS, description=(
+    f"whole cents of the task's currency, 0 to {MAX_BONUS_CENTS}"))]
+
 
 class TimingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     platform: Platform
@@ -23,6 +27,9 @@ class TimingIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     accepted_at: datetime
     ended_at: datetime
     outcome: Literal["submitted", "returned", "approved", "rejected", "pending", "blocked"]
+    # The bonus this submission was paid, as the platform's page showed it (whole cents); leave it out when
+    # not known: an unknown bonus is not "no bonus" (docs/figures.md "Bonuses").
+    bonus_cents: BonusCents | None = None
 
 
 class TimingOut(msgspec.Struct, kw_only=True):
@@ -37,6 +44,7 @@ class TimingOut(msgspec.Struct, kw_only=True):
     ended_at: datetime
     seconds: float
     outcome: str
+    bonus_cents: int | None
 
 
 class TimingPage(msgspec.Struct, kw_only=True):

@@ -1,4 +1,5 @@
-"""Timing writes: checking a measured task, recording it (idempotent per assignment id) and deleting one.
+"""Timing writes: checking a measured task, recording it (idempotent per assignment id; a re-send can only raise
+its bonus) and deleting one.
 Each moves its requester's aggregates in the same transaction; new timings are written in groups (server/stats/queue.py)."""
 from __future__ import annotations
 
@@ -84,18 +85,21 @@ async def record_timings(session: AsyncSession, items: Sequence[NewTiming]) -> l
         stored = {(t.worker_id, t.assignment_id): t for t in await session.scalars(select(Timing).where(
             Timing.worker_id.in_({w for w, _ in keys}), Timing.assignment_id.in_({a for _, a in keys})))}
     fresh: dict[int, Timing] = {}
+    grown: set[int] = set()  # task types of stored timings whose bonus a re-send raised
     first: dict[tuple[int, str | None], int] = {}
     for index, item in enumerate(items):
         key = (item.worker_id, item.data.assignment_id)
         if key in stored:
             results[index] = (stored[key], False)
+            if _bonus_grows(stored[key], item.data.bonus_cents):
+                grown.add(stored[key].task_type_id)
         elif item.data.assignment_id is not None and key in first:
             continue  # the same assignment twice in one batch: the second gets the first back, below
         else:
             first.setdefault(key, index)
             fresh[index] = Timing(worker_id=item.worker_id, assignment_id=item.data.assignment_id,
                                   accepted_at=item.accepted, ended_at=item.ended, seconds=item.seconds,
-                                  outcome=item.data.outcome)
+                                  outcome=item.data.outcome, bonus_cents=item.data.bonus_cents)
     recorded = await record_tasks(session, [items[index].task for index in fresh], in_transaction=True)
     for timing, task_type in zip(fresh.values(), recorded.task_types):
         timing.task_type_id = task_type.id
@@ -108,10 +112,24 @@ async def record_timings(session: AsyncSession, items: Sequence[NewTiming]) -> l
     for (index, timing), requester in zip(fresh.items(), recorded.requesters):
         await requester_changed(session, requester.id)
         results[index] = (timing, True)
+    if grown:
+        for requester_id in sorted(set(await session.scalars(
+                select(TaskType.requester_id).where(TaskType.id.in_(grown))))):
+            await requester_changed(session, requester_id)
     for index, item in enumerate(items):
         if results[index] is None:
             results[index] = (fresh[first[(item.worker_id, item.data.assignment_id)]], False)
     return [result if result is not None else RuntimeError("unanswered") for result in results]
+
+
+def _bonus_grows(timing: Timing, bonus_cents: int | None) -> bool:
+    """A re-send of a stored timing may bring the bonus its page showed later (bonuses are paid after the work):
+    the stored bonus only grows, like a history item's, so an acknowledged bonus is never lost and an older page
+    never erases one. Everything else of a re-send is ignored (the first record stands)."""
+    if bonus_cents is None or (timing.bonus_cents is not None and bonus_cents <= timing.bonus_cents):
+        return False
+    timing.bonus_cents = bonus_cents
+    return True
 
 
 async def delete_timing(session: AsyncSession, worker: Worker, timing_id: int) -> None:

@@ -161,6 +161,7 @@ class ExportTiming(msgspec.Struct, kw_only=True):
     seconds: float
     outcome: str
     created_at: datetime
+    bonus_cents: int | None = None  # as the timing was sent (None: no bonus known)
 
 
 class ExportSavedFilters(msgspec.Struct, kw_only=True):

@@ -156,7 +156,8 @@ async def build_export(session: AsyncSession, worker: Worker, now: datetime | No
             id=timing.id, platform=requester.platform, requester_id=requester.external_id,
             requester_name=requester.name, task=_task(task_type),  # type: ignore[arg-type]  # every timing has a task type (inner join)
             assignment_id=timing.assignment_id, accepted_at=timing.accepted_at, ended_at=timing.ended_at,
-            seconds=timing.seconds, outcome=timing.outcome, created_at=timing.created_at)
+            seconds=timing.seconds, outcome=timing.outcome, created_at=timing.created_at,
+            bonus_cents=timing.bonus_cents)
         for timing, task_type, requester in (await session.execute(
             select(Timing, TaskType, Requester).join(TaskType, TaskType.id == Timing.task_type_id)
             .join(Requester, Requester.id == TaskType.requester_id)

@@ -7,7 +7,7 @@ import json
 
 from accessibility.speech import say_hourly
 from server.domain.figures import rating_text
-from tests.api.conftest import a_review, a_task, sign_up
+from tests.api.conftest import a_review, a_task, a_timing, sign_up
 
 
 def test_one_requester_shows_the_same_figures_on_every_surface(client):
@@ -52,8 +52,9 @@ def test_one_requester_shows_the_same_figures_on_every_surface(client):
 
 
 def test_bonuses_count_and_the_figure_says_so(client):
-    # Two workers timed the same 10-minute task; one was paid a 50-cent bonus (mean bonus 25 cents).
-    for handle, bonus in (("alice", 50), ("bob", 0)):
+    # Three workers took 10 minutes on the same task; bonuses of 30, 30 and 15 cents (mean bonus 25 cents; a bonus
+    # one account alone reports does not count: server/domain/bonus.py).
+    for handle, bonus in (("alice", 30), ("bob", 30), ("carol", 15)):
         response = client.post("/api/v1/reviews", headers=sign_up(client, handle), json=a_review(
             ratings={"pay": 3}, worked_seconds=600, bonus_cents=bonus, comment=""))
         assert response.status_code == 201, response.text
@@ -81,6 +82,51 @@ def test_without_bonuses_nothing_is_said_about_them(client):
     hourly = client.post("/api/v1/annotate", json=page).json()["tasks"][0]["hourly"]
     assert hourly["typical_bonus_cents"] is None and hourly["without_bonus_cents_per_hour"] is None
     assert hourly["bonus"] == ""
+
+
+def test_timings_bonuses_count_and_a_bad_bonus_changes_nothing(client, db):
+    """Timings carry bonuses (issue 18 item 7): through the real app, they move annotate's typical bonus and words;
+    one account's huge bonus does not; a bad one is refused in words and changes nothing."""
+    page = {"platform": "mturk", "tasks": [a_task()]}
+    client.post("/api/v1/annotate", json=page)
+
+    def hourly() -> dict:
+        return client.post("/api/v1/annotate", json=page).json()["tasks"][0]["hourly"]
+
+    def timed(handle: str, assignment: str, bonus: int | None, expected: int = 201) -> dict:
+        body = a_timing(assignment_id=assignment, outcome="approved", **({} if bonus is None else {"bonus_cents": bonus}))
+        response = client.post("/api/v1/timings", headers=workers[handle], json=body)
+        assert response.status_code == expected, response.text
+        return response.json()
+
+    workers = {handle: sign_up(client, handle) for handle in ("ann", "ben", "cat")}
+    timed("ann", "A1", None)
+    timed("ben", "B1", None)
+    before = hourly()
+    assert before["typical_bonus_cents"] is None and before["bonus"] == ""
+
+    # one account's huge bonus does not set the typical bonus
+    timed("cat", "C1", 90_000)
+    assert hourly()["typical_bonus_cents"] is None
+
+    # a second account sees a bonus: both count (cat's no higher than ben's)
+    timed("ben", "B2", 40)
+    after = hourly()
+    # ann: none; ben: 40 (its timing without a bonus is not known, not none); cat: 90,000 counted as 40
+    assert after["typical_bonus_cents"] == round(80 / 3)
+    assert after["cents_per_hour"] > before["cents_per_hour"]
+    # pay 100 + 80/3 against 100 for the same time and approval: the two figures are in that ratio (to the cent)
+    assert abs(after["cents_per_hour"] - after["without_bonus_cents_per_hour"] * (100 + 80 / 3) / 100) <= 1
+    assert after["bonus"] == (f"with typical bonuses of $0.27; ${after['without_bonus_cents_per_hour'] / 100:.2f}/h"
+                              " without")
+
+    # bad bonuses: a 422 in words, nothing stored, the figure unchanged
+    stored = db.dump()
+    for bad in (-1, 100_001, 2.5):
+        error = timed("ann", "A9", bad, expected=422)
+        assert error["field"] == "bonus_cents" and error["message"].startswith("bonus_cents: must be "), error
+    assert db.dump() == stored
+    assert hourly() == after
 
 
 def test_a_requester_known_only_from_imported_aggregates_shows_them_on_the_turkopticon_api(client, db):

@@ -89,6 +89,9 @@ BAD_TIMINGS = [
     (a_timing(assignment_id=""), "assignment_id"),
     (a_timing(assignment_id="a" * 129), "assignment_id"),
     (a_timing(hit_set_id={"id": 1}), "hit_set_id"),
+    (a_timing(bonus_cents=-1), "bonus_cents"),
+    (a_timing(bonus_cents=100_001), "bonus_cents"),  # above $1,000: no microtask bonus, a typo or junk
+    (a_timing(bonus_cents=0.5), "bonus_cents"),  # whole cents only
     (a_timing(seconds=600), None),  # unknown field: seconds are computed, not sent
     ({k: v for k, v in a_timing().items() if k != "title"}, None),  # missing required field
     ([a_timing()], None),
@@ -104,7 +107,38 @@ def test_create_timing_bad_input(client, alice, db, body, field):
         assert "seconds" in error["message"]
     if isinstance(body, dict) and "title" not in body:
         assert "title" in error["message"]
+    if field == "bonus_cents":  # says what is allowed, in words
+        assert error["message"].startswith("bonus_cents: must be "), error
+        assert "100,000" in error["message"] or "whole number" in error["message"], error
     assert db.dump() == before
+
+
+def test_a_timing_carries_the_bonus_its_page_showed(client, alice, db):
+    timing = post_timing(client, alice, bonus_cents=25, outcome="approved")
+    assert timing["bonus_cents"] == 25
+    assert db.rows("SELECT bonus_cents FROM timings") == [(25,)]
+    # no bonus known: stored as unknown (NULL), not as "no bonus"
+    unknown = post_timing(client, alice, assignment_id="ASSIGN2")
+    assert unknown["bonus_cents"] is None
+    none = post_timing(client, alice, assignment_id="ASSIGN3", bonus_cents=0)
+    assert none["bonus_cents"] == 0
+    assert sorted(db.rows("SELECT assignment_id, bonus_cents FROM timings"), key=str) == [
+        ("ASSIGN1", 25), ("ASSIGN2", None), ("ASSIGN3", 0)]
+    listed = client.get("/api/v1/me/timings", headers=alice).json()["items"]
+    assert {t["assignment_id"]: t["bonus_cents"] for t in listed} == {"ASSIGN1": 25, "ASSIGN2": None, "ASSIGN3": 0}
+
+
+def test_a_resent_timing_can_only_raise_its_bonus(client, alice, db):
+    first = post_timing(client, alice)
+    assert first["bonus_cents"] is None
+    # the bonus was paid later: re-sending the timing with it keeps the first record and adds the bonus
+    again = post_timing(client, alice, expected=200, bonus_cents=40, ended_at="2026-01-10T10:20:00Z")
+    assert again == {**first, "bonus_cents": 40}
+    assert db.rows("SELECT seconds, bonus_cents FROM timings") == [(600.0, 40)]
+    # an older page (no bonus, or a smaller one) never takes it away
+    post_timing(client, alice, expected=200)
+    post_timing(client, alice, expected=200, bonus_cents=10)
+    assert db.rows("SELECT seconds, bonus_cents FROM timings") == [(600.0, 40)]
 
 
 def test_create_timing_invalid_json(client, alice, db):

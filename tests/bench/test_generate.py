@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from bench.generate import Sizes, generate, task_type_counts
+from server.domain.identity import identity_title
 from tests.database import Sql, bool_literal
 
 SIZES = Sizes(requesters=100, task_types=300, reviews=1_000, timings=1_500, workers=60, seed=3)
@@ -47,6 +48,11 @@ def test_generate_fills_an_empty_migrated_database(database_url: str) -> None:
     reviewed_types = {t for (t,) in sql.rows("SELECT DISTINCT task_type_id FROM reviews WHERE task_type_id IS NOT NULL")}
     assert {t for (t,) in sql.rows("SELECT task_type_id FROM task_type_stats")} >= reviewed_types
     assert report.rebuilt_requesters == 100 and report.database_bytes > 0
+    # Each task type is keyed the way the server looks a page's task up (server/domain/identity.py), so a benchmark
+    # page of known tasks is answered as known, not taken for 100 never-seen tasks (generator version 4).
+    keys = sql.rows("SELECT title, title_key FROM task_types")
+    assert keys and all(key == identity_title(title) for title, key in keys)
+    assert any(key != title for title, key in keys)  # the generated titles are not all keys already
     # Ids were given explicitly; the next row the application inserts still gets a new one.
     new_id = sql.run("INSERT INTO workers (handle, role, is_demo, created_at) VALUES (?, 'worker', "  # noqa: S608
                      f"{bool_literal(False, sql.dialect)}, CURRENT_TIMESTAMP)", "after-bench")

@@ -5,6 +5,8 @@ fall between and inside the few requesters here as they do on a large database."
 from __future__ import annotations
 
 import asyncio
+import copy
+import itertools
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,14 @@ from tests.conftest import TEST_SECRET, register
 from tests.aggregates import close as _close
 from tests.aggregates import read_aggregates
 from tests.database import Backend
+from tests.history.conftest import prolific_page
 
 REQUESTERS = ["A1", "A2"]
 TITLES = [("Survey about food", 50), ("Tag images", 10), ("Survey about food", 75)]
 WORKERS = 3
+RESEARCHER = "60a1b2c3d4e5f60718293a4b"  # of the recorded Prolific page (tests/fixtures/history)
+RECORDED = prolific_page(1)["results"][0]
+SUBMISSIONS = itertools.count(0x48BA2D64D76ED2B86AEC7926)
 NOW = datetime.now(timezone.utc)
 
 
@@ -60,7 +66,13 @@ operation = st.one_of(
               st.sampled_from(["approved", "rejected", "returned"])),
     st.tuples(st.just("delete_review"), st.integers(0, 50)),
     st.tuples(st.just("timing"), st.integers(0, WORKERS - 1), st.sampled_from(REQUESTERS), st.sampled_from(TITLES),
-              st.integers(5, 5000), st.sampled_from(["submitted", "returned", "approved", "rejected"])),
+              st.integers(5, 5000), st.sampled_from(["submitted", "returned", "approved", "rejected"]),
+              st.one_of(st.none(), st.integers(0, 300))),
+    # Prolific: timings, and bonuses of history captured from its pages (they count toward the typical bonus)
+    st.tuples(st.just("prolific_timing"), st.integers(0, WORKERS - 1), st.sampled_from(TITLES),
+              st.integers(5, 5000), st.one_of(st.none(), st.integers(0, 300))),
+    st.tuples(st.just("prolific_history"), st.integers(0, WORKERS - 1), st.sampled_from(TITLES),
+              st.integers(0, 300), st.sampled_from(["APPROVED", "AWAITING REVIEW"]), st.booleans()),
     st.tuples(st.just("delete_timing"), st.integers(0, WORKERS - 1), st.integers(0, 50)),
 )
 
@@ -90,14 +102,33 @@ def _apply(client: TestClient, workers: list[dict[str, str]], op: tuple, made: l
     elif kind == "delete_review" and made:
         w, review_id = made.pop(op[1] % len(made))
         assert client.delete(f"/api/v1/reviews/{review_id}", headers=workers[w]).status_code == 204
-    elif kind == "timing":
-        _, w, requester, task, seconds, outcome = op
+    elif kind in ("timing", "prolific_timing"):
+        if kind == "timing":
+            _, w, requester, task, seconds, outcome, bonus = op
+            platform, currency = "mturk", "USD"
+        else:
+            _, w, task, seconds, bonus = op
+            platform, requester, outcome, currency = "prolific", RESEARCHER, "approved", "GBP"
         ended = NOW - timedelta(minutes=5)
         response = client.post("/api/v1/timings", headers=workers[w], json={
-            "platform": "mturk", "requester_id": requester, "title": task[0], "reward_cents": task[1],
-            "accepted_at": (ended - timedelta(seconds=seconds)).isoformat(), "ended_at": ended.isoformat(),
-            "outcome": outcome})
+            "platform": platform, "requester_id": requester, "title": task[0], "reward_cents": task[1],
+            "currency": currency, "accepted_at": (ended - timedelta(seconds=seconds)).isoformat(),
+            "ended_at": ended.isoformat(), "outcome": outcome, **({} if bonus is None else {"bonus_cents": bonus})})
         assert response.status_code == 201, response.text
+    elif kind == "prolific_history":
+        _, w, task, bonus, status, delete_after = op
+        submission = {**copy.deepcopy(RECORDED), "id": f"{next(SUBMISSIONS):024x}", "status": status,
+                      "reward": task[1], "bonus_payments": [bonus]}
+        submission["study"] = {**submission["study"], "name": task[0],
+                               "researcher": {"id": RESEARCHER, "name": "Lab"}, "reward": {"amount": task[1],
+                                                                                           "currency": "GBP"}}
+        response = client.post("/api/v1/me/history", headers=workers[w], json={
+            "platform": "prolific", "source": "submissions", "payload": {"results": [submission], "meta": {"count": 1}}})
+        assert response.status_code == 200, response.text
+        if delete_after:
+            items = client.get("/api/v1/me/history", headers=workers[w]).json()["items"]
+            if items:
+                assert client.delete(f"/api/v1/me/history/{items[0]['id']}", headers=workers[w]).status_code == 204
     elif kind == "delete_timing":
         _, w, pick = op
         items = client.get("/api/v1/me/timings", headers=workers[w]).json()["items"]

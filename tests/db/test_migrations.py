@@ -8,6 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy import inspect as sa_inspect
 
 from server.db.migrate import alembic_config, current_revision, head_revision, sync_url, upgrade
 from server.db.models import Base
@@ -97,3 +98,35 @@ def test_sqlite_synchronous_full_reaches_the_connections(tmp_path: Path) -> None
             await engine.dispose()
 
     assert asyncio.run(synchronous()) == 2  # FULL
+
+
+def test_0011_timing_bonus_keeps_every_timing_both_ways(empty_database_url: str) -> None:
+    """0011 adds timings.bonus_cents: stored timings keep every value and get NULL (no bonus known, not "none");
+    the downgrade drops the bonuses sent since (their column) and keeps the timings."""
+    url = empty_database_url
+    upgrade(url, "0010")
+    sql = Sql(url)
+    at = "2026-01-10 10:00:00"
+    worker = sql.run("INSERT INTO workers (handle, role, is_demo, created_at) VALUES ('ann', 'worker', ?, ?)", False, at)
+    requester = sql.run("INSERT INTO requesters (platform, external_id, name, is_demo, first_seen_at) "
+                        "VALUES ('mturk', 'AREQ1', 'Shop Lab', ?, ?)", False, at)
+    task_type = sql.run("INSERT INTO task_types (requester_id, title, title_key, reward_cents, currency, is_demo, "
+                        "first_seen_at) VALUES (?, 'Survey', 'survey', 100, 'USD', ?, ?)", requester, False, at)
+    kept = "SELECT worker_id, task_type_id, assignment_id, seconds, outcome FROM timings ORDER BY id"
+    for assignment, seconds, outcome in (("A1", 600.0, "approved"), ("A2", 30.5, "returned")):
+        sql.run("INSERT INTO timings (worker_id, task_type_id, assignment_id, accepted_at, ended_at, seconds, outcome, "
+                "is_demo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                worker, task_type, assignment, at, at, seconds, outcome, False, at)
+    before = sql.rows(kept)
+
+    upgrade(url, "0011")
+    assert sql.rows(kept) == before
+    assert sql.rows("SELECT bonus_cents FROM timings") == [(None,), (None,)]
+    sql.run("UPDATE timings SET bonus_cents = 25 WHERE assignment_id = 'A1'")
+
+    command.downgrade(alembic_config(url), "0010")
+    assert sql.rows(kept) == before
+    assert "bonus_cents" not in {c["name"] for c in sa_inspect(sql.engine).get_columns("timings")}
+    upgrade(url)
+    assert sql.rows(kept) == before
+    assert sql.rows("SELECT bonus_cents FROM timings") == [(None,), (None,)]

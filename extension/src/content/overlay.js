@@ -31,7 +31,11 @@
     const figure = el("strong", "ff-hourly", known ? hourly.label : "?/h");
     if (!known) figure.setAttribute("aria-hidden", "true");
     pay.append(figure, " ", el("span", "ff-band", format.bandLabel(hourly.band)));
-    box.append(pay, el("span", "ff-basis", format.basisText(hourly)));
+    box.append(pay);
+    // The figure counts typical bonuses when timed work was paid some: say so beside it, in the server's words.
+    const bonus = format.bonusText(hourly);
+    if (bonus) box.append(el("span", "ff-bonus", bonus));
+    box.append(el("span", "ff-basis", format.basisText(hourly)));
     box.append(el("span", "ff-scores", format.scoresText(annotation.requester)));
     const outcomes = el("span", "ff-outcomes", format.outcomesText(annotation.requester));
     if (annotation.requester?.rejections || annotation.requester?.blocks) outcomes.classList.add("ff-warn");

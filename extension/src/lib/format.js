@@ -79,6 +79,13 @@
     }
   }
 
+  /** What the hourly says about bonuses, in the server's words ("with typical bonuses of $0.25; $4.00/h
+   * without"), shown beside it; "" when the figure counts no bonus (or from servers that say nothing of them). */
+  function bonusText(hourly) {
+    const words = hourly?.bonus;
+    return typeof words === "string" ? words.trim().slice(0, 200) : "";
+  }
+
   /** "Pay 4.2 · Fair 4.5 (23 reviews)", or "No reviews yet". Uses the plain mean a worker expects. */
   function scoresText(requester) {
     if (!requester || !requester.reviews) return "No reviews yet";
@@ -141,6 +148,7 @@
     money,
     bandLabel,
     basisText,
+    bonusText,
     scoresText,
     outcomesText,
     flagLabel,

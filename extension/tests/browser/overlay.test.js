@@ -75,6 +75,7 @@ test('every row shows the hourly, its band in words and colour, basis and n, sco
         bandClass: [...box.classList].find((c) => c.startsWith('ff-band-')),
         colour: getComputedStyle(box).borderLeftColor,
         basis: box.querySelector('.ff-basis').textContent,
+        bonus: box.querySelector('.ff-bonus')?.textContent ?? '',
         scores: box.querySelector('.ff-scores').textContent,
         outcomes: box.querySelector('.ff-outcomes').textContent,
         flags: [...box.querySelectorAll('.ff-flag')].map((f) => f.textContent),
@@ -91,6 +92,7 @@ test('every row shows the hourly, its band in words and colour, basis and n, sco
       assert.equal(row.band, format.bandLabel(want.hourly.band), 'the band is said in words');
       assert.equal(row.bandClass, `ff-band-${want.hourly.band}`);
       assert.equal(row.basis, format.basisText(want.hourly));
+      assert.equal(row.bonus, want.hourly.bonus || '', 'bonus words beside the hourly, exactly the server\'s');
       assert.equal(row.scores, format.scoresText(want.requester));
       assert.equal(row.outcomes, format.outcomesText(want.requester));
       assert.deepEqual(row.flags, format.allFlags(want).map(format.flagLabel));

@@ -59,3 +59,14 @@ test("button names and minutes", () => {
   assert.equal(format.minutesFromSeconds(20), "1");
   assert.equal(format.minutesFromSeconds(0), "");
 });
+
+test("bonus words are the server's, shown only when the figure counts a bonus", () => {
+  const words = "with typical bonuses of $0.25; $4.00/h without";
+  assert.equal(format.bonusText({ label: "$5.00/h", bonus: words }), words);
+  assert.equal(format.bonusText({ label: "$5.00/h", bonus: "" }), "");
+  assert.equal(format.bonusText({ label: "$5.00/h" }), ""); // an older server says nothing of bonuses
+  assert.equal(format.bonusText({ bonus: null }), "");
+  assert.equal(format.bonusText({ bonus: 25 }), ""); // not words
+  assert.equal(format.bonusText(undefined), "");
+  assert.equal(format.bonusText({ bonus: "x".repeat(500) }).length, 200); // a junk answer cannot flood a row
+});
