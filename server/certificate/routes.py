@@ -238,15 +238,17 @@ def page_params(request: Request) -> dict[str, str | None]:
     return params
 
 
-def _selected(options: Options | None, params: dict[str, str | None]) -> dict[str, set[Any]]:
-    """What the form's checkboxes show ticked: the options read, else (after an error) what was sent."""
+def _selected(options: Options | None, params: dict[str, str | None]) -> dict[str, Any]:
+    """What the form's checkboxes and radio buttons show chosen: the options read, else (after an error) what was
+    sent."""
     if options is not None:
         return {"sections": set(options.sections), "feedback": set(options.feedback_ids),
-                "platforms": set(options.platforms)}
+                "platforms": set(options.platforms), "self_reported": options.self_reported}
     include = params.get("include")
     return {"sections": set(DEFAULT_SECTIONS) if include is None else set(include.split(",")),
             "feedback": {int(part) for part in (params.get("feedback") or "").split(",") if part.isdigit()},
-            "platforms": set((params.get("platforms") or "").split(","))}
+            "platforms": set((params.get("platforms") or "").split(",")),
+            "self_reported": (params.get("self_reported") or "label").strip()}
 
 
 async def provide_page_worker(request: Request, db_session: AsyncSession) -> Worker:

@@ -317,15 +317,31 @@ def pay_buckets(tally: Tally) -> list[list[Any]] | None:
     return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, tally.buckets)]
 
 
-def to1_entry(name: str, tally: Tally) -> dict[str, Any]:
-    """One requester of multi-attrs.php, keys in Turkopticon's order."""
+def to1_entry(name: str, tally: Tally, means: dict[str, float | None] | None = None,
+              reviews: int | None = None) -> dict[str, Any]:
+    """One requester of multi-attrs.php, keys in Turkopticon's order.
+
+    `means`: the requester's rating means by our dimension as Fairfinder shows them everywhere (weighted by who
+    gave them, two decimals: server/domain/summary.py, figures.py), written as Turkopticon's "x.xx" text ("0.00"
+    when nobody gave one). Without them (the reference tests), the plain means of `tally`. `reviews`: the count
+    to show when the tally has none (a requester known only from another community's aggregates).
+    """
+    if means is None:
+        attrs = {attr: mean_string(getattr(tally, f"sum_{attr}"), getattr(tally, f"n_{attr}")) for attr, _ in TO1_ATTRS}
+    else:
+        attrs = {attr: rating_string(means.get(dimension)) for attr, dimension in TO1_ATTRS}
     return {
         "name": name,
-        "attrs": {attr: mean_string(getattr(tally, f"sum_{attr}"), getattr(tally, f"n_{attr}")) for attr, _ in TO1_ATTRS},
+        "attrs": attrs,
         "pay_buckets": pay_buckets(tally),
-        "reviews": tally.reviews,
+        "reviews": tally.reviews if tally.reviews or reviews is None else reviews,
         "tos_flags": tally.tos,
     }
+
+
+def rating_string(shown: float | None) -> str:
+    """A rating mean already rounded once (two decimals) as a TO1 attr; "0.00" when there is none."""
+    return two_decimals(shown) if shown is not None else "0.00"
 
 
 def html_safe_json(document: Any) -> bytes:

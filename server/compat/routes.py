@@ -26,6 +26,7 @@ from server.db.models import ImportedReview, Requester, Review, TaskType, utcnow
 from server.domain.aggregate import RECENT
 from server.domain.vocab import RATING_DIMENSIONS
 from server.errors import error_responses
+from server.requesters.queries import summaries
 
 log = logging.getLogger("fairfinder.compat")
 
@@ -245,7 +246,16 @@ async def multi_attrs(request: Request[Any, Any, Any], db_session: AsyncSession)
         if ids is None:
             return _to1(mapping.USAGE)
         known = await reviewed(db_session, ids, None)
-        entries = {rid: mapping.to1_entry(name, everything) for rid, (name, everything, _) in known.items()}
+        # The rating means are the requester's figures as every surface shows them (weighted, rounded once:
+        # server/requesters/queries.py summaries); a requester known only from another community's aggregates
+        # (an imported Turkopticon 1 file) is shown too.
+        shown = await summaries(db_session, mapping.PLATFORM, ids)
+        entries = {}
+        for rid, summary in shown.items():
+            name, everything, _ = known.get(rid, (summary.name, mapping.Tally(), mapping.Tally()))
+            if everything.reviews > 0 or summary.reviews > 0:
+                entries[rid] = mapping.to1_entry(name, everything, {d: s.mean for d, s in summary.scores.items()},
+                                                 summary.reviews)
         return _to1(mapping.to1_body(ids, entries))
 
     return await _guarded(request, answer, lambda: _to1("The server could not complete the request.", 500))

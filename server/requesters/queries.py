@@ -30,6 +30,7 @@ from server.domain.money import format_cents
 from server.domain.summary import Platform, RequesterSummary, platform_from_row, sample_summary, summary_of
 from server.domain.evidence import hourly_label
 from server.domain.vocab import RATING_DIMENSIONS, should_avoid, weighted_flags
+from server.domain.weights import DEFAULT_WEIGHTS, Weights
 from server.requesters import history
 from server.requesters.views import (
     MAX_REVIEWS,
@@ -71,6 +72,20 @@ async def load_imported(session: AsyncSession, requester_pks: Iterable[int]) -> 
     for name, row in rows.all():
         found.setdefault(row.requester_id, []).append((name, row))
     return found
+
+
+async def summaries(session: AsyncSession, platform: str, ids: list[str],
+                    weights: Weights = DEFAULT_WEIGHTS) -> dict[str, RequesterSummary]:
+    """Summaries with other communities' ratings counted as `weights` say (all fully by default): the one
+    definition of a requester's figures that /api/v1/requesters, /r and the Turkopticon routes show."""
+    rows = list(await session.scalars(select(Requester).where(Requester.platform == platform,
+                                                              Requester.external_id.in_(ids))))
+    stats = {s.requester_id: s for s in await session.scalars(
+        select(RequesterStats).where(RequesterStats.requester_id.in_([r.id for r in rows])))} if rows else {}
+    imported = await load_imported(session, [r.id for r in rows])
+    platforms = await load_platforms(session, [platform])
+    return {r.external_id: summary_of(r, stats.get(r.id), platforms[platform], imported.get(r.id, ()), weights)
+            for r in rows}
 
 
 # ------------------------------------------------------------------------------------------------

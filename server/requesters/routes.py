@@ -5,30 +5,14 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import Parameter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Requester, RequesterStats
-from server.domain.summary import RequesterSummary, summary_of
-from server.domain.weights import DEFAULT_WEIGHTS, Weights
+from server.domain.summary import RequesterSummary
 from server.errors import ApiError, error_responses, not_found
 from server.requesters.checks import check_platform_parameter
-from server.requesters.queries import load_imported, load_platforms
+from server.requesters.queries import summaries
 
 MAX_BATCH = 100
-
-
-async def summaries(session: AsyncSession, platform: str, ids: list[str],
-                    weights: Weights = DEFAULT_WEIGHTS) -> dict[str, RequesterSummary]:
-    """Summaries with other communities' ratings counted as `weights` say (all fully by default)."""
-    rows = list(await session.scalars(select(Requester).where(Requester.platform == platform,
-                                                              Requester.external_id.in_(ids))))
-    stats = {s.requester_id: s for s in await session.scalars(
-        select(RequesterStats).where(RequesterStats.requester_id.in_([r.id for r in rows])))} if rows else {}
-    imported = await load_imported(session, [r.id for r in rows])
-    platforms = await load_platforms(session, [platform])
-    return {r.external_id: summary_of(r, stats.get(r.id), platforms[platform], imported.get(r.id, ()), weights)
-            for r in rows}
 
 
 class RequesterController(Controller):

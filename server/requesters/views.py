@@ -122,8 +122,10 @@ def summary_sentence(summary: RequesterSummary, timed_types: int, currency: str)
     """"Pays about $8.40 an hour across 6 task types; approves in about a day; 1 rejection reported in 42 reviews."."""
     parts = []
     if summary.median_hourly_cents is not None:
+        # The requester's one hourly figure (docs/figures.md): `median_hourly_cents` of /api/v1/requesters and of
+        # annotate's requester summary, the same whole cents, with what it rests on.
         parts.append(f"Pays about {history.hourly_words(summary.median_hourly_cents, currency)} across "
-                     f"{say_count(timed_types, 'timed task type')}")
+                     f"{say_count(timed_types, 'timed task type')} (the median of their median rates)")
     else:
         parts.append("Hourly pay not known yet: no timings")
     approval = say_approval(summary.approval_seconds)

@@ -127,3 +127,73 @@ def test_timings_bonuses_count_and_a_bad_bonus_changes_nothing(client, db):
         assert error["field"] == "bonus_cents" and error["message"].startswith("bonus_cents: must be "), error
     assert db.dump() == stored
     assert hourly() == after
+
+
+def test_a_requester_known_only_from_imported_aggregates_shows_them_on_the_turkopticon_api(client, db):
+    """A community that imported another's aggregates (a Turkopticon 1 file: means and counts, no single review):
+    the Turkopticon API shows the requester with the figures /api/v1/requesters shows (it answered "" before)."""
+    from server.db.engine import write_transaction  # noqa: PLC0415
+    from server.db.models import Requester, Source, SourceRequesterStats  # noqa: PLC0415
+
+    async def imported() -> None:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            source = Source(name="old-turkopticon", kind="fairfinder")
+            requester = Requester(platform="mturk", external_id="AIMPORTED7X", name="Imported Lab")
+            session.add_all([source, requester])
+            await session.flush()
+            # pay: 3 ratings summing to 10 (3.333…); communication: 2 summing to 9 (4.5)
+            session.add(SourceRequesterStats(source_id=source.id, requester_id=requester.id, reviews=3,
+                                             ratings={"pay": [3, 10.0], "communication": [2, 9.0]}))
+
+    with client.portal() as portal:
+        portal.call(imported)
+    summary = client.get("/api/v1/requesters/mturk/AIMPORTED7X").json()
+    assert summary["scores"]["pay"]["mean"] == 3.33 and summary["scores"]["communication"]["mean"] == 4.5
+    to1 = json.loads(client.get("/api/multi-attrs.php", params={"ids": "AIMPORTED7X,ANOBODY1"}).text)
+    assert to1["ANOBODY1"] == ""
+    assert to1["AIMPORTED7X"]["name"] == "Imported Lab"
+    assert to1["AIMPORTED7X"]["attrs"] == {"comm": "4.50", "pay": "3.33", "fair": "0.00", "fast": "0.00"}
+    assert to1["AIMPORTED7X"]["reviews"] == summary["reviews"] == 3
+
+
+def test_the_requester_pages_headline_is_the_apis_hourly(client):
+    """/r's "Pays about $X an hour" is the requester's `median_hourly_cents` of /api/v1/requesters and of annotate's
+    requester summary: one figure, the same whole cents (issue 18 item 5), saying what it rests on."""
+    import re  # noqa: PLC0415
+
+    from server.db.engine import write_transaction  # noqa: PLC0415
+    from server.demo import seed_demo  # noqa: PLC0415
+    from server.domain.money import format_cents  # noqa: PLC0415
+
+    async def seed() -> None:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            await seed_demo(session)
+
+    with client.portal() as portal:
+        portal.call(seed)
+    summaries = client.get("/api/v1/requesters", params={"platform": "mturk", "ids": ",".join(
+        task["requester_id"] for task in _demo_page(client))}).json()
+    timed = {rid: s for rid, s in summaries.items() if s["median_hourly_cents"] is not None}
+    assert len(timed) >= 5
+    annotated = client.post("/api/v1/annotate", json={"platform": "mturk", "tasks": _demo_page(client)}).json()["tasks"]
+    for rid, summary in timed.items():
+        cents = summary["median_hourly_cents"]
+        assert cents == int(cents)  # whole cents, rounded once
+        headline = html.unescape(client.get(f"/r/mturk/{rid}").text)
+        found = re.search(r"Pays about (\$[0-9,]+\.\d\d) an hour across (\d+) timed task types? "
+                          r"\(the median of their median rates\)", headline)
+        assert found is not None, rid
+        assert found.group(1) == format_cents(cents, "USD"), rid
+        assert int(found.group(2)) >= 1
+        assert all(task["requester"]["median_hourly_cents"] == cents for task in annotated if task["requester_id"] == rid)
+
+
+def _demo_page(client) -> list[dict]:
+    """One task of each of the first demo requesters, as a page (their titles and rewards as stored)."""
+    from tests.helpers import Db  # noqa: PLC0415
+
+    rows = Db(client.app.state.settings.database_url).rows(
+        "SELECT r.external_id, MIN(t.title), MIN(t.reward_cents) FROM requesters r JOIN task_types t "
+        "ON t.requester_id = r.id WHERE r.platform = 'mturk' GROUP BY r.external_id ORDER BY r.external_id LIMIT 15")
+    return [{"platform": "mturk", "requester_id": rid, "title": title, "reward_cents": reward}
+            for rid, title, reward in rows]

@@ -57,7 +57,8 @@ def test_form_is_labelled_and_grouped(client, picks):
     inputs = [node for node in form.find_all("input") if node.attrs.get("type") != "hidden"]
     assert inputs and all(node.attrs["id"] in labels for node in inputs)  # every control has its label
     legends = [legend.text() for legend in form.find_all("legend")]
-    assert legends == ["Period", "Platforms", "What to include", "Requester feedback to quote"]
+    assert legends == ["Period", "Platforms", "What to include", "Requester feedback to quote",
+                       "Tasks you entered yourself"]
     # Defaults: every section but earnings ticked; the period filled in with the whole record.
     ticked = {node.attrs["value"] for node in form.find_all("input", name="section") if "checked" in node.attrs}
     assert ticked == {"kinds", "approval", "hours", "feedback"}
@@ -132,3 +133,43 @@ def test_the_session_shows_only_its_own_worker(client, picks, bob, db):
     assert "Great work" not in doc.text()
     vc = json.loads(client.get("/me/certificate.json").text)
     assert vc["credentialSubject"]["tasksRecorded"] == 0
+
+
+def test_the_worker_chooses_how_self_reported_tasks_are_treated(client, picks, db):
+    """Issue 18 item 4: tasks entered by hand are labelled self-reported or left out, as the worker chooses on the
+    form (radio buttons in a fieldset with its legend), and the signed document says which."""
+    # Two of the six tasks were captured from the platform's own pages; the other four were typed.
+    captured = [row[0] for row in db.rows("SELECT id FROM work_history ORDER BY id LIMIT 2")]
+    for item_id in captured:
+        db.run("UPDATE work_history SET source = 'platform_page' WHERE id = ?", item_id)
+    group = page(client).find("fieldset", id="self-reported-fieldset")
+    assert group.find("legend").text() == "Tasks you entered yourself"
+    radios = group.find_all("input", name="self_reported")
+    assert [(r.attrs["type"], r.attrs["value"], "checked" in r.attrs) for r in radios] == [
+        ("radio", "label", True), ("radio", "omit", False)]  # by default they count, labelled
+    assert {label.attrs["for"] for label in group.find_all("label")} == {r.attrs["id"] for r in radios}
+
+    doc = page(client, params=[("sent", "1"), ("section", "kinds"), ("self_reported", "omit")])
+    chosen = {r.attrs["value"] for r in doc.find_all("input", name="self_reported") if "checked" in r.attrs}
+    assert chosen == {"omit"}  # the choice is kept on the form
+    preview = doc.find("section", **{"aria-labelledby": "preview-heading"})
+    assert "self-reported tasks left out" in preview.text()
+    link = preview.find("a", id="download-json").attrs["href"]
+    assert "self_reported=omit" in link
+    left_out = client.get(link).json()["credentialSubject"]
+    assert left_out["choices"]["selfReported"] == "omit" and left_out["tasksRecorded"] == 2
+    # The form's own download button sends the same choice.
+    sent = client.get("/me/certificate.json", params=[("sent", "1"), ("section", "kinds"), ("self_reported", "omit")])
+    assert sent.json()["credentialSubject"]["choices"]["selfReported"] == "omit"
+    assert sent.json()["credentialSubject"]["tasksRecorded"] == 2
+
+    labelled = client.get("/me/certificate.json", params=[("sent", "1"), ("section", "kinds"),
+                                                        ("self_reported", "label")]).json()["credentialSubject"]
+    assert labelled["choices"]["selfReported"] == "label" and labelled["tasksRecorded"] == 6
+    assert "4 self-reported" in page(client, params=[("sent", "1"), ("self_reported", "label")]).find(
+        "section", **{"aria-labelledby": "preview-heading"}).text()
+
+    # Anything else is refused next to the group, and the form keeps what was sent.
+    bad = page(client, 400, params=[("sent", "1"), ("self_reported", "hide")])
+    assert bad.find("div", id="error-summary").find("a").attrs["href"] == "#self-reported-fieldset"
+    assert bad.find("p", id="self-reported-error") is not None

@@ -114,3 +114,34 @@ class Sql(database.Sql):
 @pytest.fixture
 def sql(settings: Settings) -> Sql:
     return Sql(settings.database_url)
+
+
+def recompute(client: TestClient) -> None:
+    """Recompute every aggregate, and each source's from its imported reviews, as an import of reviews does
+    (server/community/importer.py): imported reviews written straight into the table above count in the
+    requester's figures only then."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from server.community.importer import derive_source_stats  # noqa: PLC0415
+    from server.db.engine import write_transaction  # noqa: PLC0415
+    from server.db.models import ImportedReview, Source  # noqa: PLC0415
+    from server.stats.refresh import rebuild_all  # noqa: PLC0415
+
+    async def run() -> None:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            await rebuild_all(session)
+            for source in list(await session.scalars(select(Source))):
+                requesters = set(await session.scalars(select(ImportedReview.requester_id)
+                                                       .where(ImportedReview.source_id == source.id)))
+                await derive_source_stats(session, source, sorted(requesters))
+
+    with client.portal() as portal:
+        portal.call(run)
+
+
+def shown_attrs(client: TestClient, requester: str) -> dict[str, str]:
+    """TO1 attrs as the requester's means on /api/v1/requesters give them (one definition, issue 18)."""
+    from server.compat.mapping import TO1_ATTRS, rating_string  # noqa: PLC0415
+
+    scores = client.get(f"/api/v1/requesters/mturk/{requester}").json()["scores"]
+    return {attr: rating_string(scores[dimension]["mean"]) for attr, dimension in TO1_ATTRS}

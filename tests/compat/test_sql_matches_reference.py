@@ -1,5 +1,6 @@
 """The SQL counting agrees with mapping.tally_reviews (the same rules written per review) on random reviews,
-local and imported, fresh and old: every field of both Turkopticon documents."""
+local and imported, fresh and old: every count of both Turkopticon documents; TO1's rating attrs are the means
+/api/v1/requesters shows."""
 from __future__ import annotations
 
 import json
@@ -70,6 +71,12 @@ def test_sql_counts_like_the_reference(client, sql, seed):
     for requester in REQUESTERS:
         expected_all = mapping.tally_reviews(everything[requester])
         expected_recent = mapping.tally_reviews(recent[requester])
-        assert to1[requester] == mapping.to1_entry("", expected_all), requester
+        # The attrs are the requester's rating means as /api/v1/requesters shows them (one definition, issue 18);
+        # every count follows Turkopticon's rules.
+        scores = client.get(f"/api/v1/requesters/mturk/{requester}").json()["scores"]
+        means = {dimension: score["mean"] for dimension, score in scores.items()}
+        assert to1[requester] == mapping.to1_entry("", expected_all, means), requester
+        assert to1[requester]["attrs"] == {attr: mapping.rating_string(means[dimension])
+                                           for attr, dimension in mapping.TO1_ATTRS}, requester
         assert to2[requester]["all"] == mapping.to2_period(expected_all), requester
         assert to2[requester]["recent"] == mapping.to2_period(expected_recent), requester

@@ -11,7 +11,7 @@ import pytest
 from server.compat import mapping
 from server.compat.mapping import ReviewFacts
 from tests.compat.conftest import Sql
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, backdate_account
 from tests import database
 from tests.database import json_value
 
@@ -81,7 +81,9 @@ def demo_server(live_server: LiveServer) -> LiveServer:
 def test_classic_and_to2_scripts_against_a_real_server(demo_server: LiveServer) -> None:
     with httpx.Client(base_url=demo_server.url, timeout=30) as client:
         for n, (seconds, ratings) in enumerate([(600, {"pay": 4, "communication": 5}), (900, {"pay": 3, "fairness": 5})]):
-            worker = client.post("/api/v1/workers", json={"handle": f"script-{n}"}).json()["token"]
+            created = client.post("/api/v1/workers", json={"handle": f"script-{n}"}).json()
+            backdate_account(demo_server.database_url, created["worker"]["id"])  # established: their ratings count
+            worker = created["token"]
             post(client, {"Authorization": f"Bearer {worker}"}, requester_id="ASCRIPT1",
                  requester_name="Script Lab", task={"title": "Survey", "reward_cents": 150}, ratings=ratings,
                  worked_seconds=seconds, outcome="approved", approval_seconds=7200)
@@ -91,11 +93,13 @@ def test_classic_and_to2_scripts_against_a_real_server(demo_server: LiveServer) 
     classic = ClassicTurkopticonScript(demo_server.url)
     resp = classic.multi_attrs(["ASCRIPT1", "ANOBODY1"])
     assert list(resp) == ["ASCRIPT1", "ANOBODY1"]
-    assert resp["ASCRIPT1"]["attrs"] == {"comm": "5.00", "pay": "3.00", "fair": "5.00", "fast": "0.00"}
+    # The requester's means as /api/v1/requesters shows them (one definition, issue 18): pay 4 and 3 from two
+    # accounts weighed alike; the imported review counts once its community's aggregates are computed (an import).
+    assert resp["ASCRIPT1"]["attrs"] == _shown_attrs(demo_server, "ASCRIPT1")
+    assert resp["ASCRIPT1"]["attrs"] == {"comm": "5.00", "pay": "3.50", "fair": "5.00", "fast": "0.00"}
     shown = classic.dropdown(resp, "ASCRIPT1")
-    assert shown == {"known": True, "bars": {"comm": 1.0, "pay": 0.6, "fair": 1.0, "fast": 0.0}, "has_pay_data": True,
+    assert shown == {"known": True, "bars": {"comm": 1.0, "pay": 0.7, "fair": 1.0, "fast": 0.0}, "has_pay_data": True,
                      "reviews": 3, "tos": 1}
-    assert float(resp["ASCRIPT1"]["attrs"]["pay"]) == 3.0
     assert resp["ASCRIPT1"]["pay_buckets"] == [["$0-$4", 0], ["$4-$7", 1], ["$7-$10", 1], ["$10-$15", 0], ["$15+", 1]]
     assert classic.dropdown(resp, "ANOBODY1") == {"known": False}
 
@@ -105,6 +109,11 @@ def test_classic_and_to2_scripts_against_a_real_server(demo_server: LiveServer) 
     assert found["ASCRIPT1"]["aggregates"]["all"]["reward"] == [4.5, 1800, 3]
     assert to2.hourly(found["ASCRIPT1"]) == pytest.approx(9.0)  # $4.50 over half an hour
     assert found["ASCRIPT1"]["aggregates"]["all"]["rejected"] == [1, 3, 3]
+
+
+def _shown_attrs(server: LiveServer, rid: str) -> dict[str, str]:
+    scores = httpx.get(f"{server.url}/api/v1/requesters/mturk/{rid}", timeout=30).json()["scores"]
+    return {attr: mapping.rating_string(scores[dimension]["mean"]) for attr, dimension in mapping.TO1_ATTRS}
 
 
 def _demo_facts(db: database.Sql, rid: str) -> list[ReviewFacts]:
@@ -128,5 +137,8 @@ def test_the_demo_data_is_served(demo_server: LiveServer) -> None:
     for rid in rids:
         expected = mapping.tally_reviews(_demo_facts(db, rid))
         name = db.value("SELECT name FROM requesters WHERE external_id = ?", rid)
-        assert resp[rid] == mapping.to1_entry(name, expected), rid
+        means = {d: score["mean"] for d, score in httpx.get(f"{demo_server.url}/api/v1/requesters/mturk/{rid}")
+                 .json()["scores"].items()}
+        assert resp[rid] == mapping.to1_entry(name, expected, means), rid
+        assert resp[rid]["attrs"] == _shown_attrs(demo_server, rid), rid
         assert found[rid]["aggregates"]["all"] == mapping.to2_period(expected), rid

@@ -77,7 +77,7 @@ test('the requester page shows every section, and the chart matches its table', 
     const h2 = await page.locator('main h2').allTextContents();
     assert.deepEqual(h2, ['Ratings and reliability', 'Hourly pay by task', 'Hourly pay over time',
       'From other communities', 'Recent reviews']);
-    assert.match(await page.locator('#summary').textContent(), /^Pays about \$\d+\.\d\d an hour across \d+ timed task types?;/);
+    assert.match(await page.locator('#summary').textContent(), /^Pays about \$\d+\.\d\d an hour across \d+ timed task types? \(the median of their median rates\);/);
     // the chart: an image named by its <title>, described by its <desc>, with a table of the same months
     const chart = page.getByRole('img', { name: /Effective hourly pay by month/ });
     assert.equal(await chart.count(), 1);
