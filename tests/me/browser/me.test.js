@@ -35,7 +35,9 @@ async function newPage(options = {}) {
 async function signIn(page) {
   await page.goto(`${ORIGIN}/me`);
   await page.getByLabel('Your Fairfinder token').fill(TOKEN);
-  await Promise.all([page.waitForURL(`${ORIGIN}/me`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Not waitForURL: the form already lives at /me, so that would return before the POST's answer arrives.
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
   assert.equal(await page.locator('h1').textContent(), 'Your earnings');
 }
 
@@ -249,7 +251,8 @@ test('no Content-Security-Policy violations, and signing out ends the session', 
     }
     assert.deepEqual(consoleErrors, []);
     await page.goto(PERIOD);
-    await Promise.all([page.waitForURL(`${ORIGIN}/me`), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.equal(await page.locator('h1').textContent(), 'Your earnings: sign in');
     const cookies = await context.cookies(ORIGIN + '/me');
     assert.equal(cookies.filter((c) => c.name === 'ff_me').length, 0);

@@ -48,7 +48,9 @@ async function signIn(page, token = SEED.moderatorToken) {
   const response = await page.goto(BASE);
   assert.equal(response.status(), 200);
   await page.fill('#token', token);
-  await Promise.all([page.waitForURL(/\/moderation(\?|$)/), page.click('form[action="/moderation/sign-in"] button')]);
+  await page.click('form[action="/moderation/sign-in"] button');
+  // Not waitForURL: the sign-in form already lives at /moderation, so that would return before the POST's answer.
+  await page.waitForSelector('form[action="/moderation/sign-out"]');
 }
 
 async function go(page, path) {
