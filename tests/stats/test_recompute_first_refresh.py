@@ -3,7 +3,8 @@
 stores every account's standing before it computes the aggregates, so the scheduler's first refresh-recent pass
 (standing, then recompute) changes no figure.
 
-The database here is what such an upgrade leaves: aggregates computed from reviews and timings of accounts of
+The database here is what a database whose scheduler never ran holds, or (downgraded to 0008 and migrated) what
+an upgrade across 0009 goes through: aggregates computed from reviews and timings of accounts of
 several ages and activity, with no standing stored (each account weighed by its age alone). Before the fix the
 first pass stored the standing, accounts weighed differently (activity lifts them, disagreement lowers them) and the
 requesters' figures moved (tests/api/test_first_answer.py is the demo's version of this)."""
@@ -17,10 +18,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import sqlalchemy as sa
+from alembic import command as alembic
 
 from litestar.testing import TestClient
 
 from server.app import create_app
+from server.db.migrate import alembic_config, current_revision, head_revision
 from server.jobs import refresh_recent
 from server.settings import Settings
 from tests.api.conftest import a_review, a_timing
@@ -82,11 +86,11 @@ def _evidence(client: TestClient, settings: Settings, case: Case) -> None:
                 assert response.status_code == 201, response.text
 
 
-def _recompute(settings: Settings, data_dir: Path) -> None:
-    """`fairfinder recompute` as an operator runs it: its own process, on the test run's clock."""
+def _cli(settings: Settings, data_dir: Path, command: str) -> None:
+    """`fairfinder recompute` or `migrate` as an operator runs it: its own process, on the test run's clock."""
     env = {**os.environ, "FAIRFINDER_DATA_DIR": str(data_dir), "DATABASE_URL": settings.database_url,
            "FAIRFINDER_SECRET": settings.secret}
-    done = subprocess.run([sys.executable, "-m", "server.cli", "recompute"], env=env, cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "server.cli", command], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -108,14 +112,21 @@ def _figures(settings: Settings, case: Case) -> dict[str, Any]:
             "annotate": [(t["hourly"], t["requester"]) for t in annotated.json()["tasks"]]}
 
 
+@pytest.mark.parametrize("command", ["recompute", "migrate"])
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_the_first_refresh_after_recompute_changes_no_figure(client: TestClient, settings: Settings,
-                                                             tmp_path: Path, case: Case) -> None:
+                                                             tmp_path: Path, case: Case, command: str) -> None:
     _evidence(client, settings, case)
     db = Db(settings.database_url)
-    # What migration 0009 leaves (and any database whose scheduler never ran): no standing stored.
+    # What any database whose scheduler never ran holds: no standing stored.
     assert db.value("SELECT COUNT(*) FROM account_standing") == 0
-    _recompute(settings, tmp_path)
+    if command == "migrate":
+        # A database from before migration 0009 (no account_standing table), upgraded by `fairfinder migrate`:
+        # 0009 recomputes on the accounts' age alone, then the command recomputes under the new rules.
+        alembic.downgrade(alembic_config(settings.database_url), "0008")
+        assert "account_standing" not in sa.inspect(db.engine).get_table_names()
+    _cli(settings, tmp_path, command)
+    assert current_revision(settings.database_url) == head_revision()
     assert db.value("SELECT COUNT(*) FROM account_standing") == db.value("SELECT COUNT(*) FROM workers") \
         == len(case.accounts)
     assert db.value("SELECT MIN(requesters) FROM account_standing") == case.requesters
