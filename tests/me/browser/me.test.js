@@ -11,7 +11,9 @@ const ORIGIN = process.env.ME_ORIGIN;
 const TOKEN = process.env.ME_TOKEN;
 if (!ORIGIN || !TOKEN) throw new Error('set ME_ORIGIN (a running server) and ME_TOKEN (a worker with the worked example)');
 const PERIOD = `${ORIGIN}/me?from=2026-01-12&to=2026-01-18&tz=UTC`;
-const EVERY_SECTION = `${ORIGIN}/me/certificate?sent=1&section=kinds&section=approval&section=hours&section=earnings&section=feedback`;
+// with the longest holder name allowed, one unbreakable word (100 characters): it must wrap, not widen the page
+const LONG_NAME = 'Maximilianus'.repeat(8) + 'Ward';
+const EVERY_SECTION = `${ORIGIN}/me/certificate?sent=1&section=kinds&section=approval&section=hours&section=earnings&section=feedback&holder_name=${LONG_NAME}`;
 const AXE_PATH = require.resolve('axe-core');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -227,6 +229,7 @@ test('the certificate preview with every section: its tables reflow at phone wid
   try {
     await signIn(page);
     await page.goto(EVERY_SECTION);
+    assert.equal(await page.locator('.certificate-preview .holder strong').textContent(), LONG_NAME);
     assert.deepEqual(await page.locator('.certificate-preview table caption').allTextContents(), ['Tasks by platform',
       'Approved tasks by kind of work (from the task titles)', 'Measured working time', 'Earnings by currency']);
     const report = await narrowTables(page);
