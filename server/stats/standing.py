@@ -33,12 +33,12 @@ from server.db.engine import write_transaction
 from server.db.models import AccountStanding, Review, TaskType, TaskTypeStats, Timing, Worker, WorkHistoryItem, utcnow
 from server.db.upsert import upsert
 from server.domain.weights import Standing, account_weight, agrees, steps_crossed
-from server.stats.refresh import STANDING_COLUMNS, rebuild_all, standing_of
+from server.stats.refresh import STANDING_COLUMNS, rebuild_all, refresh_requesters, standing_of
 
 BATCH = 500  # accounts computed per round of queries
 MAX_TIMINGS = 5_000  # of one account's newest timings compared with others' (enough to judge agreement)
 MIN_OTHERS = 2  # other accounts a task type's figure must rest on for a comparison
-REBUILD_ROUNDS = 3  # rebuilds after the first while agreement on the new figures changes a weight
+REBUILD_ROUNDS = 3  # rounds after the rebuild while agreement on the new figures changes a weight
 
 
 async def standing_changes(sessionmaker: async_sessionmaker[AsyncSession], since: datetime | None,
@@ -70,8 +70,8 @@ async def rebuild_with_standing(session: AsyncSession, progress: Callable[[int, 
     on no stored standing (as migration 0009 leaves them) or a stale one weighed accounts by age alone, and the
     job's next pass stored their standing and moved figures by cents (issue 18 item 5: one number). Agreement is
     read from the task types' figures the weights make, so the standing is computed again on the new figures and
-    the aggregates rebuilt again while that changes a weight (at most REBUILD_ROUNDS times: it settles at once in
-    practice; should it not, the job carries on from there)."""
+    the requesters of accounts whose weight that changes are recomputed, while there are any (at most
+    REBUILD_ROUNDS times: a round or two in practice; should it not settle, the job carries on from there)."""
     now = now or utcnow()
     accounts = await _active(session, None)
     stored, _ = await _new_standings(session, accounts, now)
@@ -82,7 +82,7 @@ async def rebuild_with_standing(session: AsyncSession, progress: Callable[[int, 
         await _store(session, stored)
         if not changed:
             break
-        done = await rebuild_all(session, progress)
+        await refresh_requesters(session, await requesters_of(session, changed))  # as the job would
     return done
 
 
