@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar.openapi.spec import Operation, RequestBody
 
-from server.domain.filters import Filters, ListRule
+from server.domain.filters import BLOCK_DESCRIPTION, INCLUDE_DESCRIPTION, Filters, ListRule
 from server.domain.text import COPIED, WRITTEN
 from server.history.schemas import HistoryItemOut
 
@@ -119,8 +119,8 @@ class FiltersIn(Filters, kw_only=True, forbid_unknown_fields=True):
     such as "min_hourly" cannot silently save (or apply) no minimum at all."""
 
     # Stricter rules in the same places: msgspec decodes into these; the saved Filters read them as ListRules.
-    block: list[ListRuleIn] = []  # type: ignore[assignment]  # a list of a subtype (lists are invariant)
-    include: list[ListRuleIn] = []  # type: ignore[assignment]  # as block
+    block: Annotated[list[ListRuleIn], _described(BLOCK_DESCRIPTION)] = []  # type: ignore[assignment]  # a list of a subtype (lists are invariant)
+    include: Annotated[list[ListRuleIn], _described(INCLUDE_DESCRIPTION)] = []  # type: ignore[assignment]  # as block
 
 
 # --- a worker's own data (GET /api/v1/me/export) -------------------------------------------------------
