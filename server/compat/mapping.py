@@ -428,7 +428,10 @@ class To2Period(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class To2Aggregates(msgspec.Struct, forbid_unknown_fields=True):
-    all: Annotated[To2Period, _described("Counts over every review held of the requester.")]
+    # Litestar copies the first description of a struct-typed field onto the component too: true of both periods.
+    all: Annotated[To2Period, _described(
+        "The counts of a period: in `all` over every review held of the requester, in `recent` over those updated "
+        "in the last 90 days.")]
     recent: Annotated[To2Period, _described(  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
         "The same over the reviews updated in the last 90 days.")]
 

@@ -72,7 +72,7 @@ class NewTokenOut(msgspec.Struct, kw_only=True):
 
 
 class RegisteredOut(msgspec.Struct, kw_only=True):
-    worker: Annotated[WorkerOut, _described("The new account.")]
+    worker: Annotated[WorkerOut, _described("The account: its id, handle, role, creation time and linked platforms.")]
     token: Annotated[str, _described("The account's first bearer token (ff_...): shown this once, only its hash is "
                                      "stored.")]
     token_info: Annotated[TokenOut, _described("The token's id, label and times.")]
