@@ -22,7 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from server import __version__
 from server.settings import Settings, SettingsError, load_settings, settings_table
 
-console = Console(stderr=True)
+# soft_wrap: without a terminal rich wraps at 80 columns, which split long paths in two in logs and tests.
+console = Console(stderr=True, soft_wrap=True)
 
 # Exit statuses, the same for every command (`fairfinder --help`, docs/cli.md).
 EXIT_OK = 0
