@@ -26,46 +26,56 @@ async def provide_admin(worker: Worker) -> Worker:
     return worker
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
 class PlannedJob(msgspec.Struct, kw_only=True):
-    name: str
-    next_run_at: datetime | None
-    interval_seconds: float
+    name: Annotated[str, _described("The job's name, e.g. refresh-recent, purge-timings or import:<source>.")]
+    next_run_at: Annotated[datetime | None, _described("When it runs next (UTC); null when paused.")]
+    interval_seconds: Annotated[float, _described("How often it runs, in seconds.")]
 
 
 class JobRunOut(msgspec.Struct, kw_only=True):
-    id: int
-    job: str
-    started_at: datetime
-    finished_at: datetime | None
-    status: str  # running | ok | not_modified | failed
-    attempts: int
-    message: str
-    counts: dict[str, Any]
-    runner: str | None = None  # "host:pid" of the process that ran it
+    id: Annotated[int, _described("The run's id.")]
+    job: Annotated[str, _described("The job run: refresh-recent, purge-timings, import:<source>…")]
+    started_at: Annotated[datetime, _described("When the run started (UTC).")]
+    finished_at: Annotated[datetime | None, _described("When it ended (UTC); null while running.")]
+    status: Annotated[str, _described(  # running | ok | not_modified | failed
+        "running, ok, not_modified (an import found nothing new) or failed.")]
+    attempts: Annotated[int, _described("How many times it tried to fetch (retries included); 1 without retries.")]
+    message: Annotated[str, _described("What happened, in words (why it failed); may be empty.")]
+    counts: Annotated[dict[str, Any], _described("What it did, by the job's own counters (e.g. rows imported).")]
+    runner: Annotated[str | None, _described(  # "host:pid" of the process that ran it
+        "host:pid of the process that ran it; null when not recorded.")] = None
 
 
 class ProcessOut(msgspec.Struct, kw_only=True):
-    pid: int
-    host: str
-    since: datetime | None = None  # when it took over the scheduler
+    pid: Annotated[int, _described("The process id.")]
+    host: Annotated[str, _described("The host name of its machine.")]
+    since: Annotated[datetime | None, _described(  # when it took over the scheduler
+        "When it took over the scheduler (UTC); null for the process that answered.")] = None
 
 
 class SourceOut(msgspec.Struct, kw_only=True):
-    name: str
-    kind: str
-    url: str | None
-    last_import_at: datetime | None
-    last_full_import_at: datetime | None
-    has_cursor: bool
+    name: Annotated[str, _described("The source's name, shown to workers as where a rating comes from.")]
+    kind: Annotated[str, _described("fairfinder, turkopticon1, turkopticon2 or csv.")]
+    url: Annotated[str | None, _described("Where it is fetched from; null when none was given (a file imported from the command line).")]
+    last_import_at: Annotated[datetime | None, _described("When it was last imported (UTC); null when never.")]
+    last_full_import_at: Annotated[datetime | None, _described(
+        "When it was last imported whole, not only its changes (UTC); null when never.")]
+    has_cursor: Annotated[bool, _described("Whether the next import asks only for what changed since the last one.")]
 
 
 class JobsOut(msgspec.Struct, kw_only=True):
-    scheduler_running: bool  # in the process that answered (`process`)
-    leader: ProcessOut | None = None  # the process that runs the scheduler (one per database; docs/deploying.md)
-    process: ProcessOut | None = None  # the process that answered
-    planned: list[PlannedJob]
-    sources: list[SourceOut]
-    runs: list[JobRunOut]  # newest first
+    scheduler_running: Annotated[bool, _described(  # in the process that answered (`process`)
+        "Whether the scheduler runs in the process that answered (`process`).")]
+    leader: Annotated[ProcessOut | None, _described(  # the process that runs the scheduler (one per database; docs/deploying.md)
+        "The process that runs the scheduler (one per database; docs/deploying.md); null when none is known.")] = None
+    process: Annotated[ProcessOut | None, _described("The process that answered.")] = None  # the process that answered
+    planned: Annotated[list[PlannedJob], _described("The scheduled jobs; empty when the scheduler does not run here.")]
+    sources: Annotated[list[SourceOut], _described("Every imported source, by name.")]
+    runs: Annotated[list[JobRunOut], _described("Recent job runs, newest first.")]  # newest first
 
 
 class AdminController(Controller):

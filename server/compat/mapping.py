@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal, TypeGuard
+from typing import Annotated, Any, Literal, TypeGuard
 
 import msgspec
 
@@ -397,59 +397,88 @@ def to2_datum(rid: str, name: str, everything: Tally, recent: Tally, attributes:
 # describe them to clients, and tests/compat/test_documented_shapes.py checks the dicts decode into them.
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
+_TRIPLE = " [x, n, N]: N is the number of reviews in the period."
+
+
 class To2Period(msgspec.Struct, forbid_unknown_fields=True):
     """One period of `aggregates`: [count, of those counted, reviews] triples, as Turkopticon 2 sent them."""
 
-    reward: tuple[float, int, int]  # [Σ task reward in dollars, Σ seconds worked, reviews counted]; [0, 0, 0] when none
-    pending: float  # mean seconds until approval; 0 when unknown
-    comm: tuple[int, int, int]
-    recommend: tuple[int, int, int]
-    rejected: tuple[int, int, int]
-    tos: tuple[int, int]
-    broken: tuple[int, int]
+    reward: Annotated[tuple[float, int, int], _described(  # [Σ task reward in dollars, Σ seconds worked, reviews counted]; [0, 0, 0] when none
+        "[p, t, n]: Σ task reward in US dollars (two decimals, no bonus), Σ seconds worked, and the number of "
+        "reviews with a time worked and a known reward they sum over; [0, 0, 0] when none. Hourly = p / t x 3600.")]
+    pending: Annotated[float, _described(  # mean seconds until approval; 0 when unknown
+        "Mean seconds from submission to approval over the reviews that give one; 0 when none does.")]
+    comm: Annotated[tuple[int, int, int], _described(
+        "x = reviews with a communication rating of 4 or 5, n = reviews with a communication rating." + _TRIPLE)]
+    recommend: Annotated[tuple[int, int, int], _described(
+        "x = reviews whose ratings average 4 or more (they recommend the requester), n = reviews with at least one "
+        "rating." + _TRIPLE)]
+    rejected: Annotated[tuple[int, int, int], _described(
+        "x = reviews whose work was rejected or blocked, n = reviews with an outcome other than none or returned."
+        + _TRIPLE)]
+    tos: Annotated[tuple[int, int], _described(
+        "[x, N]: x = reviews flagging a terms-of-service violation (personal_data or download_or_install), N = "
+        "reviews in the period.")]
+    broken: Annotated[tuple[int, int], _described(
+        "[x, N]: x = reviews flagging the task as broken, N = reviews in the period.")]
 
 
 class To2Aggregates(msgspec.Struct, forbid_unknown_fields=True):
-    all: To2Period
-    recent: To2Period  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
+    # Litestar copies the first description of a struct-typed field onto the component too: true of both periods.
+    all: Annotated[To2Period, _described(
+        "The counts of a period: in `all` over every review held of the requester, in `recent` over those updated "
+        "in the last 90 days.")]
+    recent: Annotated[To2Period, _described(  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
+        "The same over the reviews updated in the last 90 days.")]
 
 
 class To2Attributes(msgspec.Struct, forbid_unknown_fields=True):
     """Those `fields[requesters]` asked for, in that order (by default all four on the index, rid and
     aggregates on one requester)."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    rid: str | msgspec.UnsetType = msgspec.UNSET
-    aggregates: To2Aggregates | msgspec.UnsetType = msgspec.UNSET
-    aliases: list[str] | msgspec.UnsetType = msgspec.UNSET  # always empty: we keep no earlier names
+    name: Annotated[str | msgspec.UnsetType, _described(
+        "The requester's name as shown everywhere; only when asked for (default on the index).")] = msgspec.UNSET
+    rid: Annotated[str | msgspec.UnsetType, _described("The MTurk requester id.")] = msgspec.UNSET
+    aggregates: Annotated[To2Aggregates | msgspec.UnsetType, _described(
+        "The review counts, over all time and the last 90 days.")] = msgspec.UNSET
+    aliases: Annotated[list[str] | msgspec.UnsetType, _described(  # always empty: we keep no earlier names
+        "Always empty: no earlier names of a requester are kept; only when asked for (default on the index).")
+    ] = msgspec.UNSET
 
 
 class To2Requester(msgspec.Struct, forbid_unknown_fields=True):
     """A JSON:API resource object."""
 
-    type: Literal["requesters"]
-    id: str  # the MTurk requester id
-    attributes: To2Attributes
+    type: Annotated[Literal["requesters"], _described("The JSON:API resource type: requesters.")]
+    id: Annotated[str, _described("The MTurk requester id.")]  # the MTurk requester id
+    attributes: Annotated[To2Attributes, _described("The attributes asked for with fields[requesters], in that order.")]
 
 
 class To2Index(msgspec.Struct, forbid_unknown_fields=True):
-    data: list[To2Requester]  # in the order asked; requesters we have no review of are left out
-    status: Literal[200]
+    data: Annotated[list[To2Requester], _described(  # in the order asked; requesters we have no review of are left out
+        "The requesters in the order asked; unknown ones and those without a review are left out.")]
+    status: Annotated[Literal[200], _described("The HTTP status, 200, as Turkopticon 2 repeated it.")]
 
 
 class To2Show(msgspec.Struct, forbid_unknown_fields=True):
-    data: To2Requester
-    status: Literal[200]
+    data: Annotated[To2Requester, _described("The requester asked for.")]
+    status: Annotated[Literal[200], _described("The HTTP status, 200, as Turkopticon 2 repeated it.")]
 
 
 class To2Error(msgspec.Struct, forbid_unknown_fields=True):
-    status: str  # the HTTP status as a string, as JSON:API has it
-    title: str
-    detail: str | msgspec.UnsetType = msgspec.UNSET
+    status: Annotated[str, _described(  # the HTTP status as a string, as JSON:API has it
+        "The HTTP status as a string, as JSON:API has it (\"400\").")]
+    title: Annotated[str, _described("The status's name: Bad Request, Not Found, Unsupported Media Type…")]
+    detail: Annotated[str | msgspec.UnsetType, _described(
+        "What was wrong, in Turkopticon 2's words; left out when it gave none.")] = msgspec.UNSET
 
 
 class To2Errors(msgspec.Struct, forbid_unknown_fields=True):
     """Turkopticon 2's error document."""
 
-    errors: list[To2Error]
-    status: int
+    errors: Annotated[list[To2Error], _described("One error.")]
+    status: Annotated[int, _described("The HTTP status as a number.")]

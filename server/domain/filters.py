@@ -67,35 +67,70 @@ _MAX_MINUTES = 60 * 24 * 365
 _MAX_SHOWN_CHARS = 80  # task text quoted back in a message; long titles would drown a spoken summary
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
+# The descriptions of the block and include lists (FiltersIn in server/workers/schemas.py repeats them).
+BLOCK_DESCRIPTION = (f"Rules that hide a task whose requester id, requester name or title matches (at most {MAX_RULES}); "
+                     "a matching include rule still shows it.")
+INCLUDE_DESCRIPTION = (f"Rules that always show a task whose requester id, requester name or title matches, whatever "
+                       f"the other filters say (at most {MAX_RULES}).")
+
+
 class ListRule(msgspec.Struct, kw_only=True):
     """One block- or include-list entry, matched against requester id, requester name and title."""
 
-    pattern: str  # 1..200 chars, not only spaces
-    match: MatchKind = "exact"  # wildcard: * any run, ? one character; always anchored
-    expires_at: datetime | None = None  # aware UTC; an expired rule is ignored
-    note: str = ""  # the worker's own reminder, shown next to the reason
+    pattern: Annotated[str, _described(  # 1..200 chars, not only spaces
+        f"What to match: 1 to {MAX_PATTERN_CHARS} characters, not only spaces; compared without case, width or "
+        "spacing differences.")]
+    match: Annotated[MatchKind, _described(  # wildcard: * any run, ? one character; always anchored
+        "exact (the whole field), substring (anywhere in it) or wildcard (* any run, ? one character, matching the "
+        "whole field).")] = "exact"
+    expires_at: Annotated[datetime | None, _described(  # aware UTC; an expired rule is ignored
+        "When the rule stops applying (ISO 8601 with a time zone, UTC); null: never.")] = None
+    note: Annotated[str, _described(  # the worker's own reminder, shown next to the reason
+        f"The worker's own reminder, shown next to the reason (up to {MAX_NOTE_CHARS} characters).")] = ""
 
 
 class Filters(msgspec.Struct, kw_only=True):
     """A worker's filter settings. Money in the task currency's minor units."""
 
-    target_cents_per_hour: int = 725  # US federal minimum wage; the base of the bands
-    min_hourly_cents: int | None = None
-    min_reward_cents: int | None = None
-    max_minutes: int | None = None
-    block: list[ListRule] = []
-    include: list[ListRule] = []
-    keywords_include: list[str] = []  # title or description must mention at least one
-    keywords_exclude: list[str] = []
-    qualified_only: bool = False  # qualified None (page did not say) is kept
-    hide_masters: bool = False
-    hide_below_target: bool = False  # only when the hourly is known
-    hide_unknown_pay: bool = False
-    hide_needs: list[Need] = []
+    target_cents_per_hour: Annotated[int, _described(  # US federal minimum wage; the base of the bands
+        f"The target wage the bands (good, ok, low) compare with, in whole cents per hour of the task's currency, "
+        f"1 to {_MAX_CENTS}; 725 (the US federal minimum wage) by default.")] = 725
+    min_hourly_cents: Annotated[int | None, _described(
+        f"Hide tasks whose estimated hourly pay is below this, in whole cents per hour (0 to {_MAX_CENTS}); tasks "
+        "without an estimate are kept. Null: no minimum.")] = None
+    min_reward_cents: Annotated[int | None, _described(
+        f"Hide tasks that pay less than this for one task, in whole cents (0 to {_MAX_CENTS}); null: no minimum.")] = None
+    max_minutes: Annotated[int | None, _described(
+        f"Hide tasks estimated (else stated by the requester) to take longer than this many minutes (1 to "
+        f"{_MAX_MINUTES}); null: no limit.")] = None
+    block: Annotated[list[ListRule], _described(BLOCK_DESCRIPTION)] = []
+    include: Annotated[list[ListRule], _described(INCLUDE_DESCRIPTION)] = []
+    keywords_include: Annotated[list[str], _described(  # title or description must mention at least one
+        f"Hide tasks whose title and description mention none of these words (at most {MAX_KEYWORDS}, each 1 to "
+        f"{MAX_KEYWORD_CHARS} characters, case ignored); empty: no such filter.")] = []
+    keywords_exclude: Annotated[list[str], _described(
+        f"Hide tasks whose title or description mentions any of these words (at most {MAX_KEYWORDS}, each 1 to "
+        f"{MAX_KEYWORD_CHARS} characters, case ignored).")] = []
+    qualified_only: Annotated[bool, _described(  # qualified None (page did not say) is kept
+        "Hide tasks the page says the worker is not qualified for (kept when the page does not say).")] = False
+    hide_masters: Annotated[bool, _described("Hide tasks that require the MTurk Masters qualification.")] = False
+    hide_below_target: Annotated[bool, _described(  # only when the hourly is known
+        "Hide tasks whose estimated hourly pay is below `target_cents_per_hour` (only when an estimate exists).")] = False
+    hide_unknown_pay: Annotated[bool, _described("Hide tasks without an hourly pay estimate.")] = False
+    hide_needs: Annotated[list[Need], _described(
+        "Hide tasks that reviewers or the platform say need any of these (e.g. needs_sight, captcha).")] = []
     # How much ratings imported from other communities count beside this community's own (server/community):
     # 1 = as much as ours, 0 = not at all. `source_weights` sets it per source, by the source's name.
-    other_communities_weight: float = 1.0
-    source_weights: dict[str, float] = {}
+    other_communities_weight: Annotated[float, _described(
+        "How much reviews imported from other communities count beside this community's own: 0 (not at all) to 1 "
+        "(as much).")] = 1.0
+    source_weights: Annotated[dict[str, float], _described(
+        f"The same weight, 0 to 1, per source by its name (1 to {MAX_SOURCE_NAME_CHARS} characters, at most "
+        f"{MAX_SOURCES} sources); a source not listed gets `other_communities_weight`.")] = {}
 
 
 class Reason(msgspec.Struct):

@@ -15,6 +15,10 @@ UploadPlatform = Literal["mturk", "prolific"]
 UploadSource = Literal["status_details", "submissions"]
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
 class HistoryUpload(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """One of three forms (docs/history.md):
 
@@ -36,50 +40,60 @@ class HistoryUpload(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         description="MTurk only: the day of the status_details page (it is in the page's address, not its body)")] = None
     payload: Annotated[dict[str, Any] | list[Any] | str | None, msgspec.Meta(
         description="The platform's JSON as received (an object, a list, or the JSON text)")] = None
-    items: Annotated[list[HistoryItem], msgspec.Meta(max_length=MAX_ITEMS)] | None = None
+    items: Annotated[list[HistoryItem], msgspec.Meta(max_length=MAX_ITEMS, description=(
+        f"The third form: tasks already normalized (at most {MAX_ITEMS}), instead of platform, source and payload."))
+    ] | None = None
 
 
 class PageInfo(msgspec.Struct, kw_only=True):
     """What the uploaded page said about the pages around it (so a client knows whether to fetch the next)."""
 
-    page_number: int
-    total_results: int | None
-    has_more: bool
+    page_number: Annotated[int, _described("The number of the uploaded page, from 1.")]
+    total_results: Annotated[int | None, _described(
+        "How many tasks all pages hold together, when the platform says; else null.")]
+    has_more: Annotated[bool, _described("Whether more pages follow this one.")]
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
-    received: int  # tasks read from the upload (Prolific submissions still in progress are not counted)
-    added: int  # new rows
-    updated: int  # rows that existed and changed
-    unchanged: int  # rows that existed and stayed exactly as they were
-    page: PageInfo | None  # null for the `items` form
+    received: Annotated[int, _described(  # tasks read from the upload (Prolific submissions still in progress are not counted)
+        "Tasks read from the upload (Prolific submissions still in progress are not counted).")]
+    added: Annotated[int, _described("Tasks stored for the first time.")]
+    updated: Annotated[int, _described("Tasks already stored that changed.")]
+    unchanged: Annotated[int, _described("Tasks already stored that stayed exactly as they were.")]
+    page: Annotated[PageInfo | None, _described(
+        "What the uploaded page said about the pages around it; null for the `items` form.")]
 
 
 class HistoryItemOut(msgspec.Struct, kw_only=True):
     """One stored task of the worker's history (also the form of the account export's `history`)."""
 
-    id: int
-    platform: str
-    assignment_id: str
-    task_id: str | None
-    requester_id: str
-    requester_name: str
-    title: str
-    reward_cents: int
-    bonus_cents: int
-    currency: str
-    state: str  # pending | approved | rejected | returned | screened_out
-    work_date: Date
-    started_at: datetime | None
-    ended_at: datetime | None
-    requester_feedback: str
-    imported_at: datetime
-    updated_at: datetime
+    id: Annotated[int, _described("The row's id on this server.")]
+    platform: Annotated[str, _described("The platform (mturk or prolific).")]
+    assignment_id: Annotated[str, _described("MTurk assignment id or Prolific submission id: the row's key.")]
+    task_id: Annotated[str | None, _described("The MTurk HIT id or Prolific study id; null when not known.")]
+    requester_id: Annotated[str, _described("The requester's id on the platform.")]
+    requester_name: Annotated[str, _described("The requester's name as the history gave it; may be empty.")]
+    title: Annotated[str, _described("The task's title.")]
+    reward_cents: Annotated[int, _described("The task's reward, in whole cents (minor units) of `currency`.")]
+    bonus_cents: Annotated[int, _described("Bonus paid for it, in whole cents of `currency`; 0 when none.")]
+    currency: Annotated[str, _described("ISO 4217 code of the money amounts, e.g. USD.")]
+    state: Annotated[str, _described(  # pending | approved | rejected | returned | screened_out
+        "pending, approved, rejected, returned or screened_out.")]
+    work_date: Annotated[Date, _described("The task's day on the platform (YYYY-MM-DD).")]
+    started_at: Annotated[datetime | None, _described(
+        "When the worker started the task (UTC), from the platform or the worker's own timing; null when not known.")]
+    ended_at: Annotated[datetime | None, _described(
+        "When the worker finished the task (UTC), from the platform or the worker's own timing; null when not known.")]
+    requester_feedback: Annotated[str, _described(
+        "What the requester wrote to the worker about this task; empty when nothing.")]
+    imported_at: Annotated[datetime, _described("When the task was first imported (UTC).")]
+    updated_at: Annotated[datetime, _described("When a re-import last changed it (UTC); else when it was imported.")]
 
 
 class HistoryListPage(msgspec.Struct, kw_only=True):
-    items: list[HistoryItemOut]
-    next_cursor: str | None
+    items: Annotated[list[HistoryItemOut], _described("Tasks of the imported history, newest day first.")]
+    next_cursor: Annotated[str | None, _described(
+        "Opaque: pass it as `cursor` to get the next page; null on the last page.")]
 
 
 def history_item_out(row: Any) -> HistoryItemOut:

@@ -36,6 +36,24 @@ Comment = Annotated[str, msgspec.Meta(max_length=MAX_COMMENT), WRITTEN]
 Minutes = Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 60, extra_json_schema=_EXCLUSIVE_MINIMUM_0)]  # fractional, not 0
 
 
+def _described(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)  # shown in the OpenAPI document
+
+
+# Shared by the request and the answer forms of a review; each form says what null means.
+_WORKED = "Time spent working on the task, in whole seconds (1 to 604800)"
+_MINUTES = ("Or the time worked in minutes, fractions allowed (more than 0, at most 10080); stored as whole seconds "
+            "(at least 1). Give this or `worked_seconds`, not both")
+_OUTCOME = "How the work ended: approved, rejected, pending, returned or blocked"
+_APPROVAL = "Time from submitting the work until it was approved, in whole seconds (0 to one year)"
+_BONUS = "The bonus paid for the work, in whole cents of the task's currency (0 to 1000000)"
+_FLAGS = ("Problems the reviewer reports about the task (screen_reader_ok is a good sign), from the fixed vocabulary "
+          "(docs/api.md); a repeated one counts once")
+_COMMENT = "The reviewer's comment, plain text up to 4000 characters, returned verbatim (escape it where you render it)"
+_NOT_GIVEN = "; null when not given."
+_PATCHED = "; null clears it, left out: unchanged."
+
+
 class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     pay: Rating | None = None
     fairness: Rating | None = None
@@ -53,74 +71,97 @@ class RatingsPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class TaskRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    title: Title
-    reward_cents: Cents
-    currency: Currency = "USD"
-    hit_set_id: HitSetId | None = None
+    title: Annotated[Title, _described("The task's title as the platform shows it (1 to 500 characters, not blank).")]
+    reward_cents: Annotated[Cents, _described("Pay for one task, in whole cents of `currency` (0 to 1000000).")]
+    currency: Annotated[Currency, _described("ISO 4217 code of the task's money, three capital letters.")] = "USD"
+    hit_set_id: Annotated[HitSetId, _described(
+        "The platform's task group id (MTurk HIT group, Prolific study), up to 128 characters; null when not known.")
+    ] | None = None
 
 
 class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     platform: Platform
     requester_id: RequesterId
-    requester_name: RequesterName = ""
-    task: TaskRef | None = None  # leave out to review the requester as a whole
-    ratings: Ratings = msgspec.field(default_factory=Ratings)
-    worked_seconds: Seconds | None = None
-    minutes_worked: Minutes | None = None  # or seconds, not both
-    outcome: Outcome | None = None
-    approval_seconds: ApprovalSeconds | None = None
-    bonus_cents: Cents | None = None
-    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)))] = []
-    comment: Comment = ""
+    requester_name: Annotated[RequesterName, _described(
+        "The requester's name as the platform shows it, up to 200 characters: a vote for the name shown "
+        "(docs/figures.md).")] = ""
+    task: Annotated[TaskRef | None, _described(
+        "The task reviewed; leave it out to review the requester as a whole.")] = None
+    ratings: Annotated[Ratings, _described(
+        "Ratings from 1 (worst) to 5 (best) by dimension; null or left out: n/a.")] = msgspec.field(default_factory=Ratings)
+    worked_seconds: Annotated[Seconds, _described(_WORKED + _NOT_GIVEN)] | None = None
+    minutes_worked: Annotated[Minutes, _described(_MINUTES + _NOT_GIVEN)] | None = None
+    outcome: Annotated[Outcome | None, _described(_OUTCOME + _NOT_GIVEN)] = None
+    approval_seconds: Annotated[ApprovalSeconds, _described(_APPROVAL + _NOT_GIVEN)] | None = None
+    bonus_cents: Annotated[Cents, _described(_BONUS + _NOT_GIVEN)] | None = None
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)), description=_FLAGS + ".")] = []
+    comment: Annotated[Comment, _described(_COMMENT + ".")] = ""
 
 
 class ReviewPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Fields to change; the task and requester a review is about cannot change."""
 
-    ratings: RatingsPatch | msgspec.UnsetType = msgspec.UNSET
-    worked_seconds: Seconds | None | msgspec.UnsetType = msgspec.UNSET
-    minutes_worked: Minutes | None | msgspec.UnsetType = msgspec.UNSET
-    outcome: Outcome | None | msgspec.UnsetType = msgspec.UNSET
-    approval_seconds: ApprovalSeconds | None | msgspec.UnsetType = msgspec.UNSET
-    bonus_cents: Cents | None | msgspec.UnsetType = msgspec.UNSET
-    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)))] | msgspec.UnsetType = msgspec.UNSET
-    comment: Comment | msgspec.UnsetType = msgspec.UNSET
+    ratings: Annotated[RatingsPatch, _described(
+        "Ratings to change: dimensions left out keep their value; null sets one to n/a.")] | msgspec.UnsetType = (
+        msgspec.UNSET)
+    worked_seconds: Annotated[Seconds, _described(_WORKED + _PATCHED)] | None | msgspec.UnsetType = msgspec.UNSET
+    minutes_worked: Annotated[Minutes, _described(_MINUTES + _PATCHED)] | None | msgspec.UnsetType = msgspec.UNSET
+    outcome: Annotated[Outcome | None | msgspec.UnsetType, _described(_OUTCOME + _PATCHED)] = msgspec.UNSET
+    approval_seconds: Annotated[ApprovalSeconds, _described(_APPROVAL + _PATCHED)] | None | msgspec.UnsetType = (
+        msgspec.UNSET)
+    bonus_cents: Annotated[Cents, _described(_BONUS + _PATCHED)] | None | msgspec.UnsetType = msgspec.UNSET
+    flags: Annotated[list[Flag], msgspec.Meta(max_length=len(get_args(Flag)), description=(
+        _FLAGS + "; replaces the whole list, left out: unchanged."))] | msgspec.UnsetType = msgspec.UNSET
+    comment: Annotated[Comment, _described(_COMMENT + "; left out: unchanged.")] | msgspec.UnsetType = msgspec.UNSET
 
 
 class TaskOut(msgspec.Struct, kw_only=True):
-    title: str
-    reward_cents: int
-    currency: str
-    hit_set_id: str | None
+    title: Annotated[str, _described("The task type's title.")]
+    reward_cents: Annotated[int, _described("Pay for one task, in whole cents of `currency`.")]
+    currency: Annotated[str, _described("ISO 4217 code of the task's money, e.g. USD.")]
+    hit_set_id: Annotated[str | None, _described(
+        "The latest platform task group id seen for this task type (MTurk HIT group, Prolific study); null when "
+        "none is known.")]
 
 
 class ReviewOut(msgspec.Struct, kw_only=True):
-    id: int
-    platform: str
-    requester_id: str
-    requester_name: str
-    task: TaskOut | None
-    ratings: Ratings
-    worked_seconds: int | None
-    outcome: str | None
-    approval_seconds: int | None
-    bonus_cents: int | None
-    flags: list[str]
-    comment: str  # plain text as written; escape it wherever you render it
-    author: str  # the handle, or FORMER_MEMBER once its account was deleted
-    created_at: datetime
-    updated_at: datetime
-    edits: int = 0
+    id: Annotated[int, _described("The review's id on this server.")]
+    platform: Annotated[str, _described("The platform (mturk or prolific).")]
+    requester_id: Annotated[str, _described("The requester's id on the platform.")]
+    requester_name: Annotated[str, _described("The requester's name as shown everywhere (docs/figures.md).")]
+    task: Annotated[TaskOut | None, _described("The task type reviewed; null for a review of the requester as a whole.")]
+    ratings: Annotated[Ratings, _described("Ratings from 1 (worst) to 5 (best) by dimension; null: n/a.")]
+    worked_seconds: Annotated[int | None, _described(
+        "Time spent working on the task, in whole seconds; null when not given.")]
+    outcome: Annotated[str | None, _described(_OUTCOME + _NOT_GIVEN)]
+    approval_seconds: Annotated[int | None, _described(
+        "Time from submitting the work until it was approved, in whole seconds; null when not given.")]
+    bonus_cents: Annotated[int | None, _described(
+        "The bonus paid for the work, in whole cents of the task's currency; null when not given.")]
+    flags: Annotated[list[str], _described("The problems (or screen_reader_ok) the reviewer reported, sorted.")]
+    comment: Annotated[str, _described(  # plain text as written; escape it wherever you render it
+        "The reviewer's comment, plain text as written: escape it wherever you render it.")]
+    author: Annotated[str, _described(  # the handle, or FORMER_MEMBER once its account was deleted
+        "The author's handle, or \"former member\" once their account was deleted.")]
+    created_at: Annotated[datetime, _described("When the review was written (UTC, ISO 8601).")]
+    updated_at: Annotated[datetime, _described("When the review was last changed (UTC, ISO 8601).")]
+    edits: Annotated[int, _described(
+        "How many times its author edited it (earlier versions: GET /api/v1/reviews/{id}/history).")] = 0
     # visible | held (part of a burst, waits for a moderator) | hidden (by moderation). Only its author
     # and moderators ever see a review that is not visible (docs/moderation.md).
-    status: Literal["visible", "held", "hidden"] = "visible"
+    status: Annotated[Literal["visible", "held", "hidden"], _described(
+        "visible, held (part of a burst, waiting for a moderator) or hidden (by moderation); only its author and "
+        "moderators see a review that is not visible.")] = "visible"
 
 
 class ReviewPage(msgspec.Struct, kw_only=True):
-    items: list[ReviewOut]
-    next_cursor: str | None
+    items: Annotated[list[ReviewOut], _described("Reviews, newest first (by created_at, then id).")]
+    next_cursor: Annotated[str | None, _described(
+        "Opaque: pass it as `cursor` to get the next page; null on the last page.")]
 
 
 class RevisionOut(msgspec.Struct, kw_only=True):
-    revised_at: datetime
-    before: dict
+    revised_at: Annotated[datetime, _described("When the edit that replaced this version was made (UTC).")]
+    before: Annotated[dict, _described(
+        "The review as it was before that edit: worked_seconds, outcome, approval_seconds, bonus_cents, flags, "
+        "comment, ratings and updated_at.")]
