@@ -310,32 +310,52 @@ def mean_string(total: int, count: int) -> str:
     return two_decimals(Fraction(total, count)) if count > 0 else "0.00"
 
 
-def pay_buckets(tally: Tally) -> list[list[Any]] | None:
-    """All five [label, count] pairs in fixed order, or None when no review has an hourly rate."""
-    if tally.rate_n == 0:
+def pay_buckets(tally: Tally, imported: Sequence[tuple[int, ...]] = ()) -> list[list[Any]] | None:
+    """All five [label, count] pairs in fixed order, or None when no review has an hourly rate. `imported`: other
+    communities' counts in the same five buckets (a Turkopticon 1 file's, imported_buckets)."""
+    if tally.rate_n == 0 and not imported:
         return None
-    return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, tally.buckets)]
+    counts = [sum(column) for column in zip(tally.buckets, *imported)]
+    return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, counts)]
+
+
+def imported_buckets(figures: SourceFigures) -> tuple[int, ...] | None:
+    """An imported Turkopticon 1 file's `pay_buckets` (its reviews per hourly-pay range, kept raw by the import)
+    when they are ours label for label; None otherwise (no other source counts reviews by hourly range)."""
+    raw = (figures.extra or {}).get("pay_buckets") if figures.kind == "turkopticon1" else None
+    if not isinstance(raw, list) or len(raw) != len(PAY_BUCKETS):
+        return None
+    counts = []
+    for pair, (label, _, _) in zip(raw, PAY_BUCKETS):
+        count = _count(pair[1]) if isinstance(pair, list) and len(pair) == 2 and pair[0] == label else None
+        if count is None:
+            return None
+        counts.append(count)
+    return tuple(counts)
 
 
 def to1_entry(name: str, tally: Tally, means: dict[str, float | None] | None = None,
-              reviews: int | None = None) -> dict[str, Any]:
+              imported: Sequence[SourceFigures] = ()) -> dict[str, Any]:
     """One requester of multi-attrs.php, keys in Turkopticon's order.
 
     `means`: the requester's rating means by our dimension as Fairfinder shows them everywhere (weighted by who
     gave them, two decimals: server/domain/summary.py, figures.py), written as Turkopticon's "x.xx" text ("0.00"
-    when nobody gave one). Without them (the reference tests), the plain means of `tally`. `reviews`: the count
-    to show when the tally has none (a requester known only from another community's aggregates).
+    when nobody gave one). Without them (the reference tests), the plain means of `tally`. `imported`: other
+    communities' aggregates of reviews we do not hold: their reviews count, and their TOS flags and pay buckets
+    where they say them (as on the Turkopticon 2 routes: imported_periods).
     """
     if means is None:
         attrs = {attr: mean_string(getattr(tally, f"sum_{attr}"), getattr(tally, f"n_{attr}")) for attr, _ in TO1_ATTRS}
     else:
         attrs = {attr: rating_string(means.get(dimension)) for attr, dimension in TO1_ATTRS}
+    periods = [imported_periods(figures)[0] for figures in imported]
+    buckets = [found for figures in imported if (found := imported_buckets(figures)) is not None]
     return {
         "name": name,
         "attrs": attrs,
-        "pay_buckets": pay_buckets(tally),
-        "reviews": tally.reviews if tally.reviews or reviews is None else reviews,
-        "tos_flags": tally.tos,
+        "pay_buckets": pay_buckets(tally, buckets),
+        "reviews": tally.reviews + sum(period.reviews for period in periods),
+        "tos_flags": tally.tos + sum(period.tos[0] for period in periods if period.tos is not None),
     }
 
 

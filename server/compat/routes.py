@@ -153,19 +153,6 @@ async def _requesters(session: AsyncSession, external_ids: list[str]) -> dict[st
     return {external_id: (row_id, name) for external_id, row_id, name in rows}
 
 
-async def reviewed(session: AsyncSession, external_ids: list[str], recent_since: datetime | None
-                   ) -> dict[str, tuple[str, mapping.Tally, mapping.Tally]]:
-    """external id → (name, all, recent) for the requesters with at least one review; the others are unknown."""
-    found = await _requesters(session, external_ids)
-    counted = await tallies(session, [row_id for row_id, _ in found.values()], recent_since)
-    result = {}
-    for external_id, (row_id, name) in found.items():
-        if row_id in counted and counted[row_id][0].reviews > 0:
-            everything, recent = counted[row_id]
-            result[external_id] = (name, everything, recent)
-    return result
-
-
 async def imported_aggregates(session: AsyncSession, requester_ids: list[int]) -> dict[int, list[mapping.SourceFigures]]:
     """Other communities' published aggregates of these requesters, by requester row id, in source-name order:
     only from sources none of whose reviews of that requester we hold (those reviews are counted one by one above,
@@ -187,13 +174,14 @@ async def imported_aggregates(session: AsyncSession, requester_ids: list[int]) -
     return found
 
 
-To2Known = tuple[str, mapping.Tally, mapping.Tally, list[mapping.SourceFigures]]
+Known = tuple[str, mapping.Tally, mapping.Tally, list[mapping.SourceFigures]]
 
 
-async def to2_known(session: AsyncSession, external_ids: list[str], recent_since: datetime) -> dict[str, To2Known]:
+async def known_requesters(session: AsyncSession, external_ids: list[str], recent_since: datetime | None
+                           ) -> dict[str, Known]:
     """external id → (name, all, recent, other communities' aggregates) of the requesters with at least one
     review here or in another community's aggregates (a requester known only from an imported file is answered);
-    the others are unknown."""
+    the others are unknown. Without `recent_since` every review is older and the recent tally is empty."""
     found = await _requesters(session, external_ids)
     row_ids = [row_id for row_id, _ in found.values()]
     counted = await tallies(session, row_ids, recent_since)
@@ -288,17 +276,13 @@ async def multi_attrs(request: Request[Any, Any, Any], db_session: AsyncSession)
         ids = mapping.parse_ids(values[-1] if values else None)  # PHP's $_GET keeps the last value
         if ids is None:
             return _to1(mapping.USAGE)
-        known = await reviewed(db_session, ids, None)
+        known = await known_requesters(db_session, ids, None)
         # The rating means are the requester's figures as every surface shows them (weighted, rounded once:
         # server/requesters/queries.py summaries); a requester known only from another community's aggregates
-        # (an imported Turkopticon 1 file) is shown too.
-        shown = await summaries(db_session, mapping.PLATFORM, ids)
-        entries = {}
-        for rid, summary in shown.items():
-            name, everything, _ = known.get(rid, (summary.name, mapping.Tally(), mapping.Tally()))
-            if everything.reviews > 0 or summary.reviews > 0:
-                entries[rid] = mapping.to1_entry(name, everything, {d: s.mean for d, s in summary.scores.items()},
-                                                 summary.reviews)
+        # (an imported Turkopticon file) is shown too, its counts where those aggregates say them.
+        shown = await summaries(db_session, mapping.PLATFORM, list(known))
+        entries = {rid: mapping.to1_entry(name, everything, {d: s.mean for d, s in shown[rid].scores.items()}, imported)
+                   for rid, (name, everything, _, imported) in known.items()}
         return _to1(mapping.to1_body(ids, entries))
 
     return await _guarded(request, answer, lambda: _to1("The server could not complete the request.", 500))
@@ -347,7 +331,7 @@ async def to2_index(request: Request[Any, Any, Any], db_session: AsyncSession) -
         attributes = mapping.requested_attributes(request.query_params.multi_items(), mapping.TO2_INDEX_ATTRIBUTES)
         if attributes is None:
             return _to2_error(400, mapping.BAD_FIELDS)
-        known = await to2_known(db_session, rids, utcnow() - RECENT)
+        known = await known_requesters(db_session, rids, utcnow() - RECENT)
         data = []
         for rid in rids:  # in the order asked
             if rid in known:
@@ -376,7 +360,7 @@ async def to2_show(rid: str, request: Request[Any, Any, Any], db_session: AsyncS
         refused = _accept_error(request, f"/requesters/{rid}")
         if refused is not None:
             return refused
-        known = await to2_known(db_session, [rid], utcnow() - RECENT) if len(rid) <= mapping.MAX_RID_LENGTH else {}
+        known = await known_requesters(db_session, [rid], utcnow() - RECENT) if len(rid) <= mapping.MAX_RID_LENGTH else {}
         if rid not in known:
             return _to2_error(404, mapping.unknown_requester(rid))
         attributes = mapping.requested_attributes(request.query_params.multi_items(), mapping.TO2_SHOW_ATTRIBUTES)

@@ -128,6 +128,15 @@ def test_an_imported_turkopticon_1_file_gives_its_reviews_and_tos_flags_and_inve
     assert status == 404 and error["errors"][0]["detail"] == mapping.unknown_requester("A3EXAMPLE00003")
 
 
+def test_an_imported_turkopticon_1_file_is_served_back_as_it_came_on_the_turkopticon_1_route(client, settings, tmp_path):
+    """Its means are the requester's means everywhere (rounded once, the same digits), and its counts (reviews,
+    tos_flags, pay_buckets: TO1's own) come back too, not zeros."""
+    run_import(settings, tmp_path, "to1_multi_attrs.reconstructed.json", "turkopticon1", "turkopticon-1")
+    asked = "A1EXAMPLE00001,A2EXAMPLE00002,A3EXAMPLE00003"
+    assert json.loads(client.get("/api/multi-attrs.php", params={"ids": asked}).text) == \
+        fixture("to1_multi_attrs.reconstructed.json")
+
+
 def test_our_reviews_and_an_imported_file_add_up_to_the_reviews_the_api_shows(client, settings, tmp_path):
     """A requester with reviews here and in an imported Turkopticon 1 file: N counts both (as /api/v1/requesters
     does); x and n only ours, the only reviews that say them."""
@@ -146,6 +155,10 @@ def test_our_reviews_and_an_imported_file_add_up_to_the_reviews_the_api_shows(cl
         "broken": [1, 2],  # only ours say whether the task was broken
     }
     assert shown_reviews(client, "A2EXAMPLE00002") == 4
+    to1 = json.loads(client.get("/api/multi-attrs.php", params={"ids": "A2EXAMPLE00002"}).text)["A2EXAMPLE00002"]
+    assert (to1["reviews"], to1["tos_flags"]) == (4, 1)  # the same counts as the Turkopticon 2 route's
+    # $9/h and $4.50/h ours; the file had no pay buckets (null): it adds none
+    assert to1["pay_buckets"] == [["$0-$4", 0], ["$4-$7", 1], ["$7-$10", 1], ["$10-$15", 0], ["$15+", 0]]
 
 
 def test_a_source_whose_reviews_we_hold_counts_by_them_once(client, sql: Sql):
