@@ -205,3 +205,49 @@ def test_a_requester_nobody_reviewed_anywhere_stays_unknown(client, sql: Sql):
     assert to2_show(client, "ASEENONLY1")[0] == 404 and to2_show(client, "AZERO1")[0] == 404
     assert json.loads(client.get("/api/multi-attrs.php", params={"ids": "ASEENONLY1,AZERO1"}).text) == {
         "ASEENONLY1": "", "AZERO1": ""}
+
+
+def test_the_requester_pages_task_rows_are_annotates_figures_with_other_communities_evidence(client, settings, tmp_path):
+    """/r's "Effective hourly" and band of a task are annotate's (docs/figures.md), also when other communities'
+    aggregates count in them: an imported Turkopticon 2 file's pay (the requester's prior) and a peer's timings
+    of the task type. Before, /r left both out and showed another figure for the same task."""
+    from server.domain import pay  # noqa: PLC0415
+    from server.web.words import BAND_WORDS  # noqa: PLC0415
+    from tests.requester_page.dom import parse, table_rows  # noqa: PLC0415
+
+    run_import(settings, tmp_path, "to2_requesters_index.reconstructed.json", "turkopticon2", "turkopticon-2")
+    post_review(client, "A1EXAMPLE00001", name="Example Research Lab", task=("Survey A", 150), ratings={"pay": 4},
+                worked_seconds=600, outcome="approved")
+    post_review(client, "A1EXAMPLE00001", name="Example Research Lab", task=("Quick poll", 40), ratings={"pay": 3},
+                worked_seconds=300, outcome="approved")
+    recompute(client)
+    # A peer's aggregates of the second task type: 3 timings of 10 minutes, flagged broken by 3 reviews of 3.
+    peer = pay.summarize([pay.Sample(seconds=600.0, reward_cents=40, outcome="approved")] * 3)
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from server.db.engine import write_transaction  # noqa: PLC0415
+    from server.db.models import Source, SourceTaskTypeStats, TaskType  # noqa: PLC0415
+
+    async def write() -> None:
+        async with client.app.state.sessionmaker() as session, write_transaction(session):
+            source = Source(name="peer-b", kind="fairfinder")
+            session.add(source)
+            await session.flush()
+            type_id = (await session.scalars(select(TaskType.id).where(TaskType.title == "Quick poll"))).one()
+            session.add(SourceTaskTypeStats(source_id=source.id, task_type_id=type_id, samples=3, reviews=3,
+                                            summary=msgspec.to_builtins(peer), flag_counts={"broken": 3}))
+
+    with client.portal() as portal:
+        portal.call(write)
+
+    table = parse(client.get("/r/mturk/A1EXAMPLE00001").text).by_id("task-types").find("table")
+    rows = {row[0]: row for row in table_rows(table)}  # task, reward, effective hourly, based on, band, reviews
+    for title, reward in (("Survey A", 150), ("Quick poll", 40)):
+        annotated = client.post("/api/v1/annotate", json={"platform": "mturk", "tasks": [{
+            "platform": "mturk", "requester_id": "A1EXAMPLE00001", "title": title, "reward_cents": reward}]})
+        hourly = annotated.json()["tasks"][0]["hourly"]
+        assert rows[title][2].partition(" ")[0] == hourly["label"], (title, rows[title], hourly)
+        assert rows[title][4] == BAND_WORDS[hourly["band"]], (title, rows[title], hourly)
+        assert rows[title][3] == hourly["rests_on"], (title, rows[title], hourly)
+    # The peer's timings count in the second task's figure (4 timings, not 1), as on annotate.
+    assert rows["Quick poll"][3].startswith("4 timings"), rows["Quick poll"]
