@@ -97,6 +97,8 @@ def test_an_imported_turkopticon_2_file_is_served_back_as_it_came(client, settin
         "tos": [0, 0], "broken": [0, 0]}
     # N is the requester's reviews as /api/v1/requesters counts them: one number.
     assert attributes["aggregates"]["all"]["comm"][2] == shown_reviews(client, "A1EXAMPLE00001") == 52
+    recent = client.get("/api/v1/requesters/mturk/A1EXAMPLE00001").json()["recent"]
+    assert attributes["aggregates"]["recent"]["comm"][2] == recent["reviews"] == 7
 
     status, shown = to2_show(client, "A1EXAMPLE00001")
     assert status == 200 and shown["data"]["attributes"]["aggregates"] == attributes["aggregates"]
@@ -155,6 +157,8 @@ def test_our_reviews_and_an_imported_file_add_up_to_the_reviews_the_api_shows(cl
         "broken": [1, 2],  # only ours say whether the task was broken
     }
     assert shown_reviews(client, "A2EXAMPLE00002") == 4
+    recent = to2_index(client, "A2EXAMPLE00002")["A2EXAMPLE00002"]["aggregates"]["recent"]
+    assert recent["comm"][2] == client.get("/api/v1/requesters/mturk/A2EXAMPLE00002").json()["recent"]["reviews"] == 2
     to1 = json.loads(client.get("/api/multi-attrs.php", params={"ids": "A2EXAMPLE00002"}).text)["A2EXAMPLE00002"]
     assert (to1["reviews"], to1["tos_flags"]) == (4, 1)  # the same counts as the Turkopticon 2 route's
     # $9/h and $4.50/h ours; the file had no pay buckets (null): it adds none
