@@ -22,7 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from server import __version__
 from server.settings import Settings, SettingsError, load_settings, settings_table
 
-console = Console(stderr=True)
+# soft_wrap: without a terminal rich wraps at 80 columns, which split long paths in two in logs and tests.
+console = Console(stderr=True, soft_wrap=True)
 
 # Exit statuses, the same for every command (`fairfinder --help`, docs/cli.md).
 EXIT_OK = 0
@@ -314,7 +315,11 @@ async def _demo(settings: Settings, if_empty: bool) -> None:
 
 @main.command()
 def recompute() -> None:
-    """Rebuild every aggregate from reviews and timings (one transaction; readers keep the old ones until done)."""
+    """Rebuild every aggregate from reviews and timings (one transaction; readers keep the old ones until done).
+
+    Every account's standing (what its evidence weighs: docs/evidence.md) is computed and stored first, so the
+    scheduler's next pass changes no figure.
+    """
     settings = _settings()
     _check_migrations(settings)
     asyncio.run(_recompute(settings))
@@ -322,7 +327,7 @@ def recompute() -> None:
 
 async def _recompute(settings: Settings) -> None:
     from server.db.engine import create_engine, session_factory, write_transaction
-    from server.stats.refresh import rebuild_all
+    from server.stats.standing import rebuild_with_standing
 
     engine = create_engine(settings.database_url)
     try:
@@ -331,7 +336,9 @@ async def _recompute(settings: Settings) -> None:
                 bar = progress.add_task("Rebuilding aggregates", total=None)
                 started = time.perf_counter()
                 async with write_transaction(session):
-                    done = await rebuild_all(session, lambda n, total: progress.update(bar, completed=n, total=total))
+                    # every account's standing first: the scheduler's next pass then moves no figure
+                    done = await rebuild_with_standing(
+                        session, lambda n, total: progress.update(bar, completed=n, total=total))
         console.print(f"Rebuilt aggregates of {done} requesters in {time.perf_counter() - started:.1f} s.")
     finally:
         await engine.dispose()

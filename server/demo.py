@@ -19,10 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scrapers.durations import stated_seconds_from_text
 from scrapers.model import Task
-from server.db.models import AccountStanding, Requester, Review, TaskType, Timing, Worker, WorkHistoryItem, utcnow
-from server.db.upsert import upsert
-from server.stats.refresh import rebuild_all
-from server.stats.standing import compute_facts
+from server.db.models import Requester, Review, TaskType, Timing, Worker, WorkHistoryItem, utcnow
+from server.stats.standing import rebuild_with_standing
 from server.tasks.records import record_tasks
 
 SEED_FILE = "seed_hitfinder_dashboard.tsv"
@@ -130,23 +128,11 @@ async def seed_demo(session: AsyncSession, progress: Callable[[int, int], None] 
             progress(done, len(tasks))
     history = await seed_demo_history(session, tasks, recorded.task_types, now)
     await session.flush()
-    await store_standings(session, now)
-    await rebuild_all(session)
+    # The accounts' standing before the aggregates (server/stats/standing.py), as `fairfinder recompute` does: the
+    # figures the demo stores are those the scheduler's first refresh-recent pass keeps (issue 18 item 5).
+    await rebuild_with_standing(session, now=now)
     return {"tasks": len(tasks), "workers": len(workers), "reviews": reviews, "timings": timings + history,
             "history items of demo-me": history}
-
-
-async def store_standings(session: AsyncSession, now: datetime) -> None:
-    """Store the demo accounts' standing (server/stats/standing.py) before the aggregates are computed: their
-    weights rest on it, so the figures the demo stores are those the scheduler's first refresh-recent pass
-    computes. Without it that pass stored the standing and recomputed every requester, and the first answers
-    after a start (annotate, /r) moved by a few cents (issue 18 item 5: one number)."""
-    worker_ids = sorted(await session.scalars(select(Worker.id).where(Worker.is_demo.is_(True))))
-    standings = await compute_facts(session, worker_ids)
-    await upsert(session, AccountStanding, [
-        {"worker_id": worker_id, "requesters": s.requesters, "history_requesters": s.history_requesters,
-         "compared": s.compared, "agreed": s.agreed, "computed_at": now} for worker_id, s in standings.items()],
-        ["worker_id"])
 
 
 async def seed_demo_history(session: AsyncSession, tasks: list[Task], task_types: list[TaskType],

@@ -207,6 +207,9 @@ class Review(Base):
               sqlite_where=text("task_type_id IS NULL"), postgresql_where=text("task_type_id IS NULL")),
         Index("ix_reviews_requester_id_desc", "requester_id", "id"),
         Index("ix_reviews_requester_time", "requester_id", "created_at", "id"),  # a requester's reviews, newest first
+        # the burst check's two reads (server/reviews/queries.py own_reviews_since, requester_reviews_since)
+        Index("ix_reviews_worker_requester_time", "worker_id", "requester_id", "updated_at"),
+        Index("ix_reviews_requester_updated", "requester_id", "updated_at"),
         Index("ix_reviews_updated_at", "updated_at"),
         Index("ix_reviews_status", "status"),
         {"sqlite_autoincrement": True},

@@ -6,7 +6,6 @@ import sys
 
 import msgspec
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from server.db.engine import create_engine, session_factory
 from server.db.models import utcnow
@@ -16,21 +15,12 @@ from server.page_reports.views import text_lines
 from server.settings import Settings
 
 
-def database_words(settings: Settings) -> str:
-    """The database as people name it: the SQLite file, else the URL without its password."""
-    path = settings.sqlite_path()
-    if path is not None:
-        return f"SQLite {path}"
-    return make_url(settings.database_url).render_as_string(hide_password=True)
-
-
 async def page_reports_command(settings: Settings, console: Console, *, platform: str | None, version: str | None,
                                days: int, limit: int, as_json: bool) -> int:
     if version is not None and not re.match(VERSION_PATTERN, version):
         console.print(f"--extension-version: {version!r} is not a version like 0.1.0.", style="red", markup=False,
                       highlight=False, soft_wrap=True)
         return 2
-    console.print(f"Database: {database_words(settings)}", markup=False, highlight=False, soft_wrap=True)
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:

@@ -94,3 +94,16 @@ def own_reviews_query(worker_id: int, platform: str | None, requester: str | Non
             ids = ids.where(Requester.external_id == requester.strip())
         query = query.where(Review.requester_id.in_(ids))
     return query
+
+
+def own_reviews_since(worker_id: int, requester_id: int, since: datetime) -> Select[int]:
+    """How many reviews of this requester one account wrote since `since`: read on every review with evidence, so
+    it must walk ix_reviews_worker_requester_time (migration 0013), never a busy requester's whole index."""
+    return select(func.count()).select_from(Review).where(
+        Review.worker_id == worker_id, Review.requester_id == requester_id, Review.updated_at >= since)
+
+
+def requester_reviews_since(requester_id: int, since: datetime) -> Select[Review, datetime, str]:
+    """A requester's reviews written since `since`, with their authors' age and role (ix_reviews_requester_updated)."""
+    return (select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
+            .where(Review.requester_id == requester_id, Review.updated_at >= since))

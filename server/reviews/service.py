@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,14 @@ from server.domain.moderation import (
 from server.domain.names import clean_name
 from server.domain.vocab import RATING_DIMENSIONS, REVIEW_CONTENT, review_says_something
 from server.errors import ApiError
-from server.reviews.queries import existing_review, load_review_outs, own_review, review_out
+from server.reviews.queries import (
+    existing_review,
+    load_review_outs,
+    own_review,
+    own_reviews_since,
+    requester_reviews_since,
+    review_out,
+)
 from server.reviews.schemas import ReviewIn, ReviewOut, ReviewPatch
 from server.stats.queue import write
 from server.stats.settle import requester_changed
@@ -273,13 +280,10 @@ async def hold_burst(session: AsyncSession, review: Review, author: Worker, *, c
     since = now - BURST_WINDOW
     if not is_new_account(author.created_at, now, author.role):
         # An established account makes a burst only alone, with many reviews: count its own first (cheap).
-        own = await session.scalar(select(func.count()).select_from(Review).where(
-            Review.worker_id == author.id, Review.requester_id == review.requester_id, Review.updated_at >= since))
+        own = await session.scalar(own_reviews_since(author.id, review.requester_id, since))
         if (own or 0) < ACCOUNT_BURST_SIZE:
             return set()
-    rows = (await session.execute(
-        select(Review, Worker.created_at, Worker.role).join(Worker, Worker.id == Review.worker_id)
-        .where(Review.requester_id == review.requester_id, Review.updated_at >= since))).all()
+    rows = (await session.execute(requester_reviews_since(review.requester_id, since))).all()
     settled = set(await session.scalars(select(ModerationAction.review_id).where(
         ModerationAction.review_id.in_([row[0].id for row in rows]),
         ModerationAction.action.in_(("restore", "dismiss")))))

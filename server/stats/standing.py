@@ -13,13 +13,15 @@ The scheduler's refresh-recent job (server/jobs.py) calls `standing_changes` eve
 
 Aggregation reads the stored facts (server/stats/refresh.py), so what is kept current on every write and
 what a rebuild computes always agree; weights change only here, in the job, and with the account's age.
+A whole rebuild (`fairfinder recompute`, `migrate` after an upgrade, `restore`, the demo) goes through
+`rebuild_with_standing`, which stores every account's standing first, as the job's first pass would.
 """
 from __future__ import annotations
 
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,11 +33,12 @@ from server.db.engine import write_transaction
 from server.db.models import AccountStanding, Review, TaskType, TaskTypeStats, Timing, Worker, WorkHistoryItem, utcnow
 from server.db.upsert import upsert
 from server.domain.weights import Standing, account_weight, agrees, steps_crossed
-from server.stats.refresh import STANDING_COLUMNS, standing_of
+from server.stats.refresh import STANDING_COLUMNS, rebuild_all, refresh_requesters, standing_of
 
 BATCH = 500  # accounts computed per round of queries
 MAX_TIMINGS = 5_000  # of one account's newest timings compared with others' (enough to judge agreement)
 MIN_OTHERS = 2  # other accounts a task type's figure must rest on for a comparison
+REBUILD_ROUNDS = 3  # rounds after the rebuild while agreement on the new figures changes a weight
 
 
 async def standing_changes(sessionmaker: async_sessionmaker[AsyncSession], since: datetime | None,
@@ -45,21 +48,7 @@ async def standing_changes(sessionmaker: async_sessionmaker[AsyncSession], since
     now = now or utcnow()
     async with sessionmaker() as session:
         accounts = await _active(session, since)
-        changed: set[int] = set()
-        stored: list[dict[str, Any]] = []
-        for start in range(0, len(accounts), BATCH):
-            batch = accounts[start:start + BATCH]
-            old = {row[0]: standing_of(row) for row in await session.execute(_standings(batch))}
-            new = await compute_facts(session, batch)
-            for worker_id, standing in new.items():
-                # No stored row: the account weighed what its age and role alone give.
-                before = old.get(worker_id) or Standing(created_at=standing.created_at, role=standing.role)
-                if before != standing or worker_id not in old:
-                    stored.append({"worker_id": worker_id, "requesters": standing.requesters,
-                                   "history_requesters": standing.history_requesters, "compared": standing.compared,
-                                   "agreed": standing.agreed, "computed_at": now})
-                    if account_weight(before, now) != account_weight(standing, now):
-                        changed.add(worker_id)
+        stored, changed = await _new_standings(session, accounts, now)
         aged = set()
         if since is not None:
             ranges = steps_crossed(since, now)
@@ -68,9 +57,60 @@ async def standing_changes(sessionmaker: async_sessionmaker[AsyncSession], since
         requesters = await requesters_of(session, changed | aged)
     if stored:
         async with sessionmaker() as session, write_transaction(session):
-            for start in range(0, len(stored), 500):
-                await upsert(session, AccountStanding, stored[start:start + 500], ["worker_id"])
+            await _store(session, stored)
     return len(changed), requesters
+
+
+async def rebuild_with_standing(session: AsyncSession, progress: Callable[[int, int], None] | None = None,
+                                now: datetime | None = None) -> int:
+    """Rebuild every aggregate (server/stats/refresh.py `rebuild_all`) on every account's standing as the
+    refresh-recent job would store it, in the caller's transaction. Returns requesters done.
+
+    `fairfinder recompute` (so `migrate` after an upgrade, and `restore`) and the demo use it: aggregates computed
+    on no stored standing (as migration 0009 leaves them) or a stale one weighed accounts by age alone, and the
+    job's next pass stored their standing and moved figures by cents (issue 18 item 5: one number). Agreement is
+    read from the task types' figures the weights make, so the standing is computed again on the new figures and
+    the requesters of accounts whose weight that changes are recomputed, while there are any (at most
+    REBUILD_ROUNDS times: a round or two in practice; should it not settle, the job carries on from there)."""
+    now = now or utcnow()
+    accounts = await _active(session, None)
+    stored, _ = await _new_standings(session, accounts, now)
+    await _store(session, stored)
+    done = await rebuild_all(session, progress)
+    for _ in range(REBUILD_ROUNDS):
+        stored, changed = await _new_standings(session, accounts, now)
+        await _store(session, stored)
+        if not changed:
+            break
+        await refresh_requesters(session, await requesters_of(session, changed))  # as the job would
+    return done
+
+
+async def _new_standings(session: AsyncSession, accounts: Sequence[int], now: datetime
+                         ) -> tuple[list[dict[str, Any]], set[int]]:
+    """The standing rows of these accounts that differ from the stored ones (or are missing), and the accounts
+    whose weight that changes."""
+    changed: set[int] = set()
+    stored: list[dict[str, Any]] = []
+    for start in range(0, len(accounts), BATCH):
+        batch = accounts[start:start + BATCH]
+        old = {row[0]: standing_of(row) for row in await session.execute(_standings(batch))}
+        new = await compute_facts(session, batch)
+        for worker_id, standing in new.items():
+            # No stored row: the account weighed what its age and role alone give.
+            before = old.get(worker_id) or Standing(created_at=standing.created_at, role=standing.role)
+            if before != standing or worker_id not in old:
+                stored.append({"worker_id": worker_id, "requesters": standing.requesters,
+                               "history_requesters": standing.history_requesters, "compared": standing.compared,
+                               "agreed": standing.agreed, "computed_at": now})
+                if account_weight(before, now) != account_weight(standing, now):
+                    changed.add(worker_id)
+    return stored, changed
+
+
+async def _store(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 500):
+        await upsert(session, AccountStanding, rows[start:start + 500], ["worker_id"])
 
 
 def _standings(worker_ids: Sequence[int]) -> Any:

@@ -102,3 +102,12 @@ def test_sign_in_link_signs_in_once(live_server: LiveServer) -> None:
         assert first.status_code == 200 and first.url.path == "/me"
         assert "Your earnings" in first.text and handle in first.text
         assert browser.get(link).status_code == 410  # used
+
+
+def test_a_long_path_stays_on_one_line_without_a_terminal(tmp_path: Path) -> None:
+    """Logs and scripts read these lines: rich wrapped them at 80 columns without a terminal, splitting paths."""
+    deep = tmp_path / ("a-data-folder-with-a-long-name-" * 3) / "fairfinder"
+    done = fairfinder(tmp_path, "--data-dir", str(deep), "migrate", env={"COLUMNS": "80"})
+    assert done.returncode == 3, done.stderr
+    line = next(line for line in done.stderr.splitlines() if line.startswith("Data folder: "))
+    assert len(str(deep)) > 80 and line == f"Data folder: {deep}; database: SQLite {deep / 'fairfinder.db'}", line
