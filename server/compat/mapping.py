@@ -310,32 +310,52 @@ def mean_string(total: int, count: int) -> str:
     return two_decimals(Fraction(total, count)) if count > 0 else "0.00"
 
 
-def pay_buckets(tally: Tally) -> list[list[Any]] | None:
-    """All five [label, count] pairs in fixed order, or None when no review has an hourly rate."""
-    if tally.rate_n == 0:
+def pay_buckets(tally: Tally, imported: Sequence[tuple[int, ...]] = ()) -> list[list[Any]] | None:
+    """All five [label, count] pairs in fixed order, or None when no review has an hourly rate. `imported`: other
+    communities' counts in the same five buckets (a Turkopticon 1 file's, imported_buckets)."""
+    if tally.rate_n == 0 and not imported:
         return None
-    return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, tally.buckets)]
+    counts = [sum(column) for column in zip(tally.buckets, *imported)]
+    return [[label, count] for (label, _, _), count in zip(PAY_BUCKETS, counts)]
+
+
+def imported_buckets(figures: SourceFigures) -> tuple[int, ...] | None:
+    """An imported Turkopticon 1 file's `pay_buckets` (its reviews per hourly-pay range, kept raw by the import)
+    when they are ours label for label; None otherwise (no other source counts reviews by hourly range)."""
+    raw = (figures.extra or {}).get("pay_buckets") if figures.kind == "turkopticon1" else None
+    if not isinstance(raw, list) or len(raw) != len(PAY_BUCKETS):
+        return None
+    counts = []
+    for pair, (label, _, _) in zip(raw, PAY_BUCKETS):
+        count = _count(pair[1]) if isinstance(pair, list) and len(pair) == 2 and pair[0] == label else None
+        if count is None:
+            return None
+        counts.append(count)
+    return tuple(counts)
 
 
 def to1_entry(name: str, tally: Tally, means: dict[str, float | None] | None = None,
-              reviews: int | None = None) -> dict[str, Any]:
+              imported: Sequence[SourceFigures] = ()) -> dict[str, Any]:
     """One requester of multi-attrs.php, keys in Turkopticon's order.
 
     `means`: the requester's rating means by our dimension as Fairfinder shows them everywhere (weighted by who
     gave them, two decimals: server/domain/summary.py, figures.py), written as Turkopticon's "x.xx" text ("0.00"
-    when nobody gave one). Without them (the reference tests), the plain means of `tally`. `reviews`: the count
-    to show when the tally has none (a requester known only from another community's aggregates).
+    when nobody gave one). Without them (the reference tests), the plain means of `tally`. `imported`: other
+    communities' aggregates of reviews we do not hold: their reviews count, and their TOS flags and pay buckets
+    where they say them (as on the Turkopticon 2 routes: imported_periods).
     """
     if means is None:
         attrs = {attr: mean_string(getattr(tally, f"sum_{attr}"), getattr(tally, f"n_{attr}")) for attr, _ in TO1_ATTRS}
     else:
         attrs = {attr: rating_string(means.get(dimension)) for attr, dimension in TO1_ATTRS}
+    periods = [imported_periods(figures)[0] for figures in imported]
+    buckets = [found for figures in imported if (found := imported_buckets(figures)) is not None]
     return {
         "name": name,
         "attrs": attrs,
-        "pay_buckets": pay_buckets(tally),
-        "reviews": tally.reviews if tally.reviews or reviews is None else reviews,
-        "tos_flags": tally.tos,
+        "pay_buckets": pay_buckets(tally, buckets),
+        "reviews": tally.reviews + sum(period.reviews for period in periods),
+        "tos_flags": tally.tos + sum(period.tos[0] for period in periods if period.tos is not None),
     }
 
 
@@ -361,32 +381,169 @@ def to1_body(asked: Sequence[str], entries: dict[str, dict[str, Any]]) -> bytes:
 # --- Turkopticon 2 ---------------------------------------------------------------------------------
 
 
-def reward_triple(tally: Tally) -> list[float | int]:
+@dataclass(frozen=True)
+class ImportedPeriod:
+    """What another community's published aggregates of a requester say of one TO2 period, in TO2's counts.
+
+    None: the source does not say (it is then counted nowhere, never as zero). `reviews` is the source's number
+    of reviews in the period: the N of the triples. A pair (`tos`, `broken`) is (x, N) and counts only where x is
+    known, so that x / N stays a true share.
+    """
+
+    reviews: int = 0
+    reward: tuple[int, int, int] | None = None  # Σ task reward in cents, Σ seconds worked, reviews with a time
+    pending: float | None = None  # mean seconds until approval, over a number of reviews the source does not say
+    comm: tuple[int, int] | None = None  # (x, n)
+    recommend: tuple[int, int] | None = None
+    rejected: tuple[int, int] | None = None
+    tos: tuple[int, int] | None = None  # (x, N)
+    broken: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    """A source's stored aggregates of one requester (server.db.models.SourceRequesterStats) and the source's kind."""
+
+    kind: str  # fairfinder | turkopticon1 | turkopticon2 | csv
+    reviews: int
+    summary: dict[str, Any]
+    ratings: dict[str, Any]
+    rejections: int
+    approval_seconds: float | None
+    recent: dict[str, Any]
+    flag_counts: dict[str, Any]
+    extra: dict[str, Any]
+
+
+def _count(value: Any) -> int | None:
+    """A whole non-negative count as a source stored it (JSON: an int, or a float that is whole); else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return int(value) if value >= 0 and value == int(value) else None
+
+
+def _whole(value: Any) -> int | None:
+    """A non-negative number rounded to a whole one (a fraction of a second); None when it is none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        return None
+    return round(value)
+
+
+def _share(x: Any, n: Any) -> tuple[int, int] | None:
+    """(x, n) when both are counts and x <= n; else None (the source does not say, as far as we can read)."""
+    xs, ns = _count(x), _count(n)
+    return (xs, ns) if xs is not None and ns is not None and xs <= ns else None
+
+
+def imported_periods(figures: SourceFigures) -> tuple[ImportedPeriod, ImportedPeriod]:
+    """(all, recent) of TO2's aggregates that a source's stored aggregates really carry; docs/turkopticon-api.md.
+
+    * An imported **Turkopticon 2** file (scrapers/turkopticon.py kept its counts): `reward` from the summary it
+      made of the reward triple, `pending`, `comm` (stored as communication ratings [n, 5x + (n - x)], read back
+      exactly), `recommend` and `tos` (kept raw), `rejected` (x and the n it stored as `decided`), `broken`
+      (flag_counts). Its `recent` keeps only the number of reviews (and a rejection count without its n, which
+      is therefore left out).
+    * An imported **Turkopticon 1** file: the reviews and `tos_flags` (TO1's count of reviews flagging a TOS
+      violation, the same as TO2's `tos` x). Its attrs are means: no count of yes answers can be read from them.
+    * A **Fairfinder** peer's (or a CSV's) aggregates: the reviews, `broken` and `tos` from its flag counts (counts
+      of reviews; `tos` only when at most one of the two TOS flags was reported, as a review with both would be
+      counted twice). Its rejections count accounts' outcomes of reviews and timings without the number that
+      answered, its ratings are weighted means, its pay rests on weighted timings and its approval time is a
+      median: none of them is a Turkopticon 2 count, so none is given.
+    """
+    reviews = _count(figures.reviews) or 0
+    recent = ImportedPeriod(reviews=_count((figures.recent or {}).get("reviews")) or 0)
+    extra, flags = figures.extra or {}, figures.flag_counts or {}
+    if figures.kind == "turkopticon2":
+        summary = figures.summary or {}
+        reward = None
+        n, cents = _count(summary.get("n_completed")), _count(summary.get("pooled_pay_cents"))
+        seconds = _whole(summary.get("pooled_seconds"))  # TO2's t: whole seconds as it sent them
+        if n and cents is not None and seconds is not None:
+            reward = (cents, seconds, n)
+        comm = None
+        given = (figures.ratings or {}).get("communication")
+        if isinstance(given, list) and len(given) == 2 and _count(given[0]) is not None and _count(given[1]) is not None:
+            answered, total = int(given[0]), int(given[1])
+            if (total - answered) % 4 == 0:  # 5 per yes and 1 per no: total = 4x + n
+                comm = _share((total - answered) // 4, answered)
+        decided = summary.get("decided") if summary else extra.get("decided")
+        raw_recommend, raw_tos = extra.get("recommend"), extra.get("tos")
+        return ImportedPeriod(
+            reviews=reviews, reward=reward,
+            pending=figures.approval_seconds if figures.approval_seconds and figures.approval_seconds > 0 else None,
+            comm=comm,
+            recommend=_share(raw_recommend[0], raw_recommend[1])
+            if isinstance(raw_recommend, list) and len(raw_recommend) == 3 else None,
+            rejected=_share(figures.rejections, decided) if decided is not None else None,
+            tos=_share(raw_tos[0], raw_tos[1]) if isinstance(raw_tos, list) and len(raw_tos) == 2 else None,
+            broken=_share(flags.get(BROKEN_FLAG, 0), reviews),
+        ), recent
+    if figures.kind == "turkopticon1":
+        return ImportedPeriod(reviews=reviews, tos=_share(extra.get("tos_flags"), reviews)), recent
+    tos_counts = [flags.get(flag, 0) for flag in TOS_FLAGS]
+    reported = [count for count in tos_counts if count]
+    return ImportedPeriod(
+        reviews=reviews,
+        tos=_share(reported[0] if reported else 0, reviews) if len(reported) <= 1 else None,
+        broken=_share(flags.get(BROKEN_FLAG, 0), reviews),
+    ), recent
+
+
+def reward_triple(tally: Tally, imported: Sequence[ImportedPeriod] = ()) -> list[float | int]:
     """[Σ task reward in dollars (2 dp), Σ seconds worked, reviews counted]; [0, 0, 0] when none, as TO2 sent."""
-    if tally.reward_n == 0:
+    rewards = [r.reward for r in imported if r.reward is not None]
+    n = tally.reward_n + sum(r[2] for r in rewards)
+    if n == 0:
         return [0, 0, 0]
-    return [round(tally.reward_cents / 100, 2), tally.reward_seconds, tally.reward_n]
+    cents = tally.reward_cents + sum(r[0] for r in rewards)
+    return [round(cents / 100, 2), tally.reward_seconds + sum(r[1] for r in rewards), n]
 
 
-def to2_period(tally: Tally) -> dict[str, Any]:
-    """One period of TO2 `aggregates`, keys in Turkopticon's order."""
+def _pending(tally: Tally, imported: Sequence[ImportedPeriod]) -> float:
+    """The mean seconds until approval. Another community's mean is over a number of reviews it does not say:
+    it is weighed by its reviews (as /api/v1/requesters weighs communities' approval times)."""
+    parts = [(tally.pending_sum / tally.pending_n, tally.pending_n)] if tally.pending_n else []
+    parts += [(r.pending, r.reviews) for r in imported if r.pending is not None and r.reviews > 0]
+    if len(parts) == 1:
+        return float(parts[0][0])
+    mass = sum(weight for _, weight in parts)
+    return math.fsum(mean * weight for mean, weight in parts) / mass if mass else 0.0
+
+
+def _triple(x: int, n: int, reviews: int, imported: Sequence[ImportedPeriod], name: str) -> list[int]:
+    known = [getattr(r, name) for r in imported if getattr(r, name) is not None]
+    return [x + sum(k[0] for k in known), n + sum(k[1] for k in known), reviews + sum(r.reviews for r in imported)]
+
+
+def _pair(x: int, reviews: int, imported: Sequence[ImportedPeriod], name: str) -> list[int]:
+    known = [getattr(r, name) for r in imported if getattr(r, name) is not None]
+    return [x + sum(k[0] for k in known), reviews + sum(k[1] for k in known)]
+
+
+def to2_period(tally: Tally, imported: Sequence[ImportedPeriod] = ()) -> dict[str, Any]:
+    """One period of TO2 `aggregates`, keys in Turkopticon's order: the reviews we hold (`tally`) and what other
+    communities' aggregates of reviews we do not hold say (`imported`, each count only where it is known)."""
     return {
-        "reward": reward_triple(tally),
-        "pending": tally.pending_sum / tally.pending_n if tally.pending_n else 0.0,
-        "comm": [tally.comm_yes, tally.n_comm, tally.reviews],
-        "recommend": [tally.recommend_yes, tally.recommend_n, tally.reviews],
-        "rejected": [tally.rejected_yes, tally.rejected_n, tally.reviews],
-        "tos": [tally.tos, tally.reviews],
-        "broken": [tally.broken, tally.reviews],
+        "reward": reward_triple(tally, imported),
+        "pending": _pending(tally, imported),
+        "comm": _triple(tally.comm_yes, tally.n_comm, tally.reviews, imported, "comm"),
+        "recommend": _triple(tally.recommend_yes, tally.recommend_n, tally.reviews, imported, "recommend"),
+        "rejected": _triple(tally.rejected_yes, tally.rejected_n, tally.reviews, imported, "rejected"),
+        "tos": _pair(tally.tos, tally.reviews, imported, "tos"),
+        "broken": _pair(tally.broken, tally.reviews, imported, "broken"),
     }
 
 
-def to2_datum(rid: str, name: str, everything: Tally, recent: Tally, attributes: Sequence[str]) -> dict[str, Any]:
+def to2_datum(rid: str, name: str, everything: Tally, recent: Tally, attributes: Sequence[str],
+              imported: Sequence[SourceFigures] = ()) -> dict[str, Any]:
     """A JSON:API resource object of type requesters with the attributes asked for, in that order."""
+    periods = [imported_periods(figures) for figures in imported]
     values = {
         "name": name,
         "rid": rid,
-        "aggregates": {"all": to2_period(everything), "recent": to2_period(recent)},
+        "aggregates": {"all": to2_period(everything, [a for a, _ in periods]),
+                       "recent": to2_period(recent, [r for _, r in periods])},
         "aliases": [],  # we keep no earlier names of a requester
     }
     return {"type": "requesters", "id": rid, "attributes": {name_: values[name_] for name_ in attributes}}

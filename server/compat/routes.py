@@ -1,7 +1,8 @@
 """Turkopticon-compatible read routes: TO1 `/api/multi-attrs.php` and TO2 `/requesters`, `/requesters/{rid}`.
 
 Existing userscripts only change the host. Counting is SQL (GROUP BY requester over visible local reviews
-UNION ALL imported reviews, demo data included): two queries per request, whatever the number of reviews.
+UNION ALL imported reviews, demo data included), whatever the number of reviews; TO2 adds other communities'
+published aggregates of requesters whose reviews we do not hold (mapping.imported_periods: only the counts they carry).
 Every response, errors included, carries `Access-Control-Allow-Origin: *` set here, so these routes stay
 open to scripts on any page even where the app-wide CORS policy is stricter.
 """
@@ -18,11 +19,11 @@ from litestar import Request, Response, get
 from litestar.enums import ParamType
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select, true, union_all
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.compat import mapping
-from server.db.models import ImportedReview, Requester, Review, TaskType, utcnow
+from server.db.models import ImportedReview, Requester, Review, Source, SourceRequesterStats, TaskType, utcnow
 from server.domain.aggregate import RECENT
 from server.domain.vocab import RATING_DIMENSIONS
 from server.errors import error_responses
@@ -152,16 +153,46 @@ async def _requesters(session: AsyncSession, external_ids: list[str]) -> dict[st
     return {external_id: (row_id, name) for external_id, row_id, name in rows}
 
 
-async def reviewed(session: AsyncSession, external_ids: list[str], recent_since: datetime | None
-                   ) -> dict[str, tuple[str, mapping.Tally, mapping.Tally]]:
-    """external id → (name, all, recent) for the requesters with at least one review; the others are unknown."""
+async def imported_aggregates(session: AsyncSession, requester_ids: list[int]) -> dict[int, list[mapping.SourceFigures]]:
+    """Other communities' published aggregates of these requesters, by requester row id, in source-name order:
+    only from sources none of whose reviews of that requester we hold (those reviews are counted one by one above,
+    and the source's aggregates of them would count them twice). Every source counts fully, as /api/v1/requesters
+    counts them without a worker's weights."""
+    if not requester_ids:
+        return {}
+    held = exists().where(ImportedReview.source_id == SourceRequesterStats.source_id,
+                          ImportedReview.requester_id == SourceRequesterStats.requester_id)
+    rows = await session.execute(
+        select(Source.kind, SourceRequesterStats).join(Source, Source.id == SourceRequesterStats.source_id)
+        .where(SourceRequesterStats.requester_id.in_(requester_ids), ~held).order_by(Source.name))
+    found: dict[int, list[mapping.SourceFigures]] = {}
+    for kind, row in rows.all():
+        found.setdefault(row.requester_id, []).append(mapping.SourceFigures(
+            kind=kind, reviews=row.reviews, summary=row.summary or {}, ratings=row.ratings or {},
+            rejections=row.rejections, approval_seconds=row.approval_seconds, recent=row.recent or {},
+            flag_counts=row.flag_counts or {}, extra=row.extra or {}))
+    return found
+
+
+Known = tuple[str, mapping.Tally, mapping.Tally, list[mapping.SourceFigures]]
+
+
+async def known_requesters(session: AsyncSession, external_ids: list[str], recent_since: datetime | None
+                           ) -> dict[str, Known]:
+    """external id → (name, all, recent, other communities' aggregates) of the requesters with at least one
+    review here or in another community's aggregates (a requester known only from an imported file is answered);
+    the others are unknown. Without `recent_since` every review is older and the recent tally is empty."""
     found = await _requesters(session, external_ids)
-    counted = await tallies(session, [row_id for row_id, _ in found.values()], recent_since)
+    row_ids = [row_id for row_id, _ in found.values()]
+    counted = await tallies(session, row_ids, recent_since)
+    imported = await imported_aggregates(session, row_ids)
+    empty = mapping.Tally()
     result = {}
     for external_id, (row_id, name) in found.items():
-        if row_id in counted and counted[row_id][0].reviews > 0:
-            everything, recent = counted[row_id]
-            result[external_id] = (name, everything, recent)
+        everything, recent = counted.get(row_id, (empty, empty))
+        theirs = imported.get(row_id, [])
+        if everything.reviews > 0 or any(figures.reviews > 0 for figures in theirs):
+            result[external_id] = (name, everything, recent, theirs)
     return result
 
 
@@ -245,17 +276,13 @@ async def multi_attrs(request: Request[Any, Any, Any], db_session: AsyncSession)
         ids = mapping.parse_ids(values[-1] if values else None)  # PHP's $_GET keeps the last value
         if ids is None:
             return _to1(mapping.USAGE)
-        known = await reviewed(db_session, ids, None)
+        known = await known_requesters(db_session, ids, None)
         # The rating means are the requester's figures as every surface shows them (weighted, rounded once:
         # server/requesters/queries.py summaries); a requester known only from another community's aggregates
-        # (an imported Turkopticon 1 file) is shown too.
-        shown = await summaries(db_session, mapping.PLATFORM, ids)
-        entries = {}
-        for rid, summary in shown.items():
-            name, everything, _ = known.get(rid, (summary.name, mapping.Tally(), mapping.Tally()))
-            if everything.reviews > 0 or summary.reviews > 0:
-                entries[rid] = mapping.to1_entry(name, everything, {d: s.mean for d, s in summary.scores.items()},
-                                                 summary.reviews)
+        # (an imported Turkopticon file) is shown too, its counts where those aggregates say them.
+        shown = await summaries(db_session, mapping.PLATFORM, list(known))
+        entries = {rid: mapping.to1_entry(name, everything, {d: s.mean for d, s in shown[rid].scores.items()}, imported)
+                   for rid, (name, everything, _, imported) in known.items()}
         return _to1(mapping.to1_body(ids, entries))
 
     return await _guarded(request, answer, lambda: _to1("The server could not complete the request.", 500))
@@ -278,7 +305,8 @@ def _accept_error(request: Request[Any, Any, Any], path: str) -> Response[bytes]
                  "`fields[requesters]=name,rid,aggregates,aliases`. See docs/turkopticon-api.md. " + _FRONT,
      responses={
          200: ResponseSpec(data_container=mapping.To2Index, media_type=TO2_MEDIA_TYPE, generate_examples=False,
-                           description="The requesters asked for that have reviews, in the order asked."),
+                           description="The requesters asked for that have reviews here or in another community's "
+                                       "imported aggregates, in the order asked."),
          **_TO2_FRONT,
          400: _to2_error_spec("`rids` missing or empty, more than 100 of them, or a `fields…` parameter without "
                               "`fields[requesters]`."),
@@ -286,8 +314,8 @@ def _accept_error(request: Request[Any, Any, Any], path: str) -> Response[bytes]
          415: _to2_error_spec("an Accept header that allows no JSON."),
      },
      operation_class=_with_parameters(
-         _query("rids", "Comma-separated MTurk requester ids, at most 100 distinct; ids with no review here are left "
-                        "out of `data`.", required=True, min_length=1),
+         _query("rids", "Comma-separated MTurk requester ids, at most 100 distinct; ids with no review here nor in "
+                        "an imported community's aggregates are left out of `data`.", required=True, min_length=1),
          _FIELDS))
 async def to2_index(request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[bytes]:
     async def answer() -> Response[bytes]:
@@ -303,25 +331,27 @@ async def to2_index(request: Request[Any, Any, Any], db_session: AsyncSession) -
         attributes = mapping.requested_attributes(request.query_params.multi_items(), mapping.TO2_INDEX_ATTRIBUTES)
         if attributes is None:
             return _to2_error(400, mapping.BAD_FIELDS)
-        known = await reviewed(db_session, rids, utcnow() - RECENT)
+        known = await known_requesters(db_session, rids, utcnow() - RECENT)
         data = []
         for rid in rids:  # in the order asked
             if rid in known:
-                name, everything, recent = known[rid]
-                data.append(mapping.to2_datum(rid, name, everything, recent, attributes))
+                name, everything, recent, imported = known[rid]
+                data.append(mapping.to2_datum(rid, name, everything, recent, attributes, imported))
         return _to2({"data": data, "status": 200})
 
     return await _guarded(request, answer, lambda: _to2_error(500))
 
 
 @get("/requesters/{rid:str}", tags=TAGS, media_type=TO2_MEDIA_TYPE, summary="Turkopticon 2: one MTurk requester (JSON:API)",
-     description="404 in Turkopticon 2's error shape when we have no review of it. See docs/turkopticon-api.md. " + _FRONT,
+     description="404 in Turkopticon 2's error shape when we have no review of it, here or in an imported community's "
+                 "aggregates. See docs/turkopticon-api.md. " + _FRONT,
      responses={
          200: ResponseSpec(data_container=mapping.To2Show, media_type=TO2_MEDIA_TYPE, generate_examples=False,
                            description="The requester."),
          **_TO2_FRONT,
          400: _to2_error_spec("a `fields…` parameter without `fields[requesters]`."),
-         404: _to2_error_spec("no review of this requester here, or an Accept header that allows no JSON or names "
+         404: _to2_error_spec("no review of this requester here nor in imported aggregates, or an Accept header that "
+                              "allows no JSON or names "
                               "a Turkopticon vendor type of a version it never had."),
      },
      operation_class=_with_parameters(_FIELDS))
@@ -330,14 +360,14 @@ async def to2_show(rid: str, request: Request[Any, Any, Any], db_session: AsyncS
         refused = _accept_error(request, f"/requesters/{rid}")
         if refused is not None:
             return refused
-        known = await reviewed(db_session, [rid], utcnow() - RECENT) if len(rid) <= mapping.MAX_RID_LENGTH else {}
+        known = await known_requesters(db_session, [rid], utcnow() - RECENT) if len(rid) <= mapping.MAX_RID_LENGTH else {}
         if rid not in known:
             return _to2_error(404, mapping.unknown_requester(rid))
         attributes = mapping.requested_attributes(request.query_params.multi_items(), mapping.TO2_SHOW_ATTRIBUTES)
         if attributes is None:
             return _to2_error(400, mapping.BAD_FIELDS)
-        name, everything, recent = known[rid]
-        return _to2({"data": mapping.to2_datum(rid, name, everything, recent, attributes), "status": 200})
+        name, everything, recent, imported = known[rid]
+        return _to2({"data": mapping.to2_datum(rid, name, everything, recent, attributes, imported), "status": 200})
 
     return await _guarded(request, answer, lambda: _to2_error(500))
 

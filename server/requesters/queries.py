@@ -18,6 +18,7 @@ from server.db.models import (
     Review,
     Source,
     SourceRequesterStats,
+    SourceTaskTypeStats,
     TaskType,
     TaskTypeStats,
     Timing,
@@ -27,7 +28,14 @@ from server.domain import pay
 from server.domain.aggregate import Report, report_samples
 from server.domain.figures import bonus_words, shown_hourly
 from server.domain.money import format_cents
-from server.domain.summary import Platform, RequesterSummary, platform_from_row, sample_summary, summary_of
+from server.domain.summary import (
+    Platform,
+    RequesterSummary,
+    combined_sample_summary,
+    platform_from_row,
+    sample_summary,
+    summary_of,
+)
 from server.domain.evidence import hourly_label
 from server.domain.vocab import RATING_DIMENSIONS, should_avoid, weighted_flags
 from server.domain.weights import DEFAULT_WEIGHTS, Weights
@@ -94,25 +102,42 @@ async def summaries(session: AsyncSession, platform: str, ids: list[str],
 
 async def load_task_rows(session: AsyncSession, requester_pk: int, summary: RequesterSummary,
                          requester_prior: pay.Prior | None, platform_prior: pay.Prior) -> tuple[list[TaskRow], list[str]]:
-    """The task types with the most evidence (timings, then reviews), at most MAX_TASK_TYPES; and their currencies."""
+    """The task types with the most evidence (timings, then reviews), at most MAX_TASK_TYPES; and their currencies.
+
+    Each row's hourly and band are annotate's for the task with the default weights (docs/figures.md): other
+    communities' evidence of the task type counts in them, as `summary` (the requester's, theirs included) and
+    `requester_prior` do.
+    """
     samples = func.coalesce(TaskTypeStats.samples, 0)
     reviews = func.coalesce(TaskTypeStats.reviews, 0)
     rows = (await session.execute(
         select(TaskType.title, TaskType.reward_cents, TaskType.currency, TaskType.stated_seconds,
-               samples, reviews, TaskTypeStats.summary, TaskTypeStats.flag_counts)
+               samples, reviews, TaskTypeStats.summary, TaskTypeStats.flag_counts, TaskType.id)
         .outerjoin(TaskTypeStats, TaskTypeStats.task_type_id == TaskType.id)
         .where(TaskType.requester_id == requester_pk)
         .order_by(samples.desc(), reviews.desc(), TaskType.title, TaskType.id)
         .limit(MAX_TASK_TYPES))).all()
+    theirs: dict[int, list[tuple[dict[str, Any], dict[str, Any], int]]] = {}  # other communities', by task type
+    for type_id, their_summary, their_flags, their_reviews in (await session.execute(
+            select(SourceTaskTypeStats.task_type_id, SourceTaskTypeStats.summary, SourceTaskTypeStats.flag_counts,
+                   SourceTaskTypeStats.reviews).join(Source, Source.id == SourceTaskTypeStats.source_id)
+            .where(SourceTaskTypeStats.task_type_id.in_([row[-1] for row in rows])).order_by(Source.name))).all() \
+            if rows else []:
+        theirs.setdefault(type_id, []).append((their_summary, their_flags or {}, their_reviews))
     out = []
-    for title, reward, currency, stated, n_samples, n_reviews, stats_summary, flag_counts in rows:
-        measured = sample_summary(stats_summary)
+    for title, reward, currency, stated, n_samples, n_reviews, stats_summary, flag_counts, type_id in rows:
+        ours = sample_summary(stats_summary)
+        others = theirs.get(type_id, [])
+        # Combined as annotate combines them (server/tasks/compute.py type_view), every community counted fully.
+        known = [found for found in (ours, *(sample_summary(their[0]) for their in others)) if found is not None]
+        measured = pay.combine_summaries((found, 1.0) for found in known) if others else ours
         # As annotate shows it: rounded once (server/domain/figures.py).
         hourly = shown_hourly(pay.effective_hourly(measured, reward, requester_prior, platform_prior,
                                                    stated_seconds=stated))
-        own = measured.reviews if measured is not None else None  # reports weighed by who gave them
+        own = ours.reviews if ours is not None else None  # reports weighed by who gave them
         flags, reports = weighted_flags([(own.flags, own.weight, 1.0) if own is not None
-                                         else (flag_counts or {}, n_reviews, 1.0)])
+                                         else (flag_counts or {}, n_reviews, 1.0)]
+                                        + [(their_flags, their_reviews, 1.0) for _, their_flags, their_reviews in others])
         avoid = should_avoid(flags, summary.evidence.blocks, reports)
         band = pay.band_for(hourly, TARGET, avoid=avoid)
         out.append(TaskRow(
@@ -234,11 +259,14 @@ async def load_page(session: AsyncSession, platform: str, external_id: str, now:
         return None
     requester, stats = found
     platform_info = (await load_platforms(session, [platform]))[platform]
-    summary = summary_of(requester, stats, platform_info)
-    stats_summary = sample_summary(stats.summary) if stats is not None else None
-    prior = pay.requester_prior(stats_summary, platform_info.prior) if stats_summary else None
+    summary = summary_of(requester, stats, platform_info)  # this community's: other communities' are shown apart
+    # The task rows are annotate's figures (default weights): other communities' evidence counts in them.
+    imported = (await load_imported(session, [requester.id])).get(requester.id, [])
+    samples = combined_sample_summary(stats, imported)
+    prior = pay.requester_prior(samples, platform_info.prior) if samples else None
+    everyone = summary_of(requester, stats, platform_info, imported) if imported else summary
 
-    rows, currencies = await load_task_rows(session, requester.id, summary, prior, platform_info.prior)
+    rows, currencies = await load_task_rows(session, requester.id, everyone, prior, platform_info.prior)
     currency = Counter(currencies).most_common(1)[0][0] if currencies else PLATFORM_CURRENCY.get(platform, "USD")
     task_types, timed_types = await count_task_types(session, requester.id)
     sources = await load_sources(session, requester.id, currency)

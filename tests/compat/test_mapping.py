@@ -245,3 +245,45 @@ def test_to1_body_keeps_order_and_escapes_markup_without_changing_values():
     assert parsed["A1"]["name"] == '<img src=x onerror="alert(1)"> & Co'
     assert parsed["A1"]["attrs"] == {"comm": "0.00", "pay": "3.00", "fair": "0.00", "fast": "0.00"}
     same_shape(parsed["A1"], fixture("to1_multi_attrs.reconstructed.json")["A2EXAMPLE00002"])
+
+
+# --- other communities' aggregates as Turkopticon 2 counts --------------------------------------------
+
+
+def figures(kind: str, **values) -> mapping.SourceFigures:
+    base = {"reviews": 10, "summary": {}, "ratings": {}, "rejections": 0, "approval_seconds": None, "recent": {},
+            "flag_counts": {}, "extra": {}}
+    return mapping.SourceFigures(kind=kind, **(base | values))
+
+
+def test_turkopticon2_counts_are_read_back_only_when_they_are_whole_and_consistent():
+    everything, recent = mapping.imported_periods(figures(
+        "turkopticon2", ratings={"communication": [8, 28.0]}, rejections=3, summary={"decided": 45, "n_completed": 0},
+        extra={"recommend": [20, 30, 52], "tos": [1, 52]}, recent={"reviews": 7, "rejections": 2}))
+    assert (everything.comm, everything.recommend, everything.rejected, everything.tos) == ((5, 8), (20, 30), (3, 45), (1, 52))
+    assert everything.reward is None  # no completed reviews with a time
+    assert recent == mapping.ImportedPeriod(reviews=7)  # recent rejections without their n: not given
+    odd, _ = mapping.imported_periods(figures(
+        "turkopticon2", ratings={"communication": [8, 27.5]}, rejections=9, summary={"decided": 4},
+        extra={"recommend": ["x", 1, 2], "tos": [3]}))
+    assert (odd.comm, odd.recommend, odd.rejected, odd.tos) == (None, None, None, None)  # not read: not said
+
+
+def test_a_mean_from_another_community_is_weighed_by_its_reviews_and_n_counts_only_answers():
+    ours = Tally(reviews=2, pending_sum=600, pending_n=2, n_comm=2, comm_yes=1)
+    theirs = mapping.ImportedPeriod(reviews=6, pending=700.0, comm=None)
+    period = mapping.to2_period(ours, [theirs])
+    assert period["pending"] == pytest.approx((300 * 2 + 700 * 6) / 8)
+    assert period["comm"] == [1, 2, 8] and period["tos"] == [0, 2] and period["broken"] == [0, 2]
+    assert mapping.to2_period(Tally(), [theirs])["pending"] == 700.0
+
+
+def test_turkopticon1_and_peer_aggregates_say_only_their_counts():
+    to1, _ = mapping.imported_periods(figures("turkopticon1", extra={"tos_flags": 2, "pay_buckets": [["$0-$4", 3]]},
+                                              ratings={"communication": [10, 42.0]}))
+    assert to1 == mapping.ImportedPeriod(reviews=10, tos=(2, 10))
+    assert mapping.imported_periods(figures("turkopticon1", extra={"tos_flags": "2"}))[0].tos is None
+    peer, _ = mapping.imported_periods(figures("fairfinder", flag_counts={"download_or_install": 3, "broken": 1},
+                                               rejections=4, approval_seconds=60.0,
+                                               summary={"n_completed": 3, "pooled_pay_cents": 30.0, "pooled_seconds": 90.0}))
+    assert peer == mapping.ImportedPeriod(reviews=10, tos=(3, 10), broken=(1, 10))

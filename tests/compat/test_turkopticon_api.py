@@ -305,7 +305,7 @@ def test_an_unexpected_failure_still_answers_openly(client, scenario, monkeypatc
     async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("server.compat.routes.reviewed", broken)
+    monkeypatch.setattr("server.compat.routes.tallies", broken)
     response = client.get("/api/multi-attrs.php?ids=AREQ1")
     assert response.status_code == 500 and response.headers["access-control-allow-origin"] == "*"
     assert "boom" not in response.text and "Traceback" not in response.text

@@ -142,3 +142,37 @@ def test_the_demo_data_is_served(demo_server: LiveServer) -> None:
         assert resp[rid] == mapping.to1_entry(name, expected, means), rid
         assert resp[rid]["attrs"] == _shown_attrs(demo_server, rid), rid
         assert found[rid]["aggregates"]["all"] == mapping.to2_period(expected), rid
+
+
+def test_scripts_see_requesters_known_only_from_imported_turkopticon_files(live_server: LiveServer, tmp_path) -> None:
+    """`fairfinder import` of saved Turkopticon 1 and 2 responses, then the scripts against the running server: both
+    find the requesters (issue 18 item 5), with the counts the files carry and no made-up ones."""
+    from tests.compat.conftest import FIXTURES  # noqa: PLC0415
+
+    for kind, name in (("turkopticon2", "to2_requesters_index.reconstructed.json"),
+                       ("turkopticon1", "to1_multi_attrs.reconstructed.json")):
+        copy = tmp_path / name
+        copy.write_bytes((FIXTURES / name).read_bytes())
+        done = live_server.cli("import", str(copy), "--kind", kind, "--name", kind)
+        assert done.returncode == 0, done.stderr
+
+    to2 = Turkopticon2Script(live_server.url)
+    found = to2.requesters(["A2EXAMPLE00002", "A1EXAMPLE00001", "A3EXAMPLE00003"])
+    assert list(found) == ["A2EXAMPLE00002", "A1EXAMPLE00001"]
+    everything = found["A1EXAMPLE00001"]["aggregates"]["all"]
+    # Both files know A1: the TO2 file's counts, and the TO1 file's 57 reviews in N (TO1 said no yes/no answers).
+    assert everything["reward"] == [123.45, 98765, 40]
+    assert to2.hourly(found["A1EXAMPLE00001"]) == pytest.approx(123.45 / 98765 * 3600)
+    assert everything["comm"] == [5, 8, 52 + 57] and everything["rejected"] == [3, 45, 52 + 57]
+    assert everything["tos"] == [1 + 0, 52 + 57] and everything["broken"] == [2, 52]
+    assert found["A2EXAMPLE00002"]["aggregates"]["all"]["tos"] == [1, 2]
+    shown = httpx.get(f"{live_server.url}/api/v1/requesters/mturk/A1EXAMPLE00001", timeout=30).json()
+    assert shown["reviews"] == 52 + 57 == everything["recommend"][2]
+
+    classic = ClassicTurkopticonScript(live_server.url)
+    resp = classic.multi_attrs(["A1EXAMPLE00001", "A2EXAMPLE00002", "A3EXAMPLE00003"])
+    assert classic.dropdown(resp, "A3EXAMPLE00003") == {"known": False}
+    assert classic.dropdown(resp, "A2EXAMPLE00002")["reviews"] == 2 and resp["A2EXAMPLE00002"]["tos_flags"] == 1
+    assert resp["A1EXAMPLE00001"]["reviews"] == shown["reviews"] and resp["A1EXAMPLE00001"]["tos_flags"] == 1
+    assert resp["A1EXAMPLE00001"]["attrs"] == _shown_attrs(live_server, "A1EXAMPLE00001")
+    assert resp["A1EXAMPLE00001"]["pay_buckets"] == [["$0-$4", 1], ["$4-$7", 3], ["$7-$10", 6], ["$10-$15", 2], ["$15+", 1]]
