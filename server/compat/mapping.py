@@ -616,8 +616,9 @@ class To2Requester(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class To2Index(msgspec.Struct, forbid_unknown_fields=True):
-    data: Annotated[list[To2Requester], _described(  # in the order asked; requesters we have no review of are left out
-        "The requesters in the order asked; unknown ones and those without a review are left out.")]
+    data: Annotated[list[To2Requester], _described(
+        "The requesters in the order asked; those known neither from a review nor from imported aggregates are "
+        "left out.")]
     status: Annotated[Literal[200], _described("The HTTP status, 200, as Turkopticon 2 repeated it.")]
 
 

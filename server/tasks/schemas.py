@@ -26,12 +26,13 @@ class AnnotateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Give exactly one of `tasks` (normalized), `raw` (the platform's page JSON) or `raw_html`."""
 
     platform: PlatformName
-    tasks: Annotated[Annotated[list[Task], msgspec.Meta(max_length=MAX_TASKS)] | None, described(
-        f"The page's tasks, normalized (at most {MAX_TASKS}).")] = None
+    # The limit and the description in one Meta on the non-null type: Litestar documents a limit only there.
+    tasks: Annotated[list[Task], msgspec.Meta(
+        max_length=MAX_TASKS, description=f"The page's tasks, normalized (at most {MAX_TASKS}).")] | None = None
     raw: Annotated[Any, described("The platform's own page JSON (MTurk's search results), read as the "
                                   "extension reads it.")] = None
-    raw_html: Annotated[Annotated[str, msgspec.Meta(max_length=1024 * 1024)] | None, described(
-        "The platform's page as HTML (at most 1 MiB).")] = None
+    raw_html: Annotated[str, msgspec.Meta(
+        max_length=1024 * 1024, description="The platform's page as HTML (at most 1 MiB).")] | None = None
     # e.g. an extension's local filters when not signed in
     filters: Annotated[FiltersIn | None, described(
         "Filters for this answer only; without them a signed-in worker's saved filters apply.")] = None

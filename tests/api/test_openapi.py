@@ -79,3 +79,18 @@ def test_the_walk_finds_an_undescribed_property_at_any_depth():
         "either": {"description": "a union", "oneOf": [{"properties": {"left": {"type": "null"}}}, {"type": "null"}]},
     }}
     assert sorted(_undescribed(schema, "X")) == ["X.either.left", "X.inner.deep", "X.map.value", "X.rows.cell", "X.top"]
+
+
+def test_annotate_documents_its_limits(client):
+    """The limits msgspec enforces on annotate's body are in the document too (a description beside a limit in
+    another Meta used to hide the limit)."""
+    schema = client.get("/schema/openapi.json").json()["components"]["schemas"]["AnnotateIn"]["properties"]
+
+    def said(prop: dict, key: str) -> object:
+        """`key` of the property, beside its oneOf (where Litestar puts it) or on its non-null part."""
+        parts = [prop, *(part for part in prop.get("oneOf", []) if part.get("type") != "null")]
+        return next((part[key] for part in parts if key in part), None)
+
+    assert said(schema["tasks"], "maxItems") == 100
+    assert said(schema["raw_html"], "maxLength") == 1024 * 1024
+    assert "at most 100" in str(said(schema["tasks"], "description"))
