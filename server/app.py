@@ -51,6 +51,7 @@ from server.observability import (OBSERVABILITY_ROUTES, RequestObserver, formatt
                                   process_exited, rate_limited)
 from server.security import PathPolicy, SecurityLayer
 from server.settings import Settings, load_settings
+from server.stats.background import shutdown as stop_background_compute
 from server.stats.queue import WriteQueue, configure_queue
 from server.stats.settle import configure_settling, settle
 from server.tasks.service import recorded_into
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if scheduler is not None:
                 await scheduler.shutdown()
             await engine.dispose()
+            stop_background_compute()  # the settler's worker process
             process_exited()
 
     route_handlers: list[Any] = [route for feature in FEATURES for route in feature.routes]  # /ready, /metrics last

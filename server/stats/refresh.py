@@ -14,8 +14,6 @@ shared statements, `rebuild_all` requesters in chunks of bounded size, written b
 """
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,6 +55,7 @@ from server.domain.bonus import BONUS_HISTORY_PLATFORMS, history_bonus_counts
 from server.domain.identity import identity_title
 from server.domain.vocab import RATING_DIMENSIONS
 from server.domain.weights import Standing
+from server.stats.background import compute as compute_apart
 
 CHUNK_ROWS = 100_000  # reviews + timings read at once by rebuild_all (more only for one big requester)
 WRITE_BATCH = 2_000  # rows per bulk insert
@@ -214,9 +213,9 @@ async def _compute_whole(session: AsyncSession, requester_id: int, platform: str
     async for part in (await connection.stream(timings_query)).partitions(STREAM_ROWS):
         timing_rows += [(type_id, worker_id, seconds, OUTCOMES.get(outcome, outcome), created, bonus)
                         for _, type_id, worker_id, seconds, outcome, created, bonus in part]
-    result = await asyncio.to_thread(functools.partial(
-        requester_aggregates, rewards, review_rows, timing_rows, utcnow(), standings, families,
-        history=history.get(requester_id, ())))
+    # in a niced worker process, not a thread: seconds of computing would hold the server's GIL (background.py)
+    result = await compute_apart(requester_aggregates, rewards, review_rows, timing_rows, utcnow(), standings,
+                                 families, history=history.get(requester_id, ()))
     return Computed(requester_id, platform, is_demo, result)
 
 
