@@ -259,14 +259,14 @@ async def load_page(session: AsyncSession, platform: str, external_id: str, now:
         return None
     requester, stats = found
     platform_info = (await load_platforms(session, [platform]))[platform]
-    summary = summary_of(requester, stats, platform_info)  # this community's: other communities' are shown apart
-    # The task rows are annotate's figures (default weights): other communities' evidence counts in them.
+    # One number (issue 18 item 5): the page's figures are /api/v1/requesters' and annotate's (default weights), so
+    # other communities' imported aggregates count in them; "From other communities" shows each one's part apart.
     imported = (await load_imported(session, [requester.id])).get(requester.id, [])
+    summary = summary_of(requester, stats, platform_info, imported)
     samples = combined_sample_summary(stats, imported)
     prior = pay.requester_prior(samples, platform_info.prior) if samples else None
-    everyone = summary_of(requester, stats, platform_info, imported) if imported else summary
 
-    rows, currencies = await load_task_rows(session, requester.id, everyone, prior, platform_info.prior)
+    rows, currencies = await load_task_rows(session, requester.id, summary, prior, platform_info.prior)
     currency = Counter(currencies).most_common(1)[0][0] if currencies else PLATFORM_CURRENCY.get(platform, "USD")
     task_types, timed_types = await count_task_types(session, requester.id)
     sources = await load_sources(session, requester.id, currency)

@@ -116,7 +116,11 @@ def test_header_summary_and_platform_link(seeded: TestClient) -> None:
     assert len(doc.find_all("main")) == 1 and doc.find("main").attrs["id"] == "main"
     sentence = doc.by_id("summary").text()
     assert sentence.startswith("Pays about $") and "an hour across 2 timed task types" in sentence
-    assert sentence.endswith("; approves in about a day; 1 rejection reported in 3 reviews.")
+    # One number (issue 18 item 5): the figures /api/v1/requesters shows, other communities' aggregates counted
+    # (here 3 reviews of ours, 120 from the imported Turkopticon summary with its 7 rejections and 1 block).
+    api = seeded.get(f"/api/v1/requesters/mturk/{RID}").json()
+    assert (api["reviews"], api["rejections"], api["blocks"]) == (123, 8, 1)
+    assert sentence.endswith("; 8 rejections and 1 block reported in 123 reviews.")
     identity = facts(doc.find("dl", class_="facts identity"))
     assert identity["Platform"] == "MTurk" and identity["Requester id"] == RID
     link = doc.by_id("platform-link")
@@ -131,19 +135,21 @@ def test_scores_rejections_and_flags(seeded: TestClient) -> None:
     doc = get_page(seeded)
     section = doc.by_id("scores")
     table = section.find("table")
-    assert table.find("caption").text() == "Ratings from 3 Fairfinder reviews, out of 5"  # imported ones not mixed in
+    # the requester's figures as /api/v1/requesters shows them: the imported Turkopticon summary counts in them
+    api = seeded.get(f"/api/v1/requesters/mturk/{RID}").json()
+    assert table.find("caption").text() == "Ratings from 123 reviews (other communities' included), out of 5"
     assert [th.attrs.get("scope") for th in table.find("thead").find_all("th")] == ["col"] * 4
     rows = table_rows(table)
     assert [r[0] for r in rows] == ["Pay", "Fairness", "Speed", "Communication"]
-    assert rows[0][1:3] == ["3.33", "3"]  # (5 + 2 + 3) / 3, two decimals as everywhere (docs/figures.md)
-    assert rows[1][1:3] == ["3.00", "2"]
-    assert rows[3][1:] == ["not rated yet", "0", "not rated yet"]
-    assert float(rows[0][3]) < 3.4  # the cautious score sits below the mean
+    for row, dimension in zip(rows, ("pay", "fairness", "speed", "communication")):
+        score = api["scores"][dimension]
+        assert row[1:] == ([f"{score['mean']:.2f}", str(score["n"]), f"{score['score']:.2f}"] if score["n"]
+                           else ["not rated yet", "0", "not rated yet"]), dimension
+    assert api["scores"]["pay"]["n"] == 103 and rows[0][1] != "3.33"  # ours alone would be (5 + 2 + 3) / 3
     shown = facts(section.find("dl"))
-    assert shown["Rejections"] == "1 rejection reported"
-    assert shown["Blocks"] == "No blocks reported"
-    assert shown["Approval time"] == "Approves in about a day"
-    assert shown["Last 90 days"] == "3 reviews, 1 rejection, no blocks"
+    assert shown["Rejections"] == "8 rejections reported"
+    assert shown["Blocks"] == "1 block reported"
+    assert shown["Approval time"] == "Approves in about 3 hours"
     assert shown["Flags reported by several reviewers"] == "Has attention checks"
 
 
