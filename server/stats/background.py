@@ -18,6 +18,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +28,7 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 NICENESS = 10  # how much lower than the server the worker runs (os.nice increment)
+PARENT_CHECK_SECONDS = 1.0  # how soon a worker whose server is gone ends
 
 
 
@@ -38,15 +41,26 @@ class _Worker:
     def get(cls) -> ProcessPoolExecutor:
         if cls.pool is None:
             cls.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_lower_priority)
+                                           initializer=_start_worker)
         return cls.pool
 
 
-def _lower_priority() -> None:
+def _start_worker() -> None:
+    """In the worker, at its start: a lower priority, and an end when the server process ends. A worker blocks on
+    its queue, whose write end it holds too, so a server killed without a shutdown (SIGKILL, a crash) would leave
+    it behind for good: it watches for the change of parent instead."""
     try:
         os.nice(NICENESS)
     except OSError:  # not allowed here: it still frees the server's GIL
         pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="fairfinder-parent-watch", daemon=True).start()
 
 
 async def compute(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -42,3 +42,36 @@ def test_a_worker_that_died_is_replaced() -> None:
 
     first, second = asyncio.run(run())
     assert second != first and second != os.getpid()
+
+
+def test_the_worker_ends_when_its_server_is_killed() -> None:
+    """A server killed without a shutdown (SIGKILL) must not leave its worker behind for good."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from tests.conftest import ROOT  # noqa: PLC0415
+
+    script = ("import asyncio, os, sys, time\n"
+              "from server.stats import background\n"
+              "async def main():\n"
+              "    print(await background.compute(os.getpid), flush=True)\n"
+              "    time.sleep(60)\n"
+              "asyncio.run(main())\n")
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        worker = int(server.stdout.readline())
+        os.kill(worker, 0)  # alive
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, 9)
+    raise AssertionError(f"the worker {worker} outlived its killed server")
