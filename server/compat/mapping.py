@@ -584,13 +584,15 @@ class To2Period(msgspec.Struct, forbid_unknown_fields=True):
         "[x, N]: x = reviews flagging the task as broken, N = reviews in the period.")]
 
 
+_PERIOD_WORDS = ("The counts of a period: in `all` over every review held of the requester, in `recent` over those "
+                 "updated in the last 90 days.")
+
+
 class To2Aggregates(msgspec.Struct, forbid_unknown_fields=True):
-    # Litestar copies the first description of a struct-typed field onto the component too: true of both periods.
-    all: Annotated[To2Period, _described(
-        "The counts of a period: in `all` over every review held of the requester, in `recent` over those updated "
-        "in the last 90 days.")]
-    recent: Annotated[To2Period, _described(  # the reviews updated in the last 90 days (server/stats/refresh.py RECENT)
-        "The same over the reviews updated in the last 90 days.")]
+    # Litestar copies a struct-typed field's description onto the component too, whichever field it meets first
+    # (an order that differs between processes): every field of one component type says the same words.
+    all: Annotated[To2Period, _described(_PERIOD_WORDS)]
+    recent: Annotated[To2Period, _described(_PERIOD_WORDS)]  # server/stats/refresh.py RECENT
 
 
 class To2Attributes(msgspec.Struct, forbid_unknown_fields=True):

@@ -54,6 +54,9 @@ _NOT_GIVEN = "; null when not given."
 _PATCHED = "; null clears it, left out: unchanged."
 
 
+_RATINGS_WORDS = "Ratings from 1 (worst) to 5 (best) by dimension; null (or, when sent, left out): n/a."
+
+
 class Ratings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     pay: Rating | None = None
     fairness: Rating | None = None
@@ -87,8 +90,8 @@ class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "(docs/figures.md).")] = ""
     task: Annotated[TaskRef | None, _described(
         "The task reviewed; leave it out to review the requester as a whole.")] = None
-    ratings: Annotated[Ratings, _described(
-        "Ratings from 1 (worst) to 5 (best) by dimension; null or left out: n/a.")] = msgspec.field(default_factory=Ratings)
+    # the same words as ReviewOut's: Litestar copies them onto the Ratings component (test_openapi.py)
+    ratings: Annotated[Ratings, _described(_RATINGS_WORDS)] = msgspec.field(default_factory=Ratings)
     worked_seconds: Annotated[Seconds, _described(_WORKED + _NOT_GIVEN)] | None = None
     minutes_worked: Annotated[Minutes, _described(_MINUTES + _NOT_GIVEN)] | None = None
     outcome: Annotated[Outcome | None, _described(_OUTCOME + _NOT_GIVEN)] = None
@@ -130,7 +133,7 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     requester_id: Annotated[str, _described("The requester's id on the platform.")]
     requester_name: Annotated[str, _described("The requester's name as shown everywhere (docs/figures.md).")]
     task: Annotated[TaskOut | None, _described("The task type reviewed; null for a review of the requester as a whole.")]
-    ratings: Annotated[Ratings, _described("Ratings from 1 (worst) to 5 (best) by dimension; null: n/a.")]
+    ratings: Annotated[Ratings, _described(_RATINGS_WORDS)]
     worked_seconds: Annotated[int | None, _described(
         "Time spent working on the task, in whole seconds; null when not given.")]
     outcome: Annotated[str | None, _described(_OUTCOME + _NOT_GIVEN)]
